@@ -1,0 +1,240 @@
+"""Frozen results of commands and queries (what the interfaces render)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from domain.values import (
+    CareLevel,
+    Contact,
+    NeedCategory,
+    NeedStatus,
+    OrganizationKind,
+    Outcome,
+    PersonalData,
+    Progress,
+    ResourceStatus,
+    Role,
+    ServiceType,
+    Urgency,
+    Weekday,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class AreaDTO:
+    id: UUID
+    version: int
+    position: int | None
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CenterDTO:
+    id: UUID
+    version: int
+    position: int | None
+    code: str
+    name: str
+    area_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UserDTO:
+    id: UUID
+    version: int
+    position: int | None
+    username: str
+    display_name: str
+    roles: tuple[Role, ...]
+    center_code: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class TokenDTO:
+    token: str
+    expires_at: datetime
+    username: str
+
+
+@dataclass(frozen=True)
+class ClientDTO:
+    id: UUID
+    version: int
+    position: int | None
+    display_code: str
+    care_level: CareLevel
+    frailty: bool
+    area_code: str
+    center_code: str
+    assessed_on: date | None
+    registered_at: datetime
+    personal: PersonalData | None
+    """None when the actor may not see personal data."""
+
+
+@dataclass(frozen=True)
+class OrganizationDTO:
+    id: UUID
+    version: int
+    position: int | None
+    name: str
+    kind: OrganizationKind
+    area_codes: tuple[str, ...]
+    contact: Contact | None
+
+
+@dataclass(frozen=True)
+class ResourceDTO:
+    id: UUID
+    version: int
+    position: int | None
+    name: str
+    organization_id: UUID | None
+    service_type: ServiceType
+    categories: tuple[NeedCategory, ...]
+    area_codes: tuple[str, ...]
+    weekdays: tuple[Weekday, ...]
+    capacity: int | None
+    places_taken: int
+    eligible_care_levels: tuple[CareLevel, ...]
+    fee: str | None
+    contact: Contact | None
+    status: ResourceStatus
+
+    @property
+    def places_left(self) -> int | None:
+        return None if self.capacity is None else max(self.capacity - self.places_taken, 0)
+
+
+@dataclass(frozen=True)
+class NeedDTO:
+    id: UUID
+    version: int
+    position: int | None
+    status: NeedStatus
+    paused: bool
+    client_id: UUID
+    client_code: str
+    category: NeedCategory
+    description: str
+    goal: str
+    urgency: Urgency
+    care_plan_ref: str | None
+    center_code: str
+    area_code: str
+    assignee: str | None
+    """Username of the coordinator in charge."""
+    resource_id: UUID | None
+    start_date: date | None
+    initiative_id: UUID | None
+    outcome: Outcome | None
+    last_progress: Progress | None
+    raised_at: datetime
+    updated_at: datetime
+    allowed_actions: tuple[str, ...]
+    """Domain actions the state allows now (before role checks)."""
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    version: int
+    type: str
+    timestamp: datetime
+    actor: str
+    reason: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NeedRow:
+    """One row of the case board."""
+
+    id: UUID
+    version: int
+    status: NeedStatus
+    paused: bool
+    client_id: UUID
+    client_code: str
+    category: NeedCategory
+    urgency: Urgency
+    center_code: str
+    area_code: str
+    assignee: str | None
+    resource_id: UUID | None
+    outcome: Outcome | None
+    raised_at: datetime
+    last_activity_at: datetime
+
+
+@dataclass(frozen=True)
+class NeedFilter:
+    status: NeedStatus | None = None
+    category: NeedCategory | None = None
+    area_code: str | None = None
+    center_code: str | None = None
+    assignee: str | None = None
+    urgency: Urgency | None = None
+    paused: bool | None = None
+    stale_before: datetime | None = None
+    """Only needs with no activity since this instant (still open)."""
+
+
+@dataclass(frozen=True)
+class ResourceFilter:
+    category: NeedCategory | None = None
+    area_code: str | None = None
+    status: ResourceStatus | None = None
+    service_type: ServiceType | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    total: int
+    page: int
+    per_page: int
+    position: int
+    stale: bool
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    position: int
+    aggregate_id: UUID
+    aggregate_type: str
+    version: int
+    type: str
+    timestamp: datetime
+    actor_id: UUID | None
+    actor: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class DashboardCounts:
+    """Open and closed needs counted by status along each dimension."""
+
+    by_center: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_area: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_category: dict[str, dict[str, int]] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    name: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)

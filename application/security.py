@@ -1,0 +1,84 @@
+"""Who may do what: the actor of a request and the role matrix.
+
+The matrix lives in the application so that the API, the UI and the CLI
+enforce the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.errors import PermissionDeniedError
+from domain.values import SYSTEM_USER_ID, Role, UserId
+
+CM, CO, SU, AU, AD = Role.CARE_MANAGER, Role.COORDINATOR, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN
+EVERYONE = frozenset(Role)
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "area.create": frozenset({AD}),
+    "area.read": EVERYONE,
+    "center.create": frozenset({AD}),
+    "center.read": EVERYONE,
+    "user.create": frozenset({AD}),
+    "user.read": frozenset({AD}),
+    "client.create": frozenset({CM, CO, AD}),
+    "client.read": EVERYONE,
+    "client.read_personal": frozenset({CM, CO, AU, AD}),
+    "client.assess": frozenset({CM, CO}),
+    "organization.create": frozenset({CO, AD}),
+    "organization.read": EVERYONE,
+    "resource.create": frozenset({CO, AD}),
+    "resource.change": frozenset({CO, AD}),
+    "resource.read": EVERYONE,
+    "need.raise": frozenset({CM, CO}),
+    "need.read": EVERYONE,
+    "need.assign": frozenset({CO, SU}),
+    "need.propose": frozenset({CO}),
+    "need.decline": frozenset({CO}),
+    "need.confirm": frozenset({CO}),
+    "need.record_gap": frozenset({CO}),
+    "need.follow_up": frozenset({CM, CO}),
+    "need.pause": frozenset({CM, CO}),
+    "need.resume": frozenset({CM, CO}),
+    "need.close": frozenset({CM, CO}),
+    "need.reopen": frozenset({CO, SU}),
+    "dashboard.read": frozenset({SU, CO, AU, AD}),
+    "audit.read": frozenset({AU, SU, AD}),
+    "system.read": frozenset({AD, SU, AU}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in user a command or query runs for."""
+
+    user_id: UserId
+    username: str
+    roles: frozenset[Role]
+    center_code: str | None = None
+
+    def can(self, permission: str) -> bool:
+        return bool(self.roles & PERMISSIONS[permission])
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise PermissionDeniedError(permission)
+
+    @property
+    def center_scope(self) -> str | None:
+        """The only center whose cases this actor may see, or None for all.
+
+        Care managers work for one support center; anyone who also holds a
+        municipality-wide role sees everything.
+        """
+        if self.roles <= {CM}:
+            return self.center_code
+        return None
+
+    def sees_center(self, center_code: str) -> bool:
+        scope = self.center_scope
+        return scope is None or scope == center_code
+
+
+SYSTEM_ACTOR = Actor(user_id=SYSTEM_USER_ID, username="system", roles=frozenset({AD, CO}))
+"""Actor of setup work run from the command line (init, demo data)."""

@@ -1,0 +1,1 @@
+"""The tsunagu domain model: aggregates, events, values and rules (pure Python)."""

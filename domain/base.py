@@ -1,0 +1,54 @@
+"""The base every tsunagu aggregate derives from.
+
+Events are timestamped by the library when they are triggered. Demo data and
+tests need histories that span months, so the timestamp can be set for a block
+of code with :func:`recorded_at`; production code never uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import datetime
+
+from eventsourcing.domain import Aggregate, datetime_now_with_tzinfo
+
+from domain.errors import InvalidValueError
+
+_recorded_at: ContextVar[datetime | None] = ContextVar("tsunagu_recorded_at", default=None)
+
+
+@contextmanager
+def recorded_at(moment: datetime) -> Iterator[None]:
+    """Timestamp every event triggered inside the block with ``moment``.
+
+    For loading historical (demo) data only: the event log's global order still
+    follows the order in which events are saved.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("recorded_at needs a timezone-aware datetime")
+    token = _recorded_at.set(moment)
+    try:
+        yield
+    finally:
+        _recorded_at.reset(token)
+
+
+class TsunaguAggregate(Aggregate):
+    """Aggregate whose events honour :func:`recorded_at`."""
+
+    class Event(Aggregate.Event):
+        @staticmethod
+        def create_timestamp() -> datetime:
+            return _recorded_at.get() or datetime_now_with_tzinfo()
+
+
+def require_text(field: str, value: str, *, max_length: int = 2000) -> str:
+    """Return ``value`` stripped, refusing empty or overlong text."""
+    text = value.strip()
+    if not text:
+        raise InvalidValueError(field, "must not be empty")
+    if len(text) > max_length:
+        raise InvalidValueError(field, f"must be at most {max_length} characters")
+    return text

@@ -1,0 +1,89 @@
+"""The Client aggregate: the elderly person a need belongs to (pseudonymous)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from eventsourcing.domain import event
+
+from domain.base import TsunaguAggregate, require_text
+from domain.errors import InvalidValueError
+from domain.values import CareLevel, ClientId, PersonalData, UserId, display_code
+
+
+class Client(TsunaguAggregate):
+    """A client (利用者). Case data is pseudonymous; who the person is lives
+    only in :class:`~domain.values.PersonalData`."""
+
+    @event("Registered")
+    def __init__(
+        self,
+        id: ClientId,  # noqa: A002 - the library takes the aggregate id from this name
+        personal: PersonalData,
+        care_level: CareLevel,
+        frailty: bool,
+        area_code: str,
+        center_code: str,
+        actor: UserId,
+    ) -> None:
+        self.personal = personal
+        self.care_level = care_level
+        self.frailty = frailty
+        self.area_code = area_code
+        self.center_code = center_code
+        self.assessed_on: date | None = None
+
+    @classmethod
+    def register(
+        cls,
+        client_id: ClientId,
+        personal: PersonalData,
+        care_level: CareLevel,
+        frailty: bool,
+        area_code: str,
+        center_code: str,
+        actor: UserId,
+    ) -> Client:
+        require_text("name", personal.name, max_length=200)
+        return cls(
+            id=client_id,
+            personal=personal,
+            care_level=care_level,
+            frailty=frailty,
+            area_code=area_code,
+            center_code=center_code,
+            actor=actor,
+        )
+
+    @property
+    def display_code(self) -> str:
+        """Pseudonymous code shown on lists instead of the name."""
+        return display_code("C", self.id)
+
+    def change_care_level(
+        self, care_level: CareLevel, assessed_on: date, reason: str, actor: UserId
+    ) -> None:
+        """Record a (re)assessment; the level may stay the same (an outcome signal)."""
+        if self.assessed_on is not None and assessed_on < self.assessed_on:
+            raise InvalidValueError(
+                "assessed_on", f"must not be before the last assessment ({self.assessed_on})"
+            )
+        self._care_level_changed(
+            care_level=care_level,
+            previous=self.care_level,
+            assessed_on=assessed_on,
+            reason=require_text("reason", reason),
+            actor=actor,
+        )
+
+    @event("CareLevelChanged")
+    def _care_level_changed(
+        self,
+        care_level: CareLevel,
+        previous: CareLevel,
+        assessed_on: date,
+        reason: str,
+        actor: UserId,
+    ) -> None:
+        self.care_level = care_level
+        self.assessed_on = assessed_on

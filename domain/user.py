@@ -1,0 +1,120 @@
+"""The User aggregate: a person who signs in, with roles.
+
+Passwords arrive already hashed: hashing is infrastructure, the domain only
+keeps the hash and its history.
+"""
+
+from __future__ import annotations
+
+import re
+
+from eventsourcing.domain import event
+
+from domain.base import TsunaguAggregate, require_text
+from domain.errors import InvalidValueError, UserInactiveError, UserRoleError
+from domain.values import Role, UserId, derived_id
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+class User(TsunaguAggregate):
+    """A user account. The id derives from the username, which never changes."""
+
+    @staticmethod
+    def id_for(username: str) -> UserId:
+        return UserId(derived_id("user", username))
+
+    @event("Created")
+    def __init__(
+        self,
+        id: UserId,  # noqa: A002
+        username: str,
+        display_name: str,
+        center_code: str | None,
+        password_hash: str,
+        actor: UserId,
+    ) -> None:
+        self.username = username
+        self.display_name = display_name
+        self.center_code = center_code
+        self.password_hash = password_hash
+        self.roles: list[Role] = []
+        self.active = True
+
+    @classmethod
+    def create(
+        cls,
+        username: str,
+        password_hash: str,
+        roles: list[Role],
+        actor: UserId,
+        center_code: str | None = None,
+        display_name: str | None = None,
+    ) -> User:
+        """Create an account with its first roles (one event per role granted)."""
+        if not USERNAME_PATTERN.match(username):
+            raise InvalidValueError(
+                "username", "use 2-64 lower-case letters, digits, '.', '_' or '-'"
+            )
+        if not roles:
+            raise InvalidValueError("role", "a user needs at least one role")
+        if Role.CARE_MANAGER in roles and not center_code:
+            raise InvalidValueError("center_code", "a care manager belongs to a support center")
+        user = cls(
+            id=cls.id_for(username),
+            username=username,
+            display_name=require_text("display_name", display_name or username, max_length=200),
+            center_code=center_code,
+            password_hash=password_hash,
+            actor=actor,
+        )
+        for role in dict.fromkeys(roles):
+            user.grant_role(role, actor)
+        return user
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.active and any(role in self.roles for role in roles)
+
+    def grant_role(self, role: Role, actor: UserId) -> None:
+        self._require_active()
+        if role in self.roles:
+            raise UserRoleError(f"user {self.username!r} already has role {role.value!r}")
+        if role is Role.CARE_MANAGER and not self.center_code:
+            raise InvalidValueError("center_code", "a care manager belongs to a support center")
+        self._role_granted(role=role, actor=actor)
+
+    @event("RoleGranted")
+    def _role_granted(self, role: Role, actor: UserId) -> None:
+        self.roles.append(role)
+
+    def revoke_role(self, role: Role, actor: UserId) -> None:
+        self._require_active()
+        if role not in self.roles:
+            raise UserRoleError(f"user {self.username!r} does not have role {role.value!r}")
+        if len(self.roles) == 1:
+            raise UserRoleError("a user keeps at least one role; deactivate the user instead")
+        self._role_revoked(role=role, actor=actor)
+
+    @event("RoleRevoked")
+    def _role_revoked(self, role: Role, actor: UserId) -> None:
+        self.roles.remove(role)
+
+    def change_password(self, password_hash: str, actor: UserId) -> None:
+        self._require_active()
+        self._password_changed(password_hash=password_hash, actor=actor)
+
+    @event("PasswordChanged")
+    def _password_changed(self, password_hash: str, actor: UserId) -> None:
+        self.password_hash = password_hash
+
+    def deactivate(self, reason: str, actor: UserId) -> None:
+        self._require_active()
+        self._deactivated(reason=require_text("reason", reason), actor=actor)
+
+    @event("Deactivated")
+    def _deactivated(self, reason: str, actor: UserId) -> None:
+        self.active = False
+
+    def _require_active(self) -> None:
+        if not self.active:
+            raise UserInactiveError(self.username)

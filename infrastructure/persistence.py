@@ -1,0 +1,163 @@
+"""Where events and views are stored, configured from one ``DATABASE_URL``.
+
+The event store uses the eventsourcing library's native recorders
+(``eventsourcing.sqlite`` / ``eventsourcing.postgres``); the read models and
+other tables use SQLAlchemy on the same database. See README, "Architecture",
+for the measurements behind this choice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
+
+SQLITE_LOCK_TIMEOUT_SECONDS = 15
+
+
+class DatabaseUrlError(ValueError):
+    """DATABASE_URL is not a form tsunagu understands."""
+
+
+@dataclass(frozen=True)
+class Database:
+    """One database holding the event store and the SQL tables."""
+
+    kind: str
+    """``sqlite``, ``postgresql`` or ``memory`` (tests: events in RAM, views in SQLite RAM)."""
+    path: str = ""
+    host: str = ""
+    port: int = 5432
+    user: str = ""
+    password: str = ""
+    name: str = ""
+    schema: str | None = None
+
+    @classmethod
+    def from_url(cls, url: str, schema: str | None = None) -> Database:
+        """Parse ``sqlite:///relative.db``, ``sqlite:////abs.db``,
+        ``postgresql://user:pw@host:port/db`` (also ``postgres://`` and
+        ``postgresql+psycopg://``) or ``memory://``."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.split("+", 1)[0]
+        if scheme == "memory":
+            return cls(kind="memory")
+        if scheme == "sqlite":
+            path = unquote(url.split(":///", 1)[1]) if ":///" in url else ""
+            if not path or path == ":memory:":
+                raise DatabaseUrlError(
+                    "sqlite URLs need a file: sqlite:///instance/tsunagu.sqlite3 "
+                    "(use memory:// for a throw-away database)"
+                )
+            return cls(kind="sqlite", path=path)
+        if scheme in ("postgresql", "postgres"):
+            if not parts.path.strip("/"):
+                raise DatabaseUrlError("postgresql URLs need a database name: postgresql://host/db")
+            return cls(
+                kind="postgresql",
+                host=parts.hostname or "127.0.0.1",
+                port=parts.port or 5432,
+                user=unquote(parts.username or "postgres"),
+                password=unquote(parts.password or ""),
+                name=parts.path.strip("/"),
+                schema=schema,
+            )
+        raise DatabaseUrlError(
+            f"unsupported DATABASE_URL scheme {parts.scheme!r}: use sqlite:///FILE or "
+            "postgresql://USER@HOST:PORT/DB"
+        )
+
+    def describe(self) -> str:
+        """The URL without its password, for logs and status output."""
+        if self.kind == "sqlite":
+            return f"sqlite:///{self.path}"
+        if self.kind == "postgresql":
+            schema = f" (schema {self.schema})" if self.schema else ""
+            return f"postgresql://{self.user}@{self.host}:{self.port}/{self.name}{schema}"
+        return "memory://"
+
+    def event_store_env(self) -> dict[str, str]:
+        """Environment for the eventsourcing Application's infrastructure factory."""
+        if self.kind == "memory":
+            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        if self.kind == "sqlite":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": self.path,
+                "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_SECONDS),
+            }
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.name,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+        }
+        if self.schema:
+            env["POSTGRES_SCHEMA"] = self.schema
+        return env
+
+    def create_engines(self) -> tuple[Engine, Engine]:
+        """Engines for (reading views, writing views).
+
+        On SQLite the writer starts every transaction with ``BEGIN IMMEDIATE``
+        so that concurrent projection runs queue on the database lock instead of
+        failing when a read transaction tries to become a write transaction.
+        """
+        if self.kind == "memory":
+            engine = sa.create_engine(
+                "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+            )
+            _use_explicit_begin(engine, "BEGIN")
+            return engine, engine
+        if self.kind == "sqlite":
+            url = f"sqlite:///{self.path}"
+            args: dict[str, Any] = {"timeout": SQLITE_LOCK_TIMEOUT_SECONDS}
+            reader = sa.create_engine(url, connect_args=args)
+            writer = sa.create_engine(url, connect_args=args)
+            _use_explicit_begin(reader, "BEGIN")
+            _use_explicit_begin(writer, "BEGIN IMMEDIATE")
+            return reader, writer
+        url_obj = sa.URL.create(
+            "postgresql+psycopg",
+            username=self.user,
+            password=self.password or None,
+            host=self.host,
+            port=self.port,
+            database=self.name,
+        )
+        connect_args: dict[str, Any] = {"connect_timeout": 5}
+        if self.schema:
+            connect_args["options"] = f"-csearch_path={self.schema}"
+        engine = sa.create_engine(
+            url_obj, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=connect_args
+        )
+        return engine, engine
+
+
+def _use_explicit_begin(engine: Engine, begin: str) -> None:
+    """Let SQLAlchemy, not pysqlite, decide when a transaction begins."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)

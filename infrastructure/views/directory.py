@@ -1,0 +1,393 @@
+"""Directory views: areas, centers, users, organizations and resources."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any, ClassVar
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from application.dto import (
+    AreaDTO,
+    CenterDTO,
+    OrganizationDTO,
+    ResourceDTO,
+    ResourceFilter,
+    UserDTO,
+)
+from domain.organization import Organization
+from domain.reference import Area, SupportCenter
+from domain.resource import Resource
+from domain.user import User
+from domain.values import (
+    CareLevel,
+    Contact,
+    NeedCategory,
+    OrganizationKind,
+    ResourceStatus,
+    Role,
+    ServiceType,
+    Weekday,
+)
+from infrastructure.views.projection import Handler, View
+from infrastructure.views.schema import (
+    dir_areas,
+    dir_centers,
+    dir_organizations,
+    dir_users,
+    resource_areas,
+    resource_categories,
+    resource_directory,
+)
+
+
+def _values(items: Sequence[Any]) -> list[Any]:
+    return [getattr(item, "value", item) for item in items]
+
+
+def _contact(contact: Contact | None) -> dict[str, Any] | None:
+    return asdict(contact) if contact is not None else None
+
+
+class DirectoryView(View):
+    """``directory``: reference data, users and organizations."""
+
+    name = "directory"
+    tables: ClassVar = (dir_areas, dir_centers, dir_users, dir_organizations)
+
+    def handlers(self) -> dict[type, Handler]:
+        return {
+            Area.Registered: self._area,
+            Area.Renamed: self._area_renamed,
+            SupportCenter.Registered: self._center,
+            SupportCenter.AreasChanged: self._center_areas,
+            User.Created: self._user,
+            User.RoleGranted: self._user_roles,
+            User.RoleRevoked: self._user_roles,
+            User.PasswordChanged: self._user_version,
+            User.Deactivated: self._user_deactivated,
+            Organization.Registered: self._organization,
+            Organization.Updated: self._organization_updated,
+            Organization.ContactLogged: self._organization_version,
+            Organization.JoinedCouncil: self._organization_version,
+        }
+
+    def _area(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dir_areas.insert().values(
+                code=e.code, id=e.originator_id, version=e.originator_version, name=e.name
+            )
+        )
+
+    def _area_renamed(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dir_areas.update()
+            .where(dir_areas.c.id == e.originator_id)
+            .values(name=e.name, version=e.originator_version)
+        )
+
+    def _center(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dir_centers.insert().values(
+                code=e.code,
+                id=e.originator_id,
+                version=e.originator_version,
+                name=e.name,
+                area_codes=list(e.area_codes),
+            )
+        )
+
+    def _center_areas(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dir_centers.update()
+            .where(dir_centers.c.id == e.originator_id)
+            .values(area_codes=list(e.area_codes), version=e.originator_version)
+        )
+
+    def _user(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dir_users.insert().values(
+                id=e.originator_id,
+                username=e.username,
+                version=e.originator_version,
+                display_name=e.display_name,
+                roles=[],
+                center_code=e.center_code,
+                active=True,
+            )
+        )
+
+    def _user_roles(self, conn: Connection, e: Any, position: int) -> None:
+        roles = conn.execute(
+            sa.select(dir_users.c.roles).where(dir_users.c.id == e.originator_id)
+        ).scalar_one()
+        roles = [r for r in roles if r != e.role.value]
+        if isinstance(e, User.RoleGranted):
+            roles.append(e.role.value)
+        conn.execute(
+            dir_users.update()
+            .where(dir_users.c.id == e.originator_id)
+            .values(roles=roles, version=e.originator_version)
+        )
+
+    def _user_version(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dir_users.update()
+            .where(dir_users.c.id == e.originator_id)
+            .values(version=e.originator_version)
+        )
+
+    def _user_deactivated(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dir_users.update()
+            .where(dir_users.c.id == e.originator_id)
+            .values(active=False, version=e.originator_version)
+        )
+
+    def _organization(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dir_organizations.insert().values(
+                id=e.originator_id,
+                version=e.originator_version,
+                name=e.name,
+                kind=e.kind.value,
+                area_codes=list(e.area_codes),
+                contact=_contact(e.contact),
+            )
+        )
+
+    def _organization_updated(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dir_organizations.update()
+            .where(dir_organizations.c.id == e.originator_id)
+            .values(
+                version=e.originator_version,
+                name=e.name,
+                kind=e.kind.value,
+                area_codes=list(e.area_codes),
+                contact=_contact(e.contact),
+            )
+        )
+
+    def _organization_version(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dir_organizations.update()
+            .where(dir_organizations.c.id == e.originator_id)
+            .values(version=e.originator_version)
+        )
+
+
+class ResourceDirectoryView(View):
+    """``resource_directory``: resources with utilisation, filterable by category and area."""
+
+    name = "resource_directory"
+    tables: ClassVar = (resource_directory, resource_categories, resource_areas)
+
+    def handlers(self) -> dict[type, Handler]:
+        return {
+            Resource.Registered: self._registered,
+            Resource.Updated: self._updated,
+            Resource.CapacityChanged: self._capacity,
+            Resource.Enrolled: self._places,
+            Resource.Released: self._places,
+            Resource.Suspended: self._status,
+            Resource.Reactivated: self._status,
+            Resource.Closed: self._status,
+        }
+
+    def _registered(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            resource_directory.insert().values(
+                id=e.originator_id,
+                version=e.originator_version,
+                name=e.name,
+                organization_id=e.organization_id,
+                service_type=e.service_type.value,
+                categories=_values(e.categories),
+                area_codes=list(e.area_codes),
+                weekdays=_values(e.weekdays),
+                capacity=e.capacity,
+                places_taken=0,
+                eligible_care_levels=_values(e.eligible_care_levels),
+                fee=e.fee,
+                contact=_contact(e.contact),
+                status=e.status.value,
+            )
+        )
+        self._index(conn, e.originator_id, e.categories, e.area_codes)
+
+    def _updated(self, conn: Connection, e: Any, position: int) -> None:
+        values: dict[str, Any] = {"version": e.originator_version}
+        for key, value in e.changes.items():
+            if key == "contact":
+                values[key] = _contact(value)
+            elif isinstance(value, list):
+                values[key] = _values(value)
+            else:
+                values[key] = getattr(value, "value", value)
+        self._update(conn, e, values)
+        if "categories" in e.changes or "area_codes" in e.changes:
+            row = conn.execute(
+                sa.select(resource_directory.c.categories, resource_directory.c.area_codes).where(
+                    resource_directory.c.id == e.originator_id
+                )
+            ).one()
+            self._index(conn, e.originator_id, row.categories, row.area_codes)
+
+    def _capacity(self, conn: Connection, e: Any, position: int) -> None:
+        self._update(conn, e, {"version": e.originator_version, "capacity": e.capacity})
+
+    def _places(self, conn: Connection, e: Any, position: int) -> None:
+        delta = 1 if isinstance(e, Resource.Enrolled) else -1
+        self._update(
+            conn,
+            e,
+            {
+                "version": e.originator_version,
+                "places_taken": resource_directory.c.places_taken + delta,
+            },
+        )
+
+    def _status(self, conn: Connection, e: Any, position: int) -> None:
+        status = {
+            Resource.Suspended: ResourceStatus.SUSPENDED,
+            Resource.Reactivated: ResourceStatus.ACTIVE,
+            Resource.Closed: ResourceStatus.CLOSED,
+        }[type(e)]
+        self._update(conn, e, {"version": e.originator_version, "status": status.value})
+
+    @staticmethod
+    def _update(conn: Connection, e: Any, values: dict[str, Any]) -> None:
+        conn.execute(
+            resource_directory.update()
+            .where(resource_directory.c.id == e.originator_id)
+            .values(**values)
+        )
+
+    @staticmethod
+    def _index(
+        conn: Connection, resource_id: UUID, categories: Sequence[Any], area_codes: Sequence[str]
+    ) -> None:
+        conn.execute(resource_categories.delete().where(resource_categories.c.resource_id == resource_id))
+        conn.execute(resource_areas.delete().where(resource_areas.c.resource_id == resource_id))
+        for category in _values(categories):
+            conn.execute(resource_categories.insert().values(resource_id=resource_id, category=category))
+        for code in area_codes:
+            conn.execute(resource_areas.insert().values(resource_id=resource_id, area_code=code))
+
+
+class SqlDirectory:
+    """application.ports.Directory on the directory tables."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _rows(self, query: Any) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).all())
+
+    def areas(self) -> list[AreaDTO]:
+        return [
+            AreaDTO(id=r.id, version=r.version, position=None, code=r.code, name=r.name)
+            for r in self._rows(sa.select(dir_areas).order_by(dir_areas.c.code))
+        ]
+
+    def centers(self) -> list[CenterDTO]:
+        return [
+            CenterDTO(
+                id=r.id,
+                version=r.version,
+                position=None,
+                code=r.code,
+                name=r.name,
+                area_codes=tuple(r.area_codes),
+            )
+            for r in self._rows(sa.select(dir_centers).order_by(dir_centers.c.code))
+        ]
+
+    def users(self) -> list[UserDTO]:
+        return [
+            UserDTO(
+                id=r.id,
+                version=r.version,
+                position=None,
+                username=r.username,
+                display_name=r.display_name,
+                roles=tuple(Role(x) for x in r.roles),
+                center_code=r.center_code,
+                active=r.active,
+            )
+            for r in self._rows(sa.select(dir_users).order_by(dir_users.c.username))
+        ]
+
+    def usernames(self, user_ids: Sequence[UUID]) -> dict[UUID, str]:
+        if not user_ids:
+            return {}
+        query = sa.select(dir_users.c.id, dir_users.c.username).where(
+            dir_users.c.id.in_(list(user_ids))
+        )
+        return {r.id: r.username for r in self._rows(query)}
+
+    def organizations(self) -> list[OrganizationDTO]:
+        return [
+            OrganizationDTO(
+                id=r.id,
+                version=r.version,
+                position=None,
+                name=r.name,
+                kind=OrganizationKind(r.kind),
+                area_codes=tuple(r.area_codes),
+                contact=Contact(**r.contact) if r.contact else None,
+            )
+            for r in self._rows(
+                sa.select(dir_organizations).order_by(dir_organizations.c.name, dir_organizations.c.id)
+            )
+        ]
+
+    def resources(self, filters: ResourceFilter) -> list[ResourceDTO]:
+        c = resource_directory.c
+        query = sa.select(resource_directory).order_by(c.name, c.id)
+        if filters.status is not None:
+            query = query.where(c.status == filters.status.value)
+        if filters.service_type is not None:
+            query = query.where(c.service_type == filters.service_type.value)
+        if filters.category is not None:
+            query = query.where(
+                c.id.in_(
+                    sa.select(resource_categories.c.resource_id).where(
+                        resource_categories.c.category == filters.category.value
+                    )
+                )
+            )
+        if filters.area_code is not None:
+            query = query.where(
+                c.id.in_(
+                    sa.select(resource_areas.c.resource_id).where(
+                        resource_areas.c.area_code == filters.area_code
+                    )
+                )
+            )
+        return [_resource_dto(r) for r in self._rows(query)]
+
+
+def _resource_dto(r: Any) -> ResourceDTO:
+    return ResourceDTO(
+        id=r.id,
+        version=r.version,
+        position=None,
+        name=r.name,
+        organization_id=r.organization_id,
+        service_type=ServiceType(r.service_type),
+        categories=tuple(NeedCategory(x) for x in r.categories),
+        area_codes=tuple(r.area_codes),
+        weekdays=tuple(Weekday(x) for x in r.weekdays),
+        capacity=r.capacity,
+        places_taken=r.places_taken,
+        eligible_care_levels=tuple(CareLevel(x) for x in r.eligible_care_levels),
+        fee=r.fee,
+        contact=Contact(**r.contact) if r.contact else None,
+        status=ResourceStatus(r.status),
+    )

@@ -1,0 +1,246 @@
+"""Keeping SQL views current from the event log, exactly once.
+
+Each view follows the application's notification log with its own position in
+``projection_tracking``. A step locks the view's tracking row, applies the next
+batch of events and moves the position, all in one transaction: a crash leaves
+either all of it or none, and two runners (web workers and the projection
+worker) never apply the same event twice.
+
+The library's ``ProjectionRunner`` needs a recorder subscription, which the
+SQLite recorders do not provide; this catch-up loop over
+``select_notifications`` works on every backend.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+from sqlalchemy.engine import Connection, Engine
+
+from application.dto import ViewStatus
+from infrastructure.views.schema import metadata, projection_tracking
+
+Handler = Callable[[Connection, Any, int], None]
+Progress = Callable[[int, int], None]
+"""Called with (position reached, head) after each batch."""
+
+BATCH_SIZE = 500
+
+
+class View(ABC):
+    """A read model: its tables and how each event type changes them."""
+
+    name: ClassVar[str]
+    tables: ClassVar[Sequence[sa.Table]]
+
+    def handlers(self) -> dict[type, Handler]:
+        """Event class -> function(connection, event, position)."""
+        raise NotImplementedError
+
+    def topics(self) -> list[str] | None:
+        """Topics this view reads, or None for every event."""
+        return [get_topic(cls) for cls in self.handlers()]
+
+    def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
+        handler = self._handler_table().get(type(event))
+        if handler is not None:
+            handler(conn, event, position)
+
+    def _handler_table(self) -> dict[type, Handler]:
+        table: dict[type, Handler] | None = self.__dict__.get("_handlers")
+        if table is None:
+            table = self.handlers()
+            self.__dict__["_handlers"] = table
+        return table
+
+
+class ViewUpdater:
+    """Brings views up to the log's head: in-process, as a worker, or from scratch."""
+
+    def __init__(
+        self,
+        app: Application[Any],
+        writer: Engine,
+        reader: Engine,
+        views: Sequence[View],
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.app = app
+        self.writer = writer
+        self.reader = reader
+        self.views = {view.name: view for view in views}
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.views)
+
+    # -- schema ------------------------------------------------------------------
+
+    def create_tables(self) -> None:
+        """Create any missing table and tracking row (safe to repeat)."""
+        with self.writer.begin() as conn:
+            metadata.create_all(conn)
+            known = {row.view for row in conn.execute(sa.select(projection_tracking.c.view))}
+            for name in self.views:
+                if name not in known:
+                    conn.execute(projection_tracking.insert().values(view=name, position=0))
+
+    # -- catching up -------------------------------------------------------------
+
+    def changed(self, position: int) -> None:
+        """ChangeListener: bring every view up to (at least) ``position`` now."""
+        with self._lock:
+            self.catch_up()
+
+    def catch_up(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
+        """Process everything up to the current head; returns how far the views moved."""
+        applied = 0
+        for name in names or list(self.views):
+            self._require_view(name)
+            while True:
+                count = self._step(name, progress=progress)
+                applied += count
+                if not count:
+                    break
+        return applied
+
+    def rebuild(self, name: str, progress: Progress | None = None) -> int:
+        """Empty a view and replay the whole log into it."""
+        view = self._require_view(name)
+        with self.writer.begin() as conn:
+            self._lock_tracking(conn, name)
+            for table in reversed(view.tables):
+                conn.execute(table.delete())
+            conn.execute(
+                projection_tracking.update()
+                .where(projection_tracking.c.view == name)
+                .values(position=0)
+            )
+        return self.catch_up([name], progress)
+
+    def run_forever(self, poll_interval: float = 0.5, on_batch: Progress | None = None) -> None:
+        """Follow the log until :meth:`stop` is called (the projection worker)."""
+        self._stopping.clear()
+        while not self._stopping.is_set():
+            if not self.catch_up(progress=on_batch):
+                self._stopping.wait(poll_interval)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def deliver(self, name: str, notifications: Sequence[Notification]) -> int:
+        """Apply the given notifications to one view, skipping those it has seen.
+
+        Re-delivery is harmless: this is how the exactly-once guarantee is
+        exercised in tests, and how a batch is applied by :meth:`_step`.
+        """
+        view = self._require_view(name)
+        with self.writer.begin() as conn:
+            position = self._lock_tracking(conn, name)
+            return self._apply(conn, view, position, notifications, None)
+
+    def _step(self, name: str, progress: Progress | None = None) -> int:
+        """One batch in one transaction; returns how many positions the view moved."""
+        view = self.views[name]
+        with self.writer.begin() as conn:
+            position = self._lock_tracking(conn, name)
+            head = self.app.recorder.max_notification_id() or 0
+            if position >= head:
+                return 0
+            notifications = self.app.recorder.select_notifications(
+                start=position + 1,
+                limit=self.batch_size,
+                stop=head,
+                topics=view.topics() or (),
+            )
+            # Fewer than a batch means everything up to head has been seen,
+            # including events of topics this view ignores.
+            reached = head if len(notifications) < self.batch_size else notifications[-1].id
+            self._apply(conn, view, position, notifications, reached)
+        if progress is not None:
+            progress(reached, head)
+        return reached - position
+
+    def _apply(
+        self,
+        conn: Connection,
+        view: View,
+        position: int,
+        notifications: Sequence[Notification],
+        reached: int | None,
+    ) -> int:
+        applied = 0
+        for notification in notifications:
+            if notification.id <= position:
+                continue
+            event = self.app.mapper.to_domain_event(notification)
+            view.apply(conn, event, notification.id)
+            position = notification.id
+            applied += 1
+        if reached is not None:
+            position = max(position, reached)
+        conn.execute(
+            projection_tracking.update()
+            .where(projection_tracking.c.view == view.name)
+            .values(position=position)
+        )
+        return applied
+
+    def _lock_tracking(self, conn: Connection, name: str) -> int:
+        query = sa.select(projection_tracking.c.position).where(projection_tracking.c.view == name)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        position = conn.execute(query).scalar()
+        if position is None:
+            raise LookupError(f"view {name!r} has no tracking row; run 'tsunagu init'")
+        return int(position)
+
+    def _require_view(self, name: str) -> View:
+        try:
+            return self.views[name]
+        except KeyError:
+            known = ", ".join(sorted(self.views))
+            raise LookupError(f"no view named {name!r} (known: {known})") from None
+
+    # -- monitoring (application.ports.ViewMonitor) --------------------------------
+
+    def status(self) -> list[ViewStatus]:
+        head = self.app.recorder.max_notification_id() or 0
+        with self.reader.connect() as conn:
+            rows = dict(
+                conn.execute(
+                    sa.select(projection_tracking.c.view, projection_tracking.c.position)
+                ).all()
+            )
+        return [ViewStatus(name, int(rows.get(name, 0)), head) for name in self.views]
+
+    def position(self, name: str) -> int:
+        with self.reader.connect() as conn:
+            value = conn.execute(
+                sa.select(projection_tracking.c.position).where(projection_tracking.c.view == name)
+            ).scalar()
+        return int(value or 0)
+
+    def wait_for(self, view: str, position: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        delay = 0.02
+        while True:
+            if self.position(view) >= position:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 2, 0.2)

@@ -1,0 +1,182 @@
+"""SQL tables of the read models (rebuildable from the event log) and of
+sign-in tokens (not domain state)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+# Where each view stands in the event log. Updated in the same transaction as
+# the view's rows: that is what makes every view exactly-once.
+projection_tracking = sa.Table(
+    "projection_tracking",
+    metadata,
+    sa.Column("view", sa.String(64), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+case_board = sa.Table(
+    "case_board",
+    metadata,
+    sa.Column("need_id", sa.Uuid, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False, index=True),
+    sa.Column("paused", sa.Boolean, nullable=False),
+    sa.Column("client_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("category", sa.String(32), nullable=False, index=True),
+    sa.Column("urgency", sa.String(16), nullable=False),
+    sa.Column("center_code", sa.String(32), nullable=False, index=True),
+    sa.Column("area_code", sa.String(32), nullable=False, index=True),
+    sa.Column("assignee_id", sa.Uuid, nullable=True, index=True),
+    sa.Column("resource_id", sa.Uuid, nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=True),
+    sa.Column("raised_at", UtcDateTime(), nullable=False),
+    sa.Column("last_activity_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("matched_at", UtcDateTime(), nullable=True),
+    sa.Column("closed_at", UtcDateTime(), nullable=True),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("aggregate_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("aggregate_type", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=False, index=True),
+    sa.Column("timestamp", UtcDateTime(), nullable=False, index=True),
+    sa.Column("actor_id", sa.Uuid, nullable=True, index=True),
+    sa.Column("reason", sa.Text, nullable=True),
+)
+
+# The dashboard keeps each need's current coordinates so that a status change
+# can move one count from the old cell to the new one.
+dashboard_needs = sa.Table(
+    "dashboard_needs",
+    metadata,
+    sa.Column("need_id", sa.Uuid, primary_key=True),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("center_code", sa.String(32), nullable=False),
+    sa.Column("area_code", sa.String(32), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("assigned", sa.Boolean, nullable=False),
+)
+
+dashboard_counts = sa.Table(
+    "dashboard_counts",
+    metadata,
+    sa.Column("dimension", sa.String(16), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("status", sa.String(32), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+dir_areas = sa.Table(
+    "dir_areas",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+)
+
+dir_centers = sa.Table(
+    "dir_centers",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("area_codes", sa.JSON, nullable=False),
+)
+
+dir_users = sa.Table(
+    "dir_users",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("center_code", sa.String(32), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+)
+
+dir_organizations = sa.Table(
+    "dir_organizations",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("area_codes", sa.JSON, nullable=False),
+    sa.Column("contact", sa.JSON, nullable=True),
+)
+
+resource_directory = sa.Table(
+    "resource_directory",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(200), nullable=False, index=True),
+    sa.Column("organization_id", sa.Uuid, nullable=True),
+    sa.Column("service_type", sa.String(32), nullable=False),
+    sa.Column("categories", sa.JSON, nullable=False),
+    sa.Column("area_codes", sa.JSON, nullable=False),
+    sa.Column("weekdays", sa.JSON, nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=True),
+    sa.Column("places_taken", sa.Integer, nullable=False),
+    sa.Column("eligible_care_levels", sa.JSON, nullable=False),
+    sa.Column("fee", sa.String(200), nullable=True),
+    sa.Column("contact", sa.JSON, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+)
+
+# Filter tables: which categories and areas each resource serves.
+resource_categories = sa.Table(
+    "resource_categories",
+    metadata,
+    sa.Column("resource_id", sa.Uuid, primary_key=True),
+    sa.Column("category", sa.String(32), primary_key=True, index=True),
+)
+
+resource_areas = sa.Table(
+    "resource_areas",
+    metadata,
+    sa.Column("resource_id", sa.Uuid, primary_key=True),
+    sa.Column("area_code", sa.String(32), primary_key=True, index=True),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("issued_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked", sa.Boolean, nullable=False, default=False),
+)

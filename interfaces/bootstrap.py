@@ -1,0 +1,121 @@
+"""The composition root: the one place that names concrete adapters.
+
+Everything is built from :class:`Settings`, which come from the environment
+(``DATABASE_URL`` and ``TSUNAGU_*``). Nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from application.casework import Casework
+from application.ports import Projections, ReadSide
+from infrastructure.passwords import Argon2Passwords
+from infrastructure.persistence import Database
+from infrastructure.tokens import SqlTokenStore
+from infrastructure.views.audit import AuditLogView, SqlAuditLog
+from infrastructure.views.directory import DirectoryView, ResourceDirectoryView, SqlDirectory
+from infrastructure.views.needs import CaseBoardView, DashboardView, SqlCaseBoard, SqlDashboard
+from infrastructure.views.projection import ViewUpdater
+
+DEFAULT_DATABASE_FILE = "tsunagu.sqlite3"
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off", "n")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one tsunagu instance (see README, "Configuration")."""
+
+    database_url: str
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    inline_projections: bool = True
+    """Update views in the request that wrote the events (read-your-writes).
+    Turn off when a separate ``tsunagu projections run`` worker does it."""
+    demo: bool = True
+    token_ttl: timedelta = timedelta(hours=12)
+    db_schema: str | None = None
+    fast_passwords: bool = False
+    """Cheap password hashing, for test suites only."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, instance_path: str = "instance") -> Settings:
+        env = os.environ if environ is None else environ
+        url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / DEFAULT_DATABASE_FILE}"
+        ttl_hours = float(env.get("TSUNAGU_TOKEN_TTL_HOURS") or 12)
+        return cls(
+            database_url=url,
+            secret_key=env.get("TSUNAGU_SECRET_KEY") or secrets.token_hex(32),
+            inline_projections=_flag(env.get("TSUNAGU_INLINE_PROJECTIONS"), True),
+            demo=_flag(env.get("TSUNAGU_DEMO"), True),
+            token_ttl=timedelta(hours=ttl_hours),
+            db_schema=env.get("TSUNAGU_DB_SCHEMA") or None,
+            fast_passwords=_flag(env.get("TSUNAGU_FAST_PASSWORDS"), False),
+        )
+
+
+@dataclass
+class Container:
+    """The wired application and its maintenance handles."""
+
+    app: Casework
+    projections: Projections
+    database: Database
+    settings: Settings
+
+    def close(self) -> None:
+        self.app.close()
+        updater = self.projections
+        if isinstance(updater, ViewUpdater):
+            updater.reader.dispose()
+            updater.writer.dispose()
+
+
+def bootstrap(settings: Settings) -> Container:
+    """Build the application on the configured database; creates missing tables."""
+    database = Database.from_url(settings.database_url, schema=settings.db_schema)
+    reader, writer = database.create_engines()
+    if database.kind == "postgresql" and database.schema:
+        with writer.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
+    app = Casework(
+        database.event_store_env(),
+        passwords=Argon2Passwords(fast=settings.fast_passwords),
+        tokens=SqlTokenStore(reader, writer),
+        token_ttl=settings.token_ttl,
+    )
+    updater = ViewUpdater(
+        app,
+        writer=writer,
+        reader=reader,
+        views=[
+            DirectoryView(),
+            ResourceDirectoryView(),
+            CaseBoardView(),
+            DashboardView(),
+            AuditLogView(),
+        ],
+    )
+    updater.create_tables()
+    app.attach(
+        ReadSide(
+            case_board=SqlCaseBoard(reader),
+            audit_log=SqlAuditLog(reader),
+            dashboard=SqlDashboard(reader),
+            directory=SqlDirectory(reader),
+            monitor=updater,
+        ),
+        listener=updater if settings.inline_projections else None,
+    )
+    if settings.inline_projections:
+        updater.catch_up()
+    return Container(app=app, projections=updater, database=database, settings=settings)
