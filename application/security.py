@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.errors import PermissionDeniedError
-from domain.values import SYSTEM_USER_ID, Role, UserId
+from domain.values import SYSTEM_USER_ID, Role, UserId, derived_id
 
 CM, CO, SU, AU, AD = Role.CARE_MANAGER, Role.COORDINATOR, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN
 EVERYONE = frozenset(Role)
@@ -79,6 +79,9 @@ class Actor:
         scope = self.center_scope
         return scope is None or scope == center_code
 
+
+ANONYMOUS = Actor(user_id=UserId(derived_id("user", "anonymous")), username="anonymous", roles=frozenset())
+"""Actor of requests that need no sign-in (health checks, the token exchange)."""
 
 SYSTEM_ACTOR = Actor(user_id=SYSTEM_USER_ID, username="system", roles=frozenset({AD, CO}))
 """Actor of setup work run from the command line (init, demo data)."""

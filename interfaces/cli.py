@@ -1,0 +1,294 @@
+"""The ``tsunagu`` command line (click, through Flask's CLI).
+
+Every command reads ``DATABASE_URL`` (and the other ``TSUNAGU_*`` settings)
+exactly like the server does.
+"""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from application.errors import ApplicationError
+from application.security import SYSTEM_ACTOR
+from domain.errors import DomainError
+from domain.values import Role
+from interfaces.bootstrap import Container, Settings
+from interfaces.web import create_app
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def _create_app() -> Flask:
+    return create_app()
+
+
+def container() -> Container:
+    built: Container = current_app.extensions["tsunagu"]
+    return built
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Business and input errors end the command with a message, not a traceback."""
+    try:
+        yield
+    except (DomainError, ApplicationError, LookupError) as error:
+        raise click.ClickException(str(error)) from None
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A click progress bar driven by ``update(done, total)`` callbacks."""
+    state: dict[str, Any] = {"bar": None, "done": 0}
+
+    def update(done: int, total: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        bar = state["bar"]
+        bar.length = max(total, 1)
+        bar.update(max(done - state["done"], 0))
+        state["done"] = done
+
+    try:
+        yield update
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False)
+def cli() -> None:  # noqa: D401
+    """tsunagu: needs, resources and matching for community life-support coordination.
+
+    Configuration comes from the environment: DATABASE_URL (default: an SQLite
+    file under instance/), TSUNAGU_SECRET_KEY, TSUNAGU_DEMO, ... (see README).
+    """
+
+
+# Flask's own --app/--env-file/--debug options do not apply: the app is fixed
+# and configured from the environment.
+cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
+
+
+@cli.command("init")
+def init_command() -> None:
+    """Create the database tables (safe to repeat) and report where they are."""
+    built = container()
+    built.projections.create_tables()
+    click.echo(f"database ready: {built.database.describe()}")
+    click.echo(f"events in the log: {built.app.head()}")
+
+
+# -- demo ---------------------------------------------------------------------------------
+
+
+def ensure_demo(built: Container, token_ttl: timedelta = timedelta(days=30)) -> None:
+    """Load the demo municipality if it is not there yet; print accounts and tokens."""
+    from interfaces.demo import DEMO_PASSWORD, demo_accounts, demo_loaded, load_demo
+
+    app = built.app
+    if not demo_loaded(app):
+        if app.head() > 0:
+            click.echo("The database already holds data; not loading the demo into it.")
+            return
+        with progress_bar("loading the demo municipality") as update:
+            load_demo(app, progress=update)
+        built.projections.catch_up()
+    click.echo()
+    click.echo("Demo accounts (fictional municipality; password for all: " + DEMO_PASSWORD + ")")
+    click.echo(f"{'username':<12} {'role':<13} {'center':<14} API token (valid 30 days)")
+    for account in demo_accounts():
+        token = app.issue_token_for(account.username, ttl=token_ttl).token
+        center = account.center_code or "-"
+        click.echo(f"{account.username:<12} {account.role.value:<13} {center:<14} {token}")
+    click.echo()
+
+
+@cli.command("demo")
+def demo_command() -> None:
+    """Load the fictional demo municipality (once) and print its accounts with tokens."""
+    with friendly_errors():
+        ensure_demo(container())
+
+
+# -- serve ----------------------------------------------------------------------------------
+
+
+@cli.command("serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Interface to listen on.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (gunicorn).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker.")
+def serve_command(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the web app: gunicorn when installed, Flask's server otherwise.
+
+    On first start with TSUNAGU_DEMO unset or 1 and an empty database, the demo
+    municipality is loaded and its accounts printed.
+    """
+    built = container()
+    if built.settings.demo:
+        with friendly_errors():
+            ensure_demo(built)
+    elif built.app.head() == 0:
+        click.echo("Empty database. Create an administrator with:")
+        click.echo("  tsunagu users create admin --role admin")
+    click.echo(f"database: {built.database.describe()}")
+    click.echo(f"serving on http://{host}:{port}  (Ctrl+C to stop)")
+    try:
+        import gunicorn  # noqa: F401
+    except ImportError:
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
+        return
+    _run_gunicorn(host, port, workers, threads)
+
+
+def _run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class TsunaguServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("graceful_timeout", 10)
+
+        def load(self) -> Flask:
+            # Each worker builds its own app: connection pools must not cross a fork.
+            return create_app()
+
+    TsunaguServer().run()
+
+
+# -- users ------------------------------------------------------------------------------------
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Create users and issue API tokens."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", "roles", required=True, multiple=True,
+              type=click.Choice([r.value for r in Role]), help="Role (repeat for several).")
+@click.option("--center", "center_code", default=None,
+              help="Support center code (required for care_manager).")
+@click.option("--password", default=None,
+              help="Password; without it one is generated and shown once.")
+@click.option("--name", "display_name", default=None, help="Display name.")
+def users_create(
+    username: str,
+    roles: tuple[str, ...],
+    center_code: str | None,
+    password: str | None,
+    display_name: str | None,
+) -> None:
+    """Create USERNAME with the given role(s) and print an API token."""
+    app = container().app
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    with friendly_errors():
+        user = app.create_user(
+            username,
+            password,
+            [Role(r) for r in roles],
+            SYSTEM_ACTOR,
+            center_code=center_code,
+            display_name=display_name,
+        )
+        token = app.issue_token_for(user.username)
+    click.echo(f"created user {user.username} ({', '.join(r.value for r in user.roles)})")
+    if generated:
+        click.echo(f"password (shown once): {password}")
+    click.echo(f"token: {token.token}")
+    click.echo(f"token expires: {token.expires_at.isoformat()}")
+
+
+@users_group.command("token")
+@click.argument("username")
+@click.option("--ttl-hours", default=12.0, show_default=True, type=click.FloatRange(0.01, 24 * 365),
+              help="How long the token is valid.")
+def users_token(username: str, ttl_hours: float) -> None:
+    """Issue a new API token for USERNAME (no password needed at the console)."""
+    with friendly_errors():
+        token = container().app.issue_token_for(username, ttl=timedelta(hours=ttl_hours))
+    click.echo(token.token)
+    click.echo(f"expires: {token.expires_at.isoformat()}", err=True)
+
+
+# -- projections ---------------------------------------------------------------------------------
+
+
+@cli.group("projections")
+def projections_group() -> None:
+    """Inspect, run and rebuild the read models (views)."""
+
+
+@projections_group.command("status")
+def projections_status() -> None:
+    """Show each view's position, the log's head and the lag."""
+    statuses = container().projections.status()
+    click.echo(f"{'view':<20} {'position':>10} {'head':>10} {'lag':>8}")
+    for status in statuses:
+        click.echo(f"{status.name:<20} {status.position:>10} {status.head:>10} {status.lag:>8}")
+
+
+@projections_group.command("run")
+@click.option("--poll", default=0.5, show_default=True, type=click.FloatRange(0.05, 60),
+              help="Seconds between polls when idle.")
+def projections_run(poll: float) -> None:
+    """Keep every view current, until stopped (the projection worker).
+
+    Run one next to gunicorn with TSUNAGU_INLINE_PROJECTIONS=0 in production.
+    """
+    projections = container().projections
+
+    def stop(*_: Any) -> None:
+        projections.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    def report(position: int, head: int) -> None:
+        click.echo(f"views at {position} of {head}", err=True)
+
+    click.echo("projection worker running (Ctrl+C to stop)", err=True)
+    projections.run_forever(poll_interval=poll, on_batch=report)
+    click.echo("projection worker stopped", err=True)
+
+
+@projections_group.command("rebuild")
+@click.argument("name", required=False)
+def projections_rebuild(name: str | None) -> None:
+    """Drop a view (or all views) and replay the whole event log into it."""
+    projections = container().projections
+    names = [name] if name else projections.names
+    with friendly_errors():
+        for view in names:
+            with progress_bar(f"rebuilding {view:<20}") as update:
+                projections.rebuild(view, progress=update)
+    click.echo(f"rebuilt: {', '.join(names)}")
+
+
+def main() -> None:
+    """Entry point of the ``tsunagu`` script."""
+    cli.main(prog_name="tsunagu")

@@ -1,0 +1,47 @@
+"""Clients (利用者)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import Blueprint
+
+from domain.values import PersonalData
+from interfaces.web.api import schemas as s
+from interfaces.web.api.framework import Call, operation
+
+clients = Blueprint("clients", __name__, url_prefix="/clients")
+
+
+@operation(clients, "POST", "", summary="Register a client", permission="client.create",
+           body=s.ClientCreateSchema, response=s.ClientSchema, status=201, idempotent=True,
+           location="api.clients.get_client")
+def register_client(call: Call) -> Any:
+    b = call.body
+    personal = PersonalData(b["name"], b["name_kana"], b["birth_date"], b["address"], b["phone"])
+    return call.app.register_client(
+        personal,
+        b["care_level"],
+        b["frailty"],
+        b["area_code"],
+        b["center_code"],
+        call.actor,
+        idempotency_key=call.idempotency_key,
+    )
+
+
+@operation(clients, "GET", "/<uuid:client_id>", summary="Read a client",
+           permission="client.read", response=s.ClientSchema)
+def get_client(call: Call, client_id: UUID) -> Any:
+    return call.app.get_client(client_id, call.actor)
+
+
+@operation(clients, "POST", "/<uuid:client_id>/care-level",
+           summary="Record a care-level assessment", permission="client.assess",
+           body=s.CareLevelChangeSchema, response=s.ClientSchema, if_match=True)
+def change_care_level(call: Call, client_id: UUID) -> Any:
+    b = call.body
+    return call.app.change_care_level(
+        client_id, b["care_level"], b["assessed_on"], b["reason"], call.expected_version, call.actor
+    )

@@ -1,0 +1,230 @@
+"""How every API operation is declared, checked and answered.
+
+``operation`` registers a view with its request and response schemas, the
+permission it needs and whether it changes an existing aggregate. The wrapper
+does the cross-cutting work in one order for every endpoint:
+
+    authenticate (401) → permission (403) → JSON body (415/400) → schemas (422)
+    → If-Match (428/412) → the application → response schema, ETag, Location
+
+The same declarations produce the OpenAPI document (``openapi.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from marshmallow import Schema
+
+from application.casework import Casework
+from application.security import ANONYMOUS, Actor
+from interfaces.web.api.problems import ProblemError
+
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+VERSION_TAG = re.compile(r'^\s*"?(\d{1,9})"?\s*$')
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One API operation, as declared (used for routing and the OpenAPI document)."""
+
+    method: str
+    rule: str
+    blueprint: str
+    name: str
+    summary: str
+    tag: str
+    permission: str | None
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    response: type[Schema] | None = None
+    status: int = 200
+    if_match: bool = False
+    idempotent: bool = False
+    location: str | None = None
+    responses: tuple[int, ...] = field(default_factory=tuple)
+
+
+OPERATIONS: list[Operation] = []
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a view receives: the actor, the validated body and query, the version."""
+
+    app: Casework
+    actor: Actor
+    body: dict[str, Any]
+    query: dict[str, Any]
+    expected_version: int | None
+    idempotency_key: str | None
+
+
+def casework() -> Casework:
+    app: Casework = current_app.extensions["tsunagu"].app
+    return app
+
+
+def operation(
+    bp: Blueprint,
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    permission: str | None,
+    body: type[Schema] | None = None,
+    query: type[Schema] | None = None,
+    response: type[Schema] | None = None,
+    status: int = 200,
+    if_match: bool = False,
+    idempotent: bool = False,
+    location: str | None = None,
+    tag: str | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an API operation; the view gets ``call: Call`` plus URL arguments.
+
+    ``location`` names the endpoint whose URL (with the result's ``id``) goes
+    into the Location header of a 201 response.
+    """
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        op = Operation(
+            method=method,
+            rule=(bp.url_prefix or "") + rule,
+            blueprint=bp.name,
+            name=view.__name__,
+            summary=summary,
+            tag=tag or bp.name,
+            permission=permission,
+            body=body,
+            query=query,
+            response=response,
+            status=status,
+            if_match=if_match,
+            idempotent=idempotent,
+            location=location,
+        )
+        OPERATIONS.append(op)
+
+        def wrapper(**url_args: Any) -> Response:
+            app = casework()
+            actor = authenticate(app) if permission is not None else ANONYMOUS
+            if permission is not None:
+                actor.require(permission)
+            payload = _load_body(body) if body is not None else {}
+            args = _load_query(query) if query is not None else {}
+            expected = _expected_version() if if_match else None
+            key = _idempotency_key() if idempotent else None
+            result = view(
+                Call(app, actor, payload, args, expected, key),
+                **url_args,
+            )
+            return _respond(op, result)
+
+        wrapper.__name__ = view.__name__
+        wrapper.__doc__ = view.__doc__
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=wrapper, methods=[method])
+        return view
+
+    return decorator
+
+
+def authenticate(app: Casework) -> Actor:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ProblemError(
+            401,
+            "unauthenticated",
+            "Authentication required",
+            "send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token",
+        )
+    actor = app.authenticate(token.strip())
+    g.actor = actor
+    return actor
+
+
+def _load_body(schema: type[Schema]) -> dict[str, Any]:
+    if not request.is_json:
+        raise ProblemError(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the body as JSON with 'Content-Type: application/json'",
+        )
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ProblemError(400, "malformed-json", "Malformed JSON", "the body is not valid JSON")
+    if not isinstance(data, dict):
+        raise ProblemError(400, "malformed-json", "Malformed JSON", "the body must be a JSON object")
+    loaded: dict[str, Any] = schema().load(data)
+    return loaded
+
+
+def _load_query(schema: type[Schema]) -> dict[str, Any]:
+    raw = {key: request.args.get(key) for key in request.args}
+    # A '+' in an unencoded offset arrives as a space (2026-11-27T10:00:00 09:00).
+    for key, value in raw.items():
+        if value is not None and re.search(r"T\d\d:\d\d(:\d\d(\.\d+)?)? \d\d:?\d\d$", value):
+            raw[key] = value[::-1].replace(" ", "+", 1)[::-1]
+    loaded: dict[str, Any] = schema().load(raw)
+    return loaded
+
+
+def _expected_version() -> int:
+    header = request.headers.get("If-Match")
+    if header is None:
+        raise ProblemError(
+            428,
+            "precondition-required",
+            "If-Match required",
+            "send 'If-Match: \"<version>\"' with the ETag you read, so that no one's "
+            "change is overwritten",
+        )
+    match = VERSION_TAG.match(header.split(",")[0])
+    if match is None:
+        raise ProblemError(
+            400,
+            "bad-if-match",
+            "Malformed If-Match",
+            "If-Match must be the aggregate's ETag, a quoted version number like \"3\"",
+        )
+    return int(match.group(1))
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.match(key):
+        raise ProblemError(
+            400,
+            "bad-idempotency-key",
+            "Malformed Idempotency-Key",
+            "Idempotency-Key must be 1-200 visible ASCII characters (a UUID is a good choice)",
+        )
+    return key
+
+
+def _respond(op: Operation, result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    body = op.response().dump(result) if op.response is not None else result
+    response = jsonify(body)
+    response.status_code = op.status
+    version = getattr(result, "version", None)
+    if isinstance(version, int) and hasattr(result, "id"):
+        response.headers["ETag"] = f'"{version}"'
+    if op.status == 201 and op.location is not None:
+        response.headers["Location"] = url_for(op.location, **{_id_arg(op.location): result.id})
+    return response
+
+
+def _id_arg(endpoint: str) -> str:
+    for rule in current_app.url_map.iter_rules(endpoint):
+        return next(iter(rule.arguments))
+    raise LookupError(endpoint)

@@ -1,0 +1,41 @@
+"""Dashboard, audit log and projection status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from interfaces.web.api import schemas as s
+from interfaces.web.api.framework import Call, operation
+
+dashboard = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+audit = Blueprint("audit", __name__, url_prefix="/audit")
+system = Blueprint("system", __name__, url_prefix="/system")
+
+
+@operation(dashboard, "GET", "", summary="Needs counted by status per center, area, category",
+           permission="dashboard.read", query=s.DashboardQuerySchema, response=s.DashboardSchema)
+def get_dashboard(call: Call) -> Any:
+    return call.app.dashboard(call.actor, min_position=call.query["min_position"])
+
+
+@operation(audit, "GET", "/events", summary="The global audit log, oldest first",
+           permission="audit.read", query=s.AuditQuerySchema, response=s.AuditPageSchema)
+def audit_events(call: Call) -> Any:
+    q = call.query
+    events = call.app.audit_events(
+        call.actor,
+        after=q["after"],
+        limit=q["limit"],
+        aggregate_id=q["aggregate_id"],
+        actor_username=q["actor"],
+    )
+    return {"events": events, "next_after": events[-1].position if events else q["after"]}
+
+
+@operation(system, "GET", "/projections", summary="Each view's position, the log head, the lag",
+           permission="system.read", response=s.ProjectionsSchema)
+def projections(call: Call) -> Any:
+    views = call.app.projection_status(call.actor)
+    return {"head": views[0].head if views else call.app.head(), "views": views}

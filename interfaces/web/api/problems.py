@@ -1,0 +1,119 @@
+"""Errors as ``application/problem+json`` (RFC 9457), for every failure."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from application.errors import (
+    AlreadyExistsError,
+    AuthenticationError,
+    InvalidReferenceError,
+    NotFoundError,
+    PermissionDeniedError,
+    VersionConflictError,
+)
+from domain.errors import DomainError, InvalidTransitionError, InvalidValueError
+
+PROBLEM_TYPE = "urn:tsunagu:problem:"
+log = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    """Raise anywhere in a request to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        errors: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def problem_response(problem: ProblemError) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE + problem.slug,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+    }
+    if problem.errors:
+        body["errors"] = problem.errors
+    response = Response(
+        json.dumps(body, ensure_ascii=False),
+        status=problem.status,
+        mimetype="application/problem+json",
+    )
+    response.headers.update(problem.headers)
+    return response
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as ``{"field.sub": [...]}``."""
+    if isinstance(messages, list):
+        return {prefix or "_schema": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = [str(m) for m in value]
+    return flat
+
+
+def to_problem(error: Exception) -> ProblemError:
+    """The problem a known exception stands for."""
+    if isinstance(error, ProblemError):
+        return error
+    if isinstance(error, ValidationError):
+        errors = _flatten(error.messages)
+        fields = ", ".join(sorted(errors))
+        return ProblemError(
+            422, "validation", "Invalid request", f"check these fields: {fields}", errors
+        )
+    if isinstance(error, InvalidValueError | InvalidReferenceError):
+        return ProblemError(422, "validation", "Invalid request", str(error),
+                            {error.field: [str(error).split(": ", 1)[-1]]})
+    if isinstance(error, AuthenticationError):
+        return ProblemError(401, "unauthenticated", "Authentication failed", str(error),
+                            headers={"WWW-Authenticate": 'Bearer realm="tsunagu"'})
+    if isinstance(error, PermissionDeniedError):
+        return ProblemError(403, "forbidden", "Not allowed for your role", str(error))
+    if isinstance(error, NotFoundError):
+        return ProblemError(404, "not-found", "Not found", str(error))
+    if isinstance(error, VersionConflictError):
+        return ProblemError(412, "version-conflict", "Changed by someone else", str(error))
+    if isinstance(error, AlreadyExistsError):
+        return ProblemError(409, "already-exists", "Already exists", str(error))
+    if isinstance(error, InvalidTransitionError):
+        return ProblemError(409, "invalid-transition", "Not possible in this state", str(error))
+    if isinstance(error, DomainError):
+        return ProblemError(409, "rule-violated", "Refused by a business rule", str(error))
+    if isinstance(error, HTTPException):
+        code = error.code or 500
+        return ProblemError(code, f"http-{code}", error.name, error.description or error.name)
+    log.exception("unexpected error", exc_info=error)
+    return ProblemError(500, "internal", "Internal error", "something went wrong on our side")
+
+
+def register_problem_handlers(app: Flask) -> None:
+    def handle(error: Exception) -> Response:
+        return problem_response(to_problem(error))
+
+    app.register_error_handler(Exception, handle)
+    app.register_error_handler(HTTPException, handle)

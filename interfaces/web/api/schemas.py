@@ -1,0 +1,468 @@
+"""Marshmallow schemas of the JSON API: what requests may contain and what
+responses look like. The OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, post_dump, validate
+
+from domain.values import (
+    CareLevel,
+    DeclinedBy,
+    NeedCategory,
+    NeedStatus,
+    OrganizationKind,
+    Outcome,
+    Progress,
+    ResourceStatus,
+    Role,
+    ServiceType,
+    Urgency,
+    Weekday,
+)
+
+NAME_MAX = 200
+TEXT_MAX = 2000
+CODE_MAX = 32
+LIST_MAX = 50
+
+
+def Name(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
+    return fields.String(validate=validate.Length(min=1, max=NAME_MAX), **kwargs)
+
+
+def Text(**kwargs: Any) -> fields.String:  # noqa: N802
+    return fields.String(validate=validate.Length(min=1, max=TEXT_MAX), **kwargs)
+
+
+def Code(**kwargs: Any) -> fields.String:  # noqa: N802
+    return fields.String(validate=validate.Length(min=1, max=CODE_MAX), **kwargs)
+
+
+def EnumField(enum: Any, **kwargs: Any) -> fields.Enum:  # noqa: N802
+    return fields.Enum(enum, by_value=True, **kwargs)
+
+
+def ListOf(inner: fields.Field, *, min_items: int = 0, **kwargs: Any) -> fields.List:  # noqa: N802
+    return fields.List(inner, validate=validate.Length(min=min_items, max=LIST_MAX), **kwargs)
+
+
+# -- shared ----------------------------------------------------------------------
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ContactSchema(Schema):
+    person = fields.String(validate=validate.Length(max=NAME_MAX), allow_none=True)
+    phone = fields.String(validate=validate.Length(max=40), allow_none=True)
+    email = fields.Email(validate=validate.Length(max=NAME_MAX), allow_none=True)
+    address = fields.String(validate=validate.Length(max=NAME_MAX), allow_none=True)
+
+
+class ReasonSchema(Schema):
+    reason = Text(required=True)
+
+
+class AggregateSchema(Schema):
+    id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    position = fields.Integer(
+        allow_none=True,
+        metadata={"description": "A log position at or after this state; pass it as "
+                  "min_position to lists to see views at least this fresh."},
+    )
+
+
+# -- auth and users ----------------------------------------------------------------
+
+
+class TokenRequestSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    username = fields.String(required=True)
+
+
+class UserCreateSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=2, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=8, max=200))
+    role = EnumField(Role, required=True)
+    center_code = Code(load_default=None, allow_none=True)
+    display_name = Name(load_default=None, allow_none=True)
+
+
+class UserSchema(AggregateSchema):
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    roles = fields.List(EnumField(Role), required=True)
+    center_code = fields.String(allow_none=True)
+    active = fields.Boolean(required=True)
+
+
+# -- reference data ------------------------------------------------------------------
+
+
+class AreaCreateSchema(Schema):
+    code = Code(required=True)
+    name = Name(required=True)
+
+
+class AreaSchema(AggregateSchema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class CenterCreateSchema(Schema):
+    code = Code(required=True)
+    name = Name(required=True)
+    area_codes = ListOf(Code(), required=True, min_items=1)
+
+
+class CenterSchema(AggregateSchema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    area_codes = fields.List(fields.String(), required=True)
+
+
+# -- clients ---------------------------------------------------------------------------
+
+PERSONAL_FIELDS = ("name", "name_kana", "birth_date", "address", "phone")
+
+
+class ClientCreateSchema(Schema):
+    name = Name(required=True)
+    name_kana = Name(load_default=None, allow_none=True)
+    birth_date = fields.Date(required=True)
+    address = Name(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    care_level = EnumField(CareLevel, required=True)
+    frailty = fields.Boolean(load_default=False)
+    area_code = Code(required=True)
+    center_code = Code(required=True)
+
+
+def _personal(attr: str) -> fields.Function:
+    return fields.Function(
+        lambda client: getattr(client.personal, attr) if client.personal else None,
+        metadata={"description": "Personal field; absent for roles that may not see it."},
+    )
+
+
+class ClientSchema(AggregateSchema):
+    display_code = fields.String(required=True)
+    care_level = EnumField(CareLevel, required=True)
+    frailty = fields.Boolean(required=True)
+    area_code = fields.String(required=True)
+    center_code = fields.String(required=True)
+    assessed_on = fields.Date(allow_none=True)
+    registered_at = fields.AwareDateTime(required=True)
+    name = _personal("name")
+    name_kana = _personal("name_kana")
+    birth_date = fields.Function(
+        lambda c: c.personal.birth_date.isoformat() if c.personal else None,
+        metadata={"description": "Personal field; absent for roles that may not see it."},
+    )
+    address = _personal("address")
+    phone = _personal("phone")
+
+    @post_dump(pass_original=True)
+    def _hide_personal(self, data: dict[str, Any], original: Any, **_: Any) -> dict[str, Any]:
+        if getattr(original, "personal", None) is None:
+            for key in PERSONAL_FIELDS:
+                data.pop(key, None)
+        return data
+
+
+class CareLevelChangeSchema(Schema):
+    care_level = EnumField(CareLevel, required=True)
+    assessed_on = fields.Date(required=True)
+    reason = Text(required=True)
+
+
+# -- organizations and resources ----------------------------------------------------------
+
+
+class OrganizationCreateSchema(Schema):
+    name = Name(required=True)
+    kind = EnumField(OrganizationKind, required=True)
+    area_codes = ListOf(Code(), required=True, min_items=1)
+    contact = fields.Nested(ContactSchema, load_default=None, allow_none=True)
+
+
+class OrganizationSchema(AggregateSchema):
+    name = fields.String(required=True)
+    kind = EnumField(OrganizationKind, required=True)
+    area_codes = fields.List(fields.String(), required=True)
+    contact = fields.Nested(ContactSchema, allow_none=True)
+
+
+class ResourceCreateSchema(Schema):
+    name = Name(required=True)
+    organization_id = fields.UUID(load_default=None, allow_none=True)
+    service_type = EnumField(ServiceType, required=True)
+    categories = ListOf(
+        EnumField(NeedCategory), required=True, min_items=1
+    )
+    area_codes = ListOf(Code(), required=True, min_items=1)
+    weekdays = ListOf(EnumField(Weekday), load_default=list)
+    capacity = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=100_000),
+        metadata={"description": "Places; null for unlimited."},
+    )
+    eligible_care_levels = ListOf(
+        EnumField(CareLevel),
+        load_default=list,
+        metadata={"description": "Empty: every care level is eligible."},
+    )
+    fee = Name(load_default=None, allow_none=True)
+    contact = fields.Nested(ContactSchema, load_default=None, allow_none=True)
+    planned = fields.Boolean(
+        load_default=False, metadata={"description": "Registered as planned, not yet active."}
+    )
+
+
+class ResourceSchema(AggregateSchema):
+    name = fields.String(required=True)
+    organization_id = fields.UUID(allow_none=True)
+    service_type = EnumField(ServiceType, required=True)
+    categories = fields.List(EnumField(NeedCategory), required=True)
+    area_codes = fields.List(fields.String(), required=True)
+    weekdays = fields.List(EnumField(Weekday), required=True)
+    capacity = fields.Integer(allow_none=True)
+    places_taken = fields.Integer(required=True)
+    places_left = fields.Integer(allow_none=True)
+    eligible_care_levels = fields.List(EnumField(CareLevel), required=True)
+    fee = fields.String(allow_none=True)
+    contact = fields.Nested(ContactSchema, allow_none=True)
+    status = EnumField(ResourceStatus, required=True)
+
+
+class ResourceQuerySchema(Schema):
+    category = EnumField(NeedCategory, load_default=None)
+    area = Code(load_default=None)
+    status = EnumField(ResourceStatus, load_default=None)
+    service_type = EnumField(ServiceType, load_default=None)
+
+
+class CapacitySchema(Schema):
+    capacity = fields.Integer(
+        required=True, allow_none=True, strict=True, validate=validate.Range(min=0, max=100_000)
+    )
+    reason = Text(required=True)
+
+
+# -- needs ----------------------------------------------------------------------------------
+
+
+class NeedCreateSchema(Schema):
+    client_id = fields.UUID(required=True)
+    category = EnumField(NeedCategory, required=True)
+    description = Text(required=True)
+    goal = Text(required=True, metadata={"description": "取り戻したい生活: the life to regain."})
+    urgency = EnumField(Urgency, load_default=Urgency.NORMAL)
+    care_plan_ref = Name(load_default=None, allow_none=True)
+
+
+class NeedSchema(AggregateSchema):
+    status = EnumField(NeedStatus, required=True)
+    paused = fields.Boolean(required=True)
+    client_id = fields.UUID(required=True)
+    client_code = fields.String(required=True)
+    category = EnumField(NeedCategory, required=True)
+    description = fields.String(required=True)
+    goal = fields.String(required=True)
+    urgency = EnumField(Urgency, required=True)
+    care_plan_ref = fields.String(allow_none=True)
+    center_code = fields.String(required=True)
+    area_code = fields.String(required=True)
+    assignee = fields.String(allow_none=True, metadata={"description": "Coordinator's username."})
+    resource_id = fields.UUID(allow_none=True)
+    start_date = fields.Date(allow_none=True)
+    initiative_id = fields.UUID(allow_none=True)
+    outcome = EnumField(Outcome, allow_none=True)
+    last_progress = EnumField(Progress, allow_none=True)
+    raised_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+    allowed_actions = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Actions the need's state allows now (roles aside)."},
+    )
+
+
+class NeedRowSchema(Schema):
+    id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    status = EnumField(NeedStatus, required=True)
+    paused = fields.Boolean(required=True)
+    client_id = fields.UUID(required=True)
+    client_code = fields.String(required=True)
+    category = EnumField(NeedCategory, required=True)
+    urgency = EnumField(Urgency, required=True)
+    center_code = fields.String(required=True)
+    area_code = fields.String(required=True)
+    assignee = fields.String(allow_none=True)
+    resource_id = fields.UUID(allow_none=True)
+    outcome = EnumField(Outcome, allow_none=True)
+    raised_at = fields.AwareDateTime(required=True)
+    last_activity_at = fields.AwareDateTime(required=True)
+
+
+class PageSchema(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    position = fields.Integer(required=True, metadata={"description": "The view's log position."})
+    stale = fields.Boolean(
+        required=True, metadata={"description": "The view did not reach min_position in time."}
+    )
+
+
+class NeedPageSchema(PageSchema):
+    items = fields.List(fields.Nested(NeedRowSchema), required=True)
+
+
+class NeedQuerySchema(Schema):
+    status = EnumField(NeedStatus, load_default=None)
+    category = EnumField(NeedCategory, load_default=None)
+    area = Code(load_default=None)
+    center = Code(load_default=None)
+    assignee = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    urgency = EnumField(Urgency, load_default=None)
+    paused = fields.Boolean(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+
+
+class AsOfQuerySchema(Schema):
+    as_of = fields.AwareDateTime(
+        load_default=None,
+        metadata={"description": "ISO 8601 with offset, e.g. 2026-11-27T10:00:00+09:00."},
+    )
+
+
+class HistoryEventSchema(Schema):
+    version = fields.Integer(required=True)
+    type = fields.String(required=True)
+    timestamp = fields.AwareDateTime(required=True)
+    actor = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+    data = fields.Dict(required=True)
+
+
+class HistorySchema(Schema):
+    events = fields.List(fields.Nested(HistoryEventSchema), required=True)
+
+
+class AssignSchema(Schema):
+    coordinator = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    reason = Text(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Required when the need is already assigned (reassignment)."},
+    )
+
+
+class ProposeSchema(Schema):
+    resource_id = fields.UUID(required=True)
+    reason = Text(required=True)
+
+
+class DeclineSchema(Schema):
+    by = EnumField(DeclinedBy, required=True)
+    reason = Text(required=True)
+
+
+class ConfirmSchema(Schema):
+    start_date = fields.Date(required=True)
+
+
+class FollowUpSchema(Schema):
+    note = Text(required=True)
+    progress = EnumField(Progress, required=True)
+
+
+class CloseSchema(Schema):
+    outcome = EnumField(Outcome, required=True)
+    reason = Text(required=True)
+
+
+# -- oversight ----------------------------------------------------------------------------------
+
+
+class DashboardSchema(Schema):
+    by_center = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+    by_area = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+    by_category = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+
+
+class DashboardQuerySchema(Schema):
+    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+
+
+class AuditQuerySchema(Schema):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    aggregate_id = fields.UUID(load_default=None)
+    actor = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+
+class AuditEntrySchema(Schema):
+    position = fields.Integer(required=True)
+    aggregate_id = fields.UUID(required=True)
+    aggregate_type = fields.String(required=True)
+    version = fields.Integer(required=True)
+    type = fields.String(required=True)
+    timestamp = fields.AwareDateTime(required=True)
+    actor_id = fields.UUID(allow_none=True)
+    actor = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class AuditPageSchema(Schema):
+    events = fields.List(fields.Nested(AuditEntrySchema), required=True)
+    next_after = fields.Integer(
+        required=True, metadata={"description": "Pass as 'after' to read the next page."}
+    )
+
+
+class ViewStatusSchema(Schema):
+    name = fields.String(required=True)
+    position = fields.Integer(required=True)
+    head = fields.Integer(required=True)
+    lag = fields.Integer(required=True)
+
+
+class ProjectionsSchema(Schema):
+    head = fields.Integer(required=True)
+    views = fields.List(fields.Nested(ViewStatusSchema), required=True)
+
+
+def list_schema(item: type[Schema], name: str) -> type[Schema]:
+    """A ``{items: [item, ...]}`` envelope schema (named for the OpenAPI document)."""
+    return type(name, (Schema,), {"items": fields.List(fields.Nested(item), required=True)})
+
+
+AreaListSchema = list_schema(AreaSchema, "AreaListSchema")
+CenterListSchema = list_schema(CenterSchema, "CenterListSchema")
+UserListSchema = list_schema(UserSchema, "UserListSchema")
+OrganizationListSchema = list_schema(OrganizationSchema, "OrganizationListSchema")
+ResourceListSchema = list_schema(ResourceSchema, "ResourceListSchema")
