@@ -1,0 +1,157 @@
+"""Read models: exactly-once updates, rebuild equality, lag and freshness waits."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from application.dto import NeedFilter
+from domain.values import DeclinedBy, OrganizationKind, Outcome, Progress
+from interfaces.bootstrap import Container, bootstrap
+from tests.builders import Town, make_client, make_need, make_resource, make_town
+
+
+def _workload(container: Container) -> Town:
+    """Needs in many states, resources that took and gave back places."""
+    app = container.app
+    town = make_town(app)
+    app.register_organization("北町社会福祉協議会", OrganizationKind.WELFARE_COUNCIL, ["north"],
+                              town.coordinator)
+    resource = make_resource(app, town.coordinator, capacity=3)
+    client = make_client(app, town.care_manager)
+    for step in range(6):
+        need = make_need(app, town, client)
+        if step == 0:
+            continue
+        need = app.assign_need(need.id, "sc", need.version, town.coordinator)
+        if step == 1:
+            app.record_gap(need.id, "該当資源なし", need.version, town.coordinator)
+            continue
+        need = app.propose_match(need.id, resource.id, "近い", need.version, town.coordinator)
+        if step == 2:
+            app.decline_match(need.id, DeclinedBy.CLIENT, "曜日が合わない", need.version,
+                              town.coordinator)
+            continue
+        need = app.confirm_match(need.id, date(2026, 12, 1), need.version, town.coordinator)
+        need = app.record_follow_up(need.id, "順調", Progress.ON_TRACK, need.version,
+                                    town.coordinator)
+        if step == 3:
+            app.pause_need(need.id, "入院", need.version, town.care_manager)
+        elif step == 4:
+            need = app.close_need(need.id, Outcome.GOAL_ACHIEVED, "目標達成", need.version,
+                                  town.coordinator)
+            app.reopen_need(need.id, "再発", need.version, town.supervisor)
+    return town
+
+
+def _view_rows(container: Container) -> dict[str, list[tuple[Any, ...]]]:
+    from infrastructure.views.schema import metadata
+
+    engine = container.projections.reader  # type: ignore[attr-defined]
+    rows = {}
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            if table.name in ("api_tokens", "projection_tracking"):
+                continue
+            order = list(table.primary_key.columns)
+            rows[table.name] = [tuple(r) for r in conn.execute(sa.select(table).order_by(*order))]
+    return rows
+
+
+def test_rebuilding_every_view_reproduces_the_incremental_result(container: Container) -> None:
+    _workload(container)
+    incremental = _view_rows(container)
+
+    for name in container.projections.names:
+        container.projections.rebuild(name)
+
+    assert _view_rows(container) == incremental
+    assert all(len(rows) > 0 for rows in incremental.values())
+
+
+def test_redelivering_events_changes_nothing(container: Container) -> None:
+    _workload(container)
+    before = _view_rows(container)
+    everything = container.app.recorder.select_notifications(start=1, limit=10_000)
+
+    for name in container.projections.names:
+        applied = container.projections.deliver(name, everything)  # type: ignore[attr-defined]
+        assert applied == 0
+
+    assert _view_rows(container) == before
+
+
+def test_status_shows_the_lag_until_the_worker_catches_up(container: Container) -> None:
+    town = make_town(container.app)
+    quiet = bootstrap(replace(container.settings, inline_projections=False))
+    try:
+        make_need(quiet.app, town)
+        lagging = {s.name: s.lag for s in quiet.projections.status()}
+        assert lagging["case_board"] > 0
+        quiet.projections.catch_up()
+        assert {s.lag for s in quiet.projections.status()} == {0}
+    finally:
+        quiet.close()
+
+
+def test_lists_wait_for_min_position_while_a_worker_runs(container: Container) -> None:
+    town = make_town(container.app)
+    quiet = bootstrap(replace(container.settings, inline_projections=False))
+    worker = threading.Thread(target=quiet.projections.run_forever, kwargs={"poll_interval": 0.05})
+    try:
+        need = make_need(quiet.app, town)
+        worker.start()
+        page = quiet.app.list_needs(NeedFilter(), town.coordinator, min_position=need.position)
+    finally:
+        quiet.projections.stop()
+        worker.join()
+        quiet.close()
+    assert page.stale is False
+    assert [row.id for row in page.items] == [need.id]
+
+
+def test_lists_report_stale_when_no_one_updates_the_view(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import application.casework as casework
+
+    monkeypatch.setattr(casework, "VIEW_WAIT_SECONDS", 0.2)
+    town = make_town(container.app)
+    quiet = bootstrap(replace(container.settings, inline_projections=False))
+    try:
+        need = make_need(quiet.app, town)
+        page = quiet.app.list_needs(NeedFilter(), town.coordinator, min_position=need.position)
+    finally:
+        quiet.close()
+    assert page.stale is True
+    assert page.position < (need.position or 0)
+
+
+def test_two_runners_at_once_apply_each_event_exactly_once(container: Container) -> None:
+    town = make_town(container.app)
+    quiet = bootstrap(replace(container.settings, inline_projections=False))
+    other = bootstrap(replace(container.settings, inline_projections=False))
+    try:
+        for _ in range(15):
+            make_need(quiet.app, town)
+        runners = [
+            threading.Thread(target=quiet.projections.catch_up),
+            threading.Thread(target=other.projections.catch_up),
+        ]
+        for runner in runners:
+            runner.start()
+        for runner in runners:
+            runner.join()
+        head = quiet.app.head()
+        counts = quiet.app.dashboard(town.supervisor).totals
+        audit = quiet.app.audit_events(town.auditor, limit=1000)
+    finally:
+        quiet.close()
+        other.close()
+    assert counts == {"raised": 15}
+    assert [e.position for e in audit] == list(range(1, head + 1))
