@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -164,7 +164,10 @@ class Casework(Application[UUID]):
 
     def _load(self, cls: type[A], aggregate_id: UUID, kind: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id, projector_func=project_events)
+            aggregate: Aggregate = self.repository.get(
+                aggregate_id,
+                projector_func=project_events,  # type: ignore[arg-type]
+            )
         except AggregateNotFoundError:
             raise NotFoundError(kind, aggregate_id) from None
         if not isinstance(aggregate, cls):
@@ -223,7 +226,9 @@ class Casework(Application[UUID]):
         try:
             return self._load(SupportCenter, SupportCenter.id_for(center_code), "support center")
         except NotFoundError:
-            raise InvalidReferenceError(field, f"no support center with code {center_code!r}") from None
+            raise InvalidReferenceError(
+                field, f"no support center with code {center_code!r}"
+            ) from None
 
     # -- areas and centers -------------------------------------------------------
 
@@ -597,7 +602,9 @@ class Casework(Application[UUID]):
         except NotFoundError:
             assignee = None
         if assignee is None or not assignee.has_role(Role.COORDINATOR):
-            raise InvalidReferenceError("coordinator", f"{coordinator!r} is not an active coordinator")
+            raise InvalidReferenceError(
+                "coordinator", f"{coordinator!r} is not an active coordinator"
+            )
 
         def assign(need: Need) -> list[Aggregate]:
             if need.allows("assign"):
@@ -667,7 +674,12 @@ class Casework(Application[UUID]):
         return self._change_need(need_id, expected_version, actor, "need.record_gap", record)
 
     def record_follow_up(
-        self, need_id: UUID, note: str, progress: Progress, expected_version: int | None, actor: Actor
+        self,
+        need_id: UUID,
+        note: str,
+        progress: Progress,
+        expected_version: int | None,
+        actor: Actor,
     ) -> NeedDTO:
         def follow_up(need: Need) -> list[Aggregate]:
             need.follow_up(note, progress, actor.user_id)
@@ -704,7 +716,9 @@ class Casework(Application[UUID]):
         def close(need: Need) -> list[Aggregate]:
             resource_id = need.resource_id
             releases = need.close(outcome, reason, actor.user_id)
-            return self._released(need, resource_id, releases, f"need closed: {outcome.value}", actor)
+            return self._released(
+                need, resource_id, releases, f"need closed: {outcome.value}", actor
+            )
 
         return self._change_need(need_id, expected_version, actor, "need.close", close)
 
@@ -754,9 +768,7 @@ class Casework(Application[UUID]):
             return self._need_dto(need, position)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _get_need(
-        self, need_id: UUID, actor: Actor, expected_version: int | None = None
-    ) -> Need:
+    def _get_need(self, need_id: UUID, actor: Actor, expected_version: int | None = None) -> Need:
         need = self._load(Need, need_id, "need")
         if not actor.sees_center(need.center_code):
             raise NotFoundError("need", need_id)
@@ -772,7 +784,7 @@ class Casework(Application[UUID]):
         need = self._get_need(need_id, actor)
         if as_of is None:
             return self._need_dto(need, self.head())
-        events = [e for e in self.events.get(need.id) if e.timestamp <= as_of]
+        events = [e for e in self.events.get(need.id) if cast(Any, e).timestamp <= as_of]
         past = project_events(None, events)
         if past is None:
             raise NotFoundError("need", f"{need_id} as of {as_of.isoformat()}")
@@ -785,8 +797,8 @@ class Casework(Application[UUID]):
 
     def history(self, aggregate_id: UUID) -> list[HistoryEvent]:
         """Every event of one aggregate, oldest first, secrets left out."""
-        events = list(self.events.get(aggregate_id))
-        names = self._usernames(e.actor for e in events)  # type: ignore[attr-defined]
+        events: list[Any] = list(self.events.get(aggregate_id))
+        names = self._usernames(e.actor for e in events)
         entries = []
         for e in events:
             attrs = {k: v for k, v in vars(e).items() if k not in _ENVELOPE}
@@ -870,7 +882,7 @@ class Casework(Application[UUID]):
         ids = sorted({i for i in user_ids if i is not None})
         if not ids:
             return {}
-        names = {SYSTEM_ACTOR.user_id: SYSTEM_ACTOR.username}
+        names: dict[UUID, str] = {SYSTEM_ACTOR.user_id: SYSTEM_ACTOR.username}
         if self._read_side is not None:
             names.update(self._read_side.directory.usernames(ids))
         for user_id in ids:
@@ -920,7 +932,9 @@ def _require_password(password: str) -> None:
 
 
 def _area_dto(area: Area, position: int | None) -> AreaDTO:
-    return AreaDTO(id=area.id, version=area.version, position=position, code=area.code, name=area.name)
+    return AreaDTO(
+        id=area.id, version=area.version, position=position, code=area.code, name=area.name
+    )
 
 
 def _center_dto(center: SupportCenter, position: int | None) -> CenterDTO:

@@ -80,7 +80,9 @@ class Actor:
         return scope is None or scope == center_code
 
 
-ANONYMOUS = Actor(user_id=UserId(derived_id("user", "anonymous")), username="anonymous", roles=frozenset())
+ANONYMOUS = Actor(
+    user_id=UserId(derived_id("user", "anonymous")), username="anonymous", roles=frozenset()
+)
 """Actor of requests that need no sign-in (health checks, the token exchange)."""
 
 SYSTEM_ACTOR = Actor(user_id=SYSTEM_USER_ID, username="system", roles=frozenset({AD, CO}))

@@ -27,7 +27,8 @@ class EnumAsValue(Transcoding):
         return str(obj.value)
 
     def decode(self, data: str) -> enum.Enum:
-        return self.type(data)
+        value: enum.Enum = self.type(data)
+        return value
 
 
 class DateAsISO(Transcoding):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, ClassVar
 
 from eventsourcing.domain import event
 
@@ -15,10 +16,14 @@ class Client(TsunaguAggregate):
     """A client (利用者). Case data is pseudonymous; who the person is lives
     only in :class:`~domain.values.PersonalData`."""
 
+    # Event classes, made by the @event decorators below (declared for type checkers).
+    Registered: ClassVar[type[Any]]
+    CareLevelChanged: ClassVar[type[Any]]
+
     @event("Registered")
     def __init__(
         self,
-        id: ClientId,  # noqa: A002 - the library takes the aggregate id from this name
+        id: ClientId,
         personal: PersonalData,
         care_level: CareLevel,
         frailty: bool,

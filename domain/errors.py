@@ -62,8 +62,7 @@ class ResourceCapacityBelowEnrolmentError(DomainError):
 
     def __init__(self, capacity: int, enrolled: int) -> None:
         super().__init__(
-            f"capacity {capacity} is below the {enrolled} clients enrolled; "
-            "end their matches first"
+            f"capacity {capacity} is below the {enrolled} clients enrolled; end their matches first"
         )
 
 

@@ -8,7 +8,7 @@ runs a rule that may have been tightened since.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import event
 
@@ -62,10 +62,27 @@ OPEN_STATES = frozenset(set(NeedStatus) - {S.CLOSED})
 class Need(TsunaguAggregate):
     """A support need raised in care management (ニーズ)."""
 
+    # Event classes, made by the @event decorators below (declared for type checkers).
+    Raised: ClassVar[type[Any]]
+    CoordinatorAssigned: ClassVar[type[Any]]
+    Reassigned: ClassVar[type[Any]]
+    MatchProposed: ClassVar[type[Any]]
+    MatchDeclined: ClassVar[type[Any]]
+    MatchConfirmed: ClassVar[type[Any]]
+    GapRecorded: ClassVar[type[Any]]
+    DevelopmentLinked: ClassVar[type[Any]]
+    DevelopmentUnlinked: ClassVar[type[Any]]
+    ResourceCreated: ClassVar[type[Any]]
+    FollowUpRecorded: ClassVar[type[Any]]
+    Paused: ClassVar[type[Any]]
+    Resumed: ClassVar[type[Any]]
+    Closed: ClassVar[type[Any]]
+    Reopened: ClassVar[type[Any]]
+
     @event("Raised")
     def __init__(
         self,
-        id: NeedId,  # noqa: A002 - the library takes the aggregate id from this name
+        id: NeedId,
         client_id: ClientId,
         center_code: str,
         area_code: str,
@@ -148,8 +165,6 @@ class Need(TsunaguAggregate):
             raise NeedPausedError(self.status.value, action)
         if not self.paused and action == "resume":
             raise NeedTransitionError(self.status.value, action, "it is not paused")
-        if self.paused and action == "pause":
-            raise NeedTransitionError(self.status.value, action, "it is already paused")
         if self.status not in ALLOWED_FROM[action]:
             raise NeedTransitionError(self.status.value, action)
 
@@ -170,7 +185,9 @@ class Need(TsunaguAggregate):
         self._require("reassign")
         if coordinator == self.assignee:
             raise NeedTransitionError(self.status.value, "reassign", "it is already theirs")
-        self._reassigned(coordinator=coordinator, reason=require_text("reason", reason), actor=actor)
+        self._reassigned(
+            coordinator=coordinator, reason=require_text("reason", reason), actor=actor
+        )
 
     @event("Reassigned")
     def _reassigned(self, coordinator: UserId, reason: str, actor: UserId) -> None:
@@ -244,7 +261,9 @@ class Need(TsunaguAggregate):
         self.start_date = start_date
         self.status = S.MATCHED
 
-    def record_gap(self, reason: str, actor: UserId, criteria: dict[str, Any] | None = None) -> None:
+    def record_gap(
+        self, reason: str, actor: UserId, criteria: dict[str, Any] | None = None
+    ) -> None:
         """Record that no local resource fits: the evidence for development."""
         self._require("record_gap")
         self._gap_recorded(
@@ -343,8 +362,8 @@ class Need(TsunaguAggregate):
         self.outcome = None
         self.resource_id = None
         self.start_date = None
+        self.initiative_id = None
         self.last_progress = None
         # Back to the coordinator who had it; a need closed before anyone
         # took it waits for assignment again.
         self.status = S.MATCHING if self.assignee is not None else S.RAISED
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -15,10 +16,16 @@ from domain.values import Contact, OrganizationId, OrganizationKind, UserId
 class Organization(TsunaguAggregate):
     """An organization in the local network (主体)."""
 
+    # Event classes, made by the @event decorators below (declared for type checkers).
+    Registered: ClassVar[type[Any]]
+    Updated: ClassVar[type[Any]]
+    ContactLogged: ClassVar[type[Any]]
+    JoinedCouncil: ClassVar[type[Any]]
+
     @event("Registered")
     def __init__(
         self,
-        id: OrganizationId,  # noqa: A002 - the library takes the aggregate id from this name
+        id: OrganizationId,
         name: str,
         kind: OrganizationKind,
         area_codes: list[str],
@@ -52,7 +59,11 @@ class Organization(TsunaguAggregate):
         )
 
     def update(
-        self, name: str, kind: OrganizationKind, area_codes: list[str], contact: Contact | None,
+        self,
+        name: str,
+        kind: OrganizationKind,
+        area_codes: list[str],
+        contact: Contact | None,
         actor: UserId,
     ) -> None:
         self._updated(
@@ -65,7 +76,11 @@ class Organization(TsunaguAggregate):
 
     @event("Updated")
     def _updated(
-        self, name: str, kind: OrganizationKind, area_codes: list[str], contact: Contact | None,
+        self,
+        name: str,
+        kind: OrganizationKind,
+        area_codes: list[str],
+        contact: Contact | None,
         actor: UserId,
     ) -> None:
         self.name = name

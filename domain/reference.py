@@ -7,6 +7,7 @@ ids derive from their codes, which makes codes unique without a lookup table.
 from __future__ import annotations
 
 import re
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -20,7 +21,7 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 def require_code(field: str, code: str) -> str:
     """Codes are short ASCII identifiers used in URLs, filters and files."""
-    if not CODE_PATTERN.match(code):
+    if not CODE_PATTERN.fullmatch(code):
         raise InvalidValueError(
             field, "use 1-32 letters, digits, '-' or '_', starting with a letter or digit"
         )
@@ -30,20 +31,27 @@ def require_code(field: str, code: str) -> str:
 class Area(TsunaguAggregate):
     """A daily-living area (日常生活圏域)."""
 
+    Registered: ClassVar[type[Any]]
+    Renamed: ClassVar[type[Any]]
+
     @staticmethod
     def id_for(code: str) -> UUID:
         return derived_id("area", code)
 
     @event("Registered")
-    def __init__(self, id: UUID, code: str, name: str, actor: UserId) -> None:  # noqa: A002
+    def __init__(self, id: UUID, code: str, name: str, actor: UserId) -> None:
         self.code = code
         self.name = name
 
     @classmethod
     def register(cls, code: str, name: str, actor: UserId) -> Area:
         code = require_code("code", code)
-        return cls(id=cls.id_for(code), code=code, name=require_text("name", name, max_length=200),
-                   actor=actor)
+        return cls(
+            id=cls.id_for(code),
+            code=code,
+            name=require_text("name", name, max_length=200),
+            actor=actor,
+        )
 
     def rename(self, name: str, actor: UserId) -> None:
         self._renamed(name=require_text("name", name, max_length=200), actor=actor)
@@ -56,6 +64,9 @@ class Area(TsunaguAggregate):
 class SupportCenter(TsunaguAggregate):
     """A community general support center (地域包括支援センター)."""
 
+    Registered: ClassVar[type[Any]]
+    AreasChanged: ClassVar[type[Any]]
+
     @staticmethod
     def id_for(code: str) -> UUID:
         return derived_id("center", code)
@@ -63,7 +74,7 @@ class SupportCenter(TsunaguAggregate):
     @event("Registered")
     def __init__(
         self,
-        id: UUID,  # noqa: A002
+        id: UUID,
         code: str,
         name: str,
         area_codes: list[str],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import event
 
@@ -57,10 +57,20 @@ def _require_capacity(capacity: int | None) -> int | None:
 class Resource(TsunaguAggregate):
     """A local resource (地域資源): capacity, schedule, who it serves."""
 
+    # Event classes, made by the @event decorators below (declared for type checkers).
+    Registered: ClassVar[type[Any]]
+    Updated: ClassVar[type[Any]]
+    CapacityChanged: ClassVar[type[Any]]
+    Enrolled: ClassVar[type[Any]]
+    Released: ClassVar[type[Any]]
+    Suspended: ClassVar[type[Any]]
+    Reactivated: ClassVar[type[Any]]
+    Closed: ClassVar[type[Any]]
+
     @event("Registered")
     def __init__(
         self,
-        id: ResourceId,  # noqa: A002 - the library takes the aggregate id from this name
+        id: ResourceId,
         name: str,
         organization_id: OrganizationId | None,
         service_type: ServiceType,
@@ -182,7 +192,9 @@ class Resource(TsunaguAggregate):
             raise ResourceCapacityBelowEnrolmentError(capacity, self.places_taken)
         if self.status is R.CLOSED:
             raise ResourceTransitionError(self.status.value, "change the capacity of")
-        self._capacity_changed(capacity=capacity, reason=require_text("reason", reason), actor=actor)
+        self._capacity_changed(
+            capacity=capacity, reason=require_text("reason", reason), actor=actor
+        )
 
     @event("CapacityChanged")
     def _capacity_changed(self, capacity: int | None, reason: str, actor: UserId) -> None:
@@ -193,7 +205,9 @@ class Resource(TsunaguAggregate):
         if self.status is not R.ACTIVE:
             raise ResourceNotActiveError(self.status.value, "enrol a client at")
         if str(need_id) in self.enrolled:
-            raise ResourceTransitionError(self.status.value, "enrol", "this need is already enrolled")
+            raise ResourceTransitionError(
+                self.status.value, "enrol", "this need is already enrolled"
+            )
         if self.is_full:
             assert self.capacity is not None  # noqa: S101 - is_full implies a capacity
             raise ResourceFullError(self.name, self.capacity)

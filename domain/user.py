@@ -7,6 +7,7 @@ keeps the hash and its history.
 from __future__ import annotations
 
 import re
+from typing import Any, ClassVar
 
 from eventsourcing.domain import event
 
@@ -20,6 +21,13 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 class User(TsunaguAggregate):
     """A user account. The id derives from the username, which never changes."""
 
+    # Event classes, made by the @event decorators below (declared for type checkers).
+    Created: ClassVar[type[Any]]
+    RoleGranted: ClassVar[type[Any]]
+    RoleRevoked: ClassVar[type[Any]]
+    PasswordChanged: ClassVar[type[Any]]
+    Deactivated: ClassVar[type[Any]]
+
     @staticmethod
     def id_for(username: str) -> UserId:
         return UserId(derived_id("user", username))
@@ -27,7 +35,7 @@ class User(TsunaguAggregate):
     @event("Created")
     def __init__(
         self,
-        id: UserId,  # noqa: A002
+        id: UserId,
         username: str,
         display_name: str,
         center_code: str | None,
@@ -52,7 +60,7 @@ class User(TsunaguAggregate):
         display_name: str | None = None,
     ) -> User:
         """Create an account with its first roles (one event per role granted)."""
-        if not USERNAME_PATTERN.match(username):
+        if not USERNAME_PATTERN.fullmatch(username):
             raise InvalidValueError(
                 "username", "use 2-64 lower-case letters, digits, '.', '_' or '-'"
             )

@@ -48,7 +48,9 @@ class Settings:
     """Cheap password hashing, for test suites only."""
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, instance_path: str = "instance") -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, instance_path: str = "instance"
+    ) -> Settings:
         env = os.environ if environ is None else environ
         url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / DEFAULT_DATABASE_FILE}"
         ttl_hours = float(env.get("TSUNAGU_TOKEN_TTL_HOURS") or 12)

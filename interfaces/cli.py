@@ -22,7 +22,7 @@ from application.errors import ApplicationError
 from application.security import SYSTEM_ACTOR
 from domain.errors import DomainError
 from domain.values import Role
-from interfaces.bootstrap import Container, Settings
+from interfaces.bootstrap import Container
 from interfaces.web import create_app
 
 DEFAULT_HOST = "127.0.0.1"
@@ -50,27 +50,28 @@ def friendly_errors() -> Iterator[None]:
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """A click progress bar driven by ``update(done, total)`` callbacks."""
-    state: dict[str, Any] = {"bar": None, "done": 0}
+    bars: list[Any] = []
+    reached = [0]
 
     def update(done: int, total: int) -> None:
-        if state["bar"] is None:
-            state["bar"] = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
-            state["bar"].__enter__()
-        bar = state["bar"]
-        bar.length = max(total, 1)
-        bar.update(max(done - state["done"], 0))
-        state["done"] = done
+        if not bars:
+            bars.append(click.progressbar(length=max(total, 1), label=label, file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].length = max(total, 1)
+        bars[0].update(max(done - reached[0], 0))
+        reached[0] = done
 
     try:
         yield update
     finally:
-        if state["bar"] is not None:
-            state["bar"].__exit__(None, None, None)
+        for bar in bars:
+            bar.__exit__(None, None, None)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False)
-def cli() -> None:  # noqa: D401
+@click.group(
+    cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
+)
+def cli() -> None:
     """tsunagu: needs, resources and matching for community life-support coordination.
 
     Configuration comes from the environment: DATABASE_URL (default: an SQLite
@@ -130,10 +131,20 @@ def demo_command() -> None:
 @cli.command("serve")
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Interface to listen on.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes (gunicorn).")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Threads per worker.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (gunicorn).",
+)
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker.",
+)
 def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web app: gunicorn when installed, Flask's server otherwise.
 
@@ -188,12 +199,20 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("username")
-@click.option("--role", "roles", required=True, multiple=True,
-              type=click.Choice([r.value for r in Role]), help="Role (repeat for several).")
-@click.option("--center", "center_code", default=None,
-              help="Support center code (required for care_manager).")
-@click.option("--password", default=None,
-              help="Password; without it one is generated and shown once.")
+@click.option(
+    "--role",
+    "roles",
+    required=True,
+    multiple=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Role (repeat for several).",
+)
+@click.option(
+    "--center", "center_code", default=None, help="Support center code (required for care_manager)."
+)
+@click.option(
+    "--password", default=None, help="Password; without it one is generated and shown once."
+)
 @click.option("--name", "display_name", default=None, help="Display name.")
 def users_create(
     username: str,
@@ -225,8 +244,13 @@ def users_create(
 
 @users_group.command("token")
 @click.argument("username")
-@click.option("--ttl-hours", default=12.0, show_default=True, type=click.FloatRange(0.01, 24 * 365),
-              help="How long the token is valid.")
+@click.option(
+    "--ttl-hours",
+    default=12.0,
+    show_default=True,
+    type=click.FloatRange(0.01, 24 * 365),
+    help="How long the token is valid.",
+)
 def users_token(username: str, ttl_hours: float) -> None:
     """Issue a new API token for USERNAME (no password needed at the console)."""
     with friendly_errors():
@@ -253,8 +277,13 @@ def projections_status() -> None:
 
 
 @projections_group.command("run")
-@click.option("--poll", default=0.5, show_default=True, type=click.FloatRange(0.05, 60),
-              help="Seconds between polls when idle.")
+@click.option(
+    "--poll",
+    default=0.5,
+    show_default=True,
+    type=click.FloatRange(0.05, 60),
+    help="Seconds between polls when idle.",
+)
 def projections_run(poll: float) -> None:
     """Keep every view current, until stopped (the projection worker).
 

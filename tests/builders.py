@@ -58,7 +58,9 @@ def make_town(app: Casework) -> Town:
     )
 
 
-def make_client(app: Casework, actor: Actor, center: str = "c-north", area: str = "north") -> ClientDTO:
+def make_client(
+    app: Casework, actor: Actor, center: str = "c-north", area: str = "north"
+) -> ClientDTO:
     return app.register_client(
         PersonalData("山田 花子", "ヤマダ ハナコ", date(1941, 4, 3), "北町1-2-3", "090-0000-0000"),
         CareLevel.SUPPORT_1,

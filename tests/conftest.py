@@ -27,7 +27,9 @@ def _drop_schema(schema: str) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def settings(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
     """Settings for a fresh, empty database on each backend."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "tsunagu.sqlite3"

@@ -271,10 +271,14 @@ class ResourceDirectoryView(View):
     def _index(
         conn: Connection, resource_id: UUID, categories: Sequence[Any], area_codes: Sequence[str]
     ) -> None:
-        conn.execute(resource_categories.delete().where(resource_categories.c.resource_id == resource_id))
+        conn.execute(
+            resource_categories.delete().where(resource_categories.c.resource_id == resource_id)
+        )
         conn.execute(resource_areas.delete().where(resource_areas.c.resource_id == resource_id))
         for category in _values(categories):
-            conn.execute(resource_categories.insert().values(resource_id=resource_id, category=category))
+            conn.execute(
+                resource_categories.insert().values(resource_id=resource_id, category=category)
+            )
         for code in area_codes:
             conn.execute(resource_areas.insert().values(resource_id=resource_id, area_code=code))
 
@@ -343,7 +347,9 @@ class SqlDirectory:
                 contact=Contact(**r.contact) if r.contact else None,
             )
             for r in self._rows(
-                sa.select(dir_organizations).order_by(dir_organizations.c.name, dir_organizations.c.id)
+                sa.select(dir_organizations).order_by(
+                    dir_organizations.c.name, dir_organizations.c.id
+                )
             )
         ]
 

@@ -158,7 +158,7 @@ class DashboardView(View):
             updated = conn.execute(
                 dashboard_counts.update()
                 .where(where)
-                .values(count=dashboard_counts.c.count + delta)
+                .values(count=dashboard_counts.c["count"] + delta)
             ).rowcount
             if not updated:
                 conn.execute(
@@ -250,9 +250,10 @@ class SqlDashboard:
         }
         totals: dict[str, int] = defaultdict(int)
         for r in rows:
-            tables[r.dimension][r.key][r.status] = r.count
+            count = int(r._mapping["count"])  # Row.count is the tuple method
+            tables[r.dimension][r.key][r.status] = count
             if r.dimension == "center":
-                totals[r.status] += r.count
+                totals[r.status] += count
         return DashboardCounts(
             by_center={k: dict(v) for k, v in sorted(tables["center"].items())},
             by_area={k: dict(v) for k, v in sorted(tables["area"].items())},

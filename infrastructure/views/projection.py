@@ -219,11 +219,12 @@ class ViewUpdater:
     def status(self) -> list[ViewStatus]:
         head = self.app.recorder.max_notification_id() or 0
         with self.reader.connect() as conn:
-            rows = dict(
-                conn.execute(
+            rows: dict[str, int] = {
+                row.view: row.position
+                for row in conn.execute(
                     sa.select(projection_tracking.c.view, projection_tracking.c.position)
-                ).all()
-            )
+                )
+            }
         return [ViewStatus(name, int(rows.get(name, 0)), head) for name in self.views]
 
     def position(self, name: str) -> int:

@@ -39,7 +39,7 @@ def readyz() -> Response:
     container: Container = current_app.extensions["tsunagu"]
     try:
         head = container.app.head()
-    except Exception as error:  # noqa: BLE001 - any failure means not ready
+    except Exception as error:
         return problem_response(
             ProblemError(503, "not-ready", "Not ready", f"the database does not answer: {error}")
         )

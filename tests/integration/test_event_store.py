@@ -98,16 +98,24 @@ def test_the_same_idempotency_key_returns_the_first_need(container: Container) -
 
     def raise_it(key: str) -> object:
         return app.raise_need(
-            client.id, NeedCategory.SHOPPING, "買い物が困難", "自分で選んで買う",
-            Urgency.NORMAL, town.care_manager, idempotency_key=key,
+            client.id,
+            NeedCategory.SHOPPING,
+            "買い物が困難",
+            "自分で選んで買う",
+            Urgency.NORMAL,
+            town.care_manager,
+            idempotency_key=key,
         ).id
 
     first, retry, other = raise_it("k-1"), raise_it("k-1"), raise_it("k-2")
 
     assert first == retry
     assert other != first
-    needs = [n for n in app.recorder.select_notifications(start=1, limit=1000)
-             if n.topic.endswith("Need.Raised")]
+    needs = [
+        n
+        for n in app.recorder.select_notifications(start=1, limit=1000)
+        if n.topic.endswith("Need.Raised")
+    ]
     assert len(needs) == 2
 
 

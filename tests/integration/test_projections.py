@@ -20,8 +20,9 @@ def _workload(container: Container) -> Town:
     """Needs in many states, resources that took and gave back places."""
     app = container.app
     town = make_town(app)
-    app.register_organization("北町社会福祉協議会", OrganizationKind.WELFARE_COUNCIL, ["north"],
-                              town.coordinator)
+    app.register_organization(
+        "北町社会福祉協議会", OrganizationKind.WELFARE_COUNCIL, ["north"], town.coordinator
+    )
     resource = make_resource(app, town.coordinator, capacity=3)
     client = make_client(app, town.care_manager)
     for step in range(6):
@@ -34,17 +35,20 @@ def _workload(container: Container) -> Town:
             continue
         need = app.propose_match(need.id, resource.id, "近い", need.version, town.coordinator)
         if step == 2:
-            app.decline_match(need.id, DeclinedBy.CLIENT, "曜日が合わない", need.version,
-                              town.coordinator)
+            app.decline_match(
+                need.id, DeclinedBy.CLIENT, "曜日が合わない", need.version, town.coordinator
+            )
             continue
         need = app.confirm_match(need.id, date(2026, 12, 1), need.version, town.coordinator)
-        need = app.record_follow_up(need.id, "順調", Progress.ON_TRACK, need.version,
-                                    town.coordinator)
+        need = app.record_follow_up(
+            need.id, "順調", Progress.ON_TRACK, need.version, town.coordinator
+        )
         if step == 3:
             app.pause_need(need.id, "入院", need.version, town.care_manager)
         elif step == 4:
-            need = app.close_need(need.id, Outcome.GOAL_ACHIEVED, "目標達成", need.version,
-                                  town.coordinator)
+            need = app.close_need(
+                need.id, Outcome.GOAL_ACHIEVED, "目標達成", need.version, town.coordinator
+            )
             app.reopen_need(need.id, "再発", need.version, town.supervisor)
     return town
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import uuid4
 
 from domain.client import Client
@@ -28,19 +29,24 @@ RESOURCE_ID = ResourceId(uuid4())
 INITIATIVE_ID = InitiativeId(uuid4())
 
 
+def raise_arguments() -> dict[str, Any]:
+    """Valid arguments of ``Need.raise_need`` for a new need."""
+    return {
+        "need_id": NeedId(uuid4()),
+        "client_id": ClientId(uuid4()),
+        "center_code": "c-north",
+        "area_code": "north",
+        "category": NeedCategory.SHOPPING,
+        "description": "重い物の買い物が難しい",
+        "goal": "週に一度は自分で買い物に行く",
+        "urgency": Urgency.NORMAL,
+        "actor": ACTOR,
+    }
+
+
 def new_need() -> Need:
     """A need just raised (status ``raised``), its Raised event still pending."""
-    return Need.raise_need(
-        need_id=NeedId(uuid4()),
-        client_id=ClientId(uuid4()),
-        center_code="c-north",
-        area_code="north",
-        category=NeedCategory.SHOPPING,
-        description="重い物の買い物が難しい",
-        goal="週に一度は自分で買い物に行く",
-        urgency=Urgency.NORMAL,
-        actor=ACTOR,
-    )
+    return Need.raise_need(**raise_arguments())
 
 
 def new_resource(capacity: int | None = None, *, planned: bool = False) -> Resource:

@@ -25,7 +25,13 @@ def test_register_records_registered() -> None:
 def test_register_is_refused_when_the_name_is_empty_or_overlong(name: str) -> None:
     with pytest.raises(InvalidValueError) as refused:
         Client.register(
-            ClientId(uuid4()), personal_data(name), CareLevel.CARE_1, False, "north", "c-north", ACTOR
+            ClientId(uuid4()),
+            personal_data(name),
+            CareLevel.CARE_1,
+            False,
+            "north",
+            "c-north",
+            ACTOR,
         )
 
     assert refused.value.field == "name"

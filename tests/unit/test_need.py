@@ -16,6 +16,7 @@ from tests.unit.aggregates import (
     OTHER_COORDINATOR,
     RESOURCE_ID,
     new_need,
+    raise_arguments,
 )
 
 
@@ -39,21 +40,10 @@ def test_raise_need_records_raised_with_the_need_in_status_raised() -> None:
 @pytest.mark.parametrize("field", ["description", "goal"])
 @pytest.mark.parametrize("text", ["", "   ", "x" * 2001])
 def test_raise_need_is_refused_when_text_is_empty_or_overlong(field: str, text: str) -> None:
-    need = new_need()
-    fields = {
-        "need_id": need.id,
-        "client_id": need.client_id,
-        "center_code": need.center_code,
-        "area_code": need.area_code,
-        "category": need.category,
-        "description": need.description,
-        "goal": need.goal,
-        "urgency": need.urgency,
-        "actor": ACTOR,
-    }
+    arguments = {**raise_arguments(), field: text}
 
     with pytest.raises(InvalidValueError) as refused:
-        Need.raise_need(**{**fields, field: text})
+        Need.raise_need(**arguments)
 
     assert refused.value.field == field
 
@@ -65,18 +55,7 @@ def test_raise_need_is_refused_when_text_is_empty_or_overlong(field: str, text: 
 def test_raise_need_keeps_a_care_plan_ref_only_when_given(
     care_plan_ref: str | None, stored: str | None
 ) -> None:
-    need = Need.raise_need(
-        need_id=new_need().id,
-        client_id=new_need().client_id,
-        center_code="c-north",
-        area_code="north",
-        category=new_need().category,
-        description="買い物",
-        goal="自分で買い物",
-        urgency=new_need().urgency,
-        actor=ACTOR,
-        care_plan_ref=care_plan_ref,
-    )
+    need = Need.raise_need(**raise_arguments(), care_plan_ref=care_plan_ref)
 
     assert need.care_plan_ref == stored
 

@@ -407,9 +407,7 @@ def test_forbidden_action_raises_a_named_error_naming_state_and_action(
 
 
 @pytest.mark.parametrize(("state", "action", "expected"), REFUSED_CASES)
-def test_forbidden_action_records_no_event(
-    state: str, action: str, expected: Refused
-) -> None:
+def test_forbidden_action_records_no_event(state: str, action: str, expected: Refused) -> None:
     need = need_in(state)
 
     with pytest.raises(expected):

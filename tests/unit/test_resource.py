@@ -271,7 +271,9 @@ STATUS_ACTIONS: dict[str, Callable[[Resource], None]] = {
 }
 
 # (status, action) -> (event, new status), or None when refused.
-STATUS_TABLE: dict[tuple[ResourceStatus, str], tuple[type[Resource.Event], ResourceStatus] | None] = {
+STATUS_TABLE: dict[
+    tuple[ResourceStatus, str], tuple[type[Resource.Event], ResourceStatus] | None
+] = {
     (R.PLANNED, "suspend"): None,
     (R.PLANNED, "reactivate"): (Resource.Reactivated, R.ACTIVE),
     (R.PLANNED, "close"): (Resource.Closed, R.CLOSED),

@@ -17,7 +17,19 @@ from interfaces.web.api.users import auth, users
 def api_blueprint() -> Blueprint:
     """A fresh ``/api/v1`` blueprint with every resource's blueprint nested in it."""
     api = Blueprint("api", __name__, url_prefix="/api/v1")
-    for child in (auth, users, areas, centers, clients, organizations, resources, needs,
-                  dashboard, audit, system, openapi):
+    for child in (
+        auth,
+        users,
+        areas,
+        centers,
+        clients,
+        organizations,
+        resources,
+        needs,
+        dashboard,
+        audit,
+        system,
+        openapi,
+    ):
         api.register_blueprint(child)
     return api

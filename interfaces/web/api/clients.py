@@ -14,9 +14,18 @@ from interfaces.web.api.framework import Call, operation
 clients = Blueprint("clients", __name__, url_prefix="/clients")
 
 
-@operation(clients, "POST", "", summary="Register a client", permission="client.create",
-           body=s.ClientCreateSchema, response=s.ClientSchema, status=201, idempotent=True,
-           location="api.clients.get_client")
+@operation(
+    clients,
+    "POST",
+    "",
+    summary="Register a client",
+    permission="client.create",
+    body=s.ClientCreateSchema,
+    response=s.ClientSchema,
+    status=201,
+    idempotent=True,
+    location="api.clients.get_client",
+)
 def register_client(call: Call) -> Any:
     b = call.body
     personal = PersonalData(b["name"], b["name_kana"], b["birth_date"], b["address"], b["phone"])
@@ -31,15 +40,28 @@ def register_client(call: Call) -> Any:
     )
 
 
-@operation(clients, "GET", "/<uuid:client_id>", summary="Read a client",
-           permission="client.read", response=s.ClientSchema)
+@operation(
+    clients,
+    "GET",
+    "/<uuid:client_id>",
+    summary="Read a client",
+    permission="client.read",
+    response=s.ClientSchema,
+)
 def get_client(call: Call, client_id: UUID) -> Any:
     return call.app.get_client(client_id, call.actor)
 
 
-@operation(clients, "POST", "/<uuid:client_id>/care-level",
-           summary="Record a care-level assessment", permission="client.assess",
-           body=s.CareLevelChangeSchema, response=s.ClientSchema, if_match=True)
+@operation(
+    clients,
+    "POST",
+    "/<uuid:client_id>/care-level",
+    summary="Record a care-level assessment",
+    permission="client.assess",
+    body=s.CareLevelChangeSchema,
+    response=s.ClientSchema,
+    if_match=True,
+)
 def change_care_level(call: Call, client_id: UUID) -> Any:
     b = call.body
     return call.app.change_care_level(

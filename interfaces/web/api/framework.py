@@ -160,7 +160,9 @@ def _load_body(schema: type[Schema]) -> dict[str, Any]:
     if data is None:
         raise ProblemError(400, "malformed-json", "Malformed JSON", "the body is not valid JSON")
     if not isinstance(data, dict):
-        raise ProblemError(400, "malformed-json", "Malformed JSON", "the body must be a JSON object")
+        raise ProblemError(
+            400, "malformed-json", "Malformed JSON", "the body must be a JSON object"
+        )
     loaded: dict[str, Any] = schema().load(data)
     return loaded
 
@@ -191,7 +193,7 @@ def _expected_version() -> int:
             400,
             "bad-if-match",
             "Malformed If-Match",
-            "If-Match must be the aggregate's ETag, a quoted version number like \"3\"",
+            'If-Match must be the aggregate\'s ETag, a quoted version number like "3"',
         )
     return int(match.group(1))
 

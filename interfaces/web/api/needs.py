@@ -14,9 +14,18 @@ from interfaces.web.api.framework import Call, operation
 needs = Blueprint("needs", __name__, url_prefix="/needs")
 
 
-@operation(needs, "POST", "", summary="Raise a need for a client", permission="need.raise",
-           body=s.NeedCreateSchema, response=s.NeedSchema, status=201, idempotent=True,
-           location="api.needs.get_need")
+@operation(
+    needs,
+    "POST",
+    "",
+    summary="Raise a need for a client",
+    permission="need.raise",
+    body=s.NeedCreateSchema,
+    response=s.NeedSchema,
+    status=201,
+    idempotent=True,
+    location="api.needs.get_need",
+)
 def raise_need(call: Call) -> Any:
     b = call.body
     return call.app.raise_need(
@@ -31,8 +40,15 @@ def raise_need(call: Call) -> Any:
     )
 
 
-@operation(needs, "GET", "", summary="List needs (the case board)", permission="need.read",
-           query=s.NeedQuerySchema, response=s.NeedPageSchema)
+@operation(
+    needs,
+    "GET",
+    "",
+    summary="List needs (the case board)",
+    permission="need.read",
+    query=s.NeedQuerySchema,
+    response=s.NeedPageSchema,
+)
 def list_needs(call: Call) -> Any:
     q = call.query
     filters = NeedFilter(
@@ -49,21 +65,41 @@ def list_needs(call: Call) -> Any:
     )
 
 
-@operation(needs, "GET", "/<uuid:need_id>", summary="Read a need, now or as of an instant",
-           permission="need.read", query=s.AsOfQuerySchema, response=s.NeedSchema)
+@operation(
+    needs,
+    "GET",
+    "/<uuid:need_id>",
+    summary="Read a need, now or as of an instant",
+    permission="need.read",
+    query=s.AsOfQuerySchema,
+    response=s.NeedSchema,
+)
 def get_need(call: Call, need_id: UUID) -> Any:
     return call.app.get_need(need_id, call.actor, as_of=call.query["as_of"])
 
 
-@operation(needs, "GET", "/<uuid:need_id>/history", summary="Every event of a need",
-           permission="need.read", response=s.HistorySchema)
+@operation(
+    needs,
+    "GET",
+    "/<uuid:need_id>/history",
+    summary="Every event of a need",
+    permission="need.read",
+    response=s.HistorySchema,
+)
 def need_history(call: Call, need_id: UUID) -> Any:
     return {"events": call.app.need_history(need_id, call.actor)}
 
 
-@operation(needs, "POST", "/<uuid:need_id>/assign",
-           summary="Assign a coordinator (reassign, with a reason, once assigned)",
-           permission="need.assign", body=s.AssignSchema, response=s.NeedSchema, if_match=True)
+@operation(
+    needs,
+    "POST",
+    "/<uuid:need_id>/assign",
+    summary="Assign a coordinator (reassign, with a reason, once assigned)",
+    permission="need.assign",
+    body=s.AssignSchema,
+    response=s.NeedSchema,
+    if_match=True,
+)
 def assign(call: Call, need_id: UUID) -> Any:
     b = call.body
     return call.app.assign_need(
@@ -71,8 +107,16 @@ def assign(call: Call, need_id: UUID) -> Any:
     )
 
 
-@operation(needs, "POST", "/<uuid:need_id>/propose", summary="Propose a resource",
-           permission="need.propose", body=s.ProposeSchema, response=s.NeedSchema, if_match=True)
+@operation(
+    needs,
+    "POST",
+    "/<uuid:need_id>/propose",
+    summary="Propose a resource",
+    permission="need.propose",
+    body=s.ProposeSchema,
+    response=s.NeedSchema,
+    if_match=True,
+)
 def propose(call: Call, need_id: UUID) -> Any:
     b = call.body
     return call.app.propose_match(
@@ -80,33 +124,61 @@ def propose(call: Call, need_id: UUID) -> Any:
     )
 
 
-@operation(needs, "POST", "/<uuid:need_id>/decline",
-           summary="Record that the client or provider declined", permission="need.decline",
-           body=s.DeclineSchema, response=s.NeedSchema, if_match=True)
+@operation(
+    needs,
+    "POST",
+    "/<uuid:need_id>/decline",
+    summary="Record that the client or provider declined",
+    permission="need.decline",
+    body=s.DeclineSchema,
+    response=s.NeedSchema,
+    if_match=True,
+)
 def decline(call: Call, need_id: UUID) -> Any:
     b = call.body
     return call.app.decline_match(need_id, b["by"], b["reason"], call.expected_version, call.actor)
 
 
-@operation(needs, "POST", "/<uuid:need_id>/confirm",
-           summary="Confirm the proposed match (takes a place at the resource)",
-           permission="need.confirm", body=s.ConfirmSchema, response=s.NeedSchema, if_match=True)
+@operation(
+    needs,
+    "POST",
+    "/<uuid:need_id>/confirm",
+    summary="Confirm the proposed match (takes a place at the resource)",
+    permission="need.confirm",
+    body=s.ConfirmSchema,
+    response=s.NeedSchema,
+    if_match=True,
+)
 def confirm(call: Call, need_id: UUID) -> Any:
     return call.app.confirm_match(
         need_id, call.body["start_date"], call.expected_version, call.actor
     )
 
 
-@operation(needs, "POST", "/<uuid:need_id>/record-gap",
-           summary="Record that no local resource fits", permission="need.record_gap",
-           body=s.ReasonSchema, response=s.NeedSchema, if_match=True)
+@operation(
+    needs,
+    "POST",
+    "/<uuid:need_id>/record-gap",
+    summary="Record that no local resource fits",
+    permission="need.record_gap",
+    body=s.ReasonSchema,
+    response=s.NeedSchema,
+    if_match=True,
+)
 def record_gap(call: Call, need_id: UUID) -> Any:
     return call.app.record_gap(need_id, call.body["reason"], call.expected_version, call.actor)
 
 
-@operation(needs, "POST", "/<uuid:need_id>/follow-up", summary="Record a follow-up",
-           permission="need.follow_up", body=s.FollowUpSchema, response=s.NeedSchema,
-           if_match=True)
+@operation(
+    needs,
+    "POST",
+    "/<uuid:need_id>/follow-up",
+    summary="Record a follow-up",
+    permission="need.follow_up",
+    body=s.FollowUpSchema,
+    response=s.NeedSchema,
+    if_match=True,
+)
 def follow_up(call: Call, need_id: UUID) -> Any:
     b = call.body
     return call.app.record_follow_up(
@@ -114,20 +186,44 @@ def follow_up(call: Call, need_id: UUID) -> Any:
     )
 
 
-@operation(needs, "POST", "/<uuid:need_id>/pause", summary="Pause a need",
-           permission="need.pause", body=s.ReasonSchema, response=s.NeedSchema, if_match=True)
+@operation(
+    needs,
+    "POST",
+    "/<uuid:need_id>/pause",
+    summary="Pause a need",
+    permission="need.pause",
+    body=s.ReasonSchema,
+    response=s.NeedSchema,
+    if_match=True,
+)
 def pause(call: Call, need_id: UUID) -> Any:
     return call.app.pause_need(need_id, call.body["reason"], call.expected_version, call.actor)
 
 
-@operation(needs, "POST", "/<uuid:need_id>/resume", summary="Resume a paused need",
-           permission="need.resume", body=s.ReasonSchema, response=s.NeedSchema, if_match=True)
+@operation(
+    needs,
+    "POST",
+    "/<uuid:need_id>/resume",
+    summary="Resume a paused need",
+    permission="need.resume",
+    body=s.ReasonSchema,
+    response=s.NeedSchema,
+    if_match=True,
+)
 def resume(call: Call, need_id: UUID) -> Any:
     return call.app.resume_need(need_id, call.body["reason"], call.expected_version, call.actor)
 
 
-@operation(needs, "POST", "/<uuid:need_id>/close", summary="Close a need with an outcome",
-           permission="need.close", body=s.CloseSchema, response=s.NeedSchema, if_match=True)
+@operation(
+    needs,
+    "POST",
+    "/<uuid:need_id>/close",
+    summary="Close a need with an outcome",
+    permission="need.close",
+    body=s.CloseSchema,
+    response=s.NeedSchema,
+    if_match=True,
+)
 def close(call: Call, need_id: UUID) -> Any:
     b = call.body
     return call.app.close_need(
@@ -135,7 +231,15 @@ def close(call: Call, need_id: UUID) -> Any:
     )
 
 
-@operation(needs, "POST", "/<uuid:need_id>/reopen", summary="Reopen a closed need",
-           permission="need.reopen", body=s.ReasonSchema, response=s.NeedSchema, if_match=True)
+@operation(
+    needs,
+    "POST",
+    "/<uuid:need_id>/reopen",
+    summary="Reopen a closed need",
+    permission="need.reopen",
+    body=s.ReasonSchema,
+    response=s.NeedSchema,
+    if_match=True,
+)
 def reopen(call: Call, need_id: UUID) -> Any:
     return call.app.reopen_need(need_id, call.body["reason"], call.expected_version, call.actor)

@@ -49,7 +49,12 @@ def _operation_doc(op: Operation) -> dict[str, Any]:
     if op.status == 201 and op.location:
         doc["responses"]["201"]["headers"] = {"Location": {"schema": {"type": "string"}}}
     parameters: list[dict[str, Any]] = [
-        {"in": "path", "name": name, "required": True, "schema": {"type": "string", "format": "uuid"}}
+        {
+            "in": "path",
+            "name": name,
+            "required": True,
+            "schema": {"type": "string", "format": "uuid"},
+        }
         for name in _CONVERTER.findall(op.rule)
     ]
     if op.query is not None:

@@ -18,25 +18,49 @@ def contact_from(data: dict[str, Any] | None) -> Contact | None:
     return Contact(**data) if data else None
 
 
-@operation(organizations, "POST", "", summary="Register an organization",
-           permission="organization.create", body=s.OrganizationCreateSchema,
-           response=s.OrganizationSchema, status=201, idempotent=True,
-           location="api.organizations.get_organization")
+@operation(
+    organizations,
+    "POST",
+    "",
+    summary="Register an organization",
+    permission="organization.create",
+    body=s.OrganizationCreateSchema,
+    response=s.OrganizationSchema,
+    status=201,
+    idempotent=True,
+    location="api.organizations.get_organization",
+)
 def register_organization(call: Call) -> Any:
     b = call.body
     return call.app.register_organization(
-        b["name"], b["kind"], b["area_codes"], call.actor,
-        contact=contact_from(b["contact"]), idempotency_key=call.idempotency_key,
+        b["name"],
+        b["kind"],
+        b["area_codes"],
+        call.actor,
+        contact=contact_from(b["contact"]),
+        idempotency_key=call.idempotency_key,
     )
 
 
-@operation(organizations, "GET", "", summary="List organizations",
-           permission="organization.read", response=s.OrganizationListSchema)
+@operation(
+    organizations,
+    "GET",
+    "",
+    summary="List organizations",
+    permission="organization.read",
+    response=s.OrganizationListSchema,
+)
 def list_organizations(call: Call) -> Any:
     return {"items": call.app.list_organizations(call.actor)}
 
 
-@operation(organizations, "GET", "/<uuid:organization_id>", summary="Read an organization",
-           permission="organization.read", response=s.OrganizationSchema)
+@operation(
+    organizations,
+    "GET",
+    "/<uuid:organization_id>",
+    summary="Read an organization",
+    permission="organization.read",
+    response=s.OrganizationSchema,
+)
 def get_organization(call: Call, organization_id: UUID) -> Any:
     return call.app.get_organization(organization_id, call.actor)

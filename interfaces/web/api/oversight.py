@@ -14,14 +14,28 @@ audit = Blueprint("audit", __name__, url_prefix="/audit")
 system = Blueprint("system", __name__, url_prefix="/system")
 
 
-@operation(dashboard, "GET", "", summary="Needs counted by status per center, area, category",
-           permission="dashboard.read", query=s.DashboardQuerySchema, response=s.DashboardSchema)
+@operation(
+    dashboard,
+    "GET",
+    "",
+    summary="Needs counted by status per center, area, category",
+    permission="dashboard.read",
+    query=s.DashboardQuerySchema,
+    response=s.DashboardSchema,
+)
 def get_dashboard(call: Call) -> Any:
     return call.app.dashboard(call.actor, min_position=call.query["min_position"])
 
 
-@operation(audit, "GET", "/events", summary="The global audit log, oldest first",
-           permission="audit.read", query=s.AuditQuerySchema, response=s.AuditPageSchema)
+@operation(
+    audit,
+    "GET",
+    "/events",
+    summary="The global audit log, oldest first",
+    permission="audit.read",
+    query=s.AuditQuerySchema,
+    response=s.AuditPageSchema,
+)
 def audit_events(call: Call) -> Any:
     q = call.query
     events = call.app.audit_events(
@@ -34,8 +48,14 @@ def audit_events(call: Call) -> Any:
     return {"events": events, "next_after": events[-1].position if events else q["after"]}
 
 
-@operation(system, "GET", "/projections", summary="Each view's position, the log head, the lag",
-           permission="system.read", response=s.ProjectionsSchema)
+@operation(
+    system,
+    "GET",
+    "/projections",
+    summary="Each view's position, the log head, the lag",
+    permission="system.read",
+    response=s.ProjectionsSchema,
+)
 def projections(call: Call) -> Any:
     views = call.app.projection_status(call.actor)
     return {"head": views[0].head if views else call.app.head(), "views": views}

@@ -87,11 +87,21 @@ def to_problem(error: Exception) -> ProblemError:
             422, "validation", "Invalid request", f"check these fields: {fields}", errors
         )
     if isinstance(error, InvalidValueError | InvalidReferenceError):
-        return ProblemError(422, "validation", "Invalid request", str(error),
-                            {error.field: [str(error).split(": ", 1)[-1]]})
+        return ProblemError(
+            422,
+            "validation",
+            "Invalid request",
+            str(error),
+            {error.field: [str(error).split(": ", 1)[-1]]},
+        )
     if isinstance(error, AuthenticationError):
-        return ProblemError(401, "unauthenticated", "Authentication failed", str(error),
-                            headers={"WWW-Authenticate": 'Bearer realm="tsunagu"'})
+        return ProblemError(
+            401,
+            "unauthenticated",
+            "Authentication failed",
+            str(error),
+            headers={"WWW-Authenticate": 'Bearer realm="tsunagu"'},
+        )
     if isinstance(error, PermissionDeniedError):
         return ProblemError(403, "forbidden", "Not allowed for your role", str(error))
     if isinstance(error, NotFoundError):

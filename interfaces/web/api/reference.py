@@ -13,26 +13,49 @@ areas = Blueprint("areas", __name__, url_prefix="/areas")
 centers = Blueprint("centers", __name__, url_prefix="/centers")
 
 
-@operation(areas, "POST", "", summary="Register a daily-living area", permission="area.create",
-           body=s.AreaCreateSchema, response=s.AreaSchema, status=201)
+@operation(
+    areas,
+    "POST",
+    "",
+    summary="Register a daily-living area",
+    permission="area.create",
+    body=s.AreaCreateSchema,
+    response=s.AreaSchema,
+    status=201,
+)
 def create_area(call: Call) -> Any:
     return call.app.create_area(call.body["code"], call.body["name"], call.actor)
 
 
-@operation(areas, "GET", "", summary="List areas", permission="area.read",
-           response=s.AreaListSchema)
+@operation(
+    areas, "GET", "", summary="List areas", permission="area.read", response=s.AreaListSchema
+)
 def list_areas(call: Call) -> Any:
     return {"items": call.app.list_areas(call.actor)}
 
 
-@operation(centers, "POST", "", summary="Register a support center", permission="center.create",
-           body=s.CenterCreateSchema, response=s.CenterSchema, status=201)
+@operation(
+    centers,
+    "POST",
+    "",
+    summary="Register a support center",
+    permission="center.create",
+    body=s.CenterCreateSchema,
+    response=s.CenterSchema,
+    status=201,
+)
 def create_center(call: Call) -> Any:
     b = call.body
     return call.app.create_center(b["code"], b["name"], b["area_codes"], call.actor)
 
 
-@operation(centers, "GET", "", summary="List support centers", permission="center.read",
-           response=s.CenterListSchema)
+@operation(
+    centers,
+    "GET",
+    "",
+    summary="List support centers",
+    permission="center.read",
+    response=s.CenterListSchema,
+)
 def list_centers(call: Call) -> Any:
     return {"items": call.app.list_centers(call.actor)}

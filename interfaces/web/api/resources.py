@@ -15,9 +15,18 @@ from interfaces.web.api.organizations import contact_from
 resources = Blueprint("resources", __name__, url_prefix="/resources")
 
 
-@operation(resources, "POST", "", summary="Register a resource", permission="resource.create",
-           body=s.ResourceCreateSchema, response=s.ResourceSchema, status=201, idempotent=True,
-           location="api.resources.get_resource")
+@operation(
+    resources,
+    "POST",
+    "",
+    summary="Register a resource",
+    permission="resource.create",
+    body=s.ResourceCreateSchema,
+    response=s.ResourceSchema,
+    status=201,
+    idempotent=True,
+    location="api.resources.get_resource",
+)
 def register_resource(call: Call) -> Any:
     b = call.body
     return call.app.register_resource(
@@ -37,55 +46,96 @@ def register_resource(call: Call) -> Any:
     )
 
 
-@operation(resources, "GET", "", summary="List resources", permission="resource.read",
-           query=s.ResourceQuerySchema, response=s.ResourceListSchema)
+@operation(
+    resources,
+    "GET",
+    "",
+    summary="List resources",
+    permission="resource.read",
+    query=s.ResourceQuerySchema,
+    response=s.ResourceListSchema,
+)
 def list_resources(call: Call) -> Any:
     q = call.query
     filters = ResourceFilter(
-        category=q["category"], area_code=q["area"], status=q["status"],
+        category=q["category"],
+        area_code=q["area"],
+        status=q["status"],
         service_type=q["service_type"],
     )
     return {"items": call.app.list_resources(filters, call.actor)}
 
 
-@operation(resources, "GET", "/<uuid:resource_id>", summary="Read a resource",
-           permission="resource.read", response=s.ResourceSchema)
+@operation(
+    resources,
+    "GET",
+    "/<uuid:resource_id>",
+    summary="Read a resource",
+    permission="resource.read",
+    response=s.ResourceSchema,
+)
 def get_resource(call: Call, resource_id: UUID) -> Any:
     return call.app.get_resource(resource_id, call.actor)
 
 
-@operation(resources, "POST", "/<uuid:resource_id>/suspend", summary="Suspend a resource",
-           permission="resource.change", body=s.ReasonSchema, response=s.ResourceSchema,
-           if_match=True)
+@operation(
+    resources,
+    "POST",
+    "/<uuid:resource_id>/suspend",
+    summary="Suspend a resource",
+    permission="resource.change",
+    body=s.ReasonSchema,
+    response=s.ResourceSchema,
+    if_match=True,
+)
 def suspend_resource(call: Call, resource_id: UUID) -> Any:
     return call.app.suspend_resource(
         resource_id, call.body["reason"], call.expected_version, call.actor
     )
 
 
-@operation(resources, "POST", "/<uuid:resource_id>/reactivate",
-           summary="Reactivate a suspended (or open a planned) resource",
-           permission="resource.change", body=s.ReasonSchema, response=s.ResourceSchema,
-           if_match=True)
+@operation(
+    resources,
+    "POST",
+    "/<uuid:resource_id>/reactivate",
+    summary="Reactivate a suspended (or open a planned) resource",
+    permission="resource.change",
+    body=s.ReasonSchema,
+    response=s.ResourceSchema,
+    if_match=True,
+)
 def reactivate_resource(call: Call, resource_id: UUID) -> Any:
     return call.app.reactivate_resource(
         resource_id, call.body["reason"], call.expected_version, call.actor
     )
 
 
-@operation(resources, "POST", "/<uuid:resource_id>/close", summary="Close a resource for good",
-           permission="resource.change", body=s.ReasonSchema, response=s.ResourceSchema,
-           if_match=True)
+@operation(
+    resources,
+    "POST",
+    "/<uuid:resource_id>/close",
+    summary="Close a resource for good",
+    permission="resource.change",
+    body=s.ReasonSchema,
+    response=s.ResourceSchema,
+    if_match=True,
+)
 def close_resource(call: Call, resource_id: UUID) -> Any:
     return call.app.close_resource(
         resource_id, call.body["reason"], call.expected_version, call.actor
     )
 
 
-@operation(resources, "POST", "/<uuid:resource_id>/capacity",
-           summary="Change a resource's capacity (null: unlimited)",
-           permission="resource.change", body=s.CapacitySchema, response=s.ResourceSchema,
-           if_match=True)
+@operation(
+    resources,
+    "POST",
+    "/<uuid:resource_id>/capacity",
+    summary="Change a resource's capacity (null: unlimited)",
+    permission="resource.change",
+    body=s.CapacitySchema,
+    response=s.ResourceSchema,
+    if_match=True,
+)
 def change_capacity(call: Call, resource_id: UUID) -> Any:
     b = call.body
     return call.app.change_resource_capacity(

@@ -40,11 +40,11 @@ def Code(**kwargs: Any) -> fields.String:  # noqa: N802
     return fields.String(validate=validate.Length(min=1, max=CODE_MAX), **kwargs)
 
 
-def EnumField(enum: Any, **kwargs: Any) -> fields.Enum:  # noqa: N802
+def EnumField(enum: Any, **kwargs: Any) -> fields.Enum[Any]:  # noqa: N802
     return fields.Enum(enum, by_value=True, **kwargs)
 
 
-def ListOf(inner: fields.Field, *, min_items: int = 0, **kwargs: Any) -> fields.List:  # noqa: N802
+def ListOf(inner: fields.Field[Any], *, min_items: int = 0, **kwargs: Any) -> fields.List[Any]:  # noqa: N802
     return fields.List(inner, validate=validate.Length(min=min_items, max=LIST_MAX), **kwargs)
 
 
@@ -77,8 +77,10 @@ class AggregateSchema(Schema):
     version = fields.Integer(required=True)
     position = fields.Integer(
         allow_none=True,
-        metadata={"description": "A log position at or after this state; pass it as "
-                  "min_position to lists to see views at least this fresh."},
+        metadata={
+            "description": "A log position at or after this state; pass it as "
+            "min_position to lists to see views at least this fresh."
+        },
     )
 
 
@@ -213,9 +215,7 @@ class ResourceCreateSchema(Schema):
     name = Name(required=True)
     organization_id = fields.UUID(load_default=None, allow_none=True)
     service_type = EnumField(ServiceType, required=True)
-    categories = ListOf(
-        EnumField(NeedCategory), required=True, min_items=1
-    )
+    categories = ListOf(EnumField(NeedCategory), required=True, min_items=1)
     area_codes = ListOf(Code(), required=True, min_items=1)
     weekdays = ListOf(EnumField(Weekday), load_default=list)
     capacity = fields.Integer(

@@ -13,14 +13,29 @@ auth = Blueprint("auth", __name__, url_prefix="/auth")
 users = Blueprint("users", __name__, url_prefix="/users")
 
 
-@operation(auth, "POST", "/token", summary="Exchange username and password for a bearer token",
-           permission=None, body=s.TokenRequestSchema, response=s.TokenSchema)
+@operation(
+    auth,
+    "POST",
+    "/token",
+    summary="Exchange username and password for a bearer token",
+    permission=None,
+    body=s.TokenRequestSchema,
+    response=s.TokenSchema,
+)
 def issue_token(call: Call) -> Any:
     return call.app.issue_token(call.body["username"], call.body["password"])
 
 
-@operation(users, "POST", "", summary="Create a user", permission="user.create",
-           body=s.UserCreateSchema, response=s.UserSchema, status=201)
+@operation(
+    users,
+    "POST",
+    "",
+    summary="Create a user",
+    permission="user.create",
+    body=s.UserCreateSchema,
+    response=s.UserSchema,
+    status=201,
+)
 def create_user(call: Call) -> Any:
     b = call.body
     return call.app.create_user(
@@ -33,7 +48,8 @@ def create_user(call: Call) -> Any:
     )
 
 
-@operation(users, "GET", "", summary="List users", permission="user.read",
-           response=s.UserListSchema)
+@operation(
+    users, "GET", "", summary="List users", permission="user.read", response=s.UserListSchema
+)
 def list_users(call: Call) -> Any:
     return {"items": call.app.list_users(call.actor)}

@@ -1,0 +1,75 @@
+"""Rebuilding the SQL views against a raw read of the same notification log."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+
+from application.ports import Projections
+from interfaces.bootstrap import Container
+
+from bench.report import ProgressLine
+
+READ_BATCH = 500
+"""The batch size the ViewUpdater uses (infrastructure.views.projection.BATCH_SIZE)."""
+RAW_REPEATS = 3
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """One pass over the log (or one view rebuilt from it)."""
+
+    label: str
+    log_events: int
+    """Length of the log the pass covered."""
+    seconds: float
+
+    @property
+    def log_events_per_second(self) -> float:
+        return self.log_events / self.seconds
+
+
+def raw_read(container: Container, head: int, decode: bool) -> float:
+    """Seconds to read notifications 1..head in batches (and decode them)."""
+    app = container.app
+    recorder = app.recorder
+    to_domain_event = app.mapper.to_domain_event
+    position = 0
+    seen = 0
+    started = time.perf_counter()
+    while position < head:
+        batch = recorder.select_notifications(start=position + 1, limit=READ_BATCH, stop=head)
+        if not batch:
+            break
+        if decode:
+            for notification in batch:
+                to_domain_event(notification)
+        seen += len(batch)
+        position = batch[-1].id
+    seconds = time.perf_counter() - started
+    if seen != head:
+        raise RuntimeError(f"raw read saw {seen} notifications, expected {head}")
+    return seconds
+
+
+def measure_rebuild(container: Container) -> tuple[int, list[ReadResult]]:
+    """Raw reads (median of three, after one warm-up pass), then every view rebuilt once."""
+    head = container.app.head()
+    raw_read(container, head, decode=True)  # warm-up: caches, prepared statements, imports
+    results = []
+    for decode, label in ((False, "raw read, no decoding"), (True, "raw read + decode")):
+        seconds = statistics.median(raw_read(container, head, decode) for _ in range(RAW_REPEATS))
+        results.append(ReadResult(label, head, seconds))
+    projections: Projections = container.projections
+    total_seconds = 0.0
+    for name in projections.names:
+        line = ProgressLine(f"rebuild {name}", head)
+        started = time.perf_counter()
+        projections.rebuild(name, progress=line.on_batch)
+        seconds = time.perf_counter() - started
+        line.finish()
+        total_seconds += seconds
+        results.append(ReadResult(f"rebuild {name}", head, seconds))
+    results.append(ReadResult(f"rebuild all {len(projections.names)} views", head, total_seconds))
+    return head, results

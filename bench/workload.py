@@ -1,0 +1,192 @@
+"""The need lifecycle through the ``Casework`` application service.
+
+Each need goes raise -> assign -> propose -> confirm -> follow-up -> close:
+six commands, six ``save()`` calls, eight events (confirm and close also save
+the resource, which takes and gives back a place in the same transaction).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from application.casework import Casework
+from application.security import SYSTEM_ACTOR, Actor
+from domain.values import (
+    CareLevel,
+    NeedCategory,
+    Outcome,
+    PersonalData,
+    Progress,
+    Role,
+    ServiceType,
+    Urgency,
+)
+
+SAVES_PER_NEED = 6
+EVENTS_PER_NEED = 8
+PASSWORD = "bench password 1234"
+CENTER = "c-bench"
+AREA = "bench"
+COORDINATOR = "bench-sc"
+CARE_MANAGER = "bench-cm"
+START_DATE = date(2026, 4, 1)
+
+Tick = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many needs to time, and how they are spread over resources."""
+
+    needs: int
+    warmup: int
+    needs_per_resource: int
+
+    @property
+    def total(self) -> int:
+        return self.warmup + self.needs
+
+    @property
+    def groups(self) -> int:
+        """Resources (and clients) needed: one per ``needs_per_resource`` needs."""
+        return -(-self.total // self.needs_per_resource)
+
+    def group_of(self, index: int) -> int:
+        return index // self.needs_per_resource
+
+
+@dataclass(frozen=True)
+class LoopResult:
+    """One timed run of the need lifecycle."""
+
+    label: str
+    needs: int
+    saves: int
+    events: int
+    seconds: float
+    first_tenth_rate: float
+    """needs/s over the first tenth of the timed needs."""
+    last_tenth_rate: float
+    """needs/s over the last tenth: lower than the first when cost grows with history."""
+
+    @property
+    def needs_per_second(self) -> float:
+        return self.needs / self.seconds
+
+    @property
+    def saves_per_second(self) -> float:
+        return self.saves / self.seconds
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds
+
+    @property
+    def seconds_per_save(self) -> float:
+        return self.seconds / self.saves
+
+
+def timed_loop(
+    label: str, plan: Plan, run_one: Callable[[int], None], events: Callable[[], int], tick: Tick
+) -> LoopResult:
+    """Run the warm-up needs untimed, then time ``plan.needs`` needs.
+
+    ``run_one(index)`` runs the whole lifecycle of need number ``index``;
+    ``events()`` is the log's head, to count what the timed needs wrote.
+    """
+    for index in range(plan.warmup):
+        run_one(index)
+    head_before = events()
+    stamps = [0.0] * (plan.needs + 1)
+    stamps[0] = time.perf_counter()
+    for i in range(plan.needs):
+        run_one(plan.warmup + i)
+        stamps[i + 1] = time.perf_counter()
+        tick(i + 1)
+    written = events() - head_before
+    if written != EVENTS_PER_NEED * plan.needs:
+        raise RuntimeError(
+            f"{label}: expected {EVENTS_PER_NEED * plan.needs} events, the log grew by {written}"
+        )
+    tenth = max(plan.needs // 10, 1)
+    return LoopResult(
+        label=label,
+        needs=plan.needs,
+        saves=SAVES_PER_NEED * plan.needs,
+        events=written,
+        seconds=stamps[-1] - stamps[0],
+        first_tenth_rate=tenth / (stamps[tenth] - stamps[0]),
+        last_tenth_rate=tenth / (stamps[-1] - stamps[-1 - tenth]),
+    )
+
+
+@dataclass(frozen=True)
+class Town:
+    """One area and center, a care manager, a coordinator, clients and resources."""
+
+    care_manager: Actor
+    coordinator: Actor
+    clients: tuple[UUID, ...]
+    resources: tuple[UUID, ...]
+
+
+def build_town(app: Casework, plan: Plan, tick: Tick) -> Town:
+    """Reference data, users, and one client and one resource per group of needs."""
+    app.create_area(AREA, "ベンチ地区", SYSTEM_ACTOR)
+    app.create_center(CENTER, "ベンチ地域包括支援センター", [AREA], SYSTEM_ACTOR)
+    app.create_user(COORDINATOR, PASSWORD, [Role.COORDINATOR], SYSTEM_ACTOR)
+    app.create_user(CARE_MANAGER, PASSWORD, [Role.CARE_MANAGER], SYSTEM_ACTOR, center_code=CENTER)
+    coordinator = app.actor_for_username(COORDINATOR)
+    care_manager = app.actor_for_username(CARE_MANAGER)
+    clients: list[UUID] = []
+    resources: list[UUID] = []
+    for group in range(plan.groups):
+        client = app.register_client(
+            PersonalData(
+                f"利用者 {group}", "リヨウシャ", date(1941, 4, 3), "ベンチ町1-2-3", "090-0000-0000"
+            ),
+            CareLevel.SUPPORT_1,
+            True,
+            AREA,
+            CENTER,
+            care_manager,
+        )
+        resource = app.register_resource(
+            f"ふれあいサロン {group}",
+            ServiceType.GATHERING_PLACE,
+            [NeedCategory.SOCIAL_PARTICIPATION, NeedCategory.EXERCISE],
+            [AREA],
+            coordinator,
+            capacity=None,
+        )
+        clients.append(client.id)
+        resources.append(resource.id)
+        tick(group + 1)
+    return Town(care_manager, coordinator, tuple(clients), tuple(resources))
+
+
+def need_lifecycle(app: Casework, town: Town, plan: Plan) -> Callable[[int], None]:
+    """``run_one(index)``: the six commands of one need, as a user would send them."""
+    cm, sc = town.care_manager, town.coordinator
+
+    def run_one(index: int) -> None:
+        group = plan.group_of(index)
+        need = app.raise_need(
+            town.clients[group],
+            NeedCategory.SOCIAL_PARTICIPATION,
+            "外出の機会が減り、閉じこもりがち",
+            "週に一度はサロンに通い、友人と話す生活を取り戻す",
+            Urgency.NORMAL,
+            cm,
+        )
+        need = app.assign_need(need.id, COORDINATOR, need.version, sc)
+        need = app.propose_match(need.id, town.resources[group], "近所で通いやすい", need.version, sc)
+        need = app.confirm_match(need.id, START_DATE, need.version, sc)
+        need = app.record_follow_up(need.id, "毎週参加している", Progress.ON_TRACK, need.version, cm)
+        app.close_need(need.id, Outcome.GOAL_ACHIEVED, "目標を達成した", need.version, cm)
+
+    return run_one

@@ -1,0 +1,1234 @@
+"""The fictional demo municipality つなぐ市（架空・デモ）, loaded on first start.
+
+Everything here is invented: the town, its areas and centers, organizations,
+resources and people; phone numbers are in the unallocated 000 range. The data
+is created only through the use cases of :class:`~application.casework.Casework`,
+as the person who would have done each thing (care managers raise needs, the
+coordinator matches them), so the log holds the same events real work would.
+
+Histories span the twelve months before ``today``. The loader first *plans*
+every need's history (day offsets, then moments in office hours, Japan time),
+then chooses resources by replaying every confirmation and release in time
+order so that no confirmation meets a full resource, and finally runs every
+command of every need in one chronological sequence, each inside
+:func:`~domain.base.recorded_at`: the log's global order agrees with the
+event timestamps.
+
+Same seed, same data (aggregate ids are random uuid4 and differ).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from application.casework import Casework
+from application.dto import NeedDTO
+from application.errors import AlreadyExistsError
+from application.security import SYSTEM_ACTOR, Actor
+from domain.base import recorded_at
+from domain.reference import Area
+from domain.values import (
+    CareLevel,
+    Contact,
+    DeclinedBy,
+    NeedCategory,
+    OrganizationKind,
+    Outcome,
+    PersonalData,
+    Progress,
+    Role,
+    ServiceType,
+    Urgency,
+    Weekday,
+)
+
+DEMO_MUNICIPALITY = "つなぐ市（架空・デモ）"
+DEMO_PASSWORD = "tsunagu-demo"  # noqa: S105 - documented password of the fictional demo accounts
+"""Password of every demo account (printed by ``tsunagu demo``; never use the demo in production)."""
+
+MARKER_AREA = "demo-kita"
+"""The area whose presence means the demo is loaded."""
+
+JST = timezone(timedelta(hours=9), "JST")
+"""Japan Standard Time (no daylight saving time since 1951, so a fixed offset is exact)."""
+
+HISTORY_DAYS = 360
+"""The oldest need is raised at most this many days before ``today``."""
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """One sign-in of the demo municipality."""
+
+    username: str
+    password: str
+    role: Role
+    center_code: str | None
+
+
+# -- the municipality ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _AreaSpec:
+    code: str
+    name: str
+    towns: tuple[str, ...]
+
+
+AREAS = (
+    _AreaSpec("demo-kita", "北部圏域（つなぐ市・架空・デモ）", ("北町", "桜台")),
+    _AreaSpec("demo-higashi", "東部圏域（つなぐ市・架空・デモ）", ("東町", "日の出町")),
+    _AreaSpec("demo-minami", "南部圏域（つなぐ市・架空・デモ）", ("南町", "緑が丘")),
+    _AreaSpec("demo-nishi", "西部圏域（つなぐ市・架空・デモ）", ("西町", "松原")),
+)
+_AREA_BY_CODE = {a.code: a for a in AREAS}
+_ALL_AREAS = tuple(a.code for a in AREAS)
+
+CENTERS = (
+    ("demo-hokuto", "つなぐ市北東地域包括支援センター（デモ）", ("demo-kita", "demo-higashi")),
+    ("demo-nansei", "つなぐ市南西地域包括支援センター（デモ）", ("demo-minami", "demo-nishi")),
+)
+_CENTER_OF_AREA = {area: code for code, _, areas in CENTERS for area in areas}
+
+# username, role, center, display name
+_ACCOUNTS: tuple[tuple[str, Role, str | None, str], ...] = (
+    ("demo-cm", Role.CARE_MANAGER, "demo-hokuto", "北東包括 ケアマネジャー（デモ）"),
+    ("demo-sc", Role.COORDINATOR, None, "生活支援コーディネーター（デモ）"),
+    ("demo-boss", Role.SUPERVISOR, None, "つなぐ市 高齢福祉課（デモ）"),
+    ("demo-audit", Role.AUDITOR, None, "監査・評価担当（デモ）"),
+    ("demo-admin", Role.ADMIN, None, "システム管理者（デモ）"),
+    ("demo-cm2", Role.CARE_MANAGER, "demo-nansei", "南西包括 ケアマネジャー（デモ）"),
+)
+_CARE_MANAGER_OF_CENTER = {"demo-hokuto": "demo-cm", "demo-nansei": "demo-cm2"}
+_COORDINATOR = "demo-sc"
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """The demo accounts: one per role, plus a care manager at the second center."""
+    return [
+        DemoAccount(username, DEMO_PASSWORD, role, center)
+        for username, role, center, _ in _ACCOUNTS
+    ]
+
+
+@dataclass(frozen=True)
+class _OrgSpec:
+    key: str
+    name: str
+    kind: OrganizationKind
+    areas: tuple[str, ...]
+    phone: str
+    address: str
+
+
+ORGANIZATIONS = (
+    _OrgSpec("shakyo", "つなぐ市社会福祉協議会", OrganizationKind.WELFARE_COUNCIL, _ALL_AREAS,
+             "000-100-1001", "つなぐ市東町1-1-1 つなぐ市総合福祉センター内"),
+    _OrgSpec("silver", "公益社団法人つなぐ市シルバー人材センター", OrganizationKind.SILVER_CENTRE,
+             _ALL_AREAS, "000-100-1002", "つなぐ市南町2-3-4"),
+    _OrgSpec("tasukeai", "NPO法人たすけあい北町", OrganizationKind.NPO,
+             ("demo-kita", "demo-higashi"), "000-100-1003", "つなぐ市北町2-8-5"),
+    _OrgSpec("minami-net", "NPO法人みなみ支え合いネット", OrganizationKind.NPO,
+             ("demo-minami", "demo-nishi"), "000-100-1004", "つなぐ市緑が丘1-4-2"),
+    _OrgSpec("kita-salon", "北町ふれあいサロンの会", OrganizationKind.RESIDENT_GROUP,
+             ("demo-kita",), "000-100-1005", "つなぐ市北町3-1-10 北町公民館"),
+    _OrgSpec("hinode", "日の出町町内会", OrganizationKind.NEIGHBOURHOOD_ASSOC,
+             ("demo-higashi",), "000-100-1006", "つなぐ市日の出町4-2-1 日の出町集会所"),
+    _OrgSpec("midori-club", "緑が丘いきいきクラブ", OrganizationKind.SENIORS_CLUB,
+             ("demo-minami",), "000-100-1007", "つなぐ市緑が丘3-6-1 緑が丘集会所"),
+    _OrgSpec("food", "株式会社つなぐフードサービス", OrganizationKind.COMPANY, _ALL_AREAS,
+             "000-100-1008", "つなぐ市西町5-5-5"),
+    _OrgSpec("coop", "つなぐ生活協同組合", OrganizationKind.COOPERATIVE,
+             ("demo-higashi", "demo-minami", "demo-nishi"), "000-100-1009", "つなぐ市東町6-2-3"),
+    _OrgSpec("fukushikai", "社会福祉法人つなぐ福祉会", OrganizationKind.SOCIAL_WELFARE_CORP,
+             _ALL_AREAS, "000-100-1010", "つなぐ市松原1-10-1"),
+    _OrgSpec("hidamari", "ボランティアグループ「ひだまり」", OrganizationKind.VOLUNTEER, _ALL_AREAS,
+             "000-100-1011", "つなぐ市西町2-2-7"),
+    _OrgSpec("shokokai", "つなぐ市商工会", OrganizationKind.COMMERCE_ASSOC, _ALL_AREAS,
+             "000-100-1012", "つなぐ市東町2-5-1"),
+    _OrgSpec("minsei", "つなぐ市民生委員児童委員協議会", OrganizationKind.WELFARE_COMMISSIONER,
+             _ALL_AREAS, "000-100-1013", "つなぐ市東町1-1-1 つなぐ市総合福祉センター内"),
+    _OrgSpec("kurashi", "つなぐ市くらしサポートセンター", OrganizationKind.PROFESSIONAL_AGENCY,
+             _ALL_AREAS, "000-100-1014", "つなぐ市東町1-1-1 つなぐ市役所2階"),
+)
+
+C = NeedCategory
+W = Weekday
+_WEEKDAYS = (W.MON, W.TUE, W.WED, W.THU, W.FRI)
+_LIGHT = (CareLevel.PROGRAM_ELIGIBLE, CareLevel.SUPPORT_1, CareLevel.SUPPORT_2)
+_PREVENTION = (CareLevel.INDEPENDENT, *_LIGHT)
+
+
+@dataclass(frozen=True)
+class _ResourceSpec:
+    key: str
+    name: str
+    org: str
+    service_type: ServiceType
+    categories: tuple[NeedCategory, ...]
+    areas: tuple[str, ...]
+    weekdays: tuple[Weekday, ...]
+    capacity: int | None
+    eligible: tuple[CareLevel, ...]
+    fee: str
+    popularity: int = 1
+    """Relative weight when a coordinator picks among fitting resources."""
+    planned: bool = False
+    suspended_days_ago: int | None = None
+    """Suspended this many days before ``today`` (and still is)."""
+
+    def serves(self, category: NeedCategory, area: str, level: CareLevel) -> bool:
+        return (
+            not self.planned
+            and category in self.categories
+            and area in self.areas
+            and (not self.eligible or level in self.eligible)
+        )
+
+
+RESOURCES = (
+    _ResourceSpec("salon-kita", "ふれあいサロン北町", "kita-salon", ServiceType.GATHERING_PLACE,
+                  (C.SOCIAL_PARTICIPATION, C.COMPANIONSHIP), ("demo-kita",), (W.WED,), 15, (),
+                  "1回100円（お茶代）", 3),
+    _ResourceSpec("taiso-sakura", "桜台いきいき百歳体操", "kita-salon", ServiceType.GATHERING_PLACE,
+                  (C.EXERCISE, C.SOCIAL_PARTICIPATION), ("demo-kita",), (W.MON, W.THU), None, (),
+                  "無料", 2),
+    _ResourceSpec("cafe-hinode", "地域カフェ「よりみち」", "hinode", ServiceType.GATHERING_PLACE,
+                  (C.SOCIAL_PARTICIPATION, C.COMPANIONSHIP), ("demo-higashi",), (W.FRI,), 12, (),
+                  "1回200円（お茶代）", 3, suspended_days_ago=40),
+    _ResourceSpec("taiso-midori", "緑が丘ころばん体操", "midori-club", ServiceType.GATHERING_PLACE,
+                  (C.EXERCISE, C.SOCIAL_PARTICIPATION), ("demo-minami",), (W.TUE,), 20, (),
+                  "1回100円", 2),
+    _ResourceSpec("hatsuratsu", "短期集中予防サービス「はつらつ教室」", "fukushikai",
+                  ServiceType.DAY_C, (C.EXERCISE,), _ALL_AREAS, (W.TUE, W.FRI), 8, _LIGHT,
+                  "1回300円（3か月間）", 5),
+    _ResourceSpec("hidamari-b", "通所型サービスB「ひだまりサロン」", "hidamari", ServiceType.DAY_B,
+                  (C.SOCIAL_PARTICIPATION, C.EXERCISE, C.COMPANIONSHIP),
+                  ("demo-nishi", "demo-minami"), (W.MON, W.WED), 10, _LIGHT,
+                  "1回300円（昼食代別）", 3),
+    _ResourceSpec("bento", "配食サービス「つなぐ弁当」", "food", ServiceType.OTHER_SUPPORT,
+                  (C.MEALS, C.WATCH_OVER), _ALL_AREAS, (*_WEEKDAYS, W.SAT), None, (),
+                  "1食550円", 2),
+    _ResourceSpec("shakyo-meal", "ふれあい配食（見守り付き）", "shakyo", ServiceType.OTHER_SUPPORT,
+                  (C.MEALS, C.WATCH_OVER), ("demo-kita", "demo-higashi"), (W.TUE, W.FRI), 25, (),
+                  "1食400円", 2),
+    _ResourceSpec("idohanbai", "移動販売「とくとく便」", "coop", ServiceType.INFORMAL,
+                  (C.SHOPPING,), ("demo-higashi", "demo-minami", "demo-nishi"), (W.WED,), None, (),
+                  "無料（商品代のみ）", 2),
+    _ResourceSpec("haitatsu", "商店会のお買い物代行・配達", "shokokai", ServiceType.INFORMAL,
+                  (C.SHOPPING,), _ALL_AREAS, _WEEKDAYS, None, (), "配達1回100円", 1),
+    _ResourceSpec("kaimono-b", "買い物付き添いボランティア", "tasukeai", ServiceType.VISIT_B,
+                  (C.SHOPPING, C.TRANSPORT), ("demo-kita", "demo-higashi"), (W.TUE, W.THU), 6,
+                  _LIGHT, "1回100円", 2),
+    _ResourceSpec("odekake", "移動支援「おでかけ号」", "minami-net", ServiceType.VISIT_D,
+                  (C.TRANSPORT,), ("demo-minami",), (W.MON, W.WED, W.FRI), 4, _LIGHT,
+                  "1回200円（燃料費実費）", 4),
+    _ResourceSpec("gomi", "ごみ出しサポーター", "shakyo", ServiceType.VISIT_B, (C.GARBAGE,),
+                  ("demo-kita", "demo-higashi", "demo-minami"), (W.MON, W.THU), 12, (),
+                  "1回50円", 2),
+    _ResourceSpec("kaji-b", "たすけあい家事サービス", "tasukeai", ServiceType.VISIT_B,
+                  (C.HOUSEWORK, C.SMALL_REPAIRS, C.GARBAGE), ("demo-kita",), _WEEKDAYS, 8, (),
+                  "30分250円", 2),
+    _ResourceSpec("kaji-a", "訪問型サービスA（生活援助）", "silver", ServiceType.VISIT_A,
+                  (C.HOUSEWORK, C.MEALS), _ALL_AREAS, _WEEKDAYS, None, _LIGHT,
+                  "1回約250円（1割負担）", 2),
+    _ResourceSpec("kusatori", "草取り・庭木の手入れ（北部・東部班）", "silver", ServiceType.INFORMAL,
+                  (C.YARD_WORK, C.SMALL_REPAIRS), ("demo-kita", "demo-higashi"), _WEEKDAYS, None,
+                  (), "1時間1,200円", 1),
+    _ResourceSpec("chokotto", "ちょこっと困りごとお助け隊", "minami-net", ServiceType.VISIT_B,
+                  (C.SMALL_REPAIRS,), ("demo-higashi", "demo-minami"), _WEEKDAYS, None, (),
+                  "30分100円", 1),
+    _ResourceSpec("mimamori", "見守り訪問（民生委員・協力員）", "minsei", ServiceType.INFORMAL,
+                  (C.WATCH_OVER, C.COMPANIONSHIP), _ALL_AREAS, (), None, (), "無料", 2),
+    _ResourceSpec("keicho", "傾聴ボランティア「こころの窓」", "hidamari", ServiceType.INFORMAL,
+                  (C.COMPANIONSHIP,), _ALL_AREAS, (W.TUE, W.THU), 10, (), "無料", 2),
+    _ResourceSpec("jiritsu", "日常生活自立支援事業（金銭管理・書類手続き）", "shakyo",
+                  ServiceType.AGENCY_REFERRAL, (C.PAPERWORK,), _ALL_AREAS, (), None, (),
+                  "訪問1回1,200円", 1),
+    _ResourceSpec("kurashi-soudan", "くらしと仕事の相談窓口（8050・生活困窮）", "kurashi",
+                  ServiceType.AGENCY_REFERRAL, (C.OTHER, C.PAPERWORK), _ALL_AREAS, _WEEKDAYS, None,
+                  (), "無料", 1),
+    _ResourceSpec("otoko-daidokoro", "男性の料理教室「おとこの台所」（準備中）", "hinode",
+                  ServiceType.GATHERING_PLACE, (C.MEALS, C.SOCIAL_PARTICIPATION),
+                  ("demo-higashi",), (W.SAT,), 10, _PREVENTION, "1回500円（材料費）",
+                  planned=True),
+)
+_RESOURCE_BY_KEY = {r.key: r for r in RESOURCES}
+
+# -- people ---------------------------------------------------------------------------------
+
+_SURNAMES = (
+    ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"),
+    ("伊藤", "イトウ"), ("渡辺", "ワタナベ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"), ("加藤", "カトウ"), ("吉田", "ヨシダ"), ("山田", "ヤマダ"),
+    ("佐々木", "ササキ"), ("山口", "ヤマグチ"), ("松本", "マツモト"), ("井上", "イノウエ"),
+    ("木村", "キムラ"), ("林", "ハヤシ"), ("斎藤", "サイトウ"), ("清水", "シミズ"),
+    ("山崎", "ヤマザキ"), ("森", "モリ"), ("池田", "イケダ"), ("橋本", "ハシモト"),
+    ("阿部", "アベ"), ("石川", "イシカワ"), ("前田", "マエダ"), ("藤田", "フジタ"),
+    ("岡田", "オカダ"), ("長谷川", "ハセガワ"), ("村上", "ムラカミ"), ("近藤", "コンドウ"),
+    ("石井", "イシイ"), ("坂本", "サカモト"), ("遠藤", "エンドウ"), ("青木", "アオキ"),
+    ("西村", "ニシムラ"), ("福田", "フクダ"), ("太田", "オオタ"), ("三浦", "ミウラ"),
+)
+_WOMEN = (
+    ("和子", "カズコ"), ("幸子", "サチコ"), ("節子", "セツコ"), ("洋子", "ヨウコ"),
+    ("恵子", "ケイコ"), ("京子", "キョウコ"), ("美代子", "ミヨコ"), ("久子", "ヒサコ"),
+    ("文子", "フミコ"), ("千代子", "チヨコ"), ("静子", "シズコ"), ("信子", "ノブコ"),
+    ("照子", "テルコ"), ("光子", "ミツコ"), ("弘子", "ヒロコ"), ("昭子", "アキコ"),
+    ("澄子", "スミコ"), ("芳子", "ヨシコ"), ("君子", "キミコ"), ("富子", "トミコ"),
+    ("ハル", "ハル"), ("キヨ", "キヨ"), ("松江", "マツエ"), ("정子", "テイコ"),
+)
+_MEN = (
+    ("清", "キヨシ"), ("茂", "シゲル"), ("勇", "イサム"), ("博", "ヒロシ"), ("実", "ミノル"),
+    ("正男", "マサオ"), ("武", "タケシ"), ("一郎", "イチロウ"), ("三郎", "サブロウ"),
+    ("昭", "アキラ"), ("進", "ススム"), ("勝", "マサル"), ("隆", "タカシ"), ("稔", "ミノル"),
+    ("義男", "ヨシオ"), ("保", "タモツ"), ("正", "タダシ"), ("健一", "ケンイチ"), ("俊夫", "トシオ"),
+)
+
+CLIENT_COUNT = 60
+
+_CARE_LEVEL_WEIGHTS = {
+    CareLevel.INDEPENDENT: 5,
+    CareLevel.PROGRAM_ELIGIBLE: 15,
+    CareLevel.SUPPORT_1: 18,
+    CareLevel.SUPPORT_2: 14,
+    CareLevel.CARE_1: 5,
+    CareLevel.CARE_2: 3,
+}
+
+CARE_LEVEL_JA = {
+    CareLevel.INDEPENDENT: "自立",
+    CareLevel.PROGRAM_ELIGIBLE: "事業対象者",
+    CareLevel.SUPPORT_1: "要支援1",
+    CareLevel.SUPPORT_2: "要支援2",
+    CareLevel.CARE_1: "要介護1",
+    CareLevel.CARE_2: "要介護2",
+    CareLevel.CARE_3: "要介護3",
+    CareLevel.CARE_4: "要介護4",
+    CareLevel.CARE_5: "要介護5",
+}
+_IMPROVED = {
+    CareLevel.SUPPORT_2: CareLevel.SUPPORT_1,
+    CareLevel.SUPPORT_1: CareLevel.PROGRAM_ELIGIBLE,
+    CareLevel.PROGRAM_ELIGIBLE: CareLevel.INDEPENDENT,
+    CareLevel.CARE_1: CareLevel.SUPPORT_2,
+    CareLevel.CARE_2: CareLevel.CARE_1,
+}
+_WORSENED = {
+    CareLevel.INDEPENDENT: CareLevel.SUPPORT_1,
+    CareLevel.PROGRAM_ELIGIBLE: CareLevel.SUPPORT_2,
+    CareLevel.SUPPORT_1: CareLevel.CARE_1,
+    CareLevel.SUPPORT_2: CareLevel.CARE_1,
+    CareLevel.CARE_1: CareLevel.CARE_2,
+    CareLevel.CARE_2: CareLevel.CARE_3,
+}
+
+# -- needs ----------------------------------------------------------------------------------
+
+CATEGORY_JA = {
+    C.SHOPPING: "買い物",
+    C.TRANSPORT: "移動・外出支援",
+    C.GARBAGE: "ゴミ出し",
+    C.HOUSEWORK: "掃除・洗濯",
+    C.MEALS: "調理・配食",
+    C.WATCH_OVER: "見守り・安否確認",
+    C.SOCIAL_PARTICIPATION: "通いの場・社会参加",
+    C.EXERCISE: "介護予防・体操",
+    C.COMPANIONSHIP: "話し相手",
+    C.YARD_WORK: "草取り・庭の手入れ",
+    C.SMALL_REPAIRS: "ちょっとした困りごと",
+    C.PAPERWORK: "金銭管理・手続き支援",
+    C.OTHER: "その他",
+}
+
+_CATEGORY_WEIGHTS = {
+    C.SOCIAL_PARTICIPATION: 14,
+    C.EXERCISE: 12,
+    C.SHOPPING: 10,
+    C.GARBAGE: 8,
+    C.MEALS: 8,
+    C.WATCH_OVER: 8,
+    C.HOUSEWORK: 7,
+    C.TRANSPORT: 7,
+    C.COMPANIONSHIP: 5,
+    C.YARD_WORK: 4,
+    C.SMALL_REPAIRS: 3,
+    C.PAPERWORK: 3,
+    C.OTHER: 2,
+}
+
+# (description, goal): the goal is the life the person wants back (取り戻したい生活).
+NEED_TEXTS: dict[NeedCategory, tuple[tuple[str, str], ...]] = {
+    C.SHOPPING: (
+        ("膝の痛みで重い荷物が持てず、スーパーまでの坂道がつらい。買い物は週1回の息子頼み",
+         "週1回は自分で好きな食材を選んで買い物をする"),
+        ("近所の商店が閉店し、最寄りのスーパーまで徒歩30分。日用品の買い置きが切れがち",
+         "必要な食材や日用品を切らさずに暮らす"),
+        ("バスの乗り降りに不安があり、買い物に出られなくなった",
+         "店に出かけ、顔なじみの店員と話しながら買い物を楽しむ"),
+    ),
+    C.TRANSPORT: (
+        ("整形外科への通院（月2回）の交通手段がない。タクシー代の負担が大きい",
+         "月2回の通院を自分の力で続ける"),
+        ("運転免許を返納してから外出の機会が激減した", "週に一度は町の中心部へ出かける"),
+        ("歩行が不安定で、一人ではバス停まで行けない", "付き添いがあれば地区の行事に出かけられる"),
+    ),
+    C.GARBAGE: (
+        ("ゴミ集積所まで100m以上あり、分別した袋を運べない",
+         "決まった日にゴミを出し、家の中を清潔に保つ"),
+        ("エレベーターのない団地の4階に住み、ゴミ出しが困難",
+         "ゴミ出しの心配をせずに在宅生活を続ける"),
+        ("収集日を忘れてゴミがたまり、近所との関係が気まずくなっている",
+         "収集日に合わせてゴミを出し、近所と気持ちよく暮らす"),
+    ),
+    C.HOUSEWORK: (
+        ("腰痛で浴室やトイレの掃除ができない", "できる家事は自分で続けつつ、清潔な住まいを保つ"),
+        ("布団干しや高い所の片付けができず、部屋が散らかりがち",
+         "片付いた部屋で友人を迎えられるようにする"),
+        ("妻の入院後、洗濯や掃除の仕方がわからず困っている", "身の回りの家事を自分で回せるようになる"),
+    ),
+    C.MEALS: (
+        ("一人暮らしで食事が菓子パンなどに偏り、体重が減っている",
+         "1日3食、バランスよく食べて体重を戻す"),
+        ("火の始末が心配で、家族から調理を止められている", "温かい食事を毎日とる"),
+        ("調理が負担になり、夕食を抜くことがある", "夕食を欠かさず、体力を保つ"),
+    ),
+    C.WATCH_OVER: (
+        ("一人暮らしで、夜間に転倒した経験がある。家族は県外在住",
+         "何かあっても誰かが気づいてくれる安心の中で暮らす"),
+        ("物忘れが増え、服薬や火の元が心配と別居の娘から相談",
+         "見守りを受けながら自宅での生活を続ける"),
+        ("近所付き合いが減り、数日誰とも話さない日がある", "毎日誰かと顔を合わせ、声をかけ合う"),
+    ),
+    C.SOCIAL_PARTICIPATION: (
+        ("夫を亡くしてから外出が減り、閉じこもりがち", "週1回はサロンで友人と話す"),
+        ("退職後、地域に知り合いがおらず家で過ごすことが多い", "地域の集まりに参加し、役割を持つ"),
+        ("老人クラブが解散し、手芸仲間と会う場がなくなった", "仲間と手芸を楽しむ時間を取り戻す"),
+    ),
+    C.EXERCISE: (
+        ("入院後に筋力が落ち、つまずきやすくなった", "近所の公園まで休まず歩けるようになる"),
+        ("基本チェックリストで運動機能の低下あり。本人も体力の衰えを気にしている",
+         "週2回の体操を続け、転ばない体をつくる"),
+        ("膝の痛みで外出を控え、足腰が弱ってきた", "孫の運動会を見に行けるようにする"),
+    ),
+    C.COMPANIONSHIP: (
+        ("話し相手がいないと訴え、気分の落ち込みがみられる",
+         "気軽に話せる相手と週1回おしゃべりを楽しむ"),
+        ("耳が遠くなり集まりが苦手になって、人と話す機会が減った",
+         "一対一でゆっくり話せる時間を持つ"),
+    ),
+    C.YARD_WORK: (
+        ("庭の草が伸び放題で、近所から苦情が出ている", "季節ごとに庭を整え、花を育てる楽しみを取り戻す"),
+        ("庭木の枝が隣家にはみ出しているが、脚立に上れない", "近所に気兼ねなく暮らす"),
+    ),
+    C.SMALL_REPAIRS: (
+        ("電球や蛍光灯の交換ができず、暗い部屋で過ごしている", "明るい部屋で安心して過ごす"),
+        ("網戸の破れや水道の水漏れなど、ちょっとした修繕を頼める人がいない",
+         "困ったときに気軽に頼める人がいる"),
+    ),
+    C.PAPERWORK: (
+        ("介護保険や年金の書類が読めず、手続きが滞っている", "必要な手続きを期限内に済ませる"),
+        ("公共料金の支払いを忘れがちで、督促状が届いている",
+         "支払いを滞りなく済ませ、安心してお金を管理する"),
+    ),
+    C.OTHER: (
+        ("同居の長男（50代・無職）との関係に悩み、家計も苦しい（8050世帯）",
+         "親子それぞれが相談先を持ち、落ち着いて暮らす"),
+        ("障害のある娘（40代）と二人暮らし。自分が倒れた後の娘の生活が心配",
+         "母娘が支援につながり、安心して暮らし続ける"),
+    ),
+}
+
+_PROPOSE_REASONS = (
+    "「{name}」を提案。自宅から通える範囲で、本人の希望する曜日に合う",
+    "「{name}」を提案。同じ町内の利用者がいて、本人も安心できる",
+    "「{name}」を提案。費用負担が小さく、目標に近い暮らし方ができる",
+    "「{name}」を提案。担当ケアマネジャーと相談し、目標に最も近い資源として選んだ",
+)
+_CLIENT_DECLINES = (
+    "開催場所が遠く、通い続ける自信がないとのこと",
+    "費用の負担が気になるとのこと",
+    "知り合いがいないので気後れするとのこと",
+    "曜日が通院日と重なるため",
+)
+_PROVIDER_BUSY = "担い手の都合がつかず、当面は受け入れが難しいと連絡あり"
+_PROVIDER_FULL = "定員に達しており、空きが出るまで受け入れできないと連絡あり"
+_PROVIDER_ENDED = "担い手の転居により、これまでの支援の継続が難しくなった"
+_FOLLOW_UPS = {
+    Progress.ON_TRACK: (
+        "欠かさず利用している。『行くのが楽しみ』と本人",
+        "利用開始から順調。表情が明るくなったと家族から連絡あり",
+        "担い手との関係も良好。本人のペースで継続中",
+        "訪問時に近況を聞き取り。生活リズムが整ってきた",
+        "同じ地区の参加者と顔なじみになり、帰りに立ち話をしている",
+    ),
+    Progress.CONCERN: (
+        "膝の痛みで2週続けて休んだ。様子を見て再調整を検討",
+        "利用を面倒がる発言あり。本人の意向を改めて確認する",
+        "体調を崩し食欲が落ちている。主治医への相談を勧めた",
+        "担い手の交代で戸惑いがある。提供者と調整中",
+    ),
+    Progress.GOAL_MET: (
+        "一人で出かけられるようになり、目標を達成",
+        "本人から『前の暮らしに戻れた』との言葉あり",
+        "できることが増え、支援がなくても続けられる見込み",
+    ),
+}
+_PAUSES = (
+    "肺炎で入院したため一時中断",
+    "転倒による骨折で入院。退院の見通しが立つまで中断",
+    "県外の長女宅に一時滞在するため中断",
+    "ショートステイ利用中のため中断",
+)
+_RESUMES = ("退院し自宅に戻ったため再開", "自宅に戻り、本人から再開の希望あり")
+_CLOSE_REASONS = {
+    Outcome.GOAL_ACHIEVED: (
+        "目標としていた生活を取り戻し、支援を終了",
+        "自分で続けられるようになり、本人・家族と合意のうえ終結",
+    ),
+    Outcome.PARTIALLY_ACHIEVED: (
+        "外出の機会は増えたが、目標の一部は未達成。ケアプランを見直す",
+        "週1回の利用は定着したが、目標の残りは家族の支援で補う",
+    ),
+    Outcome.NOT_ACHIEVED: ("利用が続かず、目標は未達成のまま終結",),
+    Outcome.WITHDRAWN: ("本人が利用を望まなくなったため終結", "家族の支援で足りるとの本人の意向"),
+    Outcome.TRANSFERRED_TO_CARE: ("要介護認定を受け、介護給付のサービスに移行",),
+    Outcome.HOSPITALISED_OR_ADMITTED: (
+        "長期の入院となったため終結",
+        "特別養護老人ホームへの入所が決まり終結",
+    ),
+    Outcome.MOVED_AWAY: ("市外の家族宅へ転居したため終結",),
+    Outcome.DECEASED: ("ご逝去のため終結",),
+    Outcome.DUPLICATE: ("同じニーズが重複して登録されていたため",),
+}
+_REOPEN_REASON = "本人から再度利用したいと申し出があり再開"
+_GAP_REASON = "{area}に{category}を担う団体・事業所が見つからない。第2層協議体で検討を依頼"
+
+# The histories, by how they end: counts per scenario. Needs in ``_GAP_SCENARIOS``
+# are given a category no resource serves for their client (area and care level).
+_SCENARIOS = {
+    "raised": 7,
+    "duplicate": 1,
+    "matching": 5,
+    "matching_declined": 3,
+    "matching_full": 1,
+    "matching_paused": 1,
+    "matching_reopened": 1,
+    "proposed": 6,
+    "proposed_after_decline": 2,
+    "matched": 21,
+    "matched_after_decline": 3,
+    "matched_provider_ended": 1,
+    "matched_pause_resume": 3,
+    "matched_paused": 2,
+    "matched_reopened": 1,
+    "closed_goal_achieved": 10,
+    "closed_partially_achieved": 4,
+    "closed_not_achieved": 2,
+    "closed_withdrawn_proposed": 2,
+    "closed_withdrawn_matched": 1,
+    "closed_transferred": 2,
+    "closed_hospitalised": 3,
+    "closed_moved_matching": 1,
+    "closed_moved_matched": 1,
+    "closed_deceased": 2,
+    "gap_raised": 1,
+    "gap_matching": 2,
+    "gap": 8,
+    "gap_paused": 1,
+    "gap_closed_not_achieved": 1,
+    "gap_closed_transferred": 1,
+}
+_GAP_SCENARIOS = frozenset(k for k in _SCENARIOS if k.startswith("gap"))
+
+
+# -- the plan -------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Client:
+    personal: PersonalData
+    care_level: CareLevel
+    frailty: bool
+    area: str
+    center: str
+    registered_at: datetime | None = None
+    id: UUID | None = None
+    version: int = 0
+    level_now: CareLevel = CareLevel.INDEPENDENT
+
+
+@dataclass(eq=False)
+class _Step:
+    kind: str
+    day: int
+    """Days after the need was raised."""
+    by: str = "sc"
+    """``cm`` (the client's care manager) or ``sc`` (the coordinator)."""
+    text: str = ""
+    progress: Progress | None = None
+    outcome: Outcome | None = None
+    declined_by: DeclinedBy | None = None
+    assessment: str = ""
+    start_in: int = 0
+    attempt: _Attempt | None = None
+    at: datetime = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(eq=False)
+class _Attempt:
+    """One proposal of a resource, and whether and how long it held a place."""
+
+    propose: _Step
+    confirm: _Step | None = None
+    declined: _Step | None = None
+    """Declined before confirmation."""
+    end: _Step | None = None
+    """The step that gave the place back (declined or closed while matched)."""
+    full: bool = False
+    """The provider declines because it is full (when some fitting resource is)."""
+    resource: str | None = None
+
+
+@dataclass(eq=False)
+class _Need:
+    client: _Client
+    category: NeedCategory
+    description: str
+    goal: str
+    urgency: Urgency
+    scenario: str
+    care_plan_ref: str | None = None
+    steps: list[_Step] = field(default_factory=list)
+    attempts: list[_Attempt] = field(default_factory=list)
+    id: UUID | None = None
+    version: int = 0
+
+
+class _Script:
+    """Builds one need's history as steps a number of days apart."""
+
+    def __init__(self, rng: random.Random, need: _Need) -> None:
+        self.rng = rng
+        self.need = need
+        self.day = 0
+        self.attempt: _Attempt | None = None
+        self.matched = False
+
+    def _add(self, kind: str, after: tuple[int, int], **fields: Any) -> _Step:
+        self.day += self.rng.randint(*after)
+        step = _Step(kind, self.day, **fields)
+        self.need.steps.append(step)
+        return step
+
+    def assign(self) -> None:
+        self._add("assign", (1, 4))
+
+    def propose(self, *, full: bool = False) -> None:
+        step = self._add("propose", (2, 14), text=self.rng.choice(_PROPOSE_REASONS))
+        self.attempt = _Attempt(propose=step, full=full)
+        step.attempt = self.attempt
+        self.need.attempts.append(self.attempt)
+
+    def decline(self, by: DeclinedBy, text: str | None = None) -> None:
+        assert self.attempt is not None  # noqa: S101 - a script bug, not a business rule
+        if text is None:
+            text = self.rng.choice(_CLIENT_DECLINES) if by is DeclinedBy.CLIENT else _PROVIDER_BUSY
+        step = self._add("decline", (3, 12), declined_by=by, text=text, attempt=self.attempt)
+        if self.matched:
+            self.attempt.end = step
+            self.matched = False
+        else:
+            self.attempt.declined = step
+
+    def confirm(self) -> None:
+        assert self.attempt is not None  # noqa: S101 - a script bug, not a business rule
+        step = self._add("confirm", (3, 10), start_in=self.rng.randint(3, 10), attempt=self.attempt)
+        self.attempt.confirm = step
+        self.matched = True
+
+    def follow_up(self, progress: Progress, after: tuple[int, int] = (21, 45)) -> None:
+        by = self.rng.choice(("cm", "sc"))
+        self._add("follow_up", after, by=by, progress=progress,
+                  text=self.rng.choice(_FOLLOW_UPS[progress]))
+
+    def follow_ups(self, count: int) -> None:
+        for _ in range(count):
+            self.follow_up(Progress.ON_TRACK if self.rng.random() < 0.8 else Progress.CONCERN)
+
+    def pause(self) -> None:
+        self._add("pause", (5, 20), by="cm", text=self.rng.choice(_PAUSES))
+
+    def resume(self) -> None:
+        self._add("resume", (14, 40), by="cm", text=self.rng.choice(_RESUMES))
+
+    def gap(self) -> None:
+        area = _AREA_BY_CODE[self.need.client.area].name.split("（")[0]
+        text = _GAP_REASON.format(area=area, category=CATEGORY_JA[self.need.category])
+        self._add("gap", (5, 20), text=text)
+
+    def assess(self, kind: str) -> None:
+        self._add("assess", (2, 10), by="cm", assessment=kind)
+
+    def close(self, outcome: Outcome, by: str = "cm", after: tuple[int, int] = (5, 20)) -> None:
+        step = self._add("close", after, by=by, outcome=outcome,
+                         text=self.rng.choice(_CLOSE_REASONS[outcome]))
+        if self.matched and self.attempt is not None:
+            self.attempt.end = step
+            self.matched = False
+
+    def reopen(self) -> None:
+        self._add("reopen", (20, 60), text=_REOPEN_REASON)
+
+    def match(self) -> None:
+        self.propose()
+        self.confirm()
+
+
+def _build(s: _Script, scenario: str) -> tuple[tuple[int, int], bool]:
+    """Write ``scenario`` into ``s``.
+
+    Returns the range of days between the last step and today, and whether the
+    history goes on with follow-ups up to about today.
+    """
+    rng = s.rng
+    if scenario in ("raised", "gap_raised"):
+        return (1, 12), False
+    if scenario == "duplicate":
+        s.close(Outcome.DUPLICATE, after=(1, 3))
+        return (30, 330), False
+    s.assign()
+    if scenario in ("matching", "gap_matching"):
+        return (1, 25), False
+    if scenario == "matching_declined":
+        s.propose()
+        s.decline(DeclinedBy.CLIENT)
+        return (1, 30), False
+    if scenario == "matching_full":
+        s.propose(full=True)
+        s.decline(DeclinedBy.PROVIDER)
+        return (1, 30), False
+    if scenario == "matching_paused":
+        s.pause()
+        return (3, 20), False
+    if scenario == "matching_reopened":
+        s.match()
+        s.follow_ups(1)
+        s.close(Outcome.WITHDRAWN)
+        s.reopen()
+        return (1, 20), False
+    if scenario.startswith("proposed"):
+        if scenario == "proposed_after_decline":
+            s.propose()
+            s.decline(DeclinedBy.CLIENT)
+        s.propose()
+        return (1, 20), False
+    if scenario.startswith("gap"):
+        s.gap()
+        if scenario == "gap_paused":
+            s.pause()
+        elif scenario == "gap_closed_not_achieved":
+            s.close(Outcome.NOT_ACHIEVED, by="sc", after=(30, 90))
+        elif scenario == "gap_closed_transferred":
+            s.assess("worsen")
+            s.close(Outcome.TRANSFERRED_TO_CARE)
+        return ((1, 120) if scenario in ("gap", "gap_paused") else (10, 200)), False
+    if scenario.startswith("matched"):
+        if scenario == "matched_after_decline":
+            s.propose()
+            s.decline(DeclinedBy.CLIENT)
+        s.match()
+        if scenario == "matched_provider_ended":
+            s.follow_ups(1)
+            s.decline(DeclinedBy.PROVIDER, _PROVIDER_ENDED)
+            s.match()
+        elif scenario == "matched_pause_resume":
+            s.follow_ups(1)
+            s.pause()
+            s.resume()
+        elif scenario == "matched_reopened":
+            s.follow_ups(1)
+            s.close(Outcome.WITHDRAWN)
+            s.reopen()
+            s.match()
+        return (1, 20), True
+    # closed_*: long enough ago that the whole history fits
+    if scenario == "closed_withdrawn_proposed":
+        s.propose()
+        s.decline(DeclinedBy.CLIENT)
+        s.close(Outcome.WITHDRAWN)
+        return (5, 300), False
+    if scenario == "closed_moved_matching":
+        s.close(Outcome.MOVED_AWAY, after=(10, 40))
+        return (5, 300), False
+    s.match()
+    if scenario == "closed_goal_achieved":
+        s.follow_ups(rng.randint(1, 3))
+        s.follow_up(Progress.GOAL_MET)
+        if rng.random() < 0.6:
+            s.assess("improve" if rng.random() < 0.65 else "maintain")
+        s.close(Outcome.GOAL_ACHIEVED, by=rng.choice(("cm", "sc")))
+    elif scenario == "closed_partially_achieved":
+        s.follow_ups(rng.randint(2, 3))
+        s.close(Outcome.PARTIALLY_ACHIEVED, by=rng.choice(("cm", "sc")))
+    elif scenario == "closed_not_achieved":
+        s.follow_up(Progress.CONCERN)
+        s.follow_up(Progress.CONCERN)
+        s.close(Outcome.NOT_ACHIEVED, by="sc")
+    elif scenario == "closed_withdrawn_matched":
+        s.follow_ups(1)
+        s.close(Outcome.WITHDRAWN)
+    elif scenario == "closed_transferred":
+        s.follow_ups(1)
+        s.follow_up(Progress.CONCERN)
+        s.assess("worsen")
+        s.close(Outcome.TRANSFERRED_TO_CARE)
+    elif scenario == "closed_hospitalised":
+        s.follow_ups(rng.randint(1, 2))
+        s.pause()
+        s.close(Outcome.HOSPITALISED_OR_ADMITTED, after=(20, 60))
+    elif scenario == "closed_moved_matched":
+        s.follow_ups(rng.randint(1, 2))
+        s.close(Outcome.MOVED_AWAY)
+    elif scenario == "closed_deceased":
+        s.follow_ups(rng.randint(1, 3))
+        s.close(Outcome.DECEASED)
+    else:  # pragma: no cover - a scenario without a script is a bug
+        raise AssertionError(f"no script for scenario {scenario!r}")
+    return (5, 300), False
+
+
+def _moment(day: date, minutes: int) -> datetime:
+    """``minutes`` after 9:00 in Tokyo on ``day``, in UTC."""
+    return (datetime.combine(day, time(9, 0), tzinfo=JST) + timedelta(minutes=minutes)).astimezone(UTC)
+
+
+def _office_minutes(rng: random.Random, earliest: int = 0) -> int:
+    """Minutes after 9:00 within office hours (until 17:30)."""
+    return rng.randint(earliest, 510)
+
+
+def _make_clients(rng: random.Random) -> list[_Client]:
+    names: set[str] = set()
+    clients = []
+    levels = list(_CARE_LEVEL_WEIGHTS)
+    weights = list(_CARE_LEVEL_WEIGHTS.values())
+    while len(clients) < CLIENT_COUNT:
+        surname, surname_kana = rng.choice(_SURNAMES)
+        given, given_kana = rng.choice(_WOMEN if rng.random() < 0.65 else _MEN)
+        name = f"{surname} {given}"
+        if name in names:
+            continue
+        names.add(name)
+        area = rng.choice(AREAS)
+        town = rng.choice(area.towns)
+        address = f"つなぐ市{town}{rng.randint(1, 5)}-{rng.randint(1, 20)}-{rng.randint(1, 15)}"
+        if rng.random() < 0.15:
+            address += f" {town}団地{rng.randint(1, 6)}-{rng.randint(1, 4)}0{rng.randint(1, 8)}"
+        born = date(1930, 1, 1) + timedelta(days=rng.randint(0, 20 * 365 + 4))
+        level = rng.choices(levels, weights)[0]
+        frail = rng.random() < (0.4 if level is CareLevel.INDEPENDENT else 0.7)
+        clients.append(
+            _Client(
+                personal=PersonalData(
+                    name=name,
+                    name_kana=f"{surname_kana} {given_kana}",
+                    birth_date=born,
+                    address=address,
+                    phone=f"000-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+                ),
+                care_level=level,
+                frailty=frail,
+                area=area.code,
+                center=_CENTER_OF_AREA[area.code],
+                level_now=level,
+            )
+        )
+    return clients
+
+
+def _categories(client: _Client, served: bool) -> list[NeedCategory]:
+    """Categories some resource serves for ``client`` (or none does, when not ``served``)."""
+    return [
+        c
+        for c in NeedCategory
+        if any(r.serves(c, client.area, client.care_level) for r in RESOURCES) == served
+        and (served or c is not C.OTHER)
+    ]
+
+
+def _make_needs(rng: random.Random, clients: list[_Client]) -> list[_Need]:
+    scenarios = [name for name, count in _SCENARIOS.items() for _ in range(count)]
+    # Needs without any fitting resource first, so they can pick the clients that have such needs.
+    gap_first = sorted(scenarios, key=lambda name: name not in _GAP_SCENARIOS)
+    unused = clients[:]
+    rng.shuffle(unused)
+    taken: dict[int, set[NeedCategory]] = defaultdict(set)
+    needs: list[_Need] = []
+    for scenario in gap_first:
+        served = scenario not in _GAP_SCENARIOS
+        for pool in (unused, clients):
+            options = [
+                (client, category)
+                for client in pool
+                for category in _categories(client, served)
+                if category not in taken[id(client)]
+            ]
+            if options:
+                break
+        weights = [_CATEGORY_WEIGHTS[category] for _, category in options]
+        client, category = rng.choices(options, weights)[0]
+        if client in unused:
+            unused.remove(client)
+        taken[id(client)].add(category)
+        description, goal = rng.choice(NEED_TEXTS[category])
+        high = 0.25 if category in (C.MEALS, C.WATCH_OVER, C.TRANSPORT, C.OTHER) else 0.08
+        roll = rng.random()
+        urgency = Urgency.HIGH if roll < high else Urgency.LOW if roll > 0.8 else Urgency.NORMAL
+        needs.append(_Need(client, category, description, goal, urgency, scenario))
+    rng.shuffle(needs)
+    return needs
+
+
+def _place(rng: random.Random, need: _Need, today: date) -> None:
+    """Write the need's script and fix every step's moment before ``today``."""
+    script = _Script(rng, need)
+    slack, ongoing = _build(script, need.scenario)
+    span = script.day
+    if span >= HISTORY_DAYS - slack[0]:  # pragma: no cover - scripts are far shorter
+        raise AssertionError(f"the {need.scenario!r} history is too long ({span} days)")
+    raised_ago = min(HISTORY_DAYS, span + rng.randint(*slack))
+    if ongoing:
+        reserve = 25 if need.scenario == "matched_paused" else 0
+        while script.day + 45 < raised_ago - reserve:
+            script.follow_ups(1)
+            if need.scenario == "matched" and rng.random() < 0.12:
+                script.assess("maintain")
+        if need.scenario == "matched_paused":
+            script.pause()
+    raised_on = today - timedelta(days=raised_ago)
+    raised_at = _moment(raised_on, _office_minutes(rng, 30))
+    need.steps.insert(0, _Step("raise", 0, by="cm", at=raised_at))
+    for step in need.steps[1:]:
+        step.at = _moment(raised_on + timedelta(days=step.day), _office_minutes(rng))
+    client = need.client
+    registered = raised_at - timedelta(minutes=rng.randint(10, 30))
+    if client.registered_at is None or registered < client.registered_at:
+        client.registered_at = registered
+    if need.client.care_level is not CareLevel.INDEPENDENT and rng.random() < 0.8:
+        need.care_plan_ref = f"予防プラン R{raised_on.year - 2018}-{rng.randint(1, 999):04d}"
+
+
+def _assign_resources(rng: random.Random, needs: list[_Need], today: date) -> None:
+    """Choose each proposal's resource so that no confirmation meets a full resource.
+
+    Confirmations and releases are replayed in time order (a greedy, exact
+    capacity check). A confirmation that finds every fitting resource full is
+    turned into the provider declining, and the rest of that history dropped.
+    """
+    suspended_at = {
+        r.key: _moment(today - timedelta(days=r.suspended_days_ago), 60)
+        for r in RESOURCES
+        if r.suspended_days_ago is not None
+    }
+    held: dict[str, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+
+    def active(key: str, *moments: datetime) -> bool:
+        return all(m < suspended_at.get(key, datetime.max.replace(tzinfo=UTC)) for m in moments)
+
+    def occupied(key: str, moment: datetime) -> int:
+        return sum(1 for start, end in held[key] if start <= moment and (end is None or moment < end))
+
+    def has_room(spec: _ResourceSpec, moment: datetime) -> bool:
+        return spec.capacity is None or occupied(spec.key, moment) < spec.capacity
+
+    def pick(need: _Need, options: list[_ResourceSpec]) -> _ResourceSpec:
+        used = {a.resource for a in need.attempts}
+        fresh = [r for r in options if r.key not in used] or options
+        return rng.choices(fresh, [r.popularity for r in fresh])[0]
+
+    def decided(attempt: _Attempt) -> datetime:
+        return attempt.confirm.at if attempt.confirm else attempt.propose.at
+
+    attempts = [(decided(a), i, need, a) for i, need in enumerate(needs) for a in need.attempts]
+    dropped: set[int] = set()
+    for _, _, need, attempt in sorted(attempts, key=lambda t: (t[0], t[1])):
+        if id(attempt.propose) in dropped:
+            continue
+        client = need.client
+        moments = [attempt.propose.at] + ([attempt.confirm.at] if attempt.confirm else [])
+        options = [
+            r
+            for r in RESOURCES
+            if r.serves(need.category, client.area, client.care_level) and active(r.key, *moments)
+        ]
+        if not options:  # nothing open to propose at that time: the coordinator keeps looking
+            dropped |= _truncate(need, attempt.propose, None)
+            continue
+        if attempt.full:
+            full = [r for r in options if not has_room(r, attempt.propose.at)]
+            chosen = pick(need, full or options)
+            if full and attempt.declined is not None:
+                attempt.declined.text = _PROVIDER_FULL
+        elif attempt.confirm is None:
+            chosen = pick(need, options)
+        else:
+            roomy = [r for r in options if has_room(r, attempt.confirm.at)]
+            chosen = pick(need, roomy or options)
+            if roomy:
+                end = attempt.end.at if attempt.end else None
+                held[chosen.key].append((attempt.confirm.at, end))
+            else:
+                refusal = _Step(
+                    "decline", attempt.confirm.day, declined_by=DeclinedBy.PROVIDER,
+                    text=_PROVIDER_FULL, attempt=attempt, at=attempt.confirm.at,
+                )
+                dropped |= _truncate(need, attempt.confirm, refusal)
+        attempt.resource = chosen.key
+        attempt.propose.text = attempt.propose.text.format(name=chosen.name)
+
+
+def _truncate(need: _Need, first: _Step, replacement: _Step | None) -> set[int]:
+    """Drop ``first`` and every later step of ``need``; returns the dropped proposals."""
+    index = need.steps.index(first)
+    gone = need.steps[index:]
+    need.steps[index:] = [replacement] if replacement else []
+    return {id(step) for step in gone if step.kind == "propose"}
+
+
+# -- running the plan -----------------------------------------------------------------------
+
+
+class _Loader:
+    def __init__(self, app: Casework, progress: ProgressCallback | None, total: int) -> None:
+        self.app = app
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.actors: dict[str, Actor] = {}
+        self.orgs: dict[str, UUID] = {}
+        self.resources: dict[str, UUID] = {}
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def setup(self, at: datetime) -> None:
+        app = self.app
+        with recorded_at(at):
+            for area in AREAS:
+                app.create_area(area.code, area.name, SYSTEM_ACTOR)
+                self.tick()
+            for code, name, areas in CENTERS:
+                app.create_center(code, name, list(areas), SYSTEM_ACTOR)
+                self.tick()
+            for username, role, center, display_name in _ACCOUNTS:
+                app.create_user(
+                    username, DEMO_PASSWORD, [role], SYSTEM_ACTOR, center_code=center,
+                    display_name=display_name,
+                )
+                self.actors[username] = app.actor_for_username(username)
+                self.tick()
+
+    def network(self, at: datetime) -> None:
+        coordinator = self.actors[_COORDINATOR]
+        for i, org in enumerate(ORGANIZATIONS):
+            with recorded_at(at + timedelta(minutes=10 * i)):
+                contact = Contact(person="事務局", phone=org.phone, address=org.address)
+                dto = self.app.register_organization(
+                    org.name, org.kind, list(org.areas), coordinator, contact=contact
+                )
+            self.orgs[org.key] = dto.id
+            self.tick()
+        for i, spec in enumerate(RESOURCES):
+            with recorded_at(at + timedelta(days=1, minutes=10 * i)):
+                org = _ORG_BY_KEY[spec.org]
+                resource = self.app.register_resource(
+                    spec.name,
+                    spec.service_type,
+                    list(spec.categories),
+                    list(spec.areas),
+                    coordinator,
+                    organization_id=self.orgs[spec.org],
+                    weekdays=list(spec.weekdays),
+                    capacity=spec.capacity,
+                    eligible_care_levels=list(spec.eligible),
+                    fee=spec.fee,
+                    contact=Contact(person=org.name, phone=org.phone),
+                    planned=spec.planned,
+                )
+            self.resources[spec.key] = resource.id
+            self.tick()
+
+    def actor(self, who: str, client: _Client) -> Actor:
+        if who == "cm":
+            return self.actors[_CARE_MANAGER_OF_CENTER[client.center]]
+        return self.actors[_COORDINATOR]
+
+    def register(self, client: _Client) -> None:
+        dto = self.app.register_client(
+            client.personal, client.care_level, client.frailty, client.area, client.center,
+            self.actor("cm", client),
+        )
+        client.id, client.version = dto.id, dto.version
+
+    def suspend(self, key: str) -> None:
+        actor = self.actors[_COORDINATOR]
+        resource = self.app.get_resource(self.resources[key], actor)
+        self.app.suspend_resource(
+            resource.id, "会場の改修工事のため当面休止", resource.version, actor
+        )
+
+    def assess(self, client: _Client, kind: str, on: date) -> None:
+        before = client.level_now
+        after = {"improve": _IMPROVED, "worsen": _WORSENED}.get(kind, {}).get(before, before)
+        if after is before:
+            reason = f"更新認定の結果、{CARE_LEVEL_JA[before]}を維持"
+        elif kind == "improve":
+            reason = f"更新認定で改善（{CARE_LEVEL_JA[before]}→{CARE_LEVEL_JA[after]}）"
+        else:
+            reason = f"区分変更の結果（{CARE_LEVEL_JA[before]}→{CARE_LEVEL_JA[after]}）"
+        assert client.id is not None  # noqa: S101 - clients register before their needs
+        dto = self.app.change_care_level(
+            client.id, after, on, reason, client.version, self.actor("cm", client)
+        )
+        client.version, client.level_now = dto.version, dto.care_level
+
+    def step(self, need: _Need, step: _Step) -> None:
+        app = self.app
+        client = need.client
+        actor = self.actor(step.by, client)
+        if step.kind == "raise":
+            assert client.id is not None  # noqa: S101 - clients register before their needs
+            dto = app.raise_need(
+                client.id, need.category, need.description, need.goal, need.urgency, actor,
+                care_plan_ref=need.care_plan_ref,
+            )
+        elif step.kind == "assess":
+            self.assess(client, step.assessment, step.at.astimezone(JST).date())
+            return
+        else:
+            dto = self._change(need, step, actor)
+        need.id, need.version = dto.id, dto.version
+
+    def _change(self, need: _Need, step: _Step, actor: Actor) -> NeedDTO:
+        app = self.app
+        assert need.id is not None  # noqa: S101 - the raise step runs first
+        nid, version = need.id, need.version
+        kind = step.kind
+        if kind == "assign":
+            return app.assign_need(nid, _COORDINATOR, version, actor)
+        if kind == "propose":
+            assert step.attempt is not None and step.attempt.resource  # noqa: S101
+            resource = self.resources[step.attempt.resource]
+            return app.propose_match(nid, resource, step.text, version, actor)
+        if kind == "decline":
+            assert step.declined_by is not None  # noqa: S101
+            return app.decline_match(nid, step.declined_by, step.text, version, actor)
+        if kind == "confirm":
+            start = step.at.astimezone(JST).date() + timedelta(days=step.start_in)
+            return app.confirm_match(nid, start, version, actor)
+        if kind == "follow_up":
+            assert step.progress is not None  # noqa: S101
+            return app.record_follow_up(nid, step.text, step.progress, version, actor)
+        if kind == "gap":
+            client = need.client
+            criteria = {
+                "category": need.category.value,
+                "area_code": client.area,
+                "care_level": client.level_now.value,
+                "searched": "地域資源一覧・第2層協議体・近隣圏域",
+            }
+            return app.record_gap(nid, step.text, version, actor, criteria)
+        if kind == "pause":
+            return app.pause_need(nid, step.text, version, actor)
+        if kind == "resume":
+            return app.resume_need(nid, step.text, version, actor)
+        if kind == "close":
+            assert step.outcome is not None  # noqa: S101
+            return app.close_need(nid, step.outcome, step.text, version, actor)
+        if kind == "reopen":
+            return app.reopen_need(nid, step.text, version, actor)
+        raise AssertionError(f"unknown step {kind!r}")  # pragma: no cover
+
+
+_ORG_BY_KEY = {o.key: o for o in ORGANIZATIONS}
+
+
+def demo_loaded(app: Casework) -> bool:
+    """Whether the demo municipality is in this event store (one aggregate read)."""
+    return Area.id_for(MARKER_AREA) in app.repository
+
+
+def load_demo(
+    app: Casework,
+    progress: ProgressCallback | None = None,
+    *,
+    today: date | None = None,
+    seed: int = 2026,
+) -> list[DemoAccount]:
+    """Load the fictional municipality with a year of history before ``today``.
+
+    ``progress(done, total)`` is called after every command. Returns the demo
+    accounts (all with :data:`DEMO_PASSWORD`). Refuses to load twice.
+    """
+    if demo_loaded(app):
+        raise AlreadyExistsError("demo municipality", DEMO_MUNICIPALITY)
+    today = today or datetime.now(JST).date()
+    rng = random.Random(seed)
+    clients = _make_clients(rng)
+    needs = _make_needs(rng, clients)
+    for need in needs:
+        _place(rng, need, today)
+    _assign_resources(rng, needs, today)
+
+    timeline: list[tuple[datetime, int, Callable[[], None]]] = []
+    loader = _Loader(app, progress, 0)
+
+    def plan(at: datetime, action: Callable[[], None]) -> None:
+        timeline.append((at, len(timeline), action))
+
+    for client in clients:
+        if client.registered_at is not None:  # every client has a need (see _make_needs)
+            plan(client.registered_at, partial(loader.register, client))
+    for need in needs:
+        for step in need.steps:
+            plan(step.at, partial(loader.step, need, step))
+    for spec in RESOURCES:
+        if spec.suspended_days_ago is not None:
+            at = _moment(today - timedelta(days=spec.suspended_days_ago), 60)
+            plan(at, partial(loader.suspend, spec.key))
+    timeline.sort(key=lambda entry: (entry[0], entry[1]))
+
+    start = today - timedelta(days=HISTORY_DAYS + 10)
+    loader.total = (
+        len(AREAS) + len(CENTERS) + len(_ACCOUNTS) + len(ORGANIZATIONS) + len(RESOURCES)
+        + len(timeline)
+    )
+    if progress is not None:
+        progress(0, loader.total)
+    loader.setup(_moment(start, 0))
+    loader.network(_moment(start + timedelta(days=1), 30))
+    for at, _, action in timeline:
+        with recorded_at(at):
+            action()
+        loader.tick()
+    return demo_accounts()
+
+
+def summary(needs: Sequence[NeedDTO]) -> dict[str, int]:
+    """Needs counted by status value (for reports and tests)."""
+    counts: dict[str, int] = defaultdict(int)
+    for need in needs:
+        counts[need.status.value] += 1
+    return dict(counts)
