@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import partial
@@ -285,7 +285,7 @@ _WOMEN = (
     ("文子", "フミコ"), ("千代子", "チヨコ"), ("静子", "シズコ"), ("信子", "ノブコ"),
     ("照子", "テルコ"), ("光子", "ミツコ"), ("弘子", "ヒロコ"), ("昭子", "アキコ"),
     ("澄子", "スミコ"), ("芳子", "ヨシコ"), ("君子", "キミコ"), ("富子", "トミコ"),
-    ("ハル", "ハル"), ("キヨ", "キヨ"), ("松江", "マツエ"), ("정子", "テイコ"),
+    ("ハル", "ハル"), ("キヨ", "キヨ"), ("松江", "マツエ"), ("貞子", "サダコ"),
 )
 _MEN = (
     ("清", "キヨシ"), ("茂", "シゲル"), ("勇", "イサム"), ("博", "ヒロシ"), ("実", "ミノル"),
@@ -760,7 +760,7 @@ def _build(s: _Script, scenario: str) -> tuple[tuple[int, int], bool]:
             s.close(Outcome.WITHDRAWN)
             s.reopen()
             s.match()
-        return (1, 20), True
+        return (1, 300), True
     # closed_*: long enough ago that the whole history fits
     if scenario == "closed_withdrawn_proposed":
         s.propose()
@@ -909,7 +909,7 @@ def _place(rng: random.Random, need: _Need, today: date) -> None:
     raised_ago = min(HISTORY_DAYS, span + rng.randint(*slack))
     if ongoing:
         reserve = 25 if need.scenario == "matched_paused" else 0
-        while script.day + 45 < raised_ago - reserve:
+        while script.day + 56 < raised_ago - reserve:
             script.follow_ups(1)
             if need.scenario == "matched" and rng.random() < 0.12:
                 script.assess("maintain")
@@ -1064,7 +1064,7 @@ class _Loader:
                     capacity=spec.capacity,
                     eligible_care_levels=list(spec.eligible),
                     fee=spec.fee,
-                    contact=Contact(person=org.name, phone=org.phone),
+                    contact=Contact(person=f"{org.name} 事務局", phone=org.phone),
                     planned=spec.planned,
                 )
             self.resources[spec.key] = resource.id
@@ -1224,11 +1224,3 @@ def load_demo(
             action()
         loader.tick()
     return demo_accounts()
-
-
-def summary(needs: Sequence[NeedDTO]) -> dict[str, int]:
-    """Needs counted by status value (for reports and tests)."""
-    counts: dict[str, int] = defaultdict(int)
-    for need in needs:
-        counts[need.status.value] += 1
-    return dict(counts)
