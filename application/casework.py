@@ -8,7 +8,8 @@ ports of :mod:`application.ports` and return frozen DTOs.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar, cast
 from uuid import UUID, uuid4
@@ -199,6 +200,15 @@ class Casework(Application[UUID]):
         if self._listener is not None and recordings:
             self._listener.changed(position)
         return position
+
+    @contextmanager
+    def views_deferred(self) -> Iterator[None]:
+        """Skip the change listener inside the block (bulk loads catch up once after)."""
+        listener, self._listener = self._listener, None
+        try:
+            yield
+        finally:
+            self._listener = listener
 
     def head(self) -> int:
         """Position of the newest event in the log (0 when empty)."""
@@ -597,6 +607,7 @@ class Casework(Application[UUID]):
         reason: str | None = None,
     ) -> NeedDTO:
         """Assign a raised need, or reassign one already in work (needs a reason)."""
+        actor.require("need.assign")
         try:
             assignee = self._load(User, User.id_for(coordinator), "user")
         except NotFoundError:
@@ -625,6 +636,7 @@ class Casework(Application[UUID]):
         candidates: list[dict[str, Any]] | None = None,
         rule_set: str | None = None,
     ) -> NeedDTO:
+        actor.require("need.propose")
         try:
             resource = self._load(Resource, resource_id, "resource")
         except NotFoundError:

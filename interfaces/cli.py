@@ -105,9 +105,10 @@ def ensure_demo(built: Container, token_ttl: timedelta = timedelta(days=30)) -> 
         if app.head() > 0:
             click.echo("The database already holds data; not loading the demo into it.")
             return
-        with progress_bar("loading the demo municipality") as update:
+        with progress_bar("loading the demo municipality") as update, app.views_deferred():
             load_demo(app, progress=update)
-        built.projections.catch_up()
+        with progress_bar("updating the views") as update:
+            built.projections.catch_up(progress=update)
     click.echo()
     click.echo("Demo accounts (fictional municipality; password for all: " + DEMO_PASSWORD + ")")
     click.echo(f"{'username':<12} {'role':<13} {'center':<14} API token (valid 30 days)")

@@ -51,7 +51,7 @@ from domain.values import (
 
 DEMO_MUNICIPALITY = "つなぐ市（架空・デモ）"
 DEMO_PASSWORD = "tsunagu-demo"  # noqa: S105 - documented password of the fictional demo accounts
-"""Password of every demo account (printed by ``tsunagu demo``; never use the demo in production)."""
+"""Password of every demo account, printed by ``tsunagu demo`` (the demo is for trying out only)."""
 
 MARKER_AREA = "demo-kita"
 """The area whose presence means the demo is loaded."""
@@ -132,34 +132,118 @@ class _OrgSpec:
 
 
 ORGANIZATIONS = (
-    _OrgSpec("shakyo", "つなぐ市社会福祉協議会", OrganizationKind.WELFARE_COUNCIL, _ALL_AREAS,
-             "000-100-1001", "つなぐ市東町1-1-1 つなぐ市総合福祉センター内"),
-    _OrgSpec("silver", "公益社団法人つなぐ市シルバー人材センター", OrganizationKind.SILVER_CENTRE,
-             _ALL_AREAS, "000-100-1002", "つなぐ市南町2-3-4"),
-    _OrgSpec("tasukeai", "NPO法人たすけあい北町", OrganizationKind.NPO,
-             ("demo-kita", "demo-higashi"), "000-100-1003", "つなぐ市北町2-8-5"),
-    _OrgSpec("minami-net", "NPO法人みなみ支え合いネット", OrganizationKind.NPO,
-             ("demo-minami", "demo-nishi"), "000-100-1004", "つなぐ市緑が丘1-4-2"),
-    _OrgSpec("kita-salon", "北町ふれあいサロンの会", OrganizationKind.RESIDENT_GROUP,
-             ("demo-kita",), "000-100-1005", "つなぐ市北町3-1-10 北町公民館"),
-    _OrgSpec("hinode", "日の出町町内会", OrganizationKind.NEIGHBOURHOOD_ASSOC,
-             ("demo-higashi",), "000-100-1006", "つなぐ市日の出町4-2-1 日の出町集会所"),
-    _OrgSpec("midori-club", "緑が丘いきいきクラブ", OrganizationKind.SENIORS_CLUB,
-             ("demo-minami",), "000-100-1007", "つなぐ市緑が丘3-6-1 緑が丘集会所"),
-    _OrgSpec("food", "株式会社つなぐフードサービス", OrganizationKind.COMPANY, _ALL_AREAS,
-             "000-100-1008", "つなぐ市西町5-5-5"),
-    _OrgSpec("coop", "つなぐ生活協同組合", OrganizationKind.COOPERATIVE,
-             ("demo-higashi", "demo-minami", "demo-nishi"), "000-100-1009", "つなぐ市東町6-2-3"),
-    _OrgSpec("fukushikai", "社会福祉法人つなぐ福祉会", OrganizationKind.SOCIAL_WELFARE_CORP,
-             _ALL_AREAS, "000-100-1010", "つなぐ市松原1-10-1"),
-    _OrgSpec("hidamari", "ボランティアグループ「ひだまり」", OrganizationKind.VOLUNTEER, _ALL_AREAS,
-             "000-100-1011", "つなぐ市西町2-2-7"),
-    _OrgSpec("shokokai", "つなぐ市商工会", OrganizationKind.COMMERCE_ASSOC, _ALL_AREAS,
-             "000-100-1012", "つなぐ市東町2-5-1"),
-    _OrgSpec("minsei", "つなぐ市民生委員児童委員協議会", OrganizationKind.WELFARE_COMMISSIONER,
-             _ALL_AREAS, "000-100-1013", "つなぐ市東町1-1-1 つなぐ市総合福祉センター内"),
-    _OrgSpec("kurashi", "つなぐ市くらしサポートセンター", OrganizationKind.PROFESSIONAL_AGENCY,
-             _ALL_AREAS, "000-100-1014", "つなぐ市東町1-1-1 つなぐ市役所2階"),
+    _OrgSpec(
+        "shakyo",
+        "つなぐ市社会福祉協議会",
+        OrganizationKind.WELFARE_COUNCIL,
+        _ALL_AREAS,
+        "000-100-1001",
+        "つなぐ市東町1-1-1 つなぐ市総合福祉センター内",
+    ),
+    _OrgSpec(
+        "silver",
+        "公益社団法人つなぐ市シルバー人材センター",
+        OrganizationKind.SILVER_CENTRE,
+        _ALL_AREAS,
+        "000-100-1002",
+        "つなぐ市南町2-3-4",
+    ),
+    _OrgSpec(
+        "tasukeai",
+        "NPO法人たすけあい北町",
+        OrganizationKind.NPO,
+        ("demo-kita", "demo-higashi"),
+        "000-100-1003",
+        "つなぐ市北町2-8-5",
+    ),
+    _OrgSpec(
+        "minami-net",
+        "NPO法人みなみ支え合いネット",
+        OrganizationKind.NPO,
+        ("demo-minami", "demo-nishi"),
+        "000-100-1004",
+        "つなぐ市緑が丘1-4-2",
+    ),
+    _OrgSpec(
+        "kita-salon",
+        "北町ふれあいサロンの会",
+        OrganizationKind.RESIDENT_GROUP,
+        ("demo-kita",),
+        "000-100-1005",
+        "つなぐ市北町3-1-10 北町公民館",
+    ),
+    _OrgSpec(
+        "hinode",
+        "日の出町町内会",
+        OrganizationKind.NEIGHBOURHOOD_ASSOC,
+        ("demo-higashi",),
+        "000-100-1006",
+        "つなぐ市日の出町4-2-1 日の出町集会所",
+    ),
+    _OrgSpec(
+        "midori-club",
+        "緑が丘いきいきクラブ",
+        OrganizationKind.SENIORS_CLUB,
+        ("demo-minami",),
+        "000-100-1007",
+        "つなぐ市緑が丘3-6-1 緑が丘集会所",
+    ),
+    _OrgSpec(
+        "food",
+        "株式会社つなぐフードサービス",
+        OrganizationKind.COMPANY,
+        _ALL_AREAS,
+        "000-100-1008",
+        "つなぐ市西町5-5-5",
+    ),
+    _OrgSpec(
+        "coop",
+        "つなぐ生活協同組合",
+        OrganizationKind.COOPERATIVE,
+        ("demo-higashi", "demo-minami", "demo-nishi"),
+        "000-100-1009",
+        "つなぐ市東町6-2-3",
+    ),
+    _OrgSpec(
+        "fukushikai",
+        "社会福祉法人つなぐ福祉会",
+        OrganizationKind.SOCIAL_WELFARE_CORP,
+        _ALL_AREAS,
+        "000-100-1010",
+        "つなぐ市松原1-10-1",
+    ),
+    _OrgSpec(
+        "hidamari",
+        "ボランティアグループ「ひだまり」",
+        OrganizationKind.VOLUNTEER,
+        _ALL_AREAS,
+        "000-100-1011",
+        "つなぐ市西町2-2-7",
+    ),
+    _OrgSpec(
+        "shokokai",
+        "つなぐ市商工会",
+        OrganizationKind.COMMERCE_ASSOC,
+        _ALL_AREAS,
+        "000-100-1012",
+        "つなぐ市東町2-5-1",
+    ),
+    _OrgSpec(
+        "minsei",
+        "つなぐ市民生委員児童委員協議会",
+        OrganizationKind.WELFARE_COMMISSIONER,
+        _ALL_AREAS,
+        "000-100-1013",
+        "つなぐ市東町1-1-1 つなぐ市総合福祉センター内",
+    ),
+    _OrgSpec(
+        "kurashi",
+        "つなぐ市くらしサポートセンター",
+        OrganizationKind.PROFESSIONAL_AGENCY,
+        _ALL_AREAS,
+        "000-100-1014",
+        "つなぐ市東町1-1-1 つなぐ市役所2階",
+    ),
 )
 
 C = NeedCategory
@@ -179,10 +263,14 @@ class _ResourceSpec:
     areas: tuple[str, ...]
     weekdays: tuple[Weekday, ...]
     capacity: int | None
-    eligible: tuple[CareLevel, ...]
+    """Places (None: unlimited)."""
     fee: str
+    eligible: tuple[CareLevel, ...] = ()
+    """Care levels it accepts (empty: everyone)."""
     popularity: int = 1
     """Relative weight when a coordinator picks among fitting resources."""
+    favoured: bool = False
+    """Chosen first while it has room (well known and few places: it ends nearly full)."""
     planned: bool = False
     suspended_days_ago: int | None = None
     """Suspended this many days before ``today`` (and still is)."""
@@ -197,101 +285,323 @@ class _ResourceSpec:
 
 
 RESOURCES = (
-    _ResourceSpec("salon-kita", "ふれあいサロン北町", "kita-salon", ServiceType.GATHERING_PLACE,
-                  (C.SOCIAL_PARTICIPATION, C.COMPANIONSHIP), ("demo-kita",), (W.WED,), 15, (),
-                  "1回100円（お茶代）", 3),
-    _ResourceSpec("taiso-sakura", "桜台いきいき百歳体操", "kita-salon", ServiceType.GATHERING_PLACE,
-                  (C.EXERCISE, C.SOCIAL_PARTICIPATION), ("demo-kita",), (W.MON, W.THU), None, (),
-                  "無料", 2),
-    _ResourceSpec("cafe-hinode", "地域カフェ「よりみち」", "hinode", ServiceType.GATHERING_PLACE,
-                  (C.SOCIAL_PARTICIPATION, C.COMPANIONSHIP), ("demo-higashi",), (W.FRI,), 12, (),
-                  "1回200円（お茶代）", 3, suspended_days_ago=40),
-    _ResourceSpec("taiso-midori", "緑が丘ころばん体操", "midori-club", ServiceType.GATHERING_PLACE,
-                  (C.EXERCISE, C.SOCIAL_PARTICIPATION), ("demo-minami",), (W.TUE,), 20, (),
-                  "1回100円", 2),
-    _ResourceSpec("hatsuratsu", "短期集中予防サービス「はつらつ教室」", "fukushikai",
-                  ServiceType.DAY_C, (C.EXERCISE,), _ALL_AREAS, (W.TUE, W.FRI), 8, _LIGHT,
-                  "1回300円（3か月間）", 5),
-    _ResourceSpec("hidamari-b", "通所型サービスB「ひだまりサロン」", "hidamari", ServiceType.DAY_B,
-                  (C.SOCIAL_PARTICIPATION, C.EXERCISE, C.COMPANIONSHIP),
-                  ("demo-nishi", "demo-minami"), (W.MON, W.WED), 10, _LIGHT,
-                  "1回300円（昼食代別）", 3),
-    _ResourceSpec("bento", "配食サービス「つなぐ弁当」", "food", ServiceType.OTHER_SUPPORT,
-                  (C.MEALS, C.WATCH_OVER), _ALL_AREAS, (*_WEEKDAYS, W.SAT), None, (),
-                  "1食550円", 2),
-    _ResourceSpec("shakyo-meal", "ふれあい配食（見守り付き）", "shakyo", ServiceType.OTHER_SUPPORT,
-                  (C.MEALS, C.WATCH_OVER), ("demo-kita", "demo-higashi"), (W.TUE, W.FRI), 25, (),
-                  "1食400円", 2),
-    _ResourceSpec("idohanbai", "移動販売「とくとく便」", "coop", ServiceType.INFORMAL,
-                  (C.SHOPPING,), ("demo-higashi", "demo-minami", "demo-nishi"), (W.WED,), None, (),
-                  "無料（商品代のみ）", 2),
-    _ResourceSpec("haitatsu", "商店会のお買い物代行・配達", "shokokai", ServiceType.INFORMAL,
-                  (C.SHOPPING,), _ALL_AREAS, _WEEKDAYS, None, (), "配達1回100円", 1),
-    _ResourceSpec("kaimono-b", "買い物付き添いボランティア", "tasukeai", ServiceType.VISIT_B,
-                  (C.SHOPPING, C.TRANSPORT), ("demo-kita", "demo-higashi"), (W.TUE, W.THU), 6,
-                  _LIGHT, "1回100円", 2),
-    _ResourceSpec("odekake", "移動支援「おでかけ号」", "minami-net", ServiceType.VISIT_D,
-                  (C.TRANSPORT,), ("demo-minami",), (W.MON, W.WED, W.FRI), 4, _LIGHT,
-                  "1回200円（燃料費実費）", 4),
-    _ResourceSpec("gomi", "ごみ出しサポーター", "shakyo", ServiceType.VISIT_B, (C.GARBAGE,),
-                  ("demo-kita", "demo-higashi", "demo-minami"), (W.MON, W.THU), 12, (),
-                  "1回50円", 2),
-    _ResourceSpec("kaji-b", "たすけあい家事サービス", "tasukeai", ServiceType.VISIT_B,
-                  (C.HOUSEWORK, C.SMALL_REPAIRS, C.GARBAGE), ("demo-kita",), _WEEKDAYS, 8, (),
-                  "30分250円", 2),
-    _ResourceSpec("kaji-a", "訪問型サービスA（生活援助）", "silver", ServiceType.VISIT_A,
-                  (C.HOUSEWORK, C.MEALS), _ALL_AREAS, _WEEKDAYS, None, _LIGHT,
-                  "1回約250円（1割負担）", 2),
-    _ResourceSpec("kusatori", "草取り・庭木の手入れ（北部・東部班）", "silver", ServiceType.INFORMAL,
-                  (C.YARD_WORK, C.SMALL_REPAIRS), ("demo-kita", "demo-higashi"), _WEEKDAYS, None,
-                  (), "1時間1,200円", 1),
-    _ResourceSpec("chokotto", "ちょこっと困りごとお助け隊", "minami-net", ServiceType.VISIT_B,
-                  (C.SMALL_REPAIRS,), ("demo-higashi", "demo-minami"), _WEEKDAYS, None, (),
-                  "30分100円", 1),
-    _ResourceSpec("mimamori", "見守り訪問（民生委員・協力員）", "minsei", ServiceType.INFORMAL,
-                  (C.WATCH_OVER, C.COMPANIONSHIP), _ALL_AREAS, (), None, (), "無料", 2),
-    _ResourceSpec("keicho", "傾聴ボランティア「こころの窓」", "hidamari", ServiceType.INFORMAL,
-                  (C.COMPANIONSHIP,), _ALL_AREAS, (W.TUE, W.THU), 10, (), "無料", 2),
-    _ResourceSpec("jiritsu", "日常生活自立支援事業（金銭管理・書類手続き）", "shakyo",
-                  ServiceType.AGENCY_REFERRAL, (C.PAPERWORK,), _ALL_AREAS, (), None, (),
-                  "訪問1回1,200円", 1),
-    _ResourceSpec("kurashi-soudan", "くらしと仕事の相談窓口（8050・生活困窮）", "kurashi",
-                  ServiceType.AGENCY_REFERRAL, (C.OTHER, C.PAPERWORK), _ALL_AREAS, _WEEKDAYS, None,
-                  (), "無料", 1),
-    _ResourceSpec("otoko-daidokoro", "男性の料理教室「おとこの台所」（準備中）", "hinode",
-                  ServiceType.GATHERING_PLACE, (C.MEALS, C.SOCIAL_PARTICIPATION),
-                  ("demo-higashi",), (W.SAT,), 10, _PREVENTION, "1回500円（材料費）",
-                  planned=True),
+    _ResourceSpec(
+        "salon-kita",
+        "ふれあいサロン北町",
+        org="kita-salon",
+        service_type=ServiceType.GATHERING_PLACE,
+        categories=(C.SOCIAL_PARTICIPATION, C.COMPANIONSHIP),
+        areas=("demo-kita",),
+        weekdays=(W.WED,),
+        capacity=15,
+        fee="1回100円（お茶代）",
+        popularity=3,
+    ),
+    _ResourceSpec(
+        "taiso-sakura",
+        "桜台いきいき百歳体操",
+        org="kita-salon",
+        service_type=ServiceType.GATHERING_PLACE,
+        categories=(C.EXERCISE, C.SOCIAL_PARTICIPATION),
+        areas=("demo-kita",),
+        weekdays=(W.MON, W.THU),
+        capacity=None,
+        fee="無料",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "cafe-hinode",
+        "地域カフェ「よりみち」",
+        org="hinode",
+        service_type=ServiceType.GATHERING_PLACE,
+        categories=(C.SOCIAL_PARTICIPATION, C.COMPANIONSHIP),
+        areas=("demo-higashi",),
+        weekdays=(W.FRI,),
+        capacity=12,
+        fee="1回200円（お茶代）",
+        popularity=3,
+        suspended_days_ago=40,
+    ),
+    _ResourceSpec(
+        "taiso-midori",
+        "緑が丘ころばん体操",
+        org="midori-club",
+        service_type=ServiceType.GATHERING_PLACE,
+        categories=(C.EXERCISE, C.SOCIAL_PARTICIPATION),
+        areas=("demo-minami",),
+        weekdays=(W.TUE,),
+        capacity=20,
+        fee="1回100円",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "hatsuratsu",
+        "短期集中予防サービス「はつらつ教室」",
+        org="fukushikai",
+        service_type=ServiceType.DAY_C,
+        categories=(C.EXERCISE,),
+        areas=_ALL_AREAS,
+        weekdays=(W.TUE, W.FRI),
+        capacity=8,
+        eligible=_LIGHT,
+        fee="1回300円（3か月間）",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "minidei",
+        "ミニデイサービス「いきいき広場」",
+        org="fukushikai",
+        service_type=ServiceType.DAY_A,
+        categories=(C.EXERCISE, C.SOCIAL_PARTICIPATION),
+        areas=("demo-kita", "demo-higashi"),
+        weekdays=(W.THU,),
+        capacity=6,
+        eligible=_LIGHT,
+        fee="1回400円（昼食代込み）",
+        favoured=True,
+    ),
+    _ResourceSpec(
+        "hidamari-b",
+        "通所型サービスB「ひだまりサロン」",
+        org="hidamari",
+        service_type=ServiceType.DAY_B,
+        categories=(C.SOCIAL_PARTICIPATION, C.EXERCISE, C.COMPANIONSHIP),
+        areas=("demo-nishi", "demo-minami"),
+        weekdays=(W.MON, W.WED),
+        capacity=10,
+        eligible=_LIGHT,
+        fee="1回300円（昼食代別）",
+        popularity=3,
+    ),
+    _ResourceSpec(
+        "bento",
+        "配食サービス「つなぐ弁当」",
+        org="food",
+        service_type=ServiceType.OTHER_SUPPORT,
+        categories=(C.MEALS, C.WATCH_OVER),
+        areas=_ALL_AREAS,
+        weekdays=(*_WEEKDAYS, W.SAT),
+        capacity=None,
+        fee="1食550円",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "shakyo-meal",
+        "ふれあい配食（見守り付き）",
+        org="shakyo",
+        service_type=ServiceType.OTHER_SUPPORT,
+        categories=(C.MEALS, C.WATCH_OVER),
+        areas=("demo-kita", "demo-higashi"),
+        weekdays=(W.TUE, W.FRI),
+        capacity=25,
+        fee="1食400円",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "idohanbai",
+        "移動販売「とくとく便」",
+        org="coop",
+        service_type=ServiceType.INFORMAL,
+        categories=(C.SHOPPING,),
+        areas=("demo-higashi", "demo-minami", "demo-nishi"),
+        weekdays=(W.WED,),
+        capacity=None,
+        fee="無料（商品代のみ）",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "haitatsu",
+        "商店会のお買い物代行・配達",
+        org="shokokai",
+        service_type=ServiceType.INFORMAL,
+        categories=(C.SHOPPING,),
+        areas=_ALL_AREAS,
+        weekdays=_WEEKDAYS,
+        capacity=None,
+        fee="配達1回100円",
+    ),
+    _ResourceSpec(
+        "kaimono-b",
+        "買い物付き添いボランティア",
+        org="tasukeai",
+        service_type=ServiceType.VISIT_B,
+        categories=(C.SHOPPING, C.TRANSPORT),
+        areas=("demo-kita", "demo-higashi"),
+        weekdays=(W.TUE, W.THU),
+        capacity=6,
+        eligible=_LIGHT,
+        fee="1回100円",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "odekake",
+        "移動支援「おでかけ号」",
+        org="minami-net",
+        service_type=ServiceType.VISIT_D,
+        categories=(C.TRANSPORT,),
+        areas=("demo-minami", "demo-nishi"),
+        weekdays=(W.MON, W.WED, W.FRI),
+        capacity=3,
+        eligible=_LIGHT,
+        fee="1回200円（燃料費実費）",
+        favoured=True,
+    ),
+    _ResourceSpec(
+        "gomi",
+        "ごみ出しサポーター",
+        org="shakyo",
+        service_type=ServiceType.VISIT_B,
+        categories=(C.GARBAGE,),
+        areas=("demo-kita", "demo-higashi", "demo-minami"),
+        weekdays=(W.MON, W.THU),
+        capacity=12,
+        fee="1回50円",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "kaji-b",
+        "たすけあい家事サービス",
+        org="tasukeai",
+        service_type=ServiceType.VISIT_B,
+        categories=(C.HOUSEWORK, C.SMALL_REPAIRS, C.GARBAGE),
+        areas=("demo-kita",),
+        weekdays=_WEEKDAYS,
+        capacity=8,
+        fee="30分250円",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "kaji-a",
+        "訪問型サービスA（生活援助）",
+        org="silver",
+        service_type=ServiceType.VISIT_A,
+        categories=(C.HOUSEWORK, C.MEALS),
+        areas=_ALL_AREAS,
+        weekdays=_WEEKDAYS,
+        capacity=None,
+        eligible=_LIGHT,
+        fee="1回約250円（1割負担）",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "kusatori",
+        "草取り・庭木の手入れ（北部・東部班）",
+        org="silver",
+        service_type=ServiceType.INFORMAL,
+        categories=(C.YARD_WORK, C.SMALL_REPAIRS),
+        areas=("demo-kita", "demo-higashi"),
+        weekdays=_WEEKDAYS,
+        capacity=None,
+        fee="1時間1,200円",
+    ),
+    _ResourceSpec(
+        "chokotto",
+        "ちょこっと困りごとお助け隊",
+        org="minami-net",
+        service_type=ServiceType.VISIT_B,
+        categories=(C.SMALL_REPAIRS,),
+        areas=("demo-higashi", "demo-minami"),
+        weekdays=_WEEKDAYS,
+        capacity=None,
+        fee="30分100円",
+    ),
+    _ResourceSpec(
+        "mimamori",
+        "見守り訪問（民生委員・協力員）",
+        org="minsei",
+        service_type=ServiceType.INFORMAL,
+        categories=(C.WATCH_OVER, C.COMPANIONSHIP),
+        areas=_ALL_AREAS,
+        weekdays=(),
+        capacity=None,
+        fee="無料",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "keicho",
+        "傾聴ボランティア「こころの窓」",
+        org="hidamari",
+        service_type=ServiceType.INFORMAL,
+        categories=(C.COMPANIONSHIP,),
+        areas=_ALL_AREAS,
+        weekdays=(W.TUE, W.THU),
+        capacity=10,
+        fee="無料",
+        popularity=2,
+    ),
+    _ResourceSpec(
+        "jiritsu",
+        "日常生活自立支援事業（金銭管理・書類手続き）",
+        org="shakyo",
+        service_type=ServiceType.AGENCY_REFERRAL,
+        categories=(C.PAPERWORK,),
+        areas=_ALL_AREAS,
+        weekdays=(),
+        capacity=None,
+        fee="訪問1回1,200円",
+    ),
+    _ResourceSpec(
+        "kurashi-soudan",
+        "くらしと仕事の相談窓口（8050・生活困窮）",
+        org="kurashi",
+        service_type=ServiceType.AGENCY_REFERRAL,
+        categories=(C.OTHER, C.PAPERWORK),
+        areas=_ALL_AREAS,
+        weekdays=_WEEKDAYS,
+        capacity=None,
+        fee="無料",
+    ),
+    _ResourceSpec(
+        "otoko-daidokoro",
+        "男性の料理教室「おとこの台所」（準備中）",
+        org="hinode",
+        service_type=ServiceType.GATHERING_PLACE,
+        categories=(C.MEALS, C.SOCIAL_PARTICIPATION),
+        areas=("demo-higashi",),
+        weekdays=(W.SAT,),
+        capacity=10,
+        eligible=_PREVENTION,
+        fee="1回500円（材料費）",
+        planned=True,
+    ),
 )
 _RESOURCE_BY_KEY = {r.key: r for r in RESOURCES}
 
 # -- people ---------------------------------------------------------------------------------
 
-_SURNAMES = (
-    ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("田中", "タナカ"),
-    ("伊藤", "イトウ"), ("渡辺", "ワタナベ"), ("山本", "ヤマモト"), ("中村", "ナカムラ"),
-    ("小林", "コバヤシ"), ("加藤", "カトウ"), ("吉田", "ヨシダ"), ("山田", "ヤマダ"),
-    ("佐々木", "ササキ"), ("山口", "ヤマグチ"), ("松本", "マツモト"), ("井上", "イノウエ"),
-    ("木村", "キムラ"), ("林", "ハヤシ"), ("斎藤", "サイトウ"), ("清水", "シミズ"),
-    ("山崎", "ヤマザキ"), ("森", "モリ"), ("池田", "イケダ"), ("橋本", "ハシモト"),
-    ("阿部", "アベ"), ("石川", "イシカワ"), ("前田", "マエダ"), ("藤田", "フジタ"),
-    ("岡田", "オカダ"), ("長谷川", "ハセガワ"), ("村上", "ムラカミ"), ("近藤", "コンドウ"),
-    ("石井", "イシイ"), ("坂本", "サカモト"), ("遠藤", "エンドウ"), ("青木", "アオキ"),
-    ("西村", "ニシムラ"), ("福田", "フクダ"), ("太田", "オオタ"), ("三浦", "ミウラ"),
+
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """``"漢字:カナ ..."`` as (written, reading) pairs."""
+    return tuple(
+        (written, reading) for written, _, reading in (w.partition(":") for w in text.split())
+    )
+
+
+_SURNAMES = _pairs(
+    """
+    佐藤:サトウ 鈴木:スズキ 高橋:タカハシ 田中:タナカ 伊藤:イトウ 渡辺:ワタナベ
+    山本:ヤマモト 中村:ナカムラ 小林:コバヤシ 加藤:カトウ 吉田:ヨシダ 山田:ヤマダ
+    佐々木:ササキ 山口:ヤマグチ 松本:マツモト 井上:イノウエ 木村:キムラ 林:ハヤシ
+    斎藤:サイトウ 清水:シミズ 山崎:ヤマザキ 森:モリ 池田:イケダ 橋本:ハシモト
+    阿部:アベ 石川:イシカワ 前田:マエダ 藤田:フジタ 岡田:オカダ 長谷川:ハセガワ
+    村上:ムラカミ 近藤:コンドウ 石井:イシイ 坂本:サカモト 遠藤:エンドウ 青木:アオキ
+    西村:ニシムラ 福田:フクダ 太田:オオタ 三浦:ミウラ
+    """
 )
-_WOMEN = (
-    ("和子", "カズコ"), ("幸子", "サチコ"), ("節子", "セツコ"), ("洋子", "ヨウコ"),
-    ("恵子", "ケイコ"), ("京子", "キョウコ"), ("美代子", "ミヨコ"), ("久子", "ヒサコ"),
-    ("文子", "フミコ"), ("千代子", "チヨコ"), ("静子", "シズコ"), ("信子", "ノブコ"),
-    ("照子", "テルコ"), ("光子", "ミツコ"), ("弘子", "ヒロコ"), ("昭子", "アキコ"),
-    ("澄子", "スミコ"), ("芳子", "ヨシコ"), ("君子", "キミコ"), ("富子", "トミコ"),
-    ("ハル", "ハル"), ("キヨ", "キヨ"), ("松江", "マツエ"), ("貞子", "サダコ"),
+_WOMEN = _pairs(
+    """
+    和子:カズコ 幸子:サチコ 節子:セツコ 洋子:ヨウコ 恵子:ケイコ 京子:キョウコ
+    美代子:ミヨコ 久子:ヒサコ 文子:フミコ 千代子:チヨコ 静子:シズコ 信子:ノブコ
+    照子:テルコ 光子:ミツコ 弘子:ヒロコ 昭子:アキコ 澄子:スミコ 芳子:ヨシコ
+    君子:キミコ 富子:トミコ ハル:ハル キヨ:キヨ 松江:マツエ 貞子:サダコ
+    """
 )
-_MEN = (
-    ("清", "キヨシ"), ("茂", "シゲル"), ("勇", "イサム"), ("博", "ヒロシ"), ("実", "ミノル"),
-    ("正男", "マサオ"), ("武", "タケシ"), ("一郎", "イチロウ"), ("三郎", "サブロウ"),
-    ("昭", "アキラ"), ("進", "ススム"), ("勝", "マサル"), ("隆", "タカシ"), ("稔", "ミノル"),
-    ("義男", "ヨシオ"), ("保", "タモツ"), ("正", "タダシ"), ("健一", "ケンイチ"), ("俊夫", "トシオ"),
+_MEN = _pairs(
+    """
+    清:キヨシ 茂:シゲル 勇:イサム 博:ヒロシ 実:ミノル 正男:マサオ 武:タケシ
+    一郎:イチロウ 三郎:サブロウ 昭:アキラ 進:ススム 勝:マサル 隆:タカシ 稔:ミノル
+    義男:ヨシオ 保:タモツ 正:タダシ 健一:ケンイチ 俊夫:トシオ
+    """
 )
 
 CLIENT_COUNT = 60
@@ -369,44 +679,69 @@ _CATEGORY_WEIGHTS = {
 # (description, goal): the goal is the life the person wants back (取り戻したい生活).
 NEED_TEXTS: dict[NeedCategory, tuple[tuple[str, str], ...]] = {
     C.SHOPPING: (
-        ("膝の痛みで重い荷物が持てず、スーパーまでの坂道がつらい。買い物は週1回の息子頼み",
-         "週1回は自分で好きな食材を選んで買い物をする"),
-        ("近所の商店が閉店し、最寄りのスーパーまで徒歩30分。日用品の買い置きが切れがち",
-         "必要な食材や日用品を切らさずに暮らす"),
-        ("バスの乗り降りに不安があり、買い物に出られなくなった",
-         "店に出かけ、顔なじみの店員と話しながら買い物を楽しむ"),
+        (
+            "膝の痛みで重い荷物が持てず、スーパーまでの坂道がつらい。買い物は週1回の息子頼み",
+            "週1回は自分で好きな食材を選んで買い物をする",
+        ),
+        (
+            "近所の商店が閉店し、最寄りのスーパーまで徒歩30分。日用品の買い置きが切れがち",
+            "必要な食材や日用品を切らさずに暮らす",
+        ),
+        (
+            "バスの乗り降りに不安があり、買い物に出られなくなった",
+            "店に出かけ、顔なじみの店員と話しながら買い物を楽しむ",
+        ),
     ),
     C.TRANSPORT: (
-        ("整形外科への通院（月2回）の交通手段がない。タクシー代の負担が大きい",
-         "月2回の通院を自分の力で続ける"),
+        (
+            "整形外科への通院（月2回）の交通手段がない。タクシー代の負担が大きい",
+            "月2回の通院を自分の力で続ける",
+        ),
         ("運転免許を返納してから外出の機会が激減した", "週に一度は町の中心部へ出かける"),
         ("歩行が不安定で、一人ではバス停まで行けない", "付き添いがあれば地区の行事に出かけられる"),
     ),
     C.GARBAGE: (
-        ("ゴミ集積所まで100m以上あり、分別した袋を運べない",
-         "決まった日にゴミを出し、家の中を清潔に保つ"),
-        ("エレベーターのない団地の4階に住み、ゴミ出しが困難",
-         "ゴミ出しの心配をせずに在宅生活を続ける"),
-        ("収集日を忘れてゴミがたまり、近所との関係が気まずくなっている",
-         "収集日に合わせてゴミを出し、近所と気持ちよく暮らす"),
+        (
+            "ゴミ集積所まで100m以上あり、分別した袋を運べない",
+            "決まった日にゴミを出し、家の中を清潔に保つ",
+        ),
+        (
+            "エレベーターのない団地の4階に住み、ゴミ出しが困難",
+            "ゴミ出しの心配をせずに在宅生活を続ける",
+        ),
+        (
+            "収集日を忘れてゴミがたまり、近所との関係が気まずくなっている",
+            "収集日に合わせてゴミを出し、近所と気持ちよく暮らす",
+        ),
     ),
     C.HOUSEWORK: (
         ("腰痛で浴室やトイレの掃除ができない", "できる家事は自分で続けつつ、清潔な住まいを保つ"),
-        ("布団干しや高い所の片付けができず、部屋が散らかりがち",
-         "片付いた部屋で友人を迎えられるようにする"),
-        ("妻の入院後、洗濯や掃除の仕方がわからず困っている", "身の回りの家事を自分で回せるようになる"),
+        (
+            "布団干しや高い所の片付けができず、部屋が散らかりがち",
+            "片付いた部屋で友人を迎えられるようにする",
+        ),
+        (
+            "妻の入院後、洗濯や掃除の仕方がわからず困っている",
+            "身の回りの家事を自分で回せるようになる",
+        ),
     ),
     C.MEALS: (
-        ("一人暮らしで食事が菓子パンなどに偏り、体重が減っている",
-         "1日3食、バランスよく食べて体重を戻す"),
+        (
+            "一人暮らしで食事が菓子パンなどに偏り、体重が減っている",
+            "1日3食、バランスよく食べて体重を戻す",
+        ),
         ("火の始末が心配で、家族から調理を止められている", "温かい食事を毎日とる"),
         ("調理が負担になり、夕食を抜くことがある", "夕食を欠かさず、体力を保つ"),
     ),
     C.WATCH_OVER: (
-        ("一人暮らしで、夜間に転倒した経験がある。家族は県外在住",
-         "何かあっても誰かが気づいてくれる安心の中で暮らす"),
-        ("物忘れが増え、服薬や火の元が心配と別居の娘から相談",
-         "見守りを受けながら自宅での生活を続ける"),
+        (
+            "一人暮らしで、夜間に転倒した経験がある。家族は県外在住",
+            "何かあっても誰かが気づいてくれる安心の中で暮らす",
+        ),
+        (
+            "物忘れが増え、服薬や火の元が心配と別居の娘から相談",
+            "見守りを受けながら自宅での生活を続ける",
+        ),
         ("近所付き合いが減り、数日誰とも話さない日がある", "毎日誰かと顔を合わせ、声をかけ合う"),
     ),
     C.SOCIAL_PARTICIPATION: (
@@ -416,69 +751,112 @@ NEED_TEXTS: dict[NeedCategory, tuple[tuple[str, str], ...]] = {
     ),
     C.EXERCISE: (
         ("入院後に筋力が落ち、つまずきやすくなった", "近所の公園まで休まず歩けるようになる"),
-        ("基本チェックリストで運動機能の低下あり。本人も体力の衰えを気にしている",
-         "週2回の体操を続け、転ばない体をつくる"),
+        (
+            "基本チェックリストで運動機能の低下あり。本人も体力の衰えを気にしている",
+            "週2回の体操を続け、転ばない体をつくる",
+        ),
         ("膝の痛みで外出を控え、足腰が弱ってきた", "孫の運動会を見に行けるようにする"),
     ),
     C.COMPANIONSHIP: (
-        ("話し相手がいないと訴え、気分の落ち込みがみられる",
-         "気軽に話せる相手と週1回おしゃべりを楽しむ"),
-        ("耳が遠くなり集まりが苦手になって、人と話す機会が減った",
-         "一対一でゆっくり話せる時間を持つ"),
+        (
+            "話し相手がいないと訴え、気分の落ち込みがみられる",
+            "気軽に話せる相手と週1回おしゃべりを楽しむ",
+        ),
+        (
+            "耳が遠くなり集まりが苦手になって、人と話す機会が減った",
+            "一対一でゆっくり話せる時間を持つ",
+        ),
     ),
     C.YARD_WORK: (
-        ("庭の草が伸び放題で、近所から苦情が出ている", "季節ごとに庭を整え、花を育てる楽しみを取り戻す"),
+        (
+            "庭の草が伸び放題で、近所から苦情が出ている",
+            "季節ごとに庭を整え、花を育てる楽しみを取り戻す",
+        ),
         ("庭木の枝が隣家にはみ出しているが、脚立に上れない", "近所に気兼ねなく暮らす"),
     ),
     C.SMALL_REPAIRS: (
         ("電球や蛍光灯の交換ができず、暗い部屋で過ごしている", "明るい部屋で安心して過ごす"),
-        ("網戸の破れや水道の水漏れなど、ちょっとした修繕を頼める人がいない",
-         "困ったときに気軽に頼める人がいる"),
+        (
+            "網戸の破れや水道の水漏れなど、ちょっとした修繕を頼める人がいない",
+            "困ったときに気軽に頼める人がいる",
+        ),
     ),
     C.PAPERWORK: (
         ("介護保険や年金の書類が読めず、手続きが滞っている", "必要な手続きを期限内に済ませる"),
-        ("公共料金の支払いを忘れがちで、督促状が届いている",
-         "支払いを滞りなく済ませ、安心してお金を管理する"),
+        (
+            "公共料金の支払いを忘れがちで、督促状が届いている",
+            "支払いを滞りなく済ませ、安心してお金を管理する",
+        ),
     ),
     C.OTHER: (
-        ("同居の長男（50代・無職）との関係に悩み、家計も苦しい（8050世帯）",
-         "親子それぞれが相談先を持ち、落ち着いて暮らす"),
-        ("障害のある娘（40代）と二人暮らし。自分が倒れた後の娘の生活が心配",
-         "母娘が支援につながり、安心して暮らし続ける"),
+        (
+            "同居の長男（50代・無職）との関係に悩み、家計も苦しい（8050世帯）",
+            "親子それぞれが相談先を持ち、落ち着いて暮らす",
+        ),
+        (
+            "障害のある娘（40代）と二人暮らし。自分が倒れた後の娘の生活が心配",
+            "母娘が支援につながり、安心して暮らし続ける",
+        ),
     ),
 }
 
-_PROPOSE_REASONS = (
-    "「{name}」を提案。自宅から通える範囲で、本人の希望する曜日に合う",
-    "「{name}」を提案。同じ町内の利用者がいて、本人も安心できる",
-    "「{name}」を提案。費用負担が小さく、目標に近い暮らし方ができる",
-    "「{name}」を提案。担当ケアマネジャーと相談し、目標に最も近い資源として選んだ",
+# Reasons depend on how the resource is used: a place one goes to (通い), help at
+# home (訪問・配達・見守り), or a professional agency (関係機関).
+_PLACE_TYPES = frozenset(
+    {
+        ServiceType.GATHERING_PLACE,
+        ServiceType.DAY_STANDARD,
+        ServiceType.DAY_A,
+        ServiceType.DAY_B,
+        ServiceType.DAY_C,
+    }
 )
-_CLIENT_DECLINES = (
-    "開催場所が遠く、通い続ける自信がないとのこと",
-    "費用の負担が気になるとのこと",
-    "知り合いがいないので気後れするとのこと",
-    "曜日が通院日と重なるため",
-)
+_PROPOSE_REASONS = {
+    "place": (
+        "{name}を提案。自宅から歩いて通える距離で、本人の希望する曜日に開かれている",
+        "{name}を提案。同じ町内の参加者がいて、本人も安心できる",
+        "{name}を提案。費用負担が小さく、目標とする暮らしに近づける",
+    ),
+    "home": (
+        "{name}を提案。自宅で受けられ、本人の希望する曜日に対応できる",
+        "{name}を提案。費用負担が小さく、目標とする暮らしに近づける",
+        "{name}を提案。担当ケアマネジャーと相談し、目標に最も近い資源として選んだ",
+    ),
+    "agency": ("{name}を紹介。専門的な相談支援が必要なため、関係機関と連携して対応する",),
+}
+_CLIENT_DECLINES = {
+    "place": (
+        "開催場所が遠く、通い続ける自信がないとのこと",
+        "知り合いがいないので気後れするとのこと",
+        "曜日が通院日と重なるため",
+        "費用の負担が気になるとのこと",
+    ),
+    "home": (
+        "自宅に他人が入ることに抵抗があるとのこと",
+        "費用の負担が気になるとのこと",
+        "当面は家族が手伝うので不要とのこと",
+    ),
+    "agency": ("相談に行くことにまだ気持ちが向かないとのこと",),
+}
 _PROVIDER_BUSY = "担い手の都合がつかず、当面は受け入れが難しいと連絡あり"
 _PROVIDER_FULL = "定員に達しており、空きが出るまで受け入れできないと連絡あり"
 _PROVIDER_ENDED = "担い手の転居により、これまでの支援の継続が難しくなった"
 _FOLLOW_UPS = {
     Progress.ON_TRACK: (
-        "欠かさず利用している。『行くのが楽しみ』と本人",
+        "欠かさず利用している。『楽しみが増えた』と本人",
         "利用開始から順調。表情が明るくなったと家族から連絡あり",
         "担い手との関係も良好。本人のペースで継続中",
         "訪問時に近況を聞き取り。生活リズムが整ってきた",
-        "同じ地区の参加者と顔なじみになり、帰りに立ち話をしている",
+        "支援のある日を目安に身支度をするなど、生活に張りが出てきた",
     ),
     Progress.CONCERN: (
-        "膝の痛みで2週続けて休んだ。様子を見て再調整を検討",
+        "膝の痛みで2回続けて休んだ。様子を見て再調整を検討",
         "利用を面倒がる発言あり。本人の意向を改めて確認する",
         "体調を崩し食欲が落ちている。主治医への相談を勧めた",
         "担い手の交代で戸惑いがある。提供者と調整中",
     ),
     Progress.GOAL_MET: (
-        "一人で出かけられるようになり、目標を達成",
+        "目標としていた暮らしができるようになった",
         "本人から『前の暮らしに戻れた』との言葉あり",
         "できることが増え、支援がなくても続けられる見込み",
     ),
@@ -510,6 +888,10 @@ _CLOSE_REASONS = {
     Outcome.DECEASED: ("ご逝去のため終結",),
     Outcome.DUPLICATE: ("同じニーズが重複して登録されていたため",),
 }
+_GAP_CLOSE_REASONS = {
+    Outcome.NOT_ACHIEVED: "圏域内に担い手が見つからないまま、本人と相談のうえ終結",
+    Outcome.TRANSFERRED_TO_CARE: "要介護認定を受け、介護給付の訪問介護で対応することになった",
+}
 _REOPEN_REASON = "本人から再度利用したいと申し出があり再開"
 _GAP_REASON = "{area}に{category}を担う団体・事業所が見つからない。第2層協議体で検討を依頼"
 
@@ -525,7 +907,9 @@ _SCENARIOS = {
     "matching_reopened": 1,
     "proposed": 6,
     "proposed_after_decline": 2,
-    "matched": 21,
+    "matched": 15,
+    "matched_minidei": 4,
+    "matched_odekake": 2,
     "matched_after_decline": 3,
     "matched_provider_ended": 1,
     "matched_pause_resume": 3,
@@ -549,6 +933,17 @@ _SCENARIOS = {
     "gap_closed_transferred": 1,
 }
 _GAP_SCENARIOS = frozenset(k for k in _SCENARIOS if k.startswith("gap"))
+# Scenarios that propose a second resource after the first one was declined.
+_WITH_ALTERNATIVES = frozenset(
+    {"proposed_after_decline", "matched_after_decline", "matched_provider_ended"}
+)
+# Scenarios whose need is one that a given resource serves (so that the favoured,
+# small resources fill up, and a provider can refuse for want of places).
+_SCENARIO_TARGETS = {
+    "matched_minidei": ("minidei", C.EXERCISE),
+    "matched_odekake": ("odekake", C.TRANSPORT),
+    "matching_full": ("minidei", C.SOCIAL_PARTICIPATION),
+}
 
 
 # -- the plan -------------------------------------------------------------------------------
@@ -567,6 +962,9 @@ class _Client:
     level_now: CareLevel = CareLevel.INDEPENDENT
 
 
+_UNPLACED = datetime.min.replace(tzinfo=UTC)
+
+
 @dataclass(eq=False)
 class _Step:
     kind: str
@@ -581,7 +979,7 @@ class _Step:
     assessment: str = ""
     start_in: int = 0
     attempt: _Attempt | None = None
-    at: datetime = datetime.min.replace(tzinfo=UTC)
+    at: datetime = _UNPLACED
 
 
 @dataclass(eq=False)
@@ -634,15 +1032,15 @@ class _Script:
         self._add("assign", (1, 4))
 
     def propose(self, *, full: bool = False) -> None:
-        step = self._add("propose", (2, 14), text=self.rng.choice(_PROPOSE_REASONS))
+        step = self._add("propose", (2, 14))  # the reason follows the resource chosen
         self.attempt = _Attempt(propose=step, full=full)
         step.attempt = self.attempt
         self.need.attempts.append(self.attempt)
 
     def decline(self, by: DeclinedBy, text: str | None = None) -> None:
         assert self.attempt is not None  # noqa: S101 - a script bug, not a business rule
-        if text is None:
-            text = self.rng.choice(_CLIENT_DECLINES) if by is DeclinedBy.CLIENT else _PROVIDER_BUSY
+        if text is None:  # a client's reason follows the resource chosen
+            text = "" if by is DeclinedBy.CLIENT else _PROVIDER_BUSY
         step = self._add("decline", (3, 12), declined_by=by, text=text, attempt=self.attempt)
         if self.matched:
             self.attempt.end = step
@@ -658,8 +1056,13 @@ class _Script:
 
     def follow_up(self, progress: Progress, after: tuple[int, int] = (21, 45)) -> None:
         by = self.rng.choice(("cm", "sc"))
-        self._add("follow_up", after, by=by, progress=progress,
-                  text=self.rng.choice(_FOLLOW_UPS[progress]))
+        self._add(
+            "follow_up",
+            after,
+            by=by,
+            progress=progress,
+            text=self.rng.choice(_FOLLOW_UPS[progress]),
+        )
 
     def follow_ups(self, count: int) -> None:
         for _ in range(count):
@@ -679,9 +1082,15 @@ class _Script:
     def assess(self, kind: str) -> None:
         self._add("assess", (2, 10), by="cm", assessment=kind)
 
-    def close(self, outcome: Outcome, by: str = "cm", after: tuple[int, int] = (5, 20)) -> None:
-        step = self._add("close", after, by=by, outcome=outcome,
-                         text=self.rng.choice(_CLOSE_REASONS[outcome]))
+    def close(
+        self,
+        outcome: Outcome,
+        by: str = "cm",
+        after: tuple[int, int] = (5, 20),
+        text: str | None = None,
+    ) -> None:
+        text = text or self.rng.choice(_CLOSE_REASONS[outcome])
+        step = self._add("close", after, by=by, outcome=outcome, text=text)
         if self.matched and self.attempt is not None:
             self.attempt.end = step
             self.matched = False
@@ -737,10 +1146,12 @@ def _build(s: _Script, scenario: str) -> tuple[tuple[int, int], bool]:
         if scenario == "gap_paused":
             s.pause()
         elif scenario == "gap_closed_not_achieved":
-            s.close(Outcome.NOT_ACHIEVED, by="sc", after=(30, 90))
+            outcome = Outcome.NOT_ACHIEVED
+            s.close(outcome, by="sc", after=(30, 90), text=_GAP_CLOSE_REASONS[outcome])
         elif scenario == "gap_closed_transferred":
             s.assess("worsen")
-            s.close(Outcome.TRANSFERRED_TO_CARE)
+            outcome = Outcome.TRANSFERRED_TO_CARE
+            s.close(outcome, text=_GAP_CLOSE_REASONS[outcome])
         return ((1, 120) if scenario in ("gap", "gap_paused") else (10, 200)), False
     if scenario.startswith("matched"):
         if scenario == "matched_after_decline":
@@ -809,7 +1220,9 @@ def _build(s: _Script, scenario: str) -> tuple[tuple[int, int], bool]:
 
 def _moment(day: date, minutes: int) -> datetime:
     """``minutes`` after 9:00 in Tokyo on ``day``, in UTC."""
-    return (datetime.combine(day, time(9, 0), tzinfo=JST) + timedelta(minutes=minutes)).astimezone(UTC)
+    return (datetime.combine(day, time(9, 0), tzinfo=JST) + timedelta(minutes=minutes)).astimezone(
+        UTC
+    )
 
 
 def _office_minutes(rng: random.Random, earliest: int = 0) -> int:
@@ -819,7 +1232,7 @@ def _office_minutes(rng: random.Random, earliest: int = 0) -> int:
 
 def _make_clients(rng: random.Random) -> list[_Client]:
     names: set[str] = set()
-    clients = []
+    clients: list[_Client] = []
     levels = list(_CARE_LEVEL_WEIGHTS)
     weights = list(_CARE_LEVEL_WEIGHTS.values())
     while len(clients) < CLIENT_COUNT:
@@ -856,13 +1269,17 @@ def _make_clients(rng: random.Random) -> list[_Client]:
     return clients
 
 
+def _fitting(client: _Client, category: NeedCategory) -> list[_ResourceSpec]:
+    """Resources that serve ``category`` for ``client`` (area and care level)."""
+    return [r for r in RESOURCES if r.serves(category, client.area, client.care_level)]
+
+
 def _categories(client: _Client, served: bool) -> list[NeedCategory]:
     """Categories some resource serves for ``client`` (or none does, when not ``served``)."""
     return [
         c
         for c in NeedCategory
-        if any(r.serves(c, client.area, client.care_level) for r in RESOURCES) == served
-        and (served or c is not C.OTHER)
+        if bool(_fitting(client, c)) == served and (served or c is not C.OTHER)
     ]
 
 
@@ -876,12 +1293,19 @@ def _make_needs(rng: random.Random, clients: list[_Client]) -> list[_Need]:
     needs: list[_Need] = []
     for scenario in gap_first:
         served = scenario not in _GAP_SCENARIOS
+        target, only = _SCENARIO_TARGETS.get(scenario, (None, None))
         for pool in (unused, clients):
             options = [
                 (client, category)
                 for client in pool
                 for category in _categories(client, served)
                 if category not in taken[id(client)]
+                and (only is None or category is only)
+                and (scenario not in _WITH_ALTERNATIVES or len(_fitting(client, category)) > 1)
+                and (
+                    target is None
+                    or _RESOURCE_BY_KEY[target].serves(category, client.area, client.care_level)
+                )
             ]
             if options:
                 break
@@ -911,7 +1335,7 @@ def _place(rng: random.Random, need: _Need, today: date) -> None:
         reserve = 25 if need.scenario == "matched_paused" else 0
         while script.day + 56 < raised_ago - reserve:
             script.follow_ups(1)
-            if need.scenario == "matched" and rng.random() < 0.12:
+            if rng.random() < 0.1:
                 script.assess("maintain")
         if need.scenario == "matched_paused":
             script.pause()
@@ -924,8 +1348,10 @@ def _place(rng: random.Random, need: _Need, today: date) -> None:
     registered = raised_at - timedelta(minutes=rng.randint(10, 30))
     if client.registered_at is None or registered < client.registered_at:
         client.registered_at = registered
-    if need.client.care_level is not CareLevel.INDEPENDENT and rng.random() < 0.8:
-        need.care_plan_ref = f"予防プラン R{raised_on.year - 2018}-{rng.randint(1, 999):04d}"
+    level = need.client.care_level
+    if level is not CareLevel.INDEPENDENT and rng.random() < 0.8:
+        plan = "ケアプラン" if level.rank >= CareLevel.CARE_1.rank else "介護予防ケアプラン"
+        need.care_plan_ref = f"{plan} R{raised_on.year - 2018}-{rng.randint(1, 999):04d}"
 
 
 def _assign_resources(rng: random.Random, needs: list[_Need], today: date) -> None:
@@ -935,25 +1361,26 @@ def _assign_resources(rng: random.Random, needs: list[_Need], today: date) -> No
     capacity check). A confirmation that finds every fitting resource full is
     turned into the provider declining, and the rest of that history dropped.
     """
-    suspended_at = {
-        r.key: _moment(today - timedelta(days=r.suspended_days_ago), 60)
-        for r in RESOURCES
-        if r.suspended_days_ago is not None
-    }
+    suspended_at = {r.key: at for r in RESOURCES if (at := _suspension(r, today)) is not None}
     held: dict[str, list[tuple[datetime, datetime | None]]] = defaultdict(list)
 
     def active(key: str, *moments: datetime) -> bool:
         return all(m < suspended_at.get(key, datetime.max.replace(tzinfo=UTC)) for m in moments)
 
     def occupied(key: str, moment: datetime) -> int:
-        return sum(1 for start, end in held[key] if start <= moment and (end is None or moment < end))
+        return sum(
+            1 for start, end in held[key] if start <= moment and (end is None or moment < end)
+        )
 
     def has_room(spec: _ResourceSpec, moment: datetime) -> bool:
         return spec.capacity is None or occupied(spec.key, moment) < spec.capacity
 
-    def pick(need: _Need, options: list[_ResourceSpec]) -> _ResourceSpec:
+    def pick(need: _Need, options: list[_ResourceSpec], moment: datetime) -> _ResourceSpec:
         used = {a.resource for a in need.attempts}
         fresh = [r for r in options if r.key not in used] or options
+        favoured = [r for r in fresh if r.favoured and has_room(r, moment)]
+        if favoured:
+            return favoured[0]
         return rng.choices(fresh, [r.popularity for r in fresh])[0]
 
     def decided(attempt: _Attempt) -> datetime:
@@ -966,35 +1393,52 @@ def _assign_resources(rng: random.Random, needs: list[_Need], today: date) -> No
             continue
         client = need.client
         moments = [attempt.propose.at] + ([attempt.confirm.at] if attempt.confirm else [])
-        options = [
-            r
-            for r in RESOURCES
-            if r.serves(need.category, client.area, client.care_level) and active(r.key, *moments)
-        ]
+        options = [r for r in _fitting(client, need.category) if active(r.key, *moments)]
         if not options:  # nothing open to propose at that time: the coordinator keeps looking
             dropped |= _truncate(need, attempt.propose, None)
             continue
         if attempt.full:
             full = [r for r in options if not has_room(r, attempt.propose.at)]
-            chosen = pick(need, full or options)
+            chosen = pick(need, full or options, attempt.propose.at)
             if full and attempt.declined is not None:
                 attempt.declined.text = _PROVIDER_FULL
         elif attempt.confirm is None:
-            chosen = pick(need, options)
+            chosen = pick(need, options, attempt.propose.at)
         else:
             roomy = [r for r in options if has_room(r, attempt.confirm.at)]
-            chosen = pick(need, roomy or options)
+            chosen = pick(need, roomy or options, attempt.confirm.at)
             if roomy:
                 end = attempt.end.at if attempt.end else None
                 held[chosen.key].append((attempt.confirm.at, end))
             else:
                 refusal = _Step(
-                    "decline", attempt.confirm.day, declined_by=DeclinedBy.PROVIDER,
-                    text=_PROVIDER_FULL, attempt=attempt, at=attempt.confirm.at,
+                    "decline",
+                    attempt.confirm.day,
+                    declined_by=DeclinedBy.PROVIDER,
+                    text=_PROVIDER_FULL,
+                    attempt=attempt,
+                    at=attempt.confirm.at,
                 )
                 dropped |= _truncate(need, attempt.confirm, refusal)
         attempt.resource = chosen.key
-        attempt.propose.text = attempt.propose.text.format(name=chosen.name)
+        style = _style(chosen)
+        attempt.propose.text = rng.choice(_PROPOSE_REASONS[style]).format(name=chosen.name)
+        declined = attempt.declined
+        if declined is not None and declined.declined_by is DeclinedBy.CLIENT:
+            declined.text = rng.choice(_CLIENT_DECLINES[style])
+
+
+def _suspension(spec: _ResourceSpec, today: date) -> datetime | None:
+    """When ``spec`` is suspended (10:00 that day), if it is."""
+    if spec.suspended_days_ago is None:
+        return None
+    return _moment(today - timedelta(days=spec.suspended_days_ago), 60)
+
+
+def _style(spec: _ResourceSpec) -> str:
+    if spec.service_type is ServiceType.AGENCY_REFERRAL:
+        return "agency"
+    return "place" if spec.service_type in _PLACE_TYPES else "home"
 
 
 def _truncate(need: _Need, first: _Step, replacement: _Step | None) -> set[int]:
@@ -1034,7 +1478,11 @@ class _Loader:
                 self.tick()
             for username, role, center, display_name in _ACCOUNTS:
                 app.create_user(
-                    username, DEMO_PASSWORD, [role], SYSTEM_ACTOR, center_code=center,
+                    username,
+                    DEMO_PASSWORD,
+                    [role],
+                    SYSTEM_ACTOR,
+                    center_code=center,
                     display_name=display_name,
                 )
                 self.actors[username] = app.actor_for_username(username)
@@ -1077,7 +1525,11 @@ class _Loader:
 
     def register(self, client: _Client) -> None:
         dto = self.app.register_client(
-            client.personal, client.care_level, client.frailty, client.area, client.center,
+            client.personal,
+            client.care_level,
+            client.frailty,
+            client.area,
+            client.center,
             self.actor("cm", client),
         )
         client.id, client.version = dto.id, dto.version
@@ -1111,7 +1563,12 @@ class _Loader:
         if step.kind == "raise":
             assert client.id is not None  # noqa: S101 - clients register before their needs
             dto = app.raise_need(
-                client.id, need.category, need.description, need.goal, need.urgency, actor,
+                client.id,
+                need.category,
+                need.description,
+                need.goal,
+                need.urgency,
+                actor,
                 care_plan_ref=need.care_plan_ref,
             )
         elif step.kind == "assess":
@@ -1129,7 +1586,8 @@ class _Loader:
         if kind == "assign":
             return app.assign_need(nid, _COORDINATOR, version, actor)
         if kind == "propose":
-            assert step.attempt is not None and step.attempt.resource  # noqa: S101
+            assert step.attempt is not None  # noqa: S101
+            assert step.attempt.resource is not None  # noqa: S101
             resource = self.resources[step.attempt.resource]
             return app.propose_match(nid, resource, step.text, version, actor)
         if kind == "decline":
@@ -1205,14 +1663,17 @@ def load_demo(
         for step in need.steps:
             plan(step.at, partial(loader.step, need, step))
     for spec in RESOURCES:
-        if spec.suspended_days_ago is not None:
-            at = _moment(today - timedelta(days=spec.suspended_days_ago), 60)
-            plan(at, partial(loader.suspend, spec.key))
+        if (suspended := _suspension(spec, today)) is not None:
+            plan(suspended, partial(loader.suspend, spec.key))
     timeline.sort(key=lambda entry: (entry[0], entry[1]))
 
     start = today - timedelta(days=HISTORY_DAYS + 10)
     loader.total = (
-        len(AREAS) + len(CENTERS) + len(_ACCOUNTS) + len(ORGANIZATIONS) + len(RESOURCES)
+        len(AREAS)
+        + len(CENTERS)
+        + len(_ACCOUNTS)
+        + len(ORGANIZATIONS)
+        + len(RESOURCES)
         + len(timeline)
     )
     if progress is not None:
