@@ -54,7 +54,7 @@ def problem_response(problem: ProblemError) -> Response:
     if problem.errors:
         body["errors"] = problem.errors
     response = Response(
-        json.dumps(body, ensure_ascii=False),
+        json.dumps(body, ensure_ascii=False) + "\n",
         status=problem.status,
         mimetype="application/problem+json",
     )

@@ -3,7 +3,11 @@ responses look like. The OpenAPI document is generated from these."""
 
 from __future__ import annotations
 
+import dataclasses
+import enum
+from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from marshmallow import Schema, fields, post_dump, validate
 
@@ -358,13 +362,34 @@ class AsOfQuerySchema(Schema):
     )
 
 
+def jsonable(value: Any) -> Any:
+    """Event data as plain JSON: ids as strings, enums as their values, dates ISO."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(dataclasses.asdict(value))
+    return value
+
+
 class HistoryEventSchema(Schema):
     version = fields.Integer(required=True)
     type = fields.String(required=True)
     timestamp = fields.AwareDateTime(required=True)
     actor = fields.String(required=True)
     reason = fields.String(allow_none=True)
-    data = fields.Dict(required=True)
+    data = fields.Function(
+        lambda event: jsonable(event.data),
+        required=True,
+        metadata={"description": "The event's other fields, as recorded."},
+    )
 
 
 class HistorySchema(Schema):
