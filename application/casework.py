@@ -60,6 +60,7 @@ from domain.values import (
     DeclinedBy,
     NeedCategory,
     NeedId,
+    NeedStatus,
     OrganizationId,
     OrganizationKind,
     Outcome,
@@ -618,7 +619,7 @@ class Casework(Application[UUID]):
             )
 
         def assign(need: Need) -> list[Aggregate]:
-            if need.allows("assign"):
+            if need.status is NeedStatus.RAISED:
                 need.assign(UserId(assignee.id), actor.user_id)
             else:
                 need.reassign(UserId(assignee.id), reason or "", actor.user_id)

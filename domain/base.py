@@ -47,6 +47,8 @@ class TsunaguAggregate(Aggregate):
 def require_text(field: str, value: str, *, max_length: int = 2000) -> str:
     """Return ``value`` stripped, refusing empty or overlong text."""
     text = value.strip()
+    if "\x00" in text:
+        raise InvalidValueError(field, "must not contain NUL characters")
     if not text:
         raise InvalidValueError(field, "must not be empty")
     if len(text) > max_length:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from application.dto import AuditEntry
+from domain.values import SYSTEM_USER_ID
 from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import audit_log, dir_users
 
@@ -77,7 +78,7 @@ class SqlAuditLog:
                 type=r.event_type,
                 timestamp=r.timestamp,
                 actor_id=r.actor_id,
-                actor=r.username,
+                actor=r.username or ("system" if r.actor_id == SYSTEM_USER_ID else None),
                 reason=r.reason,
             )
             for r in rows

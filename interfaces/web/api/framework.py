@@ -142,6 +142,7 @@ def authenticate(app: Casework) -> Actor:
             "unauthenticated",
             "Authentication required",
             "send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token",
+            headers={"WWW-Authenticate": 'Bearer realm="tsunagu"'},
         )
     actor = app.authenticate(token.strip())
     g.actor = actor

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, validate
 
 from domain.values import (
     CareLevel,
@@ -30,18 +31,36 @@ NAME_MAX = 200
 TEXT_MAX = 2000
 CODE_MAX = 32
 LIST_MAX = 50
+MAX_POSITION = 2**62  # log positions are 64-bit integers in the database
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class CleanString(fields.String):
+    """Text without control characters (NUL cannot even be stored by PostgreSQL)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        if _CONTROL.search(text):
+            raise ValidationError("Must not contain control characters.")
+        return text
 
 
 def Name(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
-    return fields.String(validate=validate.Length(min=1, max=NAME_MAX), **kwargs)
+    return CleanString(validate=validate.Length(min=1, max=NAME_MAX), **kwargs)
 
 
 def Text(**kwargs: Any) -> fields.String:  # noqa: N802
-    return fields.String(validate=validate.Length(min=1, max=TEXT_MAX), **kwargs)
+    return CleanString(validate=validate.Length(min=1, max=TEXT_MAX), **kwargs)
 
 
 def Code(**kwargs: Any) -> fields.String:  # noqa: N802
-    return fields.String(validate=validate.Length(min=1, max=CODE_MAX), **kwargs)
+    return CleanString(validate=validate.Length(min=1, max=CODE_MAX), **kwargs)
+
+
+def Username(**kwargs: Any) -> fields.String:  # noqa: N802
+    return CleanString(validate=validate.Length(min=1, max=64), **kwargs)
 
 
 def EnumField(enum: Any, **kwargs: Any) -> fields.Enum[Any]:  # noqa: N802
@@ -66,10 +85,10 @@ class ProblemSchema(Schema):
 
 
 class ContactSchema(Schema):
-    person = fields.String(validate=validate.Length(max=NAME_MAX), allow_none=True)
-    phone = fields.String(validate=validate.Length(max=40), allow_none=True)
+    person = CleanString(validate=validate.Length(max=NAME_MAX), allow_none=True)
+    phone = CleanString(validate=validate.Length(max=40), allow_none=True)
     email = fields.Email(validate=validate.Length(max=NAME_MAX), allow_none=True)
-    address = fields.String(validate=validate.Length(max=NAME_MAX), allow_none=True)
+    address = CleanString(validate=validate.Length(max=NAME_MAX), allow_none=True)
 
 
 class ReasonSchema(Schema):
@@ -92,7 +111,7 @@ class AggregateSchema(Schema):
 
 
 class TokenRequestSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = Username(required=True)
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
@@ -103,8 +122,8 @@ class TokenSchema(Schema):
 
 
 class UserCreateSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=2, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=8, max=200))
+    username = CleanString(required=True, validate=validate.Length(min=2, max=64))
+    password = CleanString(required=True, validate=validate.Length(min=8, max=200))
     role = EnumField(Role, required=True)
     center_code = Code(load_default=None, allow_none=True)
     display_name = Name(load_default=None, allow_none=True)
@@ -153,7 +172,7 @@ class ClientCreateSchema(Schema):
     name_kana = Name(load_default=None, allow_none=True)
     birth_date = fields.Date(required=True)
     address = Name(load_default=None, allow_none=True)
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    phone = CleanString(load_default=None, allow_none=True, validate=validate.Length(max=40))
     care_level = EnumField(CareLevel, required=True)
     frailty = fields.Boolean(load_default=False)
     area_code = Code(required=True)
@@ -347,12 +366,14 @@ class NeedQuerySchema(Schema):
     category = EnumField(NeedCategory, load_default=None)
     area = Code(load_default=None)
     center = Code(load_default=None)
-    assignee = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    assignee = Username(load_default=None)
     urgency = EnumField(Urgency, load_default=None)
     paused = fields.Boolean(load_default=None)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    min_position = fields.Integer(
+        load_default=None, validate=validate.Range(min=0, max=MAX_POSITION)
+    )
 
 
 class AsOfQuerySchema(Schema):
@@ -397,7 +418,7 @@ class HistorySchema(Schema):
 
 
 class AssignSchema(Schema):
-    coordinator = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    coordinator = Username(required=True)
     reason = Text(
         load_default=None,
         allow_none=True,
@@ -440,14 +461,16 @@ class DashboardSchema(Schema):
 
 
 class DashboardQuerySchema(Schema):
-    min_position = fields.Integer(load_default=None, validate=validate.Range(min=0))
+    min_position = fields.Integer(
+        load_default=None, validate=validate.Range(min=0, max=MAX_POSITION)
+    )
 
 
 class AuditQuerySchema(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_POSITION))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
     aggregate_id = fields.UUID(load_default=None)
-    actor = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    actor = Username(load_default=None)
 
 
 class AuditEntrySchema(Schema):
