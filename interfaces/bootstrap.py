@@ -32,6 +32,28 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off", "n")
 
 
+def instance_secret(instance_path: Path) -> str:
+    """A secret key kept in the instance folder, made on first use.
+
+    Without TSUNAGU_SECRET_KEY every worker and restart must still agree on the
+    key, or signed sessions would break between requests.
+    """
+    path = instance_path / "secret_key"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        with path.open("x", encoding="ascii") as file:  # another worker may win the race
+            file.write(key)
+        path.chmod(0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    return key
+
+
 @dataclass(frozen=True)
 class Settings:
     """Configuration of one tsunagu instance (see README, "Configuration")."""
@@ -56,7 +78,7 @@ class Settings:
         ttl_hours = float(env.get("TSUNAGU_TOKEN_TTL_HOURS") or 12)
         return cls(
             database_url=url,
-            secret_key=env.get("TSUNAGU_SECRET_KEY") or secrets.token_hex(32),
+            secret_key=env.get("TSUNAGU_SECRET_KEY") or instance_secret(Path(instance_path)),
             inline_projections=_flag(env.get("TSUNAGU_INLINE_PROJECTIONS"), True),
             demo=_flag(env.get("TSUNAGU_DEMO"), True),
             token_ttl=timedelta(hours=ttl_hours),
