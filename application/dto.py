@@ -10,6 +10,7 @@ from uuid import UUID
 from domain.values import (
     CareLevel,
     Contact,
+    InitiativeStatus,
     NeedCategory,
     NeedStatus,
     OrganizationKind,
@@ -108,6 +109,10 @@ class ResourceDTO:
     fee: str | None
     contact: Contact | None
     status: ResourceStatus
+    latitude: float | None = None
+    longitude: float | None = None
+    source_key: str | None = None
+    """Natural key of the imported row it came from (None when typed in)."""
 
     @property
     def places_left(self) -> int | None:
@@ -238,3 +243,72 @@ class ViewStatus:
     @property
     def lag(self) -> int:
         return max(self.head - self.position, 0)
+
+
+@dataclass(frozen=True)
+class InitiativeDTO:
+    id: UUID
+    version: int
+    position: int | None
+    title: str
+    area_code: str
+    category: NeedCategory
+    description: str
+    status: InitiativeStatus
+    need_ids: tuple[UUID, ...]
+    partner_ids: tuple[UUID, ...]
+    milestones: tuple[dict[str, Any], ...]
+    resource_id: UUID | None
+    opened_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class InitiativeRow:
+    id: UUID
+    version: int
+    title: str
+    area_code: str
+    category: NeedCategory
+    status: InitiativeStatus
+    waiting_needs: int
+    partners: int
+    milestones: int
+    resource_id: UUID | None
+    opened_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class InitiativeFilter:
+    status: InitiativeStatus | None = None
+    area_code: str | None = None
+    category: NeedCategory | None = None
+
+
+@dataclass(frozen=True)
+class GapCell:
+    """Unmet needs (resource_gap or in_development) of one area and category."""
+
+    area_code: str
+    category: NeedCategory
+    unmet: int
+
+
+@dataclass(frozen=True)
+class GapMonth:
+    """How many needs became unmet, and stopped being unmet, in one month."""
+
+    month: str
+    area_code: str
+    category: NeedCategory
+    opened: int
+    resolved: int
+    unmet_at_end: int
+
+
+@dataclass(frozen=True)
+class GapReport:
+    current: tuple[GapCell, ...]
+    months: tuple[GapMonth, ...]
+    position: int

@@ -16,6 +16,9 @@ from application.dto import (
     AuditEntry,
     CenterDTO,
     DashboardCounts,
+    GapReport,
+    InitiativeFilter,
+    InitiativeRow,
     NeedFilter,
     NeedRow,
     OrganizationDTO,
@@ -101,6 +104,16 @@ class Directory(Protocol):
         """Resources matching ``filters``, by name."""
 
 
+class DevelopmentBoard(Protocol):
+    """Development initiatives and unmet needs (gaps)."""
+
+    def initiatives(self, filters: InitiativeFilter) -> list[InitiativeRow]:
+        """Initiatives matching ``filters``, most recently changed first."""
+
+    def gaps(self) -> GapReport:
+        """Unmet needs now by area × category, and their monthly flows."""
+
+
 class ViewMonitor(Protocol):
     """Where each read model stands against the event log."""
 
@@ -158,3 +171,4 @@ class ReadSide:
     dashboard: Dashboard
     directory: Directory
     monitor: ViewMonitor
+    development: DevelopmentBoard

@@ -21,6 +21,7 @@ class Organization(TsunaguAggregate):
     Updated: ClassVar[type[Any]]
     ContactLogged: ClassVar[type[Any]]
     JoinedCouncil: ClassVar[type[Any]]
+    LeftCouncil: ClassVar[type[Any]]
 
     @event("Registered")
     def __init__(
@@ -109,3 +110,14 @@ class Organization(TsunaguAggregate):
     @event("JoinedCouncil")
     def _joined_council(self, council_id: UUID, actor: UserId) -> None:
         self.councils.append(council_id)
+
+    def leave_council(self, council_id: UUID, reason: str, actor: UserId) -> None:
+        if council_id not in self.councils:
+            raise InvalidValueError("council_id", "the organization is not a member")
+        self._left_council(
+            council_id=council_id, reason=require_text("reason", reason), actor=actor
+        )
+
+    @event("LeftCouncil")
+    def _left_council(self, council_id: UUID, reason: str, actor: UserId) -> None:
+        self.councils.remove(council_id)

@@ -21,6 +21,7 @@ UserId = NewType("UserId", UUID)
 AreaId = NewType("AreaId", UUID)
 CenterId = NewType("CenterId", UUID)
 InitiativeId = NewType("InitiativeId", UUID)
+CouncilId = NewType("CouncilId", UUID)
 
 # Namespace of the deterministic (uuid5) ids: natural keys (area code, username)
 # and idempotency keys map to the same aggregate id on every machine.
@@ -178,6 +179,25 @@ class Weekday(enum.Enum):
     SUN = "sun"
 
 
+class InitiativeStatus(enum.Enum):
+    OPEN = "open"
+    LAUNCHED = "launched"
+    ABANDONED = "abandoned"
+
+
+class Milestone(enum.Enum):
+    COUNCIL_DISCUSSED = "council_discussed"
+    VOLUNTEERS_TRAINED = "volunteers_trained"
+    PILOT_STARTED = "pilot_started"
+
+
+class CouncilTier(enum.Enum):
+    """協議体: tier 1 covers the municipality, tier 2 one daily-living area."""
+
+    MUNICIPALITY = "municipality"
+    AREA = "area"
+
+
 ALL_ENUMS: tuple[type[enum.Enum], ...] = (
     Role,
     CareLevel,
@@ -191,6 +211,9 @@ ALL_ENUMS: tuple[type[enum.Enum], ...] = (
     DeclinedBy,
     ResourceStatus,
     Weekday,
+    InitiativeStatus,
+    Milestone,
+    CouncilTier,
 )
 
 

@@ -19,6 +19,7 @@ from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
 from infrastructure.tokens import SqlTokenStore
 from infrastructure.views.audit import AuditLogView, SqlAuditLog
+from infrastructure.views.development import GapsView, InitiativesView, SqlDevelopmentBoard
 from infrastructure.views.directory import DirectoryView, ResourceDirectoryView, SqlDirectory
 from infrastructure.views.needs import CaseBoardView, DashboardView, SqlCaseBoard, SqlDashboard
 from infrastructure.views.projection import ViewUpdater
@@ -127,6 +128,8 @@ def bootstrap(settings: Settings) -> Container:
             CaseBoardView(),
             DashboardView(),
             AuditLogView(),
+            InitiativesView(),
+            GapsView(),
         ],
     )
     updater.create_tables()
@@ -137,6 +140,7 @@ def bootstrap(settings: Settings) -> Container:
             dashboard=SqlDashboard(reader),
             directory=SqlDirectory(reader),
             monitor=updater,
+            development=SqlDevelopmentBoard(reader),
         ),
         listener=updater if settings.inline_projections else None,
     )

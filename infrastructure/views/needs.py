@@ -35,6 +35,9 @@ _STATUS_AFTER: dict[type, NeedStatus | None] = {
     Need.Reopened: None,
 }
 
+STATUS_EVENTS = tuple(cls for cls in _STATUS_AFTER if cls is not Need.Raised)
+"""Every need event after the first (each may change the status)."""
+
 
 def status_after(event: Any, current: str, assigned: bool) -> str:
     """The need's status (value) once ``event`` is applied."""

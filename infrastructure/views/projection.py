@@ -131,11 +131,20 @@ class ViewUpdater:
         return self.catch_up([name], progress)
 
     def run_forever(self, poll_interval: float = 0.5, on_batch: Progress | None = None) -> None:
-        """Follow the log until :meth:`stop` is called (the projection worker)."""
+        """Follow the log until :meth:`stop` is called (the projection worker).
+
+        Each pass first lets the application's process managers react (they
+        write events), then brings the views up to date.
+        """
         self._stopping.clear()
         while not self._stopping.is_set():
-            if not self.catch_up(progress=on_batch):
+            reacted = self._run_policies()
+            if not self.catch_up(progress=on_batch) and not reacted:
                 self._stopping.wait(poll_interval)
+
+    def _run_policies(self) -> int:
+        run = getattr(self.app, "run_policies", None)
+        return int(run()) if callable(run) else 0
 
     def stop(self) -> None:
         self._stopping.set()

@@ -6,12 +6,22 @@ import threading
 from dataclasses import replace
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
 
+from application.casework import Casework
 from application.dto import NeedFilter
-from domain.values import DeclinedBy, OrganizationKind, Outcome, Progress
+from domain.values import (
+    DeclinedBy,
+    Milestone,
+    NeedCategory,
+    OrganizationKind,
+    Outcome,
+    Progress,
+    ServiceType,
+)
 from interfaces.bootstrap import Container, bootstrap
 from tests.builders import Town, make_client, make_need, make_resource, make_town
 
@@ -31,7 +41,8 @@ def _workload(container: Container) -> Town:
             continue
         need = app.assign_need(need.id, "sc", need.version, town.coordinator)
         if step == 1:
-            app.record_gap(need.id, "該当資源なし", need.version, town.coordinator)
+            gap = app.record_gap(need.id, "該当資源なし", need.version, town.coordinator)
+            _develop(app, town, gap.id)
             continue
         need = app.propose_match(need.id, resource.id, "近い", need.version, town.coordinator)
         if step == 2:
@@ -51,6 +62,43 @@ def _workload(container: Container) -> Town:
             )
             app.reopen_need(need.id, "再発", need.version, town.supervisor)
     return town
+
+
+def _develop(app: Casework, town: Town, need_id: UUID) -> None:
+    """An initiative that takes the gap need and launches a resource for it."""
+    org = app.register_organization(
+        "北町ボランティア会", OrganizationKind.VOLUNTEER, ["north"], town.coordinator
+    )
+    initiative = app.open_initiative(
+        "サロン立ち上げ",
+        "north",
+        NeedCategory.SOCIAL_PARTICIPATION,
+        "通いの場がない",
+        town.coordinator,
+    )
+    initiative = app.link_need_to_initiative(
+        initiative.id, need_id, initiative.version, town.coordinator
+    )
+    initiative = app.add_initiative_partner(
+        initiative.id, org.id, initiative.version, town.coordinator
+    )
+    initiative = app.record_initiative_milestone(
+        initiative.id,
+        Milestone.VOLUNTEERS_TRAINED,
+        date(2026, 10, 1),
+        "8名修了",
+        initiative.version,
+        town.coordinator,
+        volunteers=8,
+    )
+    app.launch_initiative(
+        initiative.id,
+        "ふれあいサロン",
+        ServiceType.GATHERING_PLACE,
+        initiative.version,
+        town.coordinator,
+        capacity=10,
+    )
 
 
 def _view_rows(container: Container) -> dict[str, list[tuple[Any, ...]]]:
@@ -122,9 +170,9 @@ def test_lists_wait_for_min_position_while_a_worker_runs(container: Container) -
 def test_lists_report_stale_when_no_one_updates_the_view(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import application.casework as casework
+    import application.base
 
-    monkeypatch.setattr(casework, "VIEW_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(application.base, "VIEW_WAIT_SECONDS", 0.2)
     town = make_town(container.app)
     quiet = bootstrap(replace(container.settings, inline_projections=False))
     try:

@@ -1,0 +1,94 @@
+"""Process managers: reactions to events that change other aggregates.
+
+Each policy follows the notification log for the topics it reacts to and saves
+its reaction together with a tracking record of the notification it handled,
+in one transaction (the event store's process recorder). A notification is
+therefore handled exactly once, even with several runners or after a crash:
+a runner resumes after the last tracked position.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.utils import get_topic
+
+from application.errors import NotFoundError, VersionConflictError
+from domain.development import DevelopmentInitiative
+from domain.need import Need
+from domain.values import SYSTEM_USER_ID, InitiativeId, NeedStatus, ResourceId
+
+if TYPE_CHECKING:
+    from application.base import CaseworkBase
+
+BATCH = 100
+ATTEMPTS = 5
+
+
+class DevelopmentPolicy:
+    """When an initiative launches its resource, every need waiting on it becomes
+    ``resource_created`` (ready to match); when it is abandoned, they are gaps again."""
+
+    name = "development-policy"
+
+    def __init__(self, app: CaseworkBase) -> None:
+        self.app = app
+        self.topics = [
+            get_topic(DevelopmentInitiative.ResourceLaunched),
+            get_topic(DevelopmentInitiative.Abandoned),
+        ]
+
+    def position(self) -> int:
+        tracked: int | None = self.app.recorder.max_tracking_id(self.name)  # type: ignore[attr-defined]
+        return tracked or 0
+
+    def catch_up(self) -> int:
+        """Handle every pending notification; returns how many were handled."""
+        handled = 0
+        while True:
+            notifications = self.app.recorder.select_notifications(
+                start=self.position() + 1, limit=BATCH, topics=self.topics
+            )
+            if not notifications:
+                return handled
+            for notification in notifications:
+                self.handle(notification)
+                handled += 1
+
+    def handle(self, notification: Notification) -> None:
+        """React to one notification, exactly once."""
+        for _ in range(ATTEMPTS):
+            if self.position() >= notification.id:
+                return  # another runner got there first
+            event = self.app.mapper.to_domain_event(notification)
+            needs = self._react(event)
+            try:
+                self.app._commit_tracked(Tracking(self.name, notification.id), *needs)
+            except VersionConflictError:
+                continue  # handled elsewhere meanwhile, or a need moved on: look again
+            return
+        raise VersionConflictError("need", None, None)
+
+    def _react(self, event: Any) -> list[Need]:
+        launched = isinstance(event, DevelopmentInitiative.ResourceLaunched)
+        initiative_id = InitiativeId(event.originator_id)
+        moved = []
+        for need_id in event.need_ids:
+            try:
+                need = self.app._load(Need, need_id, "need")
+            except NotFoundError:
+                continue
+            waiting = (
+                need.status is NeedStatus.IN_DEVELOPMENT and need.initiative_id == initiative_id
+            )
+            if not waiting:
+                continue  # closed or relinked meanwhile: nothing to do for this need
+            if launched:
+                need.mark_resource_created(
+                    ResourceId(event.resource_id), initiative_id, SYSTEM_USER_ID
+                )
+            else:
+                need.unlink_development(f"initiative abandoned: {event.reason}", SYSTEM_USER_ID)
+            moved.append(need)
+        return moved

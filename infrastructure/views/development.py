@@ -1,0 +1,243 @@
+"""Views for resource development: the initiatives list and the gaps (unmet needs)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from application.dto import GapCell, GapMonth, GapReport, InitiativeFilter, InitiativeRow
+from domain.development import DevelopmentInitiative
+from domain.need import Need
+from domain.values import InitiativeStatus, NeedCategory, NeedStatus
+from infrastructure.views.needs import STATUS_EVENTS, status_after
+from infrastructure.views.projection import Handler, View
+from infrastructure.views.schema import UtcDateTime, metadata, projection_tracking
+
+dev_initiatives = sa.Table(
+    "dev_initiatives",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("area_code", sa.String(32), nullable=False, index=True),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("waiting_needs", sa.Integer, nullable=False),
+    sa.Column("partners", sa.Integer, nullable=False),
+    sa.Column("milestones", sa.Integer, nullable=False),
+    sa.Column("resource_id", sa.Uuid, nullable=True),
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Each need's coordinates and status, to see when it becomes or stops being unmet.
+gap_needs = sa.Table(
+    "gap_needs",
+    metadata,
+    sa.Column("need_id", sa.Uuid, primary_key=True),
+    sa.Column("area_code", sa.String(32), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("assigned", sa.Boolean, nullable=False),
+)
+
+gap_flows = sa.Table(
+    "gap_flows",
+    metadata,
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("area_code", sa.String(32), primary_key=True),
+    sa.Column("category", sa.String(32), primary_key=True),
+    sa.Column("opened", sa.Integer, nullable=False),
+    sa.Column("resolved", sa.Integer, nullable=False),
+)
+
+UNMET = frozenset({NeedStatus.RESOURCE_GAP.value, NeedStatus.IN_DEVELOPMENT.value})
+
+
+class InitiativesView(View):
+    """``initiatives``: one row per development initiative."""
+
+    name = "initiatives"
+    tables: ClassVar = (dev_initiatives,)
+
+    def handlers(self) -> dict[type, Handler]:
+        d = DevelopmentInitiative
+        return {
+            d.Opened: self._opened,
+            d.NeedLinked: self._counted("waiting_needs", +1),
+            d.NeedUnlinked: self._counted("waiting_needs", -1),
+            d.PartnerAdded: self._counted("partners", +1),
+            d.MilestoneRecorded: self._counted("milestones", +1),
+            d.ResourceLaunched: self._ended(InitiativeStatus.LAUNCHED),
+            d.Abandoned: self._ended(InitiativeStatus.ABANDONED),
+        }
+
+    def _opened(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dev_initiatives.insert().values(
+                id=e.originator_id,
+                version=e.originator_version,
+                title=e.title,
+                area_code=e.area_code,
+                category=e.category.value,
+                status=InitiativeStatus.OPEN.value,
+                waiting_needs=0,
+                partners=0,
+                milestones=0,
+                opened_at=e.timestamp,
+                updated_at=e.timestamp,
+            )
+        )
+
+    @staticmethod
+    def _counted(column: str, delta: int) -> Handler:
+        def handle(conn: Connection, e: Any, position: int) -> None:
+            _update(conn, e, {column: dev_initiatives.c[column] + delta})
+
+        return handle
+
+    @staticmethod
+    def _ended(status: InitiativeStatus) -> Handler:
+        def handle(conn: Connection, e: Any, position: int) -> None:
+            values: dict[str, Any] = {"status": status.value}
+            if status is InitiativeStatus.LAUNCHED:
+                values["resource_id"] = e.resource_id
+            _update(conn, e, values)
+
+        return handle
+
+
+def _update(conn: Connection, e: Any, values: dict[str, Any]) -> None:
+    conn.execute(
+        dev_initiatives.update()
+        .where(dev_initiatives.c.id == e.originator_id)
+        .values(version=e.originator_version, updated_at=e.timestamp, **values)
+    )
+
+
+class GapsView(View):
+    """``gaps``: needs entering and leaving the unmet states, per month, area and category."""
+
+    name = "gaps"
+    tables: ClassVar = (gap_flows, gap_needs)
+
+    def handlers(self) -> dict[type, Handler]:
+        table: dict[type, Handler] = dict.fromkeys(STATUS_EVENTS, self._changed)
+        table[Need.Raised] = self._raised
+        return table
+
+    def _raised(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            gap_needs.insert().values(
+                need_id=e.originator_id,
+                area_code=e.area_code,
+                category=e.category.value,
+                status=NeedStatus.RAISED.value,
+                assigned=False,
+            )
+        )
+
+    def _changed(self, conn: Connection, e: Any, position: int) -> None:
+        row = conn.execute(sa.select(gap_needs).where(gap_needs.c.need_id == e.originator_id)).one()
+        assigned = row.assigned or isinstance(e, Need.CoordinatorAssigned)
+        new = status_after(e, row.status, assigned)
+        was_unmet, is_unmet = row.status in UNMET, new in UNMET
+        if was_unmet != is_unmet:
+            self._flow(conn, e, row, "opened" if is_unmet else "resolved")
+        conn.execute(
+            gap_needs.update()
+            .where(gap_needs.c.need_id == e.originator_id)
+            .values(status=new, assigned=assigned)
+        )
+
+    @staticmethod
+    def _flow(conn: Connection, e: Any, row: Any, column: str) -> None:
+        key = {
+            "month": e.timestamp.strftime("%Y-%m"),
+            "area_code": row.area_code,
+            "category": row.category,
+        }
+        where = sa.and_(*(gap_flows.c[k] == v for k, v in key.items()))
+        updated = conn.execute(
+            gap_flows.update().where(where).values({column: gap_flows.c[column] + 1})
+        ).rowcount
+        if not updated:
+            counts = {"opened": 0, "resolved": 0, column: 1}
+            conn.execute(gap_flows.insert().values(**key, **counts))
+
+
+class SqlDevelopmentBoard:
+    """application.ports.DevelopmentBoard on the initiatives and gaps tables."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def initiatives(self, filters: InitiativeFilter) -> list[InitiativeRow]:
+        c = dev_initiatives.c
+        query = sa.select(dev_initiatives).order_by(c.updated_at.desc(), c.id)
+        if filters.status is not None:
+            query = query.where(c.status == filters.status.value)
+        if filters.area_code is not None:
+            query = query.where(c.area_code == filters.area_code)
+        if filters.category is not None:
+            query = query.where(c.category == filters.category.value)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [
+            InitiativeRow(
+                id=r.id,
+                version=r.version,
+                title=r.title,
+                area_code=r.area_code,
+                category=NeedCategory(r.category),
+                status=InitiativeStatus(r.status),
+                waiting_needs=r.waiting_needs,
+                partners=r.partners,
+                milestones=r.milestones,
+                resource_id=r.resource_id,
+                opened_at=r.opened_at,
+                updated_at=r.updated_at,
+            )
+            for r in rows
+        ]
+
+    def gaps(self) -> GapReport:
+        with self.engine.connect() as conn:
+            current = conn.execute(
+                sa.select(gap_needs.c.area_code, gap_needs.c.category, sa.func.count())
+                .where(gap_needs.c.status.in_(sorted(UNMET)))
+                .group_by(gap_needs.c.area_code, gap_needs.c.category)
+                .order_by(gap_needs.c.area_code, gap_needs.c.category)
+            ).all()
+            flows = conn.execute(
+                sa.select(gap_flows).order_by(
+                    gap_flows.c.month, gap_flows.c.area_code, gap_flows.c.category
+                )
+            ).all()
+            position = conn.execute(
+                sa.select(projection_tracking.c.position).where(
+                    projection_tracking.c.view == GapsView.name
+                )
+            ).scalar()
+        running: dict[tuple[str, str], int] = defaultdict(int)
+        months = []
+        for f in flows:
+            running[(f.area_code, f.category)] += f.opened - f.resolved
+            months.append(
+                GapMonth(
+                    month=f.month,
+                    area_code=f.area_code,
+                    category=NeedCategory(f.category),
+                    opened=f.opened,
+                    resolved=f.resolved,
+                    unmet_at_end=running[(f.area_code, f.category)],
+                )
+            )
+        return GapReport(
+            current=tuple(GapCell(a, NeedCategory(c), int(n)) for a, c, n in current),
+            months=tuple(months),
+            position=int(position or 0),
+        )

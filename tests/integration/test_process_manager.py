@@ -1,0 +1,118 @@
+"""The development process manager: exactly once, restart-safe, on both backends."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from domain.development import DevelopmentInitiative
+from domain.need import Need
+from domain.values import NeedCategory, NeedStatus, ServiceType
+from interfaces.bootstrap import Container, bootstrap
+from tests.builders import Town, make_need, make_town
+
+
+def _waiting_needs(container: Container, town: Town, count: int) -> tuple[UUID, list[UUID]]:
+    """An open initiative with ``count`` needs linked to it."""
+    app = container.app
+    initiative = app.open_initiative(
+        "配食の立ち上げ",
+        "north",
+        NeedCategory.SOCIAL_PARTICIPATION,
+        "配食がない",
+        town.coordinator,
+    )
+    need_ids = []
+    for _ in range(count):
+        need = make_need(app, town)
+        need = app.assign_need(need.id, "sc", need.version, town.coordinator)
+        need = app.record_gap(need.id, "該当なし", need.version, town.coordinator)
+        initiative = app.link_need_to_initiative(
+            initiative.id, need.id, initiative.version, town.coordinator
+        )
+        need_ids.append(need.id)
+    return initiative.id, need_ids
+
+
+def _launch(container: Container, town: Town, initiative_id: UUID) -> None:
+    app = container.app
+    version = app.get_initiative(initiative_id, town.coordinator).version
+    app.launch_initiative(
+        initiative_id, "新サロン", ServiceType.GATHERING_PLACE, version, town.coordinator
+    )
+
+
+def _resource_created_events(container: Container, need_id: UUID) -> int:
+    return sum(isinstance(e, Need.ResourceCreated) for e in container.app.events.get(need_id))
+
+
+def test_redelivering_a_launch_moves_each_need_once(container: Container) -> None:
+    town = make_town(container.app)
+    initiative_id, need_ids = _waiting_needs(container, town, 2)
+    _launch(container, town, initiative_id)
+    policy = container.app.policies[0]
+    launched = container.app.recorder.select_notifications(
+        start=1, limit=10_000, topics=[get_topic(DevelopmentInitiative.ResourceLaunched)]
+    )
+
+    for notification in launched:
+        policy.handle(notification)
+        policy.handle(notification)
+
+    assert [_resource_created_events(container, n) for n in need_ids] == [1, 1]
+
+
+def test_a_restarted_process_manager_finishes_what_was_missed(container: Container) -> None:
+    town = make_town(container.app)
+    initiative_id, need_ids = _waiting_needs(container, town, 3)
+    # The process crashes right after the launch is saved: no reaction yet.
+    container.app.policies.clear()
+    _launch(container, town, initiative_id)
+    statuses = {container.app.get_need(n, town.coordinator).status for n in need_ids}
+    assert statuses == {NeedStatus.IN_DEVELOPMENT}
+
+    restarted = bootstrap(replace(container.settings, inline_projections=False))
+    try:
+        worker = threading.Thread(
+            target=restarted.projections.run_forever, kwargs={"poll_interval": 0.05}
+        )
+        worker.start()
+        try:
+            restarted.projections.catch_up()
+            deadline = 50
+            while deadline and any(
+                restarted.app.get_need(n, town.coordinator).status
+                is not NeedStatus.RESOURCE_CREATED
+                for n in need_ids
+            ):
+                threading.Event().wait(0.1)
+                deadline -= 1
+        finally:
+            restarted.projections.stop()
+            worker.join()
+        moved = [restarted.app.get_need(n, town.coordinator).status for n in need_ids]
+    finally:
+        restarted.close()
+    assert moved == [NeedStatus.RESOURCE_CREATED] * 3
+
+
+def test_two_process_managers_at_once_react_exactly_once(container: Container) -> None:
+    town = make_town(container.app)
+    initiative_id, need_ids = _waiting_needs(container, town, 4)
+    container.app.policies.clear()
+    _launch(container, town, initiative_id)
+    first = bootstrap(replace(container.settings, inline_projections=False))
+    second = bootstrap(replace(container.settings, inline_projections=False))
+    try:
+        runners = [threading.Thread(target=c.app.run_policies) for c in (first, second)]
+        for runner in runners:
+            runner.start()
+        for runner in runners:
+            runner.join()
+    finally:
+        first.close()
+        second.close()
+    assert [_resource_created_events(container, n) for n in need_ids] == [1, 1, 1, 1]
