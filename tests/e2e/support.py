@@ -452,6 +452,18 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/dashboard"): frozenset({SU, CO, AU, AD}),
     ("GET", "/audit/events"): frozenset({AU, SU, AD}),
     ("GET", "/system/projections"): frozenset({AD, SU, AU}),
+    # Issue 4: development initiatives are coordinators' work; reports are for
+    # the municipality's oversight and the coordinators themselves.
+    ("POST", "/initiatives"): frozenset({CO}),
+    ("GET", "/initiatives"): ALL_ROLES,
+    ("GET", "/initiatives/{initiative}"): ALL_ROLES,
+    ("POST", "/initiatives/{initiative}/needs"): frozenset({CO}),
+    ("POST", "/initiatives/{initiative}/unlink"): frozenset({CO}),
+    ("POST", "/initiatives/{initiative}/partners"): frozenset({CO}),
+    ("POST", "/initiatives/{initiative}/milestones"): frozenset({CO}),
+    ("POST", "/initiatives/{initiative}/launch"): frozenset({CO}),
+    ("POST", "/initiatives/{initiative}/abandon"): frozenset({CO}),
+    ("GET", "/reports/gaps"): frozenset({SU, CO, AU, AD}),
     ("GET", "/healthz"): ALL_ROLES,
     ("GET", "/readyz"): ALL_ROLES,
     ("GET", "/openapi.json"): ALL_ROLES,
@@ -514,6 +526,22 @@ def valid_body(method: str, path_template: str, ids: Mapping[str, str]) -> Any:
         "/needs/{need}/resume": {"reason": REASON},
         "/needs/{need}/close": {"outcome": "withdrawn", "reason": REASON},
         "/needs/{need}/reopen": {"reason": REASON},
+        "/initiatives": {
+            "title": "立ち上げ",
+            "area_code": "north",
+            "category": "social_participation",
+            "description": "通いの場がない",
+        },
+        "/initiatives/{initiative}/needs": {"need_id": ids["need"]},
+        "/initiatives/{initiative}/unlink": {"need_id": ids["need"], "reason": REASON},
+        "/initiatives/{initiative}/partners": {"organization_id": ids["organization"]},
+        "/initiatives/{initiative}/milestones": {
+            "milestone": "council_discussed",
+            "on": "2026-10-01",
+            "note": "第2層協議体で検討",
+        },
+        "/initiatives/{initiative}/launch": {"name": "新サロン", "service_type": "gathering_place"},
+        "/initiatives/{initiative}/abandon": {"reason": REASON},
     }
     return bodies[path_template]
 
@@ -522,6 +550,7 @@ AGGREGATE_OF = {
     "client": "/clients/{client}",
     "resource": "/resources/{resource}",
     "need": "/needs/{need}",
+    "initiative": "/initiatives/{initiative}",
 }
 
 
@@ -539,4 +568,15 @@ def seed(api: Api) -> dict[str, str]:
         "organization": new_organization(api)["id"],
         "resource": new_resource(api, capacity=100)["id"],
         "need": new_need(api, client)["id"],
+        "initiative": new_initiative(api)["id"],
     }
+
+
+def new_initiative(api: Api) -> dict[str, Any]:
+    body = {
+        "title": "北地区サロン立ち上げ",
+        "area_code": "north",
+        "category": "social_participation",
+        "description": "通いの場が徒歩圏にない",
+    }
+    return assert_ok(api.post("/initiatives", body, "coordinator"), 201)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from interfaces.web.api.clients import clients
+from interfaces.web.api.development import initiatives, reports
 from interfaces.web.api.needs import needs
 from interfaces.web.api.openapi import openapi
 from interfaces.web.api.organizations import organizations
@@ -29,6 +30,8 @@ def api_blueprint() -> Blueprint:
         dashboard,
         audit,
         system,
+        initiatives,
+        reports,
         openapi,
     ):
         api.register_blueprint(child)

@@ -15,6 +15,8 @@ from marshmallow import Schema, ValidationError, fields, post_dump, validate
 from domain.values import (
     CareLevel,
     DeclinedBy,
+    InitiativeStatus,
+    Milestone,
     NeedCategory,
     NeedStatus,
     OrganizationKind,
@@ -514,3 +516,126 @@ CenterListSchema = list_schema(CenterSchema, "CenterListSchema")
 UserListSchema = list_schema(UserSchema, "UserListSchema")
 OrganizationListSchema = list_schema(OrganizationSchema, "OrganizationListSchema")
 ResourceListSchema = list_schema(ResourceSchema, "ResourceListSchema")
+
+
+# -- development ---------------------------------------------------------------------------------
+
+
+class InitiativeCreateSchema(Schema):
+    title = Name(required=True)
+    area_code = Code(required=True)
+    category = EnumField(NeedCategory, required=True)
+    description = Text(required=True)
+
+
+class InitiativeSchema(AggregateSchema):
+    title = fields.String(required=True)
+    area_code = fields.String(required=True)
+    category = EnumField(NeedCategory, required=True)
+    description = fields.String(required=True)
+    status = EnumField(InitiativeStatus, required=True)
+    need_ids = fields.List(fields.UUID(), required=True)
+    partner_ids = fields.List(fields.UUID(), required=True)
+    milestones = fields.List(fields.Dict(), required=True)
+    resource_id = fields.UUID(allow_none=True)
+    opened_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class InitiativeRowSchema(Schema):
+    id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    title = fields.String(required=True)
+    area_code = fields.String(required=True)
+    category = EnumField(NeedCategory, required=True)
+    status = EnumField(InitiativeStatus, required=True)
+    waiting_needs = fields.Integer(required=True)
+    partners = fields.Integer(required=True)
+    milestones = fields.Integer(required=True)
+    resource_id = fields.UUID(allow_none=True)
+    opened_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+InitiativeListSchema = list_schema(InitiativeRowSchema, "InitiativeListSchema")
+
+
+class InitiativeQuerySchema(Schema):
+    status = EnumField(InitiativeStatus, load_default=None)
+    area = Code(load_default=None)
+    category = EnumField(NeedCategory, load_default=None)
+
+
+class LinkNeedSchema(Schema):
+    need_id = fields.UUID(required=True)
+
+
+class UnlinkNeedSchema(Schema):
+    need_id = fields.UUID(required=True)
+    reason = Text(required=True)
+
+
+class PartnerSchema(Schema):
+    organization_id = fields.UUID(required=True)
+
+
+class MilestoneSchema(Schema):
+    milestone = EnumField(Milestone, required=True)
+    on = fields.Date(required=True)
+    note = Text(required=True)
+    volunteers = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=100_000),
+        metadata={"description": "People trained (volunteers_trained only)."},
+    )
+
+
+class LaunchSchema(Schema):
+    name = Name(required=True)
+    service_type = EnumField(ServiceType, required=True)
+    categories = ListOf(
+        EnumField(NeedCategory),
+        load_default=list,
+        metadata={"description": "Further categories; the initiative's is always served."},
+    )
+    area_codes = ListOf(
+        Code(), load_default=list, metadata={"description": "Default: the initiative's area."}
+    )
+    organization_id = fields.UUID(load_default=None, allow_none=True)
+    weekdays = ListOf(EnumField(Weekday), load_default=list)
+    capacity = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=0, max=100_000)
+    )
+    eligible_care_levels = ListOf(EnumField(CareLevel), load_default=list)
+    fee = Name(load_default=None, allow_none=True)
+    contact = fields.Nested(ContactSchema, load_default=None, allow_none=True)
+
+
+class GapCellSchema(Schema):
+    area_code = fields.String(required=True)
+    category = EnumField(NeedCategory, required=True)
+    unmet = fields.Integer(required=True)
+
+
+class GapMonthSchema(Schema):
+    month = fields.String(required=True, metadata={"description": "YYYY-MM (UTC)"})
+    area_code = fields.String(required=True)
+    category = EnumField(NeedCategory, required=True)
+    opened = fields.Integer(required=True)
+    resolved = fields.Integer(required=True)
+    unmet_at_end = fields.Integer(required=True)
+
+
+class GapReportSchema(Schema):
+    current = fields.List(fields.Nested(GapCellSchema), required=True)
+    months = fields.List(fields.Nested(GapMonthSchema), required=True)
+    position = fields.Integer(required=True)
+
+
+class ReportFormatQuerySchema(Schema):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    min_position = fields.Integer(
+        load_default=None, validate=validate.Range(min=0, max=MAX_POSITION)
+    )
