@@ -44,8 +44,18 @@ UPDATABLE_FIELDS = frozenset(
         "eligible_care_levels",
         "fee",
         "contact",
+        "latitude",
+        "longitude",
     }
 )
+
+
+def _require_coordinate(field: str, value: float | None, limit: float) -> float | None:
+    if value is None:
+        return None
+    if not -limit <= value <= limit:
+        raise InvalidValueError(field, f"must be between -{limit:g} and {limit:g}")
+    return float(value)
 
 
 def _require_capacity(capacity: int | None) -> int | None:
@@ -83,6 +93,10 @@ class Resource(TsunaguAggregate):
         contact: Contact | None,
         status: ResourceStatus,
         actor: UserId,
+        # Added for the directory import; events stored before have none of them.
+        latitude: float | None = None,
+        longitude: float | None = None,
+        source_key: str | None = None,
     ) -> None:
         self.name = name
         self.organization_id = organization_id
@@ -95,6 +109,10 @@ class Resource(TsunaguAggregate):
         self.fee = fee
         self.contact = contact
         self.status = status
+        self.latitude = latitude
+        self.longitude = longitude
+        # Natural key of the row an import made it from (None when typed in).
+        self.source_key = source_key
         # Keyed by the need id's string form so that snapshots stay JSON.
         self.enrolled: dict[str, ClientId] = {}
 
@@ -115,6 +133,9 @@ class Resource(TsunaguAggregate):
         fee: str | None = None,
         contact: Contact | None = None,
         planned: bool = False,
+        latitude: float | None = None,
+        longitude: float | None = None,
+        source_key: str | None = None,
     ) -> Resource:
         """Register a resource; active at once unless ``planned``."""
         if not categories:
@@ -135,6 +156,11 @@ class Resource(TsunaguAggregate):
             contact=contact,
             status=R.PLANNED if planned else R.ACTIVE,
             actor=actor,
+            latitude=_require_coordinate("latitude", latitude, 90),
+            longitude=_require_coordinate("longitude", longitude, 180),
+            source_key=require_text("source_key", source_key, max_length=200)
+            if source_key is not None
+            else None,
         )
 
     # -- queries ---------------------------------------------------------------
@@ -176,6 +202,9 @@ class Resource(TsunaguAggregate):
         for field in ("categories", "area_codes", "weekdays", "eligible_care_levels"):
             if field in changes:
                 changes[field] = _unique(changes[field])
+        for field, limit in (("latitude", 90), ("longitude", 180)):
+            if field in changes:
+                changes[field] = _require_coordinate(field, changes[field], limit)
         changed = {k: v for k, v in changes.items() if getattr(self, k) != v}
         if changed:
             self._updated(changes=changed, actor=actor)

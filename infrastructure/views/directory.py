@@ -41,6 +41,7 @@ from infrastructure.views.schema import (
     resource_areas,
     resource_categories,
     resource_directory,
+    resource_locations,
 )
 
 
@@ -184,7 +185,12 @@ class ResourceDirectoryView(View):
     """``resource_directory``: resources with utilisation, filterable by category and area."""
 
     name = "resource_directory"
-    tables: ClassVar = (resource_directory, resource_categories, resource_areas)
+    tables: ClassVar = (
+        resource_directory,
+        resource_categories,
+        resource_areas,
+        resource_locations,
+    )
 
     def handlers(self) -> dict[type, Handler]:
         return {
@@ -217,11 +223,25 @@ class ResourceDirectoryView(View):
                 status=e.status.value,
             )
         )
+        # Events stored before the import existed have none of these attributes.
+        conn.execute(
+            resource_locations.insert().values(
+                resource_id=e.originator_id,
+                source_key=getattr(e, "source_key", None),
+                latitude=getattr(e, "latitude", None),
+                longitude=getattr(e, "longitude", None),
+            )
+        )
         self._index(conn, e.originator_id, e.categories, e.area_codes)
 
     def _updated(self, conn: Connection, e: Any, position: int) -> None:
         values: dict[str, Any] = {"version": e.originator_version}
+        location = {k: v for k, v in e.changes.items() if k in ("latitude", "longitude")}
+        if location:
+            self._locate(conn, e.originator_id, location)
         for key, value in e.changes.items():
+            if key in location:
+                continue
             if key == "contact":
                 values[key] = _contact(value)
             elif isinstance(value, list):
@@ -236,6 +256,16 @@ class ResourceDirectoryView(View):
                 )
             ).one()
             self._index(conn, e.originator_id, row.categories, row.area_codes)
+
+    @staticmethod
+    def _locate(conn: Connection, resource_id: UUID, values: dict[str, Any]) -> None:
+        done = conn.execute(
+            resource_locations.update()
+            .where(resource_locations.c.resource_id == resource_id)
+            .values(**values)
+        )
+        if done.rowcount == 0:  # registered before this table existed
+            conn.execute(resource_locations.insert().values(resource_id=resource_id, **values))
 
     def _capacity(self, conn: Connection, e: Any, position: int) -> None:
         self._update(conn, e, {"version": e.originator_version, "capacity": e.capacity})
@@ -355,7 +385,12 @@ class SqlDirectory:
 
     def resources(self, filters: ResourceFilter) -> list[ResourceDTO]:
         c = resource_directory.c
-        query = sa.select(resource_directory).order_by(c.name, c.id)
+        loc = resource_locations.c
+        query = (
+            sa.select(resource_directory, loc.source_key, loc.latitude, loc.longitude)
+            .select_from(resource_directory.outerjoin(resource_locations, loc.resource_id == c.id))
+            .order_by(c.name, c.id)
+        )
         if filters.status is not None:
             query = query.where(c.status == filters.status.value)
         if filters.service_type is not None:
@@ -396,4 +431,7 @@ def _resource_dto(r: Any) -> ResourceDTO:
         fee=r.fee,
         contact=Contact(**r.contact) if r.contact else None,
         status=ResourceStatus(r.status),
+        latitude=r.latitude,
+        longitude=r.longitude,
+        source_key=r.source_key,
     )

@@ -156,6 +156,18 @@ resource_directory = sa.Table(
     sa.Column("status", sa.String(16), nullable=False, index=True),
 )
 
+# Where a resource is and which imported row it came from. A table of its own
+# (not columns of resource_directory) so that databases made before it need no
+# migration: create_all adds it, and resources registered before have no values.
+resource_locations = sa.Table(
+    "resource_locations",
+    metadata,
+    sa.Column("resource_id", sa.Uuid, primary_key=True),
+    sa.Column("source_key", sa.String(200), nullable=True, index=True),
+    sa.Column("latitude", sa.Float, nullable=True),
+    sa.Column("longitude", sa.Float, nullable=True),
+)
+
 # Filter tables: which categories and areas each resource serves.
 resource_categories = sa.Table(
     "resource_categories",

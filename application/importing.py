@@ -1,0 +1,456 @@
+"""Importing the resource directory from a municipality's list (a use case of Casework).
+
+A driving adapter (``interfaces.importing``) reads the file and turns each row
+into a :class:`ResourceDraft` in our vocabulary, noting what it could not
+read. This module decides what each row means for the directory — a new
+resource, a change to one imported before, nothing, or a row that cannot be
+imported and why — and, when asked to, writes it.
+
+Rows are identified by a source key (the 事業所番号, or the normalised name and
+address), from which the resource id is derived: importing the same file twice
+changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from application.base import CaseworkBase
+from application.errors import NotFoundError, VersionConflictError
+from application.security import Actor
+from domain.errors import DomainError
+from domain.reference import CODE_PATTERN, Area
+from domain.resource import Resource
+from domain.values import (
+    CareLevel,
+    Contact,
+    NeedCategory,
+    OrganizationId,
+    ResourceId,
+    ServiceType,
+    Weekday,
+    derived_id,
+)
+
+Severity = Literal["error", "warning"]
+Outcome = Literal["new", "updated", "unchanged", "invalid"]
+OUTCOMES: tuple[Outcome, ...] = ("new", "updated", "unchanged", "invalid")
+
+SOURCE_KIND = "resource-source"
+"""Namespace of the resource ids derived from source keys."""
+
+SAVE_BATCH = 100
+"""Resources saved per transaction when rows may be imported one by one."""
+
+# Fields a draft may carry; ``ResourceDraft.provided`` names those the file had
+# a column for, so that a re-import never blanks what the file does not know.
+DRAFT_FIELDS = frozenset(
+    {
+        "name",
+        "organization",
+        "service_type",
+        "categories",
+        "areas",
+        "weekdays",
+        "capacity",
+        "eligible_care_levels",
+        "fee",
+        "phone",
+        "email",
+        "address",
+        "latitude",
+        "longitude",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Something about one field of one row: an error keeps the row out, a warning does not."""
+
+    row: int
+    field: str
+    message: str
+    severity: Severity = "error"
+
+
+@dataclass(frozen=True)
+class ResourceDraft:
+    """One row of a resource list, read into our vocabulary by a driving adapter.
+
+    ``areas`` holds area codes or area names as written; the import resolves
+    them. ``problems`` are what the adapter found while reading the row.
+    """
+
+    row: int
+    source_key: str | None
+    name: str | None = None
+    organization: str | None = None
+    service_type: ServiceType | None = None
+    categories: tuple[NeedCategory, ...] = ()
+    areas: tuple[str, ...] = ()
+    weekdays: tuple[Weekday, ...] = ()
+    capacity: int | None = None
+    eligible_care_levels: tuple[CareLevel, ...] = ()
+    fee: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    provided: frozenset[str] = DRAFT_FIELDS
+    problems: tuple[RowProblem, ...] = ()
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """What the import made (or would make) of one row."""
+
+    row: int
+    source_key: str | None
+    name: str | None
+    outcome: Outcome
+    resource_id: UUID | None
+    changed: tuple[str, ...] = ()
+    """Fields an update changes (empty for new, unchanged and invalid rows)."""
+    problems: tuple[RowProblem, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """The per-row report and the counts of an import (dry run or applied)."""
+
+    rows: tuple[RowResult, ...]
+    dry_run: bool
+    applied: bool
+    """Whether anything was written (False for a dry run and for an aborted import)."""
+    aborted: bool = False
+    """All-or-nothing import refused because at least one row is invalid."""
+    position: int | None = None
+    """Log position of the last event written, when something was."""
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> tuple[RowProblem, ...]:
+        return tuple(p for r in self.rows for p in r.problems)
+
+
+EXPORTED_PREFIX = "tsunagu:"
+"""Source key of an exported resource that was typed in, not imported: its own id."""
+
+
+def source_resource_id(source_key: str) -> ResourceId:
+    """The resource a row with ``source_key`` always maps to."""
+    if source_key.startswith(EXPORTED_PREFIX):
+        try:
+            return ResourceId(UUID(source_key.removeprefix(EXPORTED_PREFIX)))
+        except ValueError:
+            pass
+    return ResourceId(derived_id(SOURCE_KIND, source_key))
+
+
+def name_key(text: str) -> str:
+    """A name as compared for lookups: NFKC, no spaces, case-folded."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
+@dataclass
+class _Plan:
+    draft: ResourceDraft
+    problems: list[RowProblem]
+    resource: Resource | None = None
+    outcome: Outcome = "invalid"
+    changed: tuple[str, ...] = ()
+
+
+class ResourceImport(CaseworkBase):
+    """The directory import use case (a part of :class:`application.casework.Casework`)."""
+
+    def import_resources(
+        self,
+        drafts: Sequence[ResourceDraft],
+        actor: Actor,
+        *,
+        apply: bool = False,
+        all_or_nothing: bool = False,
+        reason: str = "imported from a resource list",
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportReport:
+        """Check every row and, with ``apply``, write the valid ones.
+
+        A dry run (the default) writes nothing. With ``all_or_nothing`` a
+        single invalid row aborts the whole import; otherwise valid rows are
+        written and invalid ones reported. ``reason`` is recorded on capacity
+        changes.
+        """
+        actor.require("resource.create")
+        areas = _AreaLookup(self)
+        organizations = {name_key(o.name): o.id for o in self.read_side.directory.organizations()}
+        seen: dict[str, int] = {}
+        plans: list[_Plan] = []
+        total = len(drafts)
+        for done, draft in enumerate(drafts, start=1):
+            plans.append(self._plan_row(draft, actor, areas, organizations, seen, reason))
+            if progress is not None:
+                progress(done, total)
+        invalid = any(p.outcome == "invalid" for p in plans)
+        if not apply or (all_or_nothing and invalid):
+            return _report(plans, dry_run=not apply, aborted=apply and invalid, position=None)
+        position = self._save_plans(plans, atomic=all_or_nothing)
+        return _report(plans, dry_run=False, aborted=False, position=position)
+
+    # -- one row -------------------------------------------------------------------
+
+    def _plan_row(
+        self,
+        draft: ResourceDraft,
+        actor: Actor,
+        areas: _AreaLookup,
+        organizations: dict[str, UUID],
+        seen: dict[str, int],
+        reason: str,
+    ) -> _Plan:
+        plan = _Plan(draft, list(draft.problems))
+
+        def error(field_name: str, message: str) -> None:
+            plan.problems.append(RowProblem(draft.row, field_name, message))
+
+        def reported(field_name: str) -> bool:
+            return any(p.field == field_name and p.severity == "error" for p in plan.problems)
+
+        key = draft.source_key
+        if not key:
+            error("source_key", "no 事業所番号 and no name: the row cannot be told apart")
+        elif key in seen:
+            error("source_key", f"same source key {key!r} as row {seen[key]}")
+        else:
+            seen[key] = draft.row
+        if not draft.name and not reported("name"):
+            error("name", "empty: every resource needs a name")
+        if draft.service_type is None and not reported("service_type"):
+            error("service_type", "missing: say which kind of service or activity this is")
+        if not draft.categories and draft.service_type is not None and not reported("categories"):
+            error("categories", "no need category: say which needs it serves")
+        area_codes = [
+            code
+            for code in (areas.resolve(a, draft.row, plan.problems) for a in draft.areas)
+            if code
+        ]
+        if not draft.areas and not reported("areas"):
+            error("areas", "no area: name the daily-living area(s) it covers (code or name)")
+        organization_id = None
+        if draft.organization:
+            found = organizations.get(name_key(draft.organization))
+            if found is None:
+                plan.problems.append(
+                    RowProblem(
+                        draft.row,
+                        "organization",
+                        f"{draft.organization!r} is not in the organization directory; "
+                        "the resource is not linked to it (register the organization first)",
+                        "warning",
+                    )
+                )
+            else:
+                organization_id = OrganizationId(found)
+        if any(p.severity == "error" for p in plan.problems) or key is None:
+            return plan
+        resource_id = source_resource_id(key)
+        try:
+            existing = self._load(Resource, resource_id, "resource")
+        except NotFoundError:
+            existing = None
+        try:
+            if existing is None:
+                plan.resource = _register(draft, resource_id, area_codes, organization_id, actor)
+                plan.outcome = "new"
+            else:
+                plan.changed = _update(existing, draft, area_codes, organization_id, actor, reason)
+                plan.resource = existing
+                plan.outcome = "updated" if plan.changed else "unchanged"
+        except DomainError as refused:
+            error(getattr(refused, "field", "row"), str(refused))
+            plan.resource = None
+            plan.outcome = "invalid"
+        return plan
+
+    # -- writing ---------------------------------------------------------------------
+
+    def _save_plans(self, plans: list[_Plan], *, atomic: bool) -> int | None:
+        pending = [p for p in plans if p.outcome in ("new", "updated") and p.resource is not None]
+        if not pending:
+            return None
+        batches = (
+            [pending]
+            if atomic
+            else [pending[i : i + SAVE_BATCH] for i in range(0, len(pending), SAVE_BATCH)]
+        )
+        position: int | None = None
+        listener = self._listener
+        with self.views_deferred():
+            for batch in batches:
+                resources: list[Aggregate] = [p.resource for p in batch if p.resource]
+                try:
+                    position = self._commit(*resources, kind="resource")
+                except VersionConflictError:
+                    if atomic:
+                        raise
+                    position = self._save_one_by_one(batch) or position
+        if listener is not None and position is not None:
+            listener.changed(position)
+        return position
+
+    def _save_one_by_one(self, batch: list[_Plan]) -> int | None:
+        """After a conflict in a batch: save each row alone, reporting the ones that lost."""
+        position = None
+        for plan in batch:
+            assert plan.resource is not None  # noqa: S101 - only planned rows get here
+            try:
+                position = self._commit(plan.resource, kind="resource")
+            except VersionConflictError as conflict:
+                plan.outcome = "invalid"
+                plan.changed = ()
+                plan.problems.append(RowProblem(plan.draft.row, "row", str(conflict)))
+        return position
+
+
+class _AreaLookup:
+    """Area codes by code and by name, from the directory (and the log, when it lags)."""
+
+    def __init__(self, app: CaseworkBase) -> None:
+        self._app = app
+        listed = app.read_side.directory.areas()
+        self._codes = {a.code for a in listed}
+        self._by_name: dict[str, list[str]] = {}
+        for area in listed:
+            self._by_name.setdefault(name_key(area.name), []).append(area.code)
+
+    def resolve(self, written: str, row: int, problems: list[RowProblem]) -> str | None:
+        if written in self._codes:
+            return written
+        codes = self._by_name.get(name_key(written), [])
+        if len(codes) == 1:
+            return codes[0]
+        if len(codes) > 1:
+            problems.append(
+                RowProblem(row, "areas", f"{written!r} names several areas; use the area code")
+            )
+            return None
+        if CODE_PATTERN.fullmatch(written) and self._app._exists(Area, Area.id_for(written)):
+            self._codes.add(written)
+            return written
+        problems.append(RowProblem(row, "areas", f"no area with code or name {written!r}"))
+        return None
+
+
+def _contact(draft: ResourceDraft, existing: Contact | None) -> Contact | None:
+    base = existing or Contact()
+    provided = draft.provided
+    contact = Contact(
+        person=base.person,
+        phone=draft.phone if "phone" in provided else base.phone,
+        email=draft.email if "email" in provided else base.email,
+        address=draft.address if "address" in provided else base.address,
+    )
+    return None if contact == Contact() else contact
+
+
+def _register(
+    draft: ResourceDraft,
+    resource_id: ResourceId,
+    area_codes: list[str],
+    organization_id: OrganizationId | None,
+    actor: Actor,
+) -> Resource:
+    return Resource.register(
+        resource_id,
+        draft.name or "",
+        draft.service_type or ServiceType.INFORMAL,  # both checked by the caller
+        list(draft.categories),
+        area_codes,
+        actor.user_id,
+        organization_id=organization_id,
+        weekdays=list(draft.weekdays),
+        capacity=draft.capacity,
+        eligible_care_levels=list(draft.eligible_care_levels),
+        fee=draft.fee,
+        contact=_contact(draft, None),
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        source_key=draft.source_key,
+    )
+
+
+def _update(
+    resource: Resource,
+    draft: ResourceDraft,
+    area_codes: list[str],
+    organization_id: OrganizationId | None,
+    actor: Actor,
+    reason: str,
+) -> tuple[str, ...]:
+    """Apply what the row says to ``resource`` (in memory); returns the fields that changed."""
+    provided = draft.provided
+    wanted: dict[str, object] = {}
+    simple: dict[str, object] = {
+        "name": draft.name,
+        "service_type": draft.service_type,
+        "categories": list(dict.fromkeys(draft.categories)),
+        "area_codes": list(dict.fromkeys(area_codes)),
+        "weekdays": list(dict.fromkeys(draft.weekdays)),
+        "eligible_care_levels": list(dict.fromkeys(draft.eligible_care_levels)),
+        "fee": draft.fee,
+        "latitude": draft.latitude,
+        "longitude": draft.longitude,
+    }
+    sources = {"area_codes": "areas"}
+    for name, value in simple.items():
+        if sources.get(name, name) in provided:
+            wanted[name] = value
+    if organization_id is not None:
+        wanted["organization_id"] = organization_id
+    if provided & {"phone", "email", "address"}:
+        wanted["contact"] = _contact(draft, resource.contact)
+    changes = {k: v for k, v in wanted.items() if getattr(resource, k) != v}
+    changed = sorted(changes)
+    if changes:
+        resource.update(actor.user_id, **changes)
+    if "capacity" in provided and resource.capacity != draft.capacity:
+        resource.change_capacity(draft.capacity, reason, actor.user_id)
+        changed.append("capacity")
+    return tuple(changed)
+
+
+def _report(
+    plans: list[_Plan], *, dry_run: bool, aborted: bool, position: int | None
+) -> ImportReport:
+    rows = tuple(
+        RowResult(
+            row=p.draft.row,
+            source_key=p.draft.source_key,
+            name=p.draft.name,
+            outcome=p.outcome,
+            resource_id=p.resource.id if p.resource is not None else None,
+            changed=p.changed,
+            problems=tuple(p.problems),
+        )
+        for p in plans
+    )
+    counts: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
+    for row in rows:
+        counts[row.outcome] += 1
+    applied = not dry_run and not aborted and (counts["new"] + counts["updated"]) > 0
+    return ImportReport(
+        rows=rows,
+        dry_run=dry_run,
+        applied=applied,
+        aborted=aborted,
+        position=position,
+        counts=counts,
+    )

@@ -1,0 +1,284 @@
+"""Importing the resource directory: dry run, apply, all-or-nothing, re-import, updates."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from application.dto import ResourceFilter
+from application.errors import PermissionDeniedError
+from application.importing import ResourceDraft, source_resource_id
+from domain.values import CareLevel, NeedCategory, OrganizationKind, ServiceType, Weekday
+from interfaces.bootstrap import Container
+from tests.builders import Town, make_need, make_town
+
+
+@pytest.fixture
+def town(memory_container: Container) -> Town:
+    return make_town(memory_container.app)
+
+
+def draft(row: int = 2, **overrides: Any) -> ResourceDraft:
+    values: dict[str, Any] = {
+        "row": row,
+        "source_key": f"test:{row}",
+        "name": f"ふれあいサロン{row}",
+        "service_type": ServiceType.GATHERING_PLACE,
+        "categories": (NeedCategory.SOCIAL_PARTICIPATION,),
+        "areas": ("north",),
+        "weekdays": (Weekday.TUE,),
+        "capacity": 20,
+        "eligible_care_levels": (CareLevel.SUPPORT_1,),
+        "fee": "100円",
+        "phone": "0120-000-000",
+        "address": "北町1-2-3",
+        "latitude": 35.6,
+        "longitude": 139.7,
+    }
+    values.update(overrides)
+    return ResourceDraft(**values)
+
+
+def listed(container: Container, town: Town) -> list[Any]:
+    return container.app.list_resources(ResourceFilter(), town.coordinator)
+
+
+def test_a_dry_run_reports_new_rows_and_writes_nothing(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.app
+    head = app.head()
+
+    report = app.import_resources([draft(2), draft(3)], town.coordinator)
+
+    assert report.counts == {"new": 2, "updated": 0, "unchanged": 0, "invalid": 0}
+    assert report.dry_run
+    assert not report.applied
+    assert app.head() == head
+    assert listed(memory_container, town) == []
+
+
+def test_apply_registers_the_valid_rows_with_every_field(
+    memory_container: Container, town: Town
+) -> None:
+    report = memory_container.app.import_resources([draft(2)], town.coordinator, apply=True)
+
+    assert report.applied
+    [resource] = listed(memory_container, town)
+    assert resource.id == source_resource_id("test:2")
+    assert resource.name == "ふれあいサロン2"
+    assert resource.weekdays == (Weekday.TUE,)
+    assert resource.capacity == 20
+    assert resource.eligible_care_levels == (CareLevel.SUPPORT_1,)
+    assert resource.contact is not None
+    assert resource.contact.address == "北町1-2-3"
+    assert (resource.latitude, resource.longitude) == (35.6, 139.7)
+    assert resource.source_key == "test:2"
+
+
+def test_areas_are_found_by_code_or_by_name(memory_container: Container, town: Town) -> None:
+    rows = [draft(2, areas=("北地区",)), draft(3, areas=("south", "北 地区"))]
+
+    memory_container.app.import_resources(rows, town.coordinator, apply=True)
+
+    assert sorted(r.area_codes for r in listed(memory_container, town)) == [
+        ("north",),
+        ("south", "north"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"areas": ("atlantis",)}, "areas"),
+        ({"areas": ()}, "areas"),
+        ({"name": None}, "name"),
+        ({"name": "名" * 201}, "name"),
+        ({"service_type": None}, "service_type"),
+        ({"categories": ()}, "categories"),
+        ({"source_key": None}, "source_key"),
+        ({"capacity": -1}, "capacity"),
+        ({"latitude": 95.0}, "latitude"),
+    ],
+)
+def test_invalid_rows_are_reported_with_their_field_and_not_written(
+    memory_container: Container, town: Town, overrides: dict[str, Any], field: str
+) -> None:
+    report = memory_container.app.import_resources(
+        [draft(2), draft(3, **overrides)], town.coordinator, apply=True
+    )
+
+    bad = report.rows[1]
+    assert bad.outcome == "invalid"
+    assert field in {p.field for p in bad.problems if p.severity == "error"}, bad.problems
+    assert bad.problems[0].row == 3
+    assert [r.name for r in listed(memory_container, town)] == ["ふれあいサロン2"]
+
+
+def test_problems_found_while_reading_keep_the_row_out(
+    memory_container: Container, town: Town
+) -> None:
+    from application.importing import RowProblem
+
+    unreadable = draft(3, problems=(RowProblem(3, "capacity", "「たくさん」 is not a number"),))
+
+    report = memory_container.app.import_resources([unreadable], town.coordinator, apply=True)
+
+    assert report.counts["invalid"] == 1
+    assert listed(memory_container, town) == []
+
+
+def test_warnings_do_not_keep_a_row_out(memory_container: Container, town: Town) -> None:
+    report = memory_container.app.import_resources(
+        [draft(2, organization="どこにもない会")], town.coordinator, apply=True
+    )
+
+    [row] = report.rows
+    assert row.outcome == "new"
+    assert [(p.field, p.severity) for p in row.problems] == [("organization", "warning")]
+
+
+def test_all_or_nothing_writes_nothing_when_one_row_is_bad(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.app
+    head = app.head()
+
+    report = app.import_resources(
+        [draft(2), draft(3, areas=("atlantis",))],
+        town.coordinator,
+        apply=True,
+        all_or_nothing=True,
+    )
+
+    assert report.aborted
+    assert not report.applied
+    assert app.head() == head
+    assert listed(memory_container, town) == []
+
+
+def test_all_or_nothing_writes_everything_in_one_transaction_when_all_are_good(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.app
+    head = app.head()
+
+    report = app.import_resources(
+        [draft(n) for n in range(2, 6)], town.coordinator, apply=True, all_or_nothing=True
+    )
+
+    assert report.applied
+    assert report.position == head + 4
+    assert len(listed(memory_container, town)) == 4
+
+
+def test_importing_the_same_rows_again_changes_nothing(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.app
+    rows = [draft(n) for n in range(2, 5)]
+    app.import_resources(rows, town.coordinator, apply=True)
+    head = app.head()
+
+    again = app.import_resources(rows, town.coordinator, apply=True)
+
+    assert again.counts == {"new": 0, "updated": 0, "unchanged": 3, "invalid": 0}
+    assert not again.applied
+    assert app.head() == head
+    assert len(listed(memory_container, town)) == 3
+
+
+def test_changed_rows_update_the_resource_imported_before(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.app
+    app.import_resources([draft(2)], town.coordinator, apply=True)
+
+    changed = draft(2, name="ふれあいサロン北", capacity=30, weekdays=(Weekday.TUE, Weekday.FRI))
+    report = app.import_resources([changed], town.coordinator, apply=True)
+
+    [row] = report.rows
+    assert row.outcome == "updated"
+    assert row.changed == ("name", "weekdays", "capacity")
+    [resource] = listed(memory_container, town)
+    assert resource.name == "ふれあいサロン北"
+    assert resource.capacity == 30
+    assert resource.version == 3  # Registered, Updated, CapacityChanged
+
+
+def test_columns_the_file_lacks_leave_the_resource_as_it_is(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.app
+    app.import_resources([draft(2)], town.coordinator, apply=True)
+    without_capacity = dataclasses.replace(
+        draft(2, capacity=None, fee=None),
+        provided=frozenset({"name", "service_type", "categories", "areas"}),
+    )
+
+    report = app.import_resources([without_capacity], town.coordinator, apply=True)
+
+    assert report.rows[0].outcome == "unchanged"
+    [resource] = listed(memory_container, town)
+    assert (resource.capacity, resource.fee) == (20, "100円")
+
+
+def test_a_capacity_below_the_places_taken_is_refused_for_that_row(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.app
+    app.import_resources([draft(2, capacity=1)], town.coordinator, apply=True)
+    need = make_need(app, town)
+    need = app.assign_need(need.id, "sc", need.version, town.coordinator)
+    resource_id = source_resource_id("test:2")
+    need = app.propose_match(need.id, resource_id, "近い", need.version, town.coordinator)
+    app.confirm_match(need.id, need.raised_at.date(), need.version, town.coordinator)
+
+    report = app.import_resources([draft(2, capacity=0)], town.coordinator, apply=True)
+
+    assert report.rows[0].outcome == "invalid"
+    assert app.get_resource(resource_id, town.coordinator).capacity == 1
+
+
+def test_the_same_source_key_twice_in_one_file_is_a_problem(
+    memory_container: Container, town: Town
+) -> None:
+    report = memory_container.app.import_resources(
+        [draft(2), draft(3, source_key="test:2")], town.coordinator
+    )
+
+    assert [r.outcome for r in report.rows] == ["new", "invalid"]
+    assert "row 2" in report.rows[1].problems[0].message
+
+
+def test_organizations_are_linked_by_name(memory_container: Container, town: Town) -> None:
+    app = memory_container.app
+    org = app.register_organization(
+        "北町サロンの会", OrganizationKind.RESIDENT_GROUP, ["north"], town.coordinator
+    )
+
+    app.import_resources([draft(2, organization="北町 サロンの会")], town.coordinator, apply=True)
+
+    assert listed(memory_container, town)[0].organization_id == org.id
+
+
+def test_progress_is_reported_per_row(memory_container: Container, town: Town) -> None:
+    seen: list[tuple[int, int]] = []
+
+    memory_container.app.import_resources(
+        [draft(2), draft(3)],
+        town.coordinator,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+
+    assert seen == [(1, 2), (2, 2)]
+
+
+@pytest.mark.parametrize("who", ["care_manager", "supervisor", "auditor"])
+def test_only_coordinators_and_admins_may_import(
+    memory_container: Container, town: Town, who: str
+) -> None:
+    with pytest.raises(PermissionDeniedError):
+        memory_container.app.import_resources([draft(2)], getattr(town, who))
