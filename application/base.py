@@ -428,6 +428,7 @@ class CaseworkBase(Application[UUID]):
         center_code: str,
         actor: Actor,
         idempotency_key: str | None = None,
+        available_weekdays: list[Weekday] | None = None,
     ) -> ClientDTO:
         actor.require("client.create")
         if not actor.sees_center(center_code):
@@ -438,7 +439,14 @@ class CaseworkBase(Application[UUID]):
         self._require_center("center_code", center_code)
         client_id = ClientId(self._new_id("client", actor, idempotency_key))
         client = Client.register(
-            client_id, personal, care_level, frailty, area_code, center_code, actor.user_id
+            client_id,
+            personal,
+            care_level,
+            frailty,
+            area_code,
+            center_code,
+            actor.user_id,
+            available_weekdays,
         )
         client, position = self._create_once(
             client, "client", lambda: self._load(Client, client_id, "client")
@@ -462,6 +470,20 @@ class CaseworkBase(Application[UUID]):
         actor.require("client.assess")
         client = self._get_client(client_id, actor, expected_version)
         client.change_care_level(care_level, assessed_on, reason, actor.user_id)
+        position = self._commit(client, kind="client")
+        return self._client_dto(client, position, actor)
+
+    def record_client_availability(
+        self,
+        client_id: UUID,
+        weekdays: list[Weekday],
+        expected_version: int | None,
+        actor: Actor,
+    ) -> ClientDTO:
+        """The weekdays the client can take part; matching prefers resources on them."""
+        actor.require("client.assess")
+        client = self._get_client(client_id, actor, expected_version)
+        client.record_availability(weekdays, actor.user_id)
         position = self._commit(client, kind="client")
         return self._client_dto(client, position, actor)
 
@@ -489,6 +511,9 @@ class CaseworkBase(Application[UUID]):
             assessed_on=client.assessed_on,
             registered_at=client.created_on,
             personal=client.personal if actor.can("client.read_personal") else None,
+            available_weekdays=(
+                tuple(client.available_weekdays) if client.available_weekdays is not None else None
+            ),
         )
 
     # -- organizations -----------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+from domain.matching import Candidate
 from domain.values import (
     CareLevel,
     Contact,
@@ -79,6 +80,8 @@ class ClientDTO:
     registered_at: datetime
     personal: PersonalData | None
     """None when the actor may not see personal data."""
+    available_weekdays: tuple[Weekday, ...] | None = None
+    """None: not known."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,7 @@ class NeedFilter:
     paused: bool | None = None
     stale_before: datetime | None = None
     """Only needs with no activity since this instant (still open)."""
+    client_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -312,3 +316,34 @@ class GapReport:
     current: tuple[GapCell, ...]
     months: tuple[GapMonth, ...]
     position: int
+
+
+@dataclass(frozen=True)
+class CandidateList:
+    """Ranked candidates for one need (the matching screen)."""
+
+    need_id: UUID
+    version: int
+    rule_set: str
+    candidates: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class PlannedMatch:
+    need_id: UUID
+    version: int
+    """The need's version the plan was computed for (the If-Match of accepting it)."""
+    resource_id: UUID
+    score: int = 0
+
+
+@dataclass(frozen=True)
+class MatchPlanDTO:
+    """The fewest resources covering a client's open needs; uncovered needs are gaps."""
+
+    client_id: UUID
+    rule_set: str
+    matches: tuple[PlannedMatch, ...]
+    resource_ids: tuple[UUID, ...]
+    gaps: tuple[UUID, ...]
+    position: int | None

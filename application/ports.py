@@ -61,6 +61,9 @@ class CaseBoard(Protocol):
     ) -> tuple[list[NeedRow], int]:
         """Rows matching ``filters`` (newest activity first) and the total count."""
 
+    def waiting_by_resource(self) -> dict[UUID, int]:
+        """For each resource, how many needs are proposed to it and not yet confirmed."""
+
 
 class AuditLog(Protocol):
     """Every event in global order."""

@@ -9,7 +9,7 @@ from eventsourcing.domain import event
 
 from domain.base import TsunaguAggregate, require_text
 from domain.errors import InvalidValueError
-from domain.values import CareLevel, ClientId, PersonalData, UserId, display_code
+from domain.values import CareLevel, ClientId, PersonalData, UserId, Weekday, display_code
 
 
 class Client(TsunaguAggregate):
@@ -19,6 +19,7 @@ class Client(TsunaguAggregate):
     # Event classes, made by the @event decorators below (declared for type checkers).
     Registered: ClassVar[type[Any]]
     CareLevelChanged: ClassVar[type[Any]]
+    AvailabilityRecorded: ClassVar[type[Any]]
 
     @event("Registered")
     def __init__(
@@ -37,6 +38,7 @@ class Client(TsunaguAggregate):
         self.area_code = area_code
         self.center_code = center_code
         self.assessed_on: date | None = None
+        self.available_weekdays: list[Weekday] | None = None
 
     @classmethod
     def register(
@@ -48,9 +50,10 @@ class Client(TsunaguAggregate):
         area_code: str,
         center_code: str,
         actor: UserId,
+        available_weekdays: list[Weekday] | None = None,
     ) -> Client:
         require_text("name", personal.name, max_length=200)
-        return cls(
+        client = cls(
             id=client_id,
             personal=personal,
             care_level=care_level,
@@ -59,6 +62,9 @@ class Client(TsunaguAggregate):
             center_code=center_code,
             actor=actor,
         )
+        if available_weekdays is not None:
+            client.record_availability(available_weekdays, actor)
+        return client
 
     @property
     def display_code(self) -> str:
@@ -80,6 +86,14 @@ class Client(TsunaguAggregate):
             reason=require_text("reason", reason),
             actor=actor,
         )
+
+    def record_availability(self, weekdays: list[Weekday], actor: UserId) -> None:
+        """The weekdays the client can take part (matching prefers resources on them)."""
+        self._availability_recorded(weekdays=[d for d in Weekday if d in weekdays], actor=actor)
+
+    @event("AvailabilityRecorded")
+    def _availability_recorded(self, weekdays: list[Weekday], actor: UserId) -> None:
+        self.available_weekdays = weekdays
 
     @event("CareLevelChanged")
     def _care_level_changed(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any, ClassVar
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -197,6 +198,8 @@ class SqlCaseBoard:
         if filters.stale_before is not None:
             conditions.append(c.last_activity_at < filters.stale_before)
             conditions.append(c.status != NeedStatus.CLOSED.value)
+        if filters.client_id is not None:
+            conditions.append(c.client_id == filters.client_id)
         if filters.assignee is not None:
             conditions.append(c.assignee_id == User.id_for(filters.assignee))
         where = sa.and_(sa.true(), *conditions)
@@ -213,6 +216,17 @@ class SqlCaseBoard:
             count = int(total.scalar() or 0)
             rows = conn.execute(query).all()
         return [_need_row(r) for r in rows], count
+
+
+    def waiting_by_resource(self) -> dict[UUID, int]:
+        c = case_board.c
+        query = (
+            sa.select(c.resource_id, sa.func.count())
+            .where(c.status == NeedStatus.PROPOSED.value, c.resource_id.is_not(None))
+            .group_by(c.resource_id)
+        )
+        with self.engine.connect() as conn:
+            return {row[0]: int(row[1]) for row in conn.execute(query)}
 
 
 def _need_row(r: Any) -> NeedRow:

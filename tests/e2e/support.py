@@ -464,6 +464,10 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/initiatives/{initiative}/launch"): frozenset({CO}),
     ("POST", "/initiatives/{initiative}/abandon"): frozenset({CO}),
     ("GET", "/reports/gaps"): frozenset({SU, CO, AU, AD}),
+    ("GET", "/needs/{need}/candidates"): ALL_ROLES,
+    ("POST", "/clients/{client}/availability"): frozenset({CM, CO}),
+    ("GET", "/clients/{client}/match-plan"): ALL_ROLES,
+    ("POST", "/clients/{client}/match-plan/accept"): frozenset({CO}),
     ("GET", "/healthz"): ALL_ROLES,
     ("GET", "/readyz"): ALL_ROLES,
     ("GET", "/openapi.json"): ALL_ROLES,
@@ -542,6 +546,11 @@ def valid_body(method: str, path_template: str, ids: Mapping[str, str]) -> Any:
         },
         "/initiatives/{initiative}/launch": {"name": "新サロン", "service_type": "gathering_place"},
         "/initiatives/{initiative}/abandon": {"reason": REASON},
+        "/clients/{client}/availability": {"weekdays": ["tue", "thu"]},
+        "/clients/{client}/match-plan/accept": {
+            "matches": [{"need_id": ids["need"], "version": 1, "resource_id": ids["resource"]}],
+            "reason": REASON,
+        },
     }
     return bodies[path_template]
 

@@ -6,6 +6,7 @@ from flask import Blueprint
 
 from interfaces.web.api.clients import clients
 from interfaces.web.api.development import initiatives, reports
+from interfaces.web.api.matching import candidates, plans
 from interfaces.web.api.needs import needs
 from interfaces.web.api.openapi import openapi
 from interfaces.web.api.organizations import organizations
@@ -32,6 +33,8 @@ def api_blueprint() -> Blueprint:
         system,
         initiatives,
         reports,
+        candidates,
+        plans,
         openapi,
     ):
         api.register_blueprint(child)

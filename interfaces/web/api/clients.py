@@ -37,6 +37,7 @@ def register_client(call: Call) -> Any:
         b["center_code"],
         call.actor,
         idempotency_key=call.idempotency_key,
+        available_weekdays=b["available_weekdays"],
     )
 
 

@@ -179,6 +179,12 @@ class ClientCreateSchema(Schema):
     frailty = fields.Boolean(load_default=False)
     area_code = Code(required=True)
     center_code = Code(required=True)
+    available_weekdays = ListOf(
+        EnumField(Weekday),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Days the client can take part; matching prefers them."},
+    )
 
 
 def _personal(attr: str) -> fields.Function:
@@ -196,6 +202,7 @@ class ClientSchema(AggregateSchema):
     center_code = fields.String(required=True)
     assessed_on = fields.Date(allow_none=True)
     registered_at = fields.AwareDateTime(required=True)
+    available_weekdays = fields.List(EnumField(Weekday), allow_none=True)
     name = _personal("name")
     name_kana = _personal("name_kana")
     birth_date = fields.Function(
@@ -639,3 +646,83 @@ class ReportFormatQuerySchema(Schema):
     min_position = fields.Integer(
         load_default=None, validate=validate.Range(min=0, max=MAX_POSITION)
     )
+
+
+# -- matching ------------------------------------------------------------------------------------
+
+
+class CriterionScoreSchema(Schema):
+    criterion = fields.Function(lambda s: s.criterion.value, required=True)
+    score = fields.Integer(required=True)
+    max_score = fields.Integer(required=True)
+    passed = fields.Boolean(required=True)
+    detail = fields.String(required=True)
+
+
+class CandidateSchema(Schema):
+    resource_id = fields.Function(lambda e: str(e["candidate"].resource_id), required=True)
+    name = fields.Function(lambda e: e["candidate"].name, required=True)
+    total = fields.Function(lambda e: e["candidate"].total, required=True)
+    proposable = fields.Function(lambda e: e["candidate"].proposable, required=True)
+    blockers = fields.Function(
+        lambda e: [b.value for b in e["candidate"].blockers],
+        required=True,
+        metadata={
+            "description": "Why it cannot be proposed now: status, capacity (full), eligibility."
+        },
+    )
+    places_left = fields.Function(lambda e: e["candidate"].places_left, allow_none=True)
+    waitlist = fields.Function(
+        lambda e: e["candidate"].waitlist,
+        metadata={"description": "Needs proposed to it and awaiting confirmation."},
+    )
+    scores = fields.Function(
+        lambda e: CriterionScoreSchema(many=True).dump(e["candidate"].scores), required=True
+    )
+    reason = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "One line in ja and en."},
+    )
+
+
+class CandidateListSchema(Schema):
+    need_id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    rule_set = fields.String(required=True)
+    candidates = fields.List(fields.Nested(CandidateSchema), required=True)
+
+
+class AvailabilitySchema(Schema):
+    weekdays = ListOf(EnumField(Weekday), required=True)
+
+
+class PlannedMatchSchema(Schema):
+    need_id = fields.UUID(required=True)
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    resource_id = fields.UUID(required=True)
+    score = fields.Integer(
+        load_default=None, metadata={"description": "Informative; ignored when accepting."}
+    )
+
+
+class MatchPlanSchema(Schema):
+    client_id = fields.UUID(required=True)
+    rule_set = fields.String(required=True)
+    matches = fields.List(fields.Nested(PlannedMatchSchema), required=True)
+    resource_ids = fields.List(fields.UUID(), required=True)
+    gaps = fields.List(
+        fields.UUID(), required=True, metadata={"description": "Needs no resource covers."}
+    )
+    position = fields.Integer(allow_none=True)
+
+
+class AcceptPlanSchema(Schema):
+    matches = fields.List(
+        fields.Nested(PlannedMatchSchema),
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "The plan's matches exactly as shown (with each need's version)."},
+    )
+    reason = Text(required=True)
