@@ -1,0 +1,149 @@
+"""Reading whole files: encodings, .xlsx, the national layouts, and files that cannot be read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from application.importing import ResourceDraft
+from domain.values import NeedCategory, ServiceType, Weekday
+from interfaces.importing import FileFormatError, RowDefaults, read_resource_file
+from interfaces.importing.export import to_csv, to_xlsx
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
+
+
+def read(name: str, **kwargs: object) -> tuple[str | None, str, list[ResourceDraft]]:
+    parsed = read_resource_file((FIXTURES / name).read_bytes(), name, **kwargs)  # type: ignore[arg-type]
+    return parsed.encoding, parsed.layout.code, list(parsed.drafts)
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [
+        ("good_utf8.csv", "UTF-8"),
+        ("good_utf8_bom.csv", "UTF-8 (BOM)"),
+        ("good_cp932.csv", "CP932 (Shift_JIS)"),
+        ("good.xlsx", None),
+    ],
+)
+def test_the_same_list_reads_the_same_in_every_encoding_and_xlsx(
+    name: str, encoding: str | None
+) -> None:
+    used, layout, drafts = read(name)
+    _, _, reference = read("good_utf8.csv")
+
+    assert used == encoding
+    assert layout == "generic"
+    assert [d.name for d in drafts] == [
+        "ふれあいサロン北",
+        "買い物送迎バス",
+        "配食みなみ",
+        "ちょこっと困りごと隊",
+    ]
+    strip = [{**vars(d), "row": 0, "problems": ()} for d in drafts]
+    assert strip == [{**vars(d), "row": 0, "problems": ()} for d in reference]
+
+
+def test_rows_are_numbered_as_the_spreadsheet_shows_them_below_title_lines() -> None:
+    _, _, drafts = read("good.xlsx")
+    assert [d.row for d in drafts] == [4, 5, 6, 7]
+
+
+def test_a_good_row_is_read_into_our_vocabulary() -> None:
+    _, _, drafts = read("good_cp932.csv")
+    salon = drafts[0]
+    assert salon.service_type is ServiceType.GATHERING_PLACE
+    assert salon.categories == (NeedCategory.SOCIAL_PARTICIPATION, NeedCategory.EXERCISE)
+    assert salon.weekdays == (Weekday.TUE,)
+    assert salon.capacity == 20
+    assert salon.address == "つなぐ市北町1-2-3"
+    assert salon.areas == ("北地区",)
+    assert (salon.latitude, salon.longitude) == (35.6001, 139.7001)
+    assert drafts[3].name == "ちょこっと困りごと隊"
+
+
+def test_an_explicit_encoding_is_used_and_a_wrong_one_is_a_clear_error() -> None:
+    data = (FIXTURES / "good_cp932.csv").read_bytes()
+    assert read_resource_file(data, encoding="cp932").encoding == "CP932 (Shift_JIS)"
+    with pytest.raises(FileFormatError, match="not valid utf-8"):
+        read_resource_file(data, encoding="utf-8")
+
+
+def test_bad_rows_carry_the_problems_found_while_reading() -> None:
+    _, _, drafts = read("bad_utf8.csv")
+    errors = {d.row: {p.field for p in d.problems if p.severity == "error"} for d in drafts}
+    assert errors[4] == {"capacity"}
+    assert errors[5] == {"service_type"}
+    assert errors[6] == {"longitude"}
+
+
+def test_the_36_column_national_layout_is_recognised_and_mapped() -> None:
+    _, layout, drafts = read(
+        "care_services_standard_36.csv", defaults=RowDefaults(areas=("north",))
+    )
+    assert layout == "care-services-standard"
+    home_help, day_service, nursing = drafts
+    assert home_help.source_key == "jigyosho:9990000001:訪問介護"
+    assert home_help.service_type is ServiceType.VISIT_STANDARD
+    assert home_help.organization == "社会福祉法人つなぐ会"
+    assert home_help.areas == ("north",)
+    assert day_service.address == "架空県つなぐ市南町2-2 つなぐビル1階"
+    assert day_service.capacity == 18
+    assert nursing.service_type is None
+    assert any("訪問看護" in p.message for p in nursing.problems)
+
+
+def test_the_22_column_recommended_layout_in_shift_jis_is_recognised() -> None:
+    encoding, layout, drafts = read(
+        "care_services_recommended_22.csv", defaults=RowDefaults(areas=("south",))
+    )
+    assert (encoding, layout) == ("CP932 (Shift_JIS)", "care-services-recommended")
+    assert drafts[0].service_type is ServiceType.DAY_A
+    assert drafts[0].source_key == "jigyosho:0999000004:通所型サービスa"
+    assert drafts[0].weekdays == (Weekday.TUE, Weekday.THU)
+
+
+@pytest.mark.parametrize("name", ["kayoi_no_ba.csv", "kayoi_no_ba.xlsx"])
+def test_the_kayoi_no_ba_layout_makes_gathering_places(name: str) -> None:
+    _, layout, drafts = read(name)
+    assert layout == "kayoi-no-ba"
+    assert {d.service_type for d in drafts} == {ServiceType.GATHERING_PLACE}
+    exercise, salon, _ = drafts
+    assert exercise.categories == (NeedCategory.SOCIAL_PARTICIPATION, NeedCategory.EXERCISE)
+    assert exercise.address == "北町集会所 (つなぐ市北町9-9)"
+    assert salon.weekdays == (Weekday.THU,)
+    assert salon.categories == (NeedCategory.MEALS, NeedCategory.SOCIAL_PARTICIPATION)
+
+
+def test_files_without_an_area_column_take_the_areas_given_for_the_file() -> None:
+    _, _, without = read("care_services_standard_36.csv")
+    assert any(p.field == "areas" for p in without[0].problems)
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "x.csv", "empty"),
+        (b"   \n ", "x.csv", "empty"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "old.xls", ".xls"),
+        (b"PK\x03\x04not really a zip", "x.xlsx", "cannot be read"),
+        (b"hello,world\n1,2\n", "x.csv", "no header row"),
+        ("名前だけ\nサロン\n".encode(), "x.csv", "no header row"),
+        (b"\x81\xff\xfe\x00\x80" * 10, "x.csv", "neither UTF-8 nor Shift_JIS"),
+        (b"not a workbook", "x.xlsx", "not an Excel workbook"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(data: bytes, name: str, message: str) -> None:
+    with pytest.raises(FileFormatError, match=message):
+        read_resource_file(data, name)
+
+
+def test_an_exported_file_has_the_columns_the_import_reads_back() -> None:
+    empty_csv = to_csv([], {})
+    assert empty_csv.startswith(b"\xef\xbb\xbf")
+    for data, name in ((empty_csv, "e.csv"), (to_xlsx([], {}), "e.xlsx")):
+        parsed = read_resource_file(data, name)
+        assert parsed.layout.code == "tsunagu"
+        assert parsed.drafts == ()
