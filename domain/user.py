@@ -17,6 +17,9 @@ from domain.values import Role, UserId, derived_id
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
+LANGUAGES = ("ja", "en")
+"""Languages a user may choose for the screens (ja is the default)."""
+
 
 class User(TsunaguAggregate):
     """A user account. The id derives from the username, which never changes."""
@@ -27,6 +30,10 @@ class User(TsunaguAggregate):
     RoleRevoked: ClassVar[type[Any]]
     PasswordChanged: ClassVar[type[Any]]
     Deactivated: ClassVar[type[Any]]
+    LanguageChosen: ClassVar[type[Any]]
+
+    language: str | None = None
+    """The screen language the user chose, or None (the browser decides)."""
 
     @staticmethod
     def id_for(username: str) -> UserId:
@@ -122,6 +129,20 @@ class User(TsunaguAggregate):
     @event("Deactivated")
     def _deactivated(self, reason: str, actor: UserId) -> None:
         self.active = False
+
+    def choose_language(self, language: str, actor: UserId) -> bool:
+        """Remember the screen language; returns whether anything changed."""
+        self._require_active()
+        if language not in LANGUAGES:
+            raise InvalidValueError("language", f"choose one of {', '.join(LANGUAGES)}")
+        if language == self.language:
+            return False
+        self._language_chosen(language=language, actor=actor)
+        return True
+
+    @event("LanguageChosen")
+    def _language_chosen(self, language: str, actor: UserId) -> None:
+        self.language = language
 
     def _require_active(self) -> None:
         if not self.active:

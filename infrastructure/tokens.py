@@ -52,6 +52,18 @@ class SqlTokenStore:
             return None
         return UserId(row.user_id)
 
+    def revoke(self, token: str) -> bool:
+        """Invalidate one token (a browser session signing out)."""
+        if not token or len(token) > 200:
+            return False
+        with self.writer.begin() as conn:
+            result = conn.execute(
+                api_tokens.update()
+                .where(api_tokens.c.digest == _digest(token), api_tokens.c.revoked.is_(False))
+                .values(revoked=True)
+            )
+        return bool(result.rowcount)
+
     def revoke_user(self, user_id: UserId) -> int:
         with self.writer.begin() as conn:
             result = conn.execute(

@@ -1,4 +1,4 @@
-"""The web application: JSON API (and, later, the HTML UI) on one Flask app."""
+"""The web application: JSON API and HTML UI on one Flask app."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask import Flask, Response, current_app, jsonify
 from interfaces.bootstrap import Container, Settings, bootstrap
 from interfaces.web.api import api_blueprint
 from interfaces.web.api.problems import ProblemError, problem_response, register_problem_handlers
+from interfaces.web.ui import init_ui
 
 MAX_REQUEST_BYTES = 1024 * 1024
 
@@ -26,6 +27,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.extensions["tsunagu"] = container
     register_problem_handlers(app)
     app.register_blueprint(api_blueprint())
+    # After the API: the UI's error handler answers /api/ with problem+json still.
+    init_ui(app)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/readyz", "readyz", readyz)
     return app

@@ -1,0 +1,156 @@
+"""The client directory: find a client by display code or kana, show one client.
+
+Rows hold the pseudonymous case data and, in a column of its own, the personal
+data that identifies the person, so that a need's detail page shows its client
+from this table instead of replaying a second stream. Personal data leaves the
+adapter only through ``card(..., with_personal=True)``; search results never
+carry it. The kana is also kept normalised (katakana, no spaces) for search.
+When personal data is erased (crypto-shredding), this view must forget both.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from application.oversight_ports import ClientCard, ClientSummary
+from domain.client import Client
+from domain.values import CareLevel, PersonalData, display_code
+from infrastructure.views.projection import Handler, View
+from infrastructure.views.schema import UtcDateTime, metadata
+
+client_directory = sa.Table(
+    "client_directory",
+    metadata,
+    sa.Column("client_id", sa.Uuid, primary_key=True),
+    sa.Column("display_code", sa.String(16), nullable=False, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("center_code", sa.String(32), nullable=False, index=True),
+    sa.Column("area_code", sa.String(32), nullable=False),
+    sa.Column("care_level", sa.String(32), nullable=False),
+    sa.Column("frailty", sa.Boolean, nullable=False),
+    sa.Column("assessed_on", sa.String(10), nullable=True),
+    sa.Column("registered_at", UtcDateTime(), nullable=False),
+    sa.Column("kana_key", sa.String(200), nullable=True, index=True),
+    sa.Column("personal", sa.JSON, nullable=True),
+)
+
+_HIRAGANA = re.compile(r"[\u3041-\u3096]")
+_SPACES = re.compile(r"\s+")
+_CODE = re.compile(r"^(C-?)?[A-Z2-7]{2,8}$")
+
+
+def kana_key(text: str) -> str:
+    """Kana as searched: NFKC (half-width to full-width), katakana, no spaces."""
+    normal = unicodedata.normalize("NFKC", text)
+    katakana = _HIRAGANA.sub(lambda m: chr(ord(m.group(0)) + 0x60), normal)
+    return _SPACES.sub("", katakana).upper()
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class ClientDirectoryView(View):
+    """``client_directory``: one row per client."""
+
+    name = "client_directory"
+    tables: ClassVar = (client_directory,)
+
+    def handlers(self) -> dict[type, Handler]:
+        return {Client.Registered: self._registered, Client.CareLevelChanged: self._assessed}
+
+    def _registered(self, conn: Connection, e: Any, position: int) -> None:
+        personal: PersonalData = e.personal
+        conn.execute(
+            client_directory.insert().values(
+                client_id=e.originator_id,
+                display_code=display_code("C", e.originator_id),
+                version=e.originator_version,
+                center_code=e.center_code,
+                area_code=e.area_code,
+                care_level=e.care_level.value,
+                frailty=bool(e.frailty),
+                registered_at=e.timestamp,
+                kana_key=kana_key(personal.name_kana) if personal.name_kana else None,
+                personal={
+                    **asdict(personal),
+                    "birth_date": personal.birth_date.isoformat(),
+                },
+            )
+        )
+
+    def _assessed(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            client_directory.update()
+            .where(client_directory.c.client_id == e.originator_id)
+            .values(
+                version=e.originator_version,
+                care_level=e.care_level.value,
+                assessed_on=e.assessed_on.isoformat(),
+            )
+        )
+
+
+class SqlClientDirectory:
+    """application.oversight_ports.ClientDirectory on ``client_directory``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def search(self, text: str, center_code: str | None, limit: int) -> list[ClientSummary]:
+        c = client_directory.c
+        query = sa.select(client_directory).order_by(c.registered_at.desc(), c.client_id)
+        code = text.strip().upper().replace(" ", "")
+        kana = kana_key(text)
+        if not kana:
+            return []
+        conditions = [c.kana_key.like(f"%{_like(kana)}%", escape="\\")]
+        if _CODE.fullmatch(code):
+            prefix = code if code.startswith("C-") else "C-" + code
+            conditions.append(c.display_code.like(f"{_like(prefix)}%", escape="\\"))
+        query = query.where(sa.or_(*conditions))
+        if center_code is not None:
+            query = query.where(c.center_code == center_code)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.limit(limit)).all()
+        return [_summary(r) for r in rows]
+
+    def card(self, client_id: UUID, with_personal: bool) -> ClientCard | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(client_directory).where(client_directory.c.client_id == client_id)
+            ).first()
+        if row is None:
+            return None
+        personal = None
+        if with_personal and row.personal is not None:
+            data = dict(row.personal)
+            personal = PersonalData(
+                name=data["name"],
+                name_kana=data.get("name_kana"),
+                birth_date=date.fromisoformat(data["birth_date"]),
+                address=data.get("address"),
+                phone=data.get("phone"),
+            )
+        return ClientCard(summary=_summary(row), personal=personal)
+
+
+def _summary(r: Any) -> ClientSummary:
+    return ClientSummary(
+        id=r.client_id,
+        display_code=r.display_code,
+        care_level=CareLevel(r.care_level),
+        frailty=r.frailty,
+        area_code=r.area_code,
+        center_code=r.center_code,
+        registered_at=r.registered_at,
+        assessed_on=date.fromisoformat(r.assessed_on) if r.assessed_on else None,
+    )

@@ -1,0 +1,179 @@
+"""Administrators' screens: users (create, roles, deactivate), areas, centers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, request
+
+from application.errors import ApplicationError, PermissionDeniedError, VersionConflictError
+from domain.errors import DomainError
+from domain.values import Role
+from interfaces.web.ui import ui
+from interfaces.web.ui.core import actor, casework, redirect_to, render, signed_in
+from interfaces.web.ui.forms import FORM, NAME_MAX, Form
+from interfaces.web.ui.i18n import _
+
+
+def _refuse(form: Form, error: Exception) -> int:
+    if isinstance(error, PermissionDeniedError):
+        raise error
+    if isinstance(error, VersionConflictError):
+        form.error(
+            FORM, _("Someone else changed this since you opened the page; check it and try again.")
+        )
+        return 412
+    form.refused(error)
+    return 409 if isinstance(error, DomainError) else 422
+
+
+# -- users -----------------------------------------------------------------------------------
+
+
+@ui.get("/admin/users")
+@signed_in("user.read")
+def admin_users() -> Any:
+    app = casework()
+    who = actor()
+    return render(
+        "admin/users.html",
+        users=app.list_users(who),
+        centers={c.code: c.name for c in app.list_centers(who)},
+    )
+
+
+@ui.route("/admin/users/new", methods=["GET", "POST"])
+@signed_in("user.create")
+def admin_new_user() -> Any:
+    app = casework()
+    who = actor()
+    centers = {c.code: c.name for c in app.list_centers(who)}
+    form = Form(request.form if request.method == "POST" else {})
+    status = 200
+    if request.method == "POST":
+        username = form.text("username", max_length=64)
+        display_name = form.text("display_name", required=False, max_length=NAME_MAX)
+        password = form.text("password", max_length=200)
+        if password is not None and len(password) < 8:
+            form.error("password", _("Use at least 8 characters."))
+        roles = form.choices("roles", Role, required=True)
+        center = form.code("center", centers, required=Role.CARE_MANAGER in roles)
+        if form.ok and username and password:
+            try:
+                app.create_user(username, password, roles, who, center, display_name)
+            except (DomainError, ApplicationError) as error:
+                status = _refuse(form, error)
+            else:
+                flash(_("User %(name)s created.", name=username), "success")
+                return redirect_to("ui.admin_user", username=username)
+        else:
+            status = 422
+    return render("admin/user_form.html", status, form=form, roles=list(Role), centers=centers)
+
+
+@ui.get("/admin/users/<username>")
+@signed_in("user.read")
+def admin_user(username: str) -> Any:
+    return _user_page(username)
+
+
+def _user_page(
+    username: str, status: int = 200, form: Form | None = None, open_action: str | None = None
+) -> Any:
+    app = casework()
+    who = actor()
+    account = app.get_user(username, who)
+    return render(
+        "admin/user.html",
+        status,
+        account=account,
+        form=form or Form(),
+        blank=Form(),
+        open_action=open_action,
+        roles=list(Role),
+        centers={c.code: c.name for c in app.list_centers(who)},
+    )
+
+
+@ui.post("/admin/users/<username>/<action>")
+@signed_in("user.create")
+def admin_user_action(username: str, action: str) -> Any:
+    app = casework()
+    who = actor()
+    form = Form(request.form)
+    version = form.version()
+    status = 422
+    if action not in ("grant", "revoke", "deactivate"):
+        abort(404)
+    role = form.choice("role", Role) if action in ("grant", "revoke") else None
+    reason = form.text("reason") if action == "deactivate" else None
+    if form.ok and version is not None:
+        try:
+            if action == "grant" and role is not None:
+                app.grant_role(username, role, version, who)
+                flash(_("Role granted."), "success")
+            elif action == "revoke" and role is not None:
+                app.revoke_role(username, role, version, who)
+                flash(_("Role revoked."), "success")
+            elif reason is not None:
+                app.deactivate_user(username, reason, version, who)
+                flash(_("User deactivated; their sessions have ended."), "success")
+            return redirect_to("ui.admin_user", username=username)
+        except (DomainError, ApplicationError) as error:
+            status = _refuse(form, error)
+    return _user_page(username, status, form, action)
+
+
+# -- areas and centers ------------------------------------------------------------------------
+
+
+@ui.route("/admin/areas", methods=["GET", "POST"])
+@signed_in("area.read")
+def admin_areas() -> Any:
+    app = casework()
+    who = actor()
+    form = Form(request.form if request.method == "POST" else {})
+    status = 200
+    if request.method == "POST":
+        who.require("area.create")
+        code = form.text("code", max_length=32)
+        name = form.text("name", max_length=NAME_MAX)
+        if form.ok and code and name:
+            try:
+                app.create_area(code, name, who)
+            except (DomainError, ApplicationError) as error:
+                status = _refuse(form, error)
+            else:
+                flash(_("Area %(code)s created.", code=code), "success")
+                return redirect_to("ui.admin_areas")
+        else:
+            status = 422
+    return render("admin/areas.html", status, form=form, areas=app.list_areas(who))
+
+
+@ui.route("/admin/centers", methods=["GET", "POST"])
+@signed_in("center.read")
+def admin_centers() -> Any:
+    app = casework()
+    who = actor()
+    areas = {a.code: a.name for a in app.list_areas(who)}
+    form = Form(request.form if request.method == "POST" else {})
+    status = 200
+    if request.method == "POST":
+        who.require("center.create")
+        code = form.text("code", max_length=32)
+        name = form.text("name", max_length=NAME_MAX)
+        area_codes = form.codes("area_codes", areas, required=True)
+        if form.ok and code and name:
+            try:
+                app.create_center(code, name, area_codes, who)
+            except (DomainError, ApplicationError) as error:
+                status = _refuse(form, error)
+            else:
+                flash(_("Support center %(code)s created.", code=code), "success")
+                return redirect_to("ui.admin_centers")
+        else:
+            status = 422
+    return render(
+        "admin/centers.html", status, form=form, centers=app.list_centers(who), areas=areas
+    )

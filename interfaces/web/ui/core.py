@@ -1,0 +1,161 @@
+"""What every screen shares: the signed-in user, permission checks, navigation,
+safe redirects and rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
+
+from application.casework import Casework
+from application.errors import PermissionDeniedError
+from application.oversight import SessionUser
+from application.security import Actor
+from domain.values import Role
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TOKEN_KEY = "token"  # noqa: S105 - the session key, not a secret
+LANGUAGE_KEY = "lang"
+
+
+class SignInRequiredError(Exception):
+    """Raised by screens that need a signed-in user (answered with a redirect)."""
+
+
+def casework() -> Casework:
+    app: Casework = current_app.extensions["tsunagu"].app
+    return app
+
+
+def now() -> datetime:
+    return casework().clock()
+
+
+def current_user() -> SessionUser | None:
+    user: SessionUser | None = g.get("session_user")
+    return user
+
+
+def actor() -> Actor:
+    user = current_user()
+    if user is None:
+        raise SignInRequiredError
+    return user.actor
+
+
+def signed_in(permission: str | None = None) -> Callable[[F], F]:
+    """The view needs a signed-in user (and, if given, the permission)."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            who = actor()
+            if permission is not None:
+                who.require(permission)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def require(permission: str) -> None:
+    actor().require(permission)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only paths on this site are followed after a form (no open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+def redirect_to(endpoint: str, **values: Any) -> Response:
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    return render_template(template, **context), status
+
+
+# -- navigation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the main navigation, shown to those with ``permission``."""
+
+    endpoint: str
+    label: Any
+    permission: str | None
+    section: str
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("ui.home", _l("Home"), None, "home"),
+    NavItem("ui.board", _l("Case board"), "need.read", "needs"),
+    NavItem("ui.raise_need", _l("Raise a need"), "need.raise", "raise"),
+    NavItem("ui.resources", _l("Resources"), "resource.read", "resources"),
+    NavItem("ui.dashboard", _l("Dashboard"), "dashboard.read", "dashboard"),
+    NavItem("ui.audit", _l("Audit log"), "audit.read", "audit"),
+    NavItem("ui.admin_users", _l("Administration"), "user.read", "admin"),
+]
+"""Other features add their screens here (matching, development, councils, ...)."""
+
+
+def navigation() -> list[NavItem]:
+    user = current_user()
+    if user is None:
+        return []
+    return [
+        item
+        for item in NAVIGATION
+        if item.endpoint in current_app.view_functions
+        and (item.permission is None or user.actor.can(item.permission))
+    ]
+
+
+HOME_ORDER = (
+    (Role.COORDINATOR, "ui.home"),
+    (Role.CARE_MANAGER, "ui.home"),
+    (Role.SUPERVISOR, "ui.dashboard"),
+    (Role.AUDITOR, "ui.audit"),
+    (Role.ADMIN, "ui.admin_users"),
+)
+
+
+def home_endpoint(who: Actor) -> str:
+    """Where each role lands after signing in."""
+    for role, endpoint in HOME_ORDER:
+        if role in who.roles:
+            return endpoint
+    return "ui.home"
+
+
+def forbid(permission: str) -> None:
+    raise PermissionDeniedError(permission)
+
+
+def session_token() -> str | None:
+    token = session.get(TOKEN_KEY)
+    return token if isinstance(token, str) else None
+
+
+def wants_html() -> bool:
+    return not request.path.startswith("/api/") and request.endpoint not in (
+        "healthz",
+        "readyz",
+    )

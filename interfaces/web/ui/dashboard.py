@@ -1,0 +1,218 @@
+"""The supervisor dashboard: every chart with its table and its CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, abort
+
+from application.oversight_ports import DashboardStats
+from domain.values import NeedCategory, NeedStatus, Outcome
+from interfaces.web.ui import charts, ui
+from interfaces.web.ui.core import actor, casework, now, render, signed_in
+from interfaces.web.ui.i18n import _, format_number, local
+from interfaces.web.ui.labels import label
+
+MATCH_BUCKETS = ((0, 7), (7, 14), (14, 30), (30, 60), (60, 90), (90, None))
+"""Days from raise to match, as [low, high) ranges."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A chart's numbers: what the table shows and the CSV holds."""
+
+    name: str
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+
+
+def _bucket_label(low: int, high: int | None) -> str:
+    if high is None:
+        return _("%(low)d days or more", low=low)
+    return _("%(low)d–%(high)d days", low=low, high=high - 1)
+
+
+def _tables(stats: DashboardStats, areas: dict[str, str]) -> dict[str, Table]:
+    statuses = list(NeedStatus)
+    months = [flow.month for flow in stats.monthly]
+    buckets = [
+        sum(1 for d in stats.match_days if d >= low and (high is None or d < high))
+        for low, high in MATCH_BUCKETS
+    ]
+    area_codes = sorted(areas)
+    categories = list(NeedCategory)
+    outcomes = [o for o in Outcome if stats.outcomes.get(o.value)]
+    return {
+        "pipeline": Table(
+            "pipeline",
+            _("Needs by status (pipeline)"),
+            [_("Status"), _("Needs")],
+            [[str(label(s)), stats.pipeline.get(s, 0)] for s in statuses],
+        ),
+        "monthly": Table(
+            "monthly",
+            _("Raised, matched and closed per month"),
+            [_("Month"), _("Raised"), _("Matched"), _("Closed")],
+            [[f.month, f.raised, f.matched, f.closed] for f in stats.monthly] if months else [],
+        ),
+        "match_time": Table(
+            "match_time",
+            _("Time from raise to match"),
+            [_("Days"), _("Needs")],
+            [
+                [_bucket_label(low, high), n]
+                for (low, high), n in zip(MATCH_BUCKETS, buckets, strict=True)
+            ],
+        ),
+        "unmet": Table(
+            "unmet",
+            _("Unmet needs (resource gap and in development) by area and category"),
+            [_("Area"), *[str(label(c)) for c in categories]],
+            [
+                [areas[a], *[stats.unmet.get((a, c.value), 0) for c in categories]]
+                for a in area_codes
+            ],
+        ),
+        "area_category": Table(
+            "area_category",
+            _("Open needs by area and category"),
+            [_("Area"), *[str(label(c)) for c in categories]],
+            [
+                [areas[a], *[stats.by_area_category.get((a, c.value), 0) for c in categories]]
+                for a in area_codes
+            ],
+        ),
+        "outcomes": Table(
+            "outcomes",
+            _("Outcomes of closed needs"),
+            [_("Outcome"), _("Needs")],
+            [[str(label(o)), stats.outcomes.get(o.value, 0)] for o in outcomes],
+        ),
+    }
+
+
+def _charts(tables: dict[str, Table], stats: DashboardStats) -> dict[str, Any]:
+    median = stats.median_match_days
+    median_text = (
+        _(
+            "Median: %(days)s days over %(count)d matched needs.",
+            days=format_number(median, 1),
+            count=len(stats.match_days),
+        )
+        if median is not None
+        else _("No need has been matched yet.")
+    )
+    monthly = tables["monthly"]
+    heat = tables["unmet"]
+    open_heat = tables["area_category"]
+    return {
+        "pipeline": charts.horizontal_bars(
+            "chart-pipeline",
+            tables["pipeline"].title,
+            _("Horizontal bars: the number of needs in each status."),
+            [(row[0], row[1]) for row in tables["pipeline"].rows],
+        ),
+        "monthly": charts.columns(
+            "chart-monthly",
+            monthly.title,
+            _("Columns per month: raised (solid), matched (hatched), closed (dotted)."),
+            [row[0][2:] for row in monthly.rows],
+            [
+                charts.Series(_("Raised"), [r[1] for r in monthly.rows], charts.BLUE, "solid"),
+                charts.Series(_("Matched"), [r[2] for r in monthly.rows], charts.ORANGE, "hatch"),
+                charts.Series(_("Closed"), [r[3] for r in monthly.rows], charts.GREEN, "dots"),
+            ],
+        ),
+        "match_time": charts.horizontal_bars(
+            "chart-match-time",
+            tables["match_time"].title,
+            median_text,
+            [(row[0], row[1]) for row in tables["match_time"].rows],
+        ),
+        "unmet": charts.heat_map(
+            "chart-unmet",
+            heat.title,
+            _("Heat map: darker cells hold more unmet needs; every cell shows its count."),
+            [row[0] for row in heat.rows],
+            heat.header[1:],
+            [row[1:] for row in heat.rows],
+        ),
+        "area_category": charts.heat_map(
+            "chart-area-category",
+            open_heat.title,
+            _("Heat map: darker cells hold more open needs; every cell shows its count."),
+            [row[0] for row in open_heat.rows],
+            open_heat.header[1:],
+            [row[1:] for row in open_heat.rows],
+        ),
+        "outcomes": charts.horizontal_bars(
+            "chart-outcomes",
+            tables["outcomes"].title,
+            _("Horizontal bars: closed needs per outcome."),
+            [(row[0], row[1]) for row in tables["outcomes"].rows],
+        ),
+        "median_text": median_text,
+        "median": median,
+    }
+
+
+def _data() -> tuple[DashboardStats, dict[str, Table]]:
+    app = casework()
+    who = actor()
+    stats = app.dashboard_stats(who)
+    areas = {a.code: a.name for a in app.list_areas(who)}
+    return stats, _tables(stats, areas)
+
+
+CHART_ORDER: Sequence[str] = (
+    "pipeline",
+    "monthly",
+    "match_time",
+    "unmet",
+    "area_category",
+    "outcomes",
+)
+
+
+@ui.get("/dashboard")
+@signed_in("dashboard.read")
+def dashboard() -> Any:
+    stats, tables = _data()
+    return render(
+        "dashboard/dashboard.html",
+        tables=tables,
+        charts=_charts(tables, stats),
+        order=CHART_ORDER,
+        stats=stats,
+        closed_status=NeedStatus.CLOSED,
+        generated=local(now()),
+    )
+
+
+@ui.get("/dashboard/<name>.csv")
+@signed_in("dashboard.read")
+def dashboard_csv(name: str) -> Response:
+    _stats, tables = _data()
+    table = tables.get(name)
+    if table is None:
+        abort(404)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(table.header)
+    writer.writerows(table.rows)
+    # A byte-order mark lets spreadsheet programs in Japan read the UTF-8 file correctly.
+    body = "\ufeff" + buffer.getvalue()
+    filename = f"tsunagu-{name}-{local(now()).strftime('%Y%m%d')}.csv"
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Type": "text/csv; charset=utf-8",
+        },
+    )

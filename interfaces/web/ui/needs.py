@@ -1,0 +1,484 @@
+"""Needs: the case board, raising a need (and registering its client), the need
+page with its timeline and the actions this role may take now."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from flask import abort, flash, request, url_for
+
+from application.dto import NeedDTO, NeedFilter, ResourceDTO, ResourceFilter
+from application.errors import (
+    ApplicationError,
+    PermissionDeniedError,
+    VersionConflictError,
+)
+from application.oversight import ACTION_PERMISSIONS
+from application.oversight_ports import BoardSort, NeedPage
+from application.security import Actor
+from domain.errors import DomainError
+from domain.values import (
+    CareLevel,
+    DeclinedBy,
+    NeedCategory,
+    NeedStatus,
+    Outcome,
+    PersonalData,
+    Progress,
+    ResourceStatus,
+    Urgency,
+)
+from interfaces.web.ui import ui
+from interfaces.web.ui.auth import STALE_DAYS
+from interfaces.web.ui.core import actor, casework, now, redirect_to, render, signed_in
+from interfaces.web.ui.forms import FORM, NAME_MAX, Form
+from interfaces.web.ui.i18n import _, local
+
+PER_PAGE_CHOICES = (10, 25, 50, 100)
+MAX_STALE_DAYS = 3650
+
+
+def _places(areas: bool = True) -> dict[str, Any]:
+    app = casework()
+    who = actor()
+    return {
+        "areas": {a.code: a.name for a in app.list_areas(who)} if areas else {},
+        "centers": {c.code: c.name for c in app.list_centers(who)},
+    }
+
+
+# -- the case board -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardArgs:
+    """The board's filters as given in the query string (invalid ones are dropped)."""
+
+    filters: NeedFilter
+    sort: BoardSort
+    page: int
+    per_page: int
+    stale_days: int | None
+    query: dict[str, str]
+
+
+def _board_args(who: Actor) -> BoardArgs:
+    form = Form(request.args)
+    status = form.choice("status", NeedStatus, required=False)
+    category = form.choice("category", NeedCategory, required=False)
+    urgency = form.choice("urgency", Urgency, required=False)
+    area = form.text("area", required=False, max_length=32)
+    center = form.text("center", required=False, max_length=32)
+    assignee = form.text("assignee", required=False, max_length=64)
+    stale = form.integer("stale", required=False, minimum=1, maximum=MAX_STALE_DAYS)
+    paused = form.value("paused") == "1"
+    try:
+        sort = BoardSort(form.value("sort") or BoardSort.LAST_ACTIVITY.value)
+    except ValueError:
+        sort = BoardSort.LAST_ACTIVITY
+    page = form.integer("page", required=False, minimum=1, maximum=100000) or 1
+    per_page = form.integer("per_page", required=False, minimum=1, maximum=100) or 25
+    if per_page not in PER_PAGE_CHOICES:
+        per_page = 25
+    filters = NeedFilter(
+        status=status,
+        category=category,
+        area_code=area,
+        center_code=center,
+        assignee=assignee,
+        urgency=urgency,
+        paused=True if paused else None,
+        stale_before=now() - timedelta(days=stale) if stale else None,
+    )
+    query = {
+        key: value
+        for key, value in {
+            "status": status.value if status else "",
+            "category": category.value if category else "",
+            "urgency": urgency.value if urgency else "",
+            "area": area or "",
+            "center": center or "",
+            "assignee": assignee or "",
+            "stale": str(stale) if stale else "",
+            "paused": "1" if paused else "",
+            "sort": sort.value if sort is not BoardSort.LAST_ACTIVITY else "",
+            "per_page": str(per_page) if per_page != 25 else "",
+        }.items()
+        if value
+    }
+    return BoardArgs(filters, sort, page, per_page, stale, query)
+
+
+@ui.get("/needs")
+@signed_in("need.read")
+def board() -> Any:
+    who = actor()
+    app = casework()
+    args = _board_args(who)
+    page = app.board(args.filters, who, args.sort, args.page, args.per_page)
+    moment = now()
+    stale_days = args.stale_days or STALE_DAYS
+    rows = [
+        {
+            "need": row,
+            "age": (moment - row.raised_at).days,
+            "idle": (moment - row.last_activity_at).days,
+            "stale": row.status is not NeedStatus.CLOSED
+            and (moment - row.last_activity_at).days >= stale_days,
+            "urgent": row.urgency is Urgency.HIGH and row.status is not NeedStatus.CLOSED,
+        }
+        for row in page.items
+    ]
+    return render(
+        "needs/board.html",
+        page=page,
+        rows=rows,
+        args=args,
+        stale_days=stale_days,
+        statuses=list(NeedStatus),
+        categories=list(NeedCategory),
+        urgencies=list(Urgency),
+        sorts=list(BoardSort),
+        per_page_choices=PER_PAGE_CHOICES,
+        coordinators=app.coordinators(who),
+        scoped=who.center_scope is not None,
+        **_places(),
+    )
+
+
+def board_url(args: BoardArgs, **changes: Any) -> str:
+    query: dict[str, Any] = {
+        **args.query,
+        **{k: str(v) for k, v in changes.items() if v not in (None, "")},
+    }
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+    return url_for("ui.board", **query)
+
+
+ui.add_app_template_global(board_url, "board_url")
+
+
+# -- raising a need ---------------------------------------------------------------------------
+
+
+@ui.route("/needs/new", methods=["GET", "POST"])
+@signed_in("need.raise")
+def raise_need() -> Any:
+    who = actor()
+    app = casework()
+    form = Form(request.form if request.method == "POST" else request.args)
+    client_id = _uuid(form.value("client"))
+    card = None
+    if client_id is not None:
+        try:
+            card = app.client_card(client_id, who)
+        except ApplicationError:
+            form.error("client", _("Choose a client of your support center."))
+    if request.method == "GET" or card is None:
+        query = form.value("q").strip()
+        results = app.search_clients(query, who) if query else []
+        if request.method == "POST" and card is None and "client" not in form.errors:
+            form.error("client", _("Choose the client first."))
+        return render(
+            "needs/raise.html",
+            422 if form.errors else 200,
+            form=form,
+            card=card,
+            query=query,
+            results=results,
+            searched=bool(query),
+            key=form.value("key") or uuid.uuid4().hex,
+            categories=list(NeedCategory),
+            urgencies=list(Urgency),
+            **_places(),
+        )
+    category = form.choice("category", NeedCategory)
+    urgency = form.choice("urgency", Urgency)
+    description = form.text("description")
+    goal = form.text("goal")
+    care_plan_ref = form.text("care_plan_ref", required=False, max_length=100)
+    key = form.text("key", required=False, max_length=64) or uuid.uuid4().hex
+    if form.ok and category and urgency and description and goal:
+        try:
+            need = app.raise_need(
+                card.summary.id,
+                category,
+                description,
+                goal,
+                urgency,
+                who,
+                care_plan_ref=care_plan_ref,
+                idempotency_key=f"ui-{key}",
+            )
+        except (DomainError, ApplicationError) as error:
+            if isinstance(error, PermissionDeniedError):
+                raise
+            form.refused(error)
+        else:
+            flash(_("The need was raised."), "success")
+            return redirect_to("ui.need", need_id=need.id)
+    return render(
+        "needs/raise.html",
+        422,
+        form=form,
+        card=card,
+        query="",
+        results=[],
+        searched=False,
+        key=key,
+        categories=list(NeedCategory),
+        urgencies=list(Urgency),
+        **_places(),
+    )
+
+
+@ui.route("/clients/new", methods=["GET", "POST"])
+@signed_in("client.create")
+def register_client() -> Any:
+    who = actor()
+    app = casework()
+    places = _places()
+    centers = places["centers"]
+    if who.center_scope is not None:
+        centers = {k: v for k, v in centers.items() if k == who.center_scope}
+    form = Form(request.form if request.method == "POST" else {"center": who.center_scope or ""})
+    key = form.value("key") or uuid.uuid4().hex
+    if request.method == "POST":
+        name = form.text("name", max_length=NAME_MAX)
+        kana = form.text("name_kana", max_length=NAME_MAX)
+        birth_date = form.day("birth_date")
+        if birth_date is not None and not date(1900, 1, 1) <= birth_date <= now().date():
+            form.error("birth_date", _("Enter a birth date in the past."))
+        address = form.text("address", required=False, max_length=NAME_MAX)
+        phone = form.text("phone", required=False, max_length=40)
+        care_level = form.choice("care_level", CareLevel)
+        area = form.code("area", places["areas"])
+        center = form.code("center", centers)
+        if form.ok and name and kana and birth_date and care_level and area and center:
+            try:
+                client = app.register_client(
+                    PersonalData(name, kana, birth_date, address, phone),
+                    care_level,
+                    form.checkbox("frailty"),
+                    area,
+                    center,
+                    who,
+                    idempotency_key=f"ui-{key}",
+                )
+            except (DomainError, ApplicationError) as error:
+                if isinstance(error, PermissionDeniedError):
+                    raise
+                form.refused(error)
+            else:
+                flash(_("Client %(code)s registered.", code=client.display_code), "success")
+                if who.can("need.raise"):
+                    return redirect_to("ui.raise_need", client=client.id)
+                return redirect_to("ui.home")
+    return render(
+        "needs/register_client.html",
+        422 if form.errors else 200,
+        form=form,
+        key=key,
+        care_levels=list(CareLevel),
+        areas=places["areas"],
+        centers=centers,
+    )
+
+
+# -- one need -----------------------------------------------------------------------------------
+
+
+def _uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value.strip())
+    except (ValueError, AttributeError):
+        return None
+
+
+def _proposable(need: NeedDTO) -> list[ResourceDTO]:
+    """Active resources serving the need's category; those in its area first."""
+    resources = casework().list_resources(
+        ResourceFilter(category=need.category, status=ResourceStatus.ACTIVE), actor()
+    )
+    return sorted(
+        (r for r in resources if r.places_left is None or r.places_left > 0),
+        key=lambda r: (need.area_code not in r.area_codes, r.name),
+    )
+
+
+def _need_screen(
+    page: NeedPage,
+    status: int = 200,
+    form: Form | None = None,
+    open_action: str | None = None,
+    conflict: Any = None,
+) -> Any:
+    app = casework()
+    who = actor()
+    need = page.need
+    coordinators = app.coordinators(who) if {"assign", "reassign"} & set(page.actions) else []
+    resources = _proposable(need) if "propose" in page.actions else []
+    return render(
+        "needs/detail.html",
+        status,
+        page=page,
+        need=need,
+        form=form or Form(),
+        blank=Form(),
+        open_action=open_action,
+        conflict=conflict,
+        coordinators=coordinators,
+        resources=resources,
+        outcomes=list(Outcome),
+        progresses=list(Progress),
+        declined_by=list(DeclinedBy),
+        today=local(now()).date(),
+        age=(now() - need.raised_at).days,
+        **_places(),
+    )
+
+
+@ui.get("/needs/<uuid:need_id>")
+@signed_in("need.read")
+def need(need_id: UUID) -> Any:
+    return _need_screen(casework().need_page(need_id, actor()))
+
+
+Command = Callable[[Form, UUID, int, Actor], Any]
+
+
+def _assign(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
+    names = {u.username for u in casework().coordinators(who)}
+    coordinator = form.code("coordinator", names)
+    reason = form.text("reason", required=form.value("action") == "reassign")
+    if not form.ok or coordinator is None:
+        return None
+    return casework().assign_need(need_id, coordinator, version, who, reason=reason)
+
+
+def _propose(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
+    resource_id = _uuid(form.value("resource_id"))
+    if resource_id is None:
+        form.error("resource_id", _("Choose a resource."))
+    reason = form.text("reason")
+    if not form.ok or resource_id is None or reason is None:
+        return None
+    return casework().propose_match(need_id, resource_id, reason, version, who)
+
+
+def _decline(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
+    by = form.choice("by", DeclinedBy)
+    reason = form.text("reason")
+    if not form.ok or by is None or reason is None:
+        return None
+    return casework().decline_match(need_id, by, reason, version, who)
+
+
+def _confirm(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
+    start = form.day("start_date")
+    if not form.ok or start is None:
+        return None
+    return casework().confirm_match(need_id, start, version, who)
+
+
+def _follow_up(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
+    note = form.text("note")
+    progress = form.choice("progress", Progress)
+    if not form.ok or note is None or progress is None:
+        return None
+    return casework().record_follow_up(need_id, note, progress, version, who)
+
+
+def _close(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
+    outcome = form.choice("outcome", Outcome)
+    reason = form.text("reason")
+    if not form.ok or outcome is None or reason is None:
+        return None
+    return casework().close_need(need_id, outcome, reason, version, who)
+
+
+def _with_reason(method: str) -> Command:
+    def command(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
+        reason = form.text("reason")
+        if not form.ok or reason is None:
+            return None
+        return getattr(casework(), method)(need_id, reason, version, who)
+
+    return command
+
+
+COMMANDS: dict[str, Command] = {
+    "assign": _assign,
+    "reassign": _assign,
+    "propose": _propose,
+    "decline": _decline,
+    "confirm": _confirm,
+    "record_gap": _with_reason("record_gap"),
+    "follow_up": _follow_up,
+    "pause": _with_reason("pause_need"),
+    "resume": _with_reason("resume_need"),
+    "close": _close,
+    "reopen": _with_reason("reopen_need"),
+}
+
+
+def _done_message(action: str) -> str:
+    messages = {
+        "assign": _("The coordinator was assigned."),
+        "reassign": _("The need was reassigned."),
+        "propose": _("The resource was proposed."),
+        "decline": _("The decline was recorded."),
+        "confirm": _("The match was confirmed."),
+        "record_gap": _("The resource gap was recorded."),
+        "follow_up": _("The follow-up was recorded."),
+        "pause": _("The need was paused."),
+        "resume": _("The need was resumed."),
+        "close": _("The need was closed."),
+        "reopen": _("The need was reopened."),
+    }
+    return messages[action]
+
+
+@ui.post("/needs/<uuid:need_id>/<action>")
+@signed_in("need.read")
+def need_action(need_id: UUID, action: str) -> Any:
+    if action not in COMMANDS:
+        abort(404)
+    who = actor()
+    app = casework()
+    who.require(ACTION_PERMISSIONS[action])
+    form = Form(request.form)
+    form.data.setlist("action", [action])
+    version = form.version()
+    status = 422
+    conflict = None
+    if version is not None:
+        try:
+            result = COMMANDS[action](form, need_id, version, who)
+        except VersionConflictError:
+            status = 412
+            conflict = app.last_change(need_id, who)
+        except PermissionDeniedError:
+            raise
+        except (DomainError, ApplicationError) as error:
+            status = 409 if isinstance(error, DomainError) else 422
+            form.refused(error)
+        else:
+            if result is not None:
+                flash(_done_message(action), "success")
+                return redirect_to("ui.need", need_id=need_id, _anchor="status")
+    page = app.need_page(need_id, who)
+    if conflict is not None:
+        # Show the current state; what the person typed stays in the form,
+        # now carrying the current version, to send again once they have checked.
+        form.data.setlist("version", [str(page.need.version)])
+    if not form.errors and conflict is None:
+        form.error(FORM, _("Check the form."))
+    return _need_screen(page, status, form, action, conflict)
