@@ -435,6 +435,8 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/resources/{resource}/reactivate"): frozenset({CO, AD}),
     ("POST", "/resources/{resource}/close"): frozenset({CO, AD}),
     ("POST", "/resources/{resource}/capacity"): frozenset({CO, AD}),
+    ("POST", "/resources/import"): frozenset({CO, AD}),
+    ("GET", "/resources/export"): ALL_ROLES,
     ("POST", "/needs"): frozenset({CM, CO}),
     ("GET", "/needs"): ALL_ROLES,
     ("GET", "/needs/{need}"): ALL_ROLES,
@@ -519,6 +521,8 @@ def valid_body(method: str, path_template: str, ids: Mapping[str, str]) -> Any:
         "/resources/{resource}/reactivate": {"reason": REASON},
         "/resources/{resource}/close": {"reason": REASON},
         "/resources/{resource}/capacity": {"capacity": 10, "reason": REASON},
+        # A multipart upload: JSON is refused with 415, after the role check.
+        "/resources/import": {},
         "/needs": need_body(ids["client"]),
         "/needs/{need}/assign": {"coordinator": "sc"},
         "/needs/{need}/propose": {"resource_id": ids["resource"], "reason": REASON},

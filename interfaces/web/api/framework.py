@@ -7,6 +7,11 @@ does the cross-cutting work in one order for every endpoint:
     authenticate (401) → permission (403) → JSON body (415/400) → schemas (422)
     → If-Match (428/412) → the application → response schema, ETag, Location
 
+An operation that takes a file declares ``form`` (the schema of the other form
+fields) and ``files`` instead of ``body``: its body must be multipart/form-data.
+One that answers with something other than JSON declares ``produces`` and
+returns a Flask ``Response`` itself.
+
 The same declarations produce the OpenAPI document (``openapi.py``).
 """
 
@@ -19,6 +24,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from marshmallow import Schema
+from marshmallow import fields as ma_fields
+from werkzeug.datastructures import FileStorage
 
 from application.casework import Casework
 from application.security import ANONYMOUS, Actor
@@ -47,6 +54,9 @@ class Operation:
     idempotent: bool = False
     location: str | None = None
     responses: tuple[int, ...] = field(default_factory=tuple)
+    form: type[Schema] | None = None
+    files: tuple[str, ...] = ()
+    produces: tuple[str, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -62,6 +72,7 @@ class Call:
     query: dict[str, Any]
     expected_version: int | None
     idempotency_key: str | None
+    files: dict[str, FileStorage] = field(default_factory=dict)
 
 
 def casework() -> Casework:
@@ -84,6 +95,9 @@ def operation(
     idempotent: bool = False,
     location: str | None = None,
     tag: str | None = None,
+    form: type[Schema] | None = None,
+    files: tuple[str, ...] = (),
+    produces: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation; the view gets ``call: Call`` plus URL arguments.
 
@@ -107,6 +121,9 @@ def operation(
             if_match=if_match,
             idempotent=idempotent,
             location=location,
+            form=form,
+            files=files,
+            produces=produces,
         )
         OPERATIONS.append(op)
 
@@ -116,11 +133,14 @@ def operation(
             if permission is not None:
                 actor.require(permission)
             payload = _load_body(body) if body is not None else {}
+            uploads: dict[str, FileStorage] = {}
+            if form is not None:
+                payload, uploads = _load_form(form, files)
             args = _load_query(query) if query is not None else {}
             expected = _expected_version() if if_match else None
             key = _idempotency_key() if idempotent else None
             result = view(
-                Call(app, actor, payload, args, expected, key),
+                Call(app, actor, payload, args, expected, key, uploads),
                 **url_args,
             )
             return _respond(op, result)
@@ -166,6 +186,46 @@ def _load_body(schema: type[Schema]) -> dict[str, Any]:
         )
     loaded: dict[str, Any] = schema().load(data)
     return loaded
+
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def _load_form(
+    schema: type[Schema], names: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, FileStorage]]:
+    if request.mimetype != "multipart/form-data":
+        raise ProblemError(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the file as multipart/form-data (curl -F 'file=@list.csv')",
+        )
+    if (request.content_length or 0) > MAX_UPLOAD_BYTES:
+        raise ProblemError(
+            413,
+            "too-large",
+            "File too large",
+            f"upload at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB; split the file",
+        )
+    fields_ = schema().fields
+    raw: dict[str, Any] = {}
+    for name in request.form:
+        field_ = fields_.get(name)
+        many = field_ is not None and isinstance(field_, ma_fields.List)
+        raw[name] = request.form.getlist(name) if many else request.form.get(name)
+    loaded: dict[str, Any] = schema().load(raw)
+    uploads = {name: request.files[name] for name in names if name in request.files}
+    missing = [name for name in names if name not in uploads]
+    if missing:
+        raise ProblemError(
+            422,
+            "validation",
+            "Invalid request",
+            f"attach the file as the form field {missing[0]!r}",
+            {name: ["Missing file."] for name in missing},
+        )
+    return loaded, uploads
 
 
 def _load_query(schema: type[Schema]) -> dict[str, Any]:

@@ -24,7 +24,8 @@ _ERROR_TEXT = {
     404: "No such resource (or not visible to you)",
     409: "Not possible in the current state, or already exists",
     412: "Changed by someone else since you read it (stale If-Match)",
-    415: "The body is not JSON",
+    413: "The upload is too large",
+    415: "The body is not JSON (or not multipart/form-data, for uploads)",
     422: "Invalid fields; see 'errors'",
     428: "If-Match is missing",
 }
@@ -34,7 +35,31 @@ def _path(rule: str) -> str:
     return API_PREFIX + _CONVERTER.sub(r"{\1}", rule)
 
 
-def _operation_doc(op: Operation) -> dict[str, Any]:
+def _content(op: Operation) -> dict[str, Any]:
+    """What a success looks like: the response schema, or the declared media types."""
+    if op.produces:
+        return {
+            media: {"schema": {"type": "object"}}
+            if media.startswith("application/json")
+            else {"schema": {"type": "string", "format": "binary"}}
+            for media in op.produces
+        }
+    return {"application/json": {"schema": op.response}} if op.response else {}
+
+
+def _form_body(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
+    """A multipart/form-data request body: the form schema's fields plus the files."""
+    assert op.form is not None  # noqa: S101 - only called for form operations
+    converter: Any = plugin.converter  # set once the plugin is in a spec; untyped
+    schema: dict[str, Any] = converter.schema2jsonschema(op.form())
+    schema.setdefault("properties", {})
+    for name in op.files:
+        schema["properties"][name] = {"type": "string", "format": "binary"}
+    schema["required"] = sorted({*schema.get("required", []), *op.files})
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "operationId": op.name,
         "summary": op.summary,
@@ -42,7 +67,7 @@ def _operation_doc(op: Operation) -> dict[str, Any]:
         "responses": {
             str(op.status): {
                 "description": "OK" if op.status == 200 else "Created",
-                "content": {"application/json": {"schema": op.response}} if op.response else {},
+                "content": _content(op),
             }
         },
     }
@@ -86,13 +111,17 @@ def _operation_doc(op: Operation) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": op.body}},
         }
-    codes = {422} if op.body or op.query else set()
+    if op.form is not None:
+        doc["requestBody"] = _form_body(op, plugin)
+    codes = {422} if op.body or op.query or op.form else set()
     if op.permission is None:
         doc["security"] = []
     else:
         codes |= {401, 403}
     if op.body:
         codes |= {400, 415}
+    if op.form:
+        codes |= {413, 415}
     if "<" in op.rule:
         codes.add(404)
     if op.if_match:
@@ -108,11 +137,12 @@ def _operation_doc(op: Operation) -> dict[str, Any]:
 
 
 def build_spec() -> dict[str, Any]:
+    plugin = MarshmallowPlugin()
     spec = APISpec(
         title="tsunagu API",
         version="1",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[plugin],
         info={
             "description": "Needs, resources and matching for community life-support "
             "coordination (生活支援体制整備事業). Authenticate with a bearer token from "
@@ -123,7 +153,7 @@ def build_spec() -> dict[str, Any]:
     spec.components.schema("ProblemSchema", schema=ProblemSchema)
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
-        paths.setdefault(_path(op.rule), {})[op.method.lower()] = _operation_doc(op)
+        paths.setdefault(_path(op.rule), {})[op.method.lower()] = _operation_doc(op, plugin)
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
     document = spec.to_dict()

@@ -1,0 +1,175 @@
+"""The resource directory as files: import a municipality's list, export ours."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response
+from marshmallow import Schema, fields, validate
+
+from application.dto import ResourceFilter
+from domain.values import ServiceType
+from interfaces.importing import FileFormatError, RowDefaults, read_resource_file, report_document
+from interfaces.importing.export import EXTENSIONS, FORMATS, MEDIA_TYPES, to_csv, to_hsds, to_xlsx
+from interfaces.web.api.framework import Call, operation
+from interfaces.web.api.problems import ProblemError
+from interfaces.web.api.schemas import Code, EnumField
+
+resource_files = Blueprint("resource_files", __name__, url_prefix="/resources")
+
+
+class ImportFormSchema(Schema):
+    """The form fields sent with the file (multipart/form-data)."""
+
+    apply = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Write the valid rows. Without it: a dry run that writes nothing."
+        },
+    )
+    all_or_nothing = fields.Boolean(
+        load_default=False,
+        metadata={"description": "With apply: one invalid row aborts the whole import."},
+    )
+    encoding = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["utf-8", "utf-8-sig", "cp932", "shift_jis"]),
+        metadata={"description": "CSV encoding; detected when absent (UTF-8, else CP932)."},
+    )
+    area = fields.List(
+        Code(),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "Area code or name for rows whose file has no area column."},
+    )
+    service_type = EnumField(
+        ServiceType,
+        load_default=None,
+        metadata={"description": "Service type for rows whose service cannot be mapped."},
+    )
+
+
+class ImportProblemSchema(Schema):
+    row = fields.Integer(required=True)
+    field = fields.String(required=True)
+    severity = fields.String(required=True, metadata={"enum": ["error", "warning"]})
+    message = fields.String(required=True)
+
+
+class ImportRowSchema(Schema):
+    row = fields.Integer(required=True)
+    source_key = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    outcome = fields.String(
+        required=True, metadata={"enum": ["new", "updated", "unchanged", "invalid"]}
+    )
+    resource_id = fields.String(allow_none=True)
+    changed = fields.List(fields.String())
+    problems = fields.List(fields.Nested(ImportProblemSchema))
+
+
+class ImportColumnSchema(Schema):
+    header = fields.String(required=True)
+    field = fields.String(allow_none=True)
+
+
+class ImportFileSchema(Schema):
+    format = fields.String(required=True)
+    encoding = fields.String(allow_none=True)
+    sheet = fields.String(allow_none=True)
+    layout = fields.String(required=True)
+    layout_title = fields.String(required=True)
+    header_row = fields.Integer(required=True)
+    columns = fields.List(fields.Nested(ImportColumnSchema))
+    ignored_columns = fields.List(fields.String())
+
+
+class ImportReportSchema(Schema):
+    """What the import made (or would make) of every row, and the counts."""
+
+    file = fields.Nested(ImportFileSchema, required=True)
+    dry_run = fields.Boolean(required=True)
+    applied = fields.Boolean(required=True)
+    aborted = fields.Boolean(required=True)
+    position = fields.Integer(allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    rows = fields.List(fields.Nested(ImportRowSchema), required=True)
+
+
+class ExportQuerySchema(Schema):
+    format = fields.String(
+        load_default="csv",
+        validate=validate.OneOf(FORMATS),
+        metadata={"description": "csv (UTF-8 with BOM), xlsx, or hsds (Open Referral JSON)."},
+    )
+
+
+@operation(
+    resource_files,
+    "POST",
+    "/import",
+    summary="Import resources from a CSV or .xlsx list (dry run unless apply)",
+    permission="resource.create",
+    form=ImportFormSchema,
+    files=("file",),
+    response=ImportReportSchema,
+    tag="resources",
+)
+def import_resources(call: Call) -> Any:
+    upload = call.files["file"]
+    form = call.body
+    try:
+        parsed = read_resource_file(
+            upload.read(),
+            upload.filename,
+            encoding=form["encoding"],
+            defaults=RowDefaults(areas=tuple(form["area"]), service_type=form["service_type"]),
+        )
+    except FileFormatError as error:
+        raise ProblemError(
+            422,
+            "unreadable-file",
+            "The file cannot be read",
+            str(error),
+            {"file": [str(error)]},
+        ) from None
+    report = call.app.import_resources(
+        parsed.drafts,
+        call.actor,
+        apply=form["apply"],
+        all_or_nothing=form["all_or_nothing"],
+        reason=f"imported from {upload.filename or 'an uploaded list'}",
+    )
+    return report_document(parsed, report)
+
+
+@operation(
+    resource_files,
+    "GET",
+    "/export",
+    summary="Export the resource directory (CSV, .xlsx or HSDS JSON)",
+    permission="resource.read",
+    query=ExportQuerySchema,
+    produces=tuple(dict.fromkeys(MEDIA_TYPES.values())),
+    tag="resources",
+)
+def export_resources(call: Call) -> Response:
+    fmt = call.query["format"]
+    resources = call.app.list_resources(ResourceFilter(), call.actor)
+    organizations = {o.id: o for o in call.app.list_organizations(call.actor)}
+    if fmt == "hsds":
+        areas = {a.code: a.name for a in call.app.list_areas(call.actor)}
+        body = Response(
+            _json(to_hsds(resources, organizations, areas)), mimetype="application/json"
+        )
+    elif fmt == "xlsx":
+        body = Response(to_xlsx(resources, organizations), mimetype=MEDIA_TYPES["xlsx"])
+    else:
+        body = Response(to_csv(resources, organizations), content_type=MEDIA_TYPES["csv"])
+    body.headers["Content-Disposition"] = f'attachment; filename="resources.{EXTENSIONS[fmt]}"'
+    return body
+
+
+def _json(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=1) + "\n"

@@ -1,0 +1,228 @@
+"""Importing and exporting the resource directory over HTTP."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from werkzeug.test import TestResponse
+
+from tests.e2e.support import API, Api, assert_ok, assert_problem
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
+
+
+def upload(
+    api: Api,
+    data: bytes,
+    filename: str = "list.csv",
+    who: str = "coordinator",
+    **form: Any,
+) -> TestResponse:
+    fields: dict[str, Any] = {"file": (io.BytesIO(data), filename)}
+    fields.update({k: v for k, v in form.items()})
+    return api.client.post(
+        f"{API}/resources/import",
+        data=fields,
+        headers=api.headers(who),
+        content_type="multipart/form-data",
+    )
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def counts(body: dict[str, Any]) -> dict[str, int]:
+    return {k: v for k, v in body["counts"].items() if k != "rows"}
+
+
+def test_a_dry_run_reports_every_row_and_writes_nothing(fresh_api: Api) -> None:
+    head = fresh_api.head()
+
+    body = assert_ok(upload(fresh_api, fixture("mixed_cp932.csv"), "mixed_cp932.csv"))
+
+    assert body["dry_run"] is True
+    assert body["applied"] is False
+    assert body["file"]["encoding"] == "CP932 (Shift_JIS)"
+    assert counts(body) == {"new": 4, "updated": 0, "unchanged": 0, "invalid": 2}
+    invalid = [r for r in body["rows"] if r["outcome"] == "invalid"]
+    assert [r["row"] for r in invalid] == [4, 5]
+    assert {"row": 5, "field": "areas", "severity": "error"}.items() <= invalid[1]["problems"][
+        0
+    ].items()
+    assert fresh_api.head() == head
+
+
+def test_apply_imports_the_valid_rows_and_a_second_upload_changes_nothing(
+    fresh_api: Api,
+) -> None:
+    first = assert_ok(upload(fresh_api, fixture("mixed.xlsx"), "mixed.xlsx", apply="true"))
+    assert first["applied"] is True
+    assert counts(first) == {"new": 4, "updated": 0, "unchanged": 0, "invalid": 2}
+    listed = assert_ok(fresh_api.get("/resources", "care_manager"))["items"]
+    assert sorted(r["name"] for r in listed) == [
+        "ちょこっと困りごと隊",
+        "ふれあいサロン北",
+        "買い物送迎バス",
+        "配食みなみ",
+    ]
+    head = fresh_api.head()
+
+    again = assert_ok(upload(fresh_api, fixture("mixed.xlsx"), "mixed.xlsx", apply="true"))
+
+    assert counts(again) == {"new": 0, "updated": 0, "unchanged": 4, "invalid": 2}
+    assert fresh_api.head() == head
+
+
+def test_all_or_nothing_aborts_when_one_row_is_bad(fresh_api: Api) -> None:
+    head = fresh_api.head()
+
+    body = assert_ok(
+        upload(
+            fresh_api,
+            fixture("mixed_utf8_bom.csv"),
+            apply="true",
+            all_or_nothing="true",
+        )
+    )
+
+    assert body["aborted"] is True
+    assert body["applied"] is False
+    assert fresh_api.head() == head
+
+
+def test_the_national_layout_imports_with_the_area_given_for_the_file(fresh_api: Api) -> None:
+    body = assert_ok(
+        upload(
+            fresh_api,
+            fixture("care_services_standard_36.csv"),
+            "care_services_standard_36.csv",
+            apply="true",
+            area="north",
+        )
+    )
+
+    assert body["file"]["layout"] == "care-services-standard"
+    assert counts(body) == {"new": 2, "updated": 0, "unchanged": 0, "invalid": 1}
+    listed = assert_ok(fresh_api.get("/resources", "coordinator", {"area": "north"}))["items"]
+    assert {r["service_type"] for r in listed} == {"visit_standard", "day_standard"}
+
+
+def test_an_exported_csv_imports_back_unchanged(fresh_api: Api) -> None:
+    assert_ok(upload(fresh_api, fixture("good_utf8.csv"), apply="true"))
+    exported = fresh_api.get("/resources/export", "auditor", {"format": "csv"})
+    assert exported.status_code == 200
+    assert exported.mimetype == "text/csv"
+    assert exported.data.startswith(b"\xef\xbb\xbf")
+    assert "resources.csv" in exported.headers["Content-Disposition"]
+
+    body = assert_ok(upload(fresh_api, exported.data, "resources.csv", apply="true"))
+
+    assert body["file"]["layout"] == "tsunagu"
+    assert counts(body) == {"new": 0, "updated": 0, "unchanged": 4, "invalid": 0}
+
+
+def test_the_export_as_xlsx_opens_in_a_spreadsheet(fresh_api: Api) -> None:
+    assert_ok(upload(fresh_api, fixture("good_utf8.csv"), apply="true"))
+
+    exported = fresh_api.get("/resources/export", "care_manager", {"format": "xlsx"})
+
+    assert exported.status_code == 200
+    sheet = load_workbook(io.BytesIO(exported.data), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("source_key", "name", "organization")
+    assert len(rows) == 5
+
+
+def test_the_hsds_export_has_services_locations_and_organizations(fresh_api: Api) -> None:
+    assert_ok(upload(fresh_api, fixture("good_utf8.csv"), apply="true"))
+
+    exported = fresh_api.get("/resources/export", "supervisor", {"format": "hsds"})
+
+    assert exported.status_code == 200
+    document = json.loads(exported.data)
+    services = {s["name"]: s for s in document["services"]}
+    salon = services["ふれあいサロン北"]
+    assert salon["status"] == "active"
+    assert salon["schedules"][0]["byday"] == "TU"
+    assert salon["capacities"][0]["maximum"] == 20
+    assert salon["service_areas"][0]["name"] == "北地区"
+    location_ids = {link["location_id"] for link in document["service_at_locations"]}
+    salon_location = next(loc for loc in document["locations"] if loc["name"] == "ふれあいサロン北")
+    assert salon_location["id"] in location_ids
+    assert salon_location["latitude"] == 35.6001
+    assert {o["id"] for o in document["organizations"]} >= {
+        s["organization_id"] for s in document["services"]
+    }
+
+
+def test_an_unreadable_file_is_a_422_problem(api: Api) -> None:
+    head = api.head()
+
+    response = upload(api, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old excel", "list.xls")
+
+    body = assert_problem(response, 422)
+    assert ".xls" in body["errors"]["file"][0]
+    assert api.head() == head
+
+
+def test_an_upload_without_a_file_is_a_422_problem(api: Api) -> None:
+    response = api.client.post(
+        f"{API}/resources/import",
+        data={"apply": "true"},
+        headers=api.headers("coordinator"),
+        content_type="multipart/form-data",
+    )
+    assert "file" in assert_problem(response, 422)["errors"]
+
+
+def test_a_json_body_is_refused_with_415(api: Api) -> None:
+    assert_problem(api.post("/resources/import", {"apply": True}, "coordinator"), 415)
+
+
+def test_an_upload_over_the_limit_is_refused_with_413(api: Api) -> None:
+    # Encoded by hand: werkzeug's test client spools a large form to a file it never closes.
+    boundary = "tsunagu-test-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + b"x" * (10 * 1024 * 1024)
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = api.post_raw(
+        "/resources/import",
+        body,
+        "coordinator",
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert_problem(response, 413)
+
+
+def test_bad_form_fields_are_a_422_problem(api: Api) -> None:
+    body = assert_problem(
+        upload(api, fixture("good_utf8.csv"), apply="maybe", encoding="latin-9"), 422
+    )
+    assert {"apply", "encoding"} <= body["errors"].keys()
+
+
+def test_an_unknown_export_format_is_a_422_problem(api: Api) -> None:
+    assert_problem(api.get("/resources/export", "coordinator", {"format": "pdf"}), 422)
+
+
+def test_the_openapi_document_describes_the_upload_and_the_files(api: Api) -> None:
+    document = assert_ok(api.client.get(f"{API}/openapi.json"))
+    post = document["paths"][f"{API}/resources/import"]["post"]
+    schema = post["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert schema["properties"]["file"] == {"type": "string", "format": "binary"}
+    assert "file" in schema["required"]
+    assert {"apply", "all_or_nothing", "area"} <= schema["properties"].keys()
+    get = document["paths"][f"{API}/resources/export"]["get"]
+    assert {"text/csv; charset=utf-8", "application/json"} <= get["responses"]["200"][
+        "content"
+    ].keys()
