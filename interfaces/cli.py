@@ -23,6 +23,7 @@ from application.security import SYSTEM_ACTOR
 from domain.errors import DomainError
 from domain.values import Role
 from interfaces.bootstrap import Container
+from interfaces.cli_resources import resources_group
 from interfaces.web import create_app
 
 DEFAULT_HOST = "127.0.0.1"
@@ -82,6 +83,7 @@ def cli() -> None:
 # Flask's own --app/--env-file/--debug options do not apply: the app is fixed
 # and configured from the environment.
 cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
+cli.add_command(resources_group)
 
 
 @cli.command("init")

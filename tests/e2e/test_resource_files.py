@@ -1,4 +1,4 @@
-"""Importing and exporting the resource directory over HTTP."""
+"""Importing and exporting the resource directory over HTTP and at the command line."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from werkzeug.test import TestResponse
 
+from application.dto import ResourceFilter
+from application.security import SYSTEM_ACTOR
+from interfaces.bootstrap import Settings, bootstrap
+from interfaces.cli import cli
+from tests.builders import make_town
 from tests.e2e.support import API, Api, assert_ok, assert_problem
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
@@ -226,3 +233,147 @@ def test_the_openapi_document_describes_the_upload_and_the_files(api: Api) -> No
     assert {"text/csv; charset=utf-8", "application/json"} <= get["responses"]["200"][
         "content"
     ].keys()
+
+
+# -- the command line --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> dict[str, str]:
+    """An SQLite file with the test town, and the environment that points the CLI at it."""
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    built = bootstrap(
+        Settings(database_url=url, secret_key="test", demo=False, fast_passwords=True)
+    )
+    try:
+        make_town(built.app)
+    finally:
+        built.close()
+    return {
+        "DATABASE_URL": url,
+        "TSUNAGU_DEMO": "0",
+        "TSUNAGU_SECRET_KEY": "test",
+        "TSUNAGU_FAST_PASSWORDS": "1",
+    }
+
+
+def tsunagu(env: dict[str, str], *args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def resource_count(env: dict[str, str]) -> int:
+    built = bootstrap(Settings(database_url=env["DATABASE_URL"], secret_key="test", demo=False))
+    try:
+        return len(built.app.list_resources(ResourceFilter(), SYSTEM_ACTOR))
+    finally:
+        built.close()
+
+
+def test_the_cli_dry_run_prints_a_readable_report_and_writes_nothing(
+    database: dict[str, str],
+) -> None:
+    result = tsunagu(database, "resources", "import", str(FIXTURES / "mixed_cp932.csv"))
+
+    assert result.exit_code == 0, result.output
+    assert "CSV, CP932 (Shift_JIS)" in result.output
+    assert "INVALID    どこかのサロン" in result.output
+    assert "areas: no area with code or name '西地区'" in result.output
+    assert "new 4 · updated 0 · unchanged 0 · invalid 2" in result.output
+    assert "dry run: nothing written" in result.output
+    assert resource_count(database) == 0
+
+
+def test_the_cli_applies_and_a_second_run_changes_nothing(database: dict[str, str]) -> None:
+    path = str(FIXTURES / "good.xlsx")
+
+    first = tsunagu(database, "resources", "import", path, "--apply")
+    second = tsunagu(database, "resources", "import", path, "--apply", "--json")
+
+    assert "written: 4 resources" in first.output
+    report = json.loads(second.output)
+    assert counts(report) == {"new": 0, "updated": 0, "unchanged": 4, "invalid": 0}
+    assert resource_count(database) == 4
+
+
+def test_the_cli_all_or_nothing_exits_non_zero_and_writes_nothing(
+    database: dict[str, str],
+) -> None:
+    result = tsunagu(
+        database,
+        "resources",
+        "import",
+        str(FIXTURES / "mixed_utf8_bom.csv"),
+        "--apply",
+        "--all-or-nothing",
+    )
+
+    assert result.exit_code == 1
+    assert "aborted" in result.output
+    assert resource_count(database) == 0
+
+
+def test_the_cli_takes_the_area_for_national_lists(database: dict[str, str]) -> None:
+    result = tsunagu(
+        database,
+        "resources",
+        "import",
+        str(FIXTURES / "care_services_recommended_22.csv"),
+        "--area",
+        "南地区",
+        "--apply",
+    )
+
+    assert "推奨データセット" in result.output
+    assert "written: 1 resources" in result.output
+    assert resource_count(database) == 1
+
+
+def test_the_cli_refuses_an_unreadable_file_with_a_message(
+    database: dict[str, str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "list.csv"
+    bad.write_bytes(b"hello,world\n1,2\n")
+
+    result = CliRunner().invoke(cli, ["resources", "import", str(bad)], env=database)
+
+    assert result.exit_code == 1
+    assert "no header row" in result.output
+
+
+def test_the_cli_shows_a_progress_bar_for_large_files(
+    database: dict[str, str], tmp_path: Path
+) -> None:
+    big = tmp_path / "big.csv"
+    lines = ["name,service_type,categories,areas"]
+    lines += [f"サロン{n},gathering_place,social_participation,north" for n in range(250)]
+    big.write_text("\n".join(lines), encoding="utf-8")
+
+    result = tsunagu(database, "resources", "import", str(big))
+
+    assert "checking rows" in result.stderr
+    assert "new 250" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "hsds", "xlsx"])
+def test_the_cli_exports_what_it_imported(
+    database: dict[str, str], tmp_path: Path, fmt: str
+) -> None:
+    tsunagu(database, "resources", "import", str(FIXTURES / "good_utf8.csv"), "--apply")
+    target = tmp_path / f"out.{fmt}"
+
+    result = tsunagu(database, "resources", "export", "--format", fmt, "-o", str(target))
+
+    assert result.exit_code == 0, result.output
+    data = target.read_bytes()
+    if fmt == "csv":
+        assert data.startswith(b"\xef\xbb\xbf")
+        assert data.decode("utf-8-sig").count("\r\n") == 5
+    elif fmt == "hsds":
+        assert len(json.loads(data)["services"]) == 4
+    else:
+        assert len(list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows())) == 5
+
+
+def test_the_cli_writes_csv_to_standard_output(database: dict[str, str]) -> None:
+    result = tsunagu(database, "resources", "export")
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbfsource_key,name,")
