@@ -30,7 +30,6 @@ from domain.values import (
     Weekday,
 )
 
-
 class DevelopmentCases(CaseworkBase):
     """Open, link, record and launch (or abandon) development initiatives."""
 

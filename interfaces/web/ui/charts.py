@@ -62,11 +62,16 @@ def _fill(chart_id: str, index: int, s: Series) -> str:
     return s.colour if s.pattern == "solid" else f"url(#{chart_id}-p{index})"
 
 
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def horizontal_bars(
     chart_id: str, title: str, description: str, items: Sequence[tuple[str, int]]
 ) -> Markup:
     """One bar per item, its label on the left and its value at the end."""
-    label_width, bar_width, row = 230, 300, 26
+    longest = max((len(_short(name, 24)) for name, _ in items), default=4)
+    label_width, bar_width, row = min(longest * 13 + 16, 330), 300, 26
     height = row * max(len(items), 1) + 10
     width = label_width + bar_width + 60
     top = max((value for _, value in items), default=0) or 1
@@ -75,7 +80,8 @@ def horizontal_bars(
         y = 5 + index * row
         length = round(bar_width * value / top)
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end">{escape(name)}</text>'
+            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end">'
+            f"{escape(_short(name, 24))}</text>"
         )
         parts.append(
             f'<rect x="{label_width}" y="{y + 3}" width="{max(length, 1)}" height="{row - 8}" '
@@ -144,7 +150,7 @@ def heat_map(
     values: Sequence[Sequence[int]],
 ) -> Markup:
     """A grid of cells shaded by count, every count written in its cell."""
-    label_width, header, cell_w, cell_h = 170, 120, 46, 30
+    label_width, header, cell_w, cell_h = 170, 150, 46, 30
     width = label_width + cell_w * max(len(cols), 1) + 10
     height = header + cell_h * max(len(rows), 1) + 10
     peak = max((v for row in values for v in row), default=0) or 1
@@ -153,12 +159,13 @@ def heat_map(
         x = label_width + ci * cell_w + cell_w / 2
         parts.append(
             f'<text transform="translate({x:.1f},{header - 6}) rotate(-55)" font-size="11">'
-            f"{escape(name)}</text>"
+            f"<title>{escape(name)}</title>{escape(_short(name, 12))}</text>"
         )
     for ri, name in enumerate(rows):
         y = header + ri * cell_h
         parts.append(
-            f'<text x="{label_width - 6}" y="{y + 19}" text-anchor="end">{escape(name)}</text>'
+            f'<text x="{label_width - 6}" y="{y + 19}" text-anchor="end">'
+            f"{escape(_short(name, 12))}</text>"
         )
         for ci, value in enumerate(values[ri]):
             level = 0 if value == 0 else 1 + min(int(4 * value / peak), 4)
