@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from application.base import CaseworkBase, project_events, utc_now
 from application.development import DevelopmentCases
-from application.matching import MatchingCases
 from application.importing import ResourceImport
-from application.oversight import UiCases
+from application.matching import MatchingCases
+from application.network import NetworkCases
 
 __all__ = ["Casework", "project_events", "utc_now"]
 
 
-class Casework(MatchingCases, DevelopmentCases, UiCases, ResourceImport, CaseworkBase):
+class Casework(MatchingCases, DevelopmentCases, NetworkCases, ResourceImport, CaseworkBase):
     """Every use case of tsunagu, on one event store."""
 
     name = "tsunagu"

@@ -30,6 +30,7 @@ from domain.values import (
     Weekday,
 )
 
+
 class DevelopmentCases(CaseworkBase):
     """Open, link, record and launch (or abandon) development initiatives."""
 

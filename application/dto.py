@@ -11,6 +11,7 @@ from domain.matching import Candidate
 from domain.values import (
     CareLevel,
     Contact,
+    CouncilTier,
     InitiativeStatus,
     NeedCategory,
     NeedStatus,
@@ -347,3 +348,78 @@ class MatchPlanDTO:
     resource_ids: tuple[UUID, ...]
     gaps: tuple[UUID, ...]
     position: int | None
+
+
+@dataclass(frozen=True)
+class CouncilDTO:
+    id: UUID
+    version: int
+    position: int | None
+    name: str
+    tier: CouncilTier
+    area_code: str | None
+    member_ids: tuple[UUID, ...]
+    meetings: int
+    formed_at: datetime
+
+
+@dataclass(frozen=True)
+class CouncilRow:
+    id: UUID
+    version: int
+    name: str
+    tier: CouncilTier
+    area_code: str | None
+    members: int
+    meetings: int
+    last_meeting_on: date | None
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    position: int
+    council_id: UUID
+    held_on: date
+    attendee_ids: tuple[UUID, ...]
+    topics: tuple[str, ...]
+    need_ids: tuple[UUID, ...]
+    gaps: tuple[tuple[str, NeedCategory], ...]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class OrganizationNetwork:
+    """One organization's place in the network."""
+
+    id: UUID
+    name: str
+    kind: OrganizationKind
+    area_codes: tuple[str, ...]
+    councils: tuple[str, ...]
+    """Names of the councils it is a member of now."""
+    recent_contacts: int
+    last_contact_on: date | None
+    resources: int
+    """Resources it runs (not closed)."""
+    needs_matched: int
+    """Matches ever confirmed at its resources."""
+
+    @property
+    def active(self) -> bool:
+        """In a council, contacted recently, or running a resource."""
+        return bool(self.councils or self.recent_contacts or self.resources)
+
+
+@dataclass(frozen=True)
+class AreaNetwork:
+    area_code: str
+    active_organizations: int
+    new_ties: tuple[tuple[str, int], ...]
+    """(YYYY-MM, organizations that joined a council or were first contacted that month)."""
+
+
+@dataclass(frozen=True)
+class NetworkOverview:
+    organizations: tuple[OrganizationNetwork, ...]
+    areas: tuple[AreaNetwork, ...]
+    since: date

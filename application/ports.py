@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -15,12 +15,15 @@ from application.dto import (
     AreaDTO,
     AuditEntry,
     CenterDTO,
+    CouncilRow,
     DashboardCounts,
     GapReport,
     InitiativeFilter,
     InitiativeRow,
+    MeetingRow,
     NeedFilter,
     NeedRow,
+    NetworkOverview,
     OrganizationDTO,
     ResourceDTO,
     ResourceFilter,
@@ -117,6 +120,19 @@ class DevelopmentBoard(Protocol):
         """Unmet needs now by area × category, and their monthly flows."""
 
 
+class NetworkBoard(Protocol):
+    """Councils, meetings and the organizations' network."""
+
+    def councils(self) -> list[CouncilRow]:
+        """Every council, tier 1 first, then by name."""
+
+    def meetings(self, council_id: UUID) -> list[MeetingRow]:
+        """A council's meetings, newest first."""
+
+    def overview(self, since: date) -> NetworkOverview:
+        """Per organization and area; contacts on or after ``since`` count as recent."""
+
+
 class ViewMonitor(Protocol):
     """Where each read model stands against the event log."""
 
@@ -175,3 +191,4 @@ class ReadSide:
     directory: Directory
     monitor: ViewMonitor
     development: DevelopmentBoard
+    network: NetworkBoard

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from application.dto import ClientDTO, NeedDTO, PlannedMatch
+from application.dto import ClientDTO, NeedDTO
 from application.matching import MatchPlanChangedError
 from domain.need import Need
 from domain.values import CareLevel, NeedCategory, NeedStatus, ServiceType, Urgency, Weekday
@@ -137,19 +137,19 @@ def test_accepting_the_plan_proposes_every_match_at_once(memory_container: Conta
 def test_a_changed_plan_is_not_accepted(memory_container: Container) -> None:
     app = memory_container.app
     town = make_town(app)
-    _resource(memory_container, town, "サロン", [NeedCategory.COMPANIONSHIP])
+    salon = _resource(memory_container, town, "サロン", [NeedCategory.COMPANIONSHIP])
     client = make_client(app, town.care_manager)
-    need = _matching_need(memory_container, town, NeedCategory.COMPANIONSHIP, client)
-    plan = app.match_plan(client.id, town.coordinator)
-    better = _resource(memory_container, town, "もっと良い", [NeedCategory.COMPANIONSHIP])
-    stale = [PlannedMatch(need.id, need.version, better)]
+    _matching_need(memory_container, town, NeedCategory.COMPANIONSHIP, client)
+    shown = app.match_plan(client.id, town.coordinator)
+    resource = app.get_resource(salon, town.coordinator)
+    app.suspend_resource(salon, "会場改修", resource.version, town.coordinator)
     head = app.head()
 
     with pytest.raises(MatchPlanChangedError):
-        app.accept_match_plan(client.id, stale, "提案", town.coordinator)
+        app.accept_match_plan(client.id, shown.matches, "提案", town.coordinator)
 
     assert app.head() == head
-    assert plan.matches
+    assert [m.resource_id for m in shown.matches] == [salon]
 
 
 def test_ineligible_clients_get_gaps_not_plans(memory_container: Container) -> None:

@@ -470,6 +470,15 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/clients/{client}/availability"): frozenset({CM, CO}),
     ("GET", "/clients/{client}/match-plan"): ALL_ROLES,
     ("POST", "/clients/{client}/match-plan/accept"): frozenset({CO}),
+    ("POST", "/councils"): frozenset({CO, AD}),
+    ("GET", "/councils"): ALL_ROLES,
+    ("GET", "/councils/{council}"): ALL_ROLES,
+    ("GET", "/councils/{council}/meetings"): ALL_ROLES,
+    ("POST", "/councils/{council}/members"): frozenset({CO}),
+    ("POST", "/councils/{council}/leave"): frozenset({CO}),
+    ("POST", "/councils/{council}/meetings"): frozenset({CO}),
+    ("POST", "/organizations/{organization}/contacts"): frozenset({CO}),
+    ("GET", "/reports/network"): frozenset({SU, CO, AU, AD}),
     ("GET", "/healthz"): ALL_ROLES,
     ("GET", "/readyz"): ALL_ROLES,
     ("GET", "/openapi.json"): ALL_ROLES,
@@ -551,6 +560,19 @@ def valid_body(method: str, path_template: str, ids: Mapping[str, str]) -> Any:
         "/initiatives/{initiative}/launch": {"name": "新サロン", "service_type": "gathering_place"},
         "/initiatives/{initiative}/abandon": {"reason": REASON},
         "/clients/{client}/availability": {"weekdays": ["tue", "thu"]},
+        "/councils": {"name": "第1層協議体", "tier": "municipality"},
+        "/councils/{council}/members": {"organization_id": ids["organization"], "on": "2026-04-01"},
+        "/councils/{council}/leave": {
+            "organization_id": ids["organization"],
+            "on": "2026-10-01",
+            "reason": REASON,
+        },
+        "/councils/{council}/meetings": {"held_on": "2026-10-01", "topics": ["移動支援"]},
+        "/organizations/{organization}/contacts": {
+            "on": "2026-11-01",
+            "purpose": "担い手募集の相談",
+            "outcome": "次回会合に参加",
+        },
         "/clients/{client}/match-plan/accept": {
             "matches": [{"need_id": ids["need"], "version": 1, "resource_id": ids["resource"]}],
             "reason": REASON,
@@ -564,6 +586,8 @@ AGGREGATE_OF = {
     "resource": "/resources/{resource}",
     "need": "/needs/{need}",
     "initiative": "/initiatives/{initiative}",
+    "council": "/councils/{council}",
+    "organization": "/organizations/{organization}",
 }
 
 
@@ -582,6 +606,10 @@ def seed(api: Api) -> dict[str, str]:
         "resource": new_resource(api, capacity=100)["id"],
         "need": new_need(api, client)["id"],
         "initiative": new_initiative(api)["id"],
+        "council": assert_ok(
+            api.post("/councils", {"name": "第1層協議体", "tier": "municipality"}, "coordinator"),
+            201,
+        )["id"],
     }
 
 

@@ -8,11 +8,11 @@ from interfaces.web.api.clients import clients
 from interfaces.web.api.development import initiatives, reports
 from interfaces.web.api.matching import candidates, plans
 from interfaces.web.api.needs import needs
+from interfaces.web.api.network import contacts, councils, network
 from interfaces.web.api.openapi import openapi
 from interfaces.web.api.organizations import organizations
 from interfaces.web.api.oversight import audit, dashboard, system
 from interfaces.web.api.reference import areas, centers
-from interfaces.web.api.resource_files import resource_files
 from interfaces.web.api.resources import resources
 from interfaces.web.api.users import auth, users
 
@@ -28,7 +28,6 @@ def api_blueprint() -> Blueprint:
         clients,
         organizations,
         resources,
-        resource_files,
         needs,
         dashboard,
         audit,
@@ -37,6 +36,9 @@ def api_blueprint() -> Blueprint:
         reports,
         candidates,
         plans,
+        councils,
+        contacts,
+        network,
         openapi,
     ):
         api.register_blueprint(child)

@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, post_dump, validate
 
 from domain.values import (
     CareLevel,
+    CouncilTier,
     DeclinedBy,
     InitiativeStatus,
     Milestone,
@@ -726,3 +727,111 @@ class AcceptPlanSchema(Schema):
         metadata={"description": "The plan's matches exactly as shown (with each need's version)."},
     )
     reason = Text(required=True)
+
+
+# -- network ---------------------------------------------------------------------------------------
+
+
+class CouncilCreateSchema(Schema):
+    name = Name(required=True)
+    tier = EnumField(CouncilTier, required=True)
+    area_code = Code(
+        load_default=None, allow_none=True, metadata={"description": "Required for tier 'area'."}
+    )
+
+
+class CouncilSchema(AggregateSchema):
+    name = fields.String(required=True)
+    tier = EnumField(CouncilTier, required=True)
+    area_code = fields.String(allow_none=True)
+    member_ids = fields.List(fields.UUID(), required=True)
+    meetings = fields.Integer(required=True)
+    formed_at = fields.AwareDateTime(required=True)
+
+
+class CouncilRowSchema(Schema):
+    id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(required=True)
+    tier = EnumField(CouncilTier, required=True)
+    area_code = fields.String(allow_none=True)
+    members = fields.Integer(required=True)
+    meetings = fields.Integer(required=True)
+    last_meeting_on = fields.Date(allow_none=True)
+
+
+CouncilListSchema = list_schema(CouncilRowSchema, "CouncilListSchema")
+
+
+class MembershipSchema(Schema):
+    organization_id = fields.UUID(required=True)
+    on = fields.Date(required=True)
+
+
+class LeaveSchema(Schema):
+    organization_id = fields.UUID(required=True)
+    on = fields.Date(required=True)
+    reason = Text(required=True)
+
+
+class GapKeySchema(Schema):
+    area_code = Code(required=True)
+    category = EnumField(NeedCategory, required=True)
+
+
+class MeetingCreateSchema(Schema):
+    held_on = fields.Date(required=True)
+    attendees = ListOf(fields.UUID(), load_default=list)
+    topics = ListOf(Name(), required=True, min_items=1)
+    need_ids = ListOf(fields.UUID(), load_default=list)
+    gaps = ListOf(fields.Nested(GapKeySchema), load_default=list)
+    note = Text(load_default=None, allow_none=True)
+
+
+class MeetingSchema(Schema):
+    position = fields.Integer(required=True)
+    council_id = fields.UUID(required=True)
+    held_on = fields.Date(required=True)
+    attendee_ids = fields.List(fields.UUID(), required=True)
+    topics = fields.List(fields.String(), required=True)
+    need_ids = fields.List(fields.UUID(), required=True)
+    gaps = fields.Function(
+        lambda m: [{"area_code": a, "category": c.value} for a, c in m.gaps], required=True
+    )
+    note = fields.String(allow_none=True)
+
+
+MeetingListSchema = list_schema(MeetingSchema, "MeetingListSchema")
+
+
+class ContactLogSchema(Schema):
+    on = fields.Date(required=True)
+    purpose = Text(required=True)
+    outcome = Text(required=True)
+
+
+class OrganizationNetworkSchema(Schema):
+    id = fields.UUID(required=True)
+    name = fields.String(required=True)
+    kind = EnumField(OrganizationKind, required=True)
+    area_codes = fields.List(fields.String(), required=True)
+    councils = fields.List(fields.String(), required=True)
+    recent_contacts = fields.Integer(required=True)
+    last_contact_on = fields.Date(allow_none=True)
+    resources = fields.Integer(required=True)
+    needs_matched = fields.Integer(required=True)
+    active = fields.Boolean(required=True)
+
+
+class AreaNetworkSchema(Schema):
+    area_code = fields.String(required=True)
+    active_organizations = fields.Integer(required=True)
+    new_ties = fields.Function(
+        lambda a: [{"month": m, "organizations": n} for m, n in a.new_ties], required=True
+    )
+
+
+class NetworkSchema(Schema):
+    since = fields.Date(required=True, metadata={"description": "Start of 'recent' (90 days)."})
+    organizations = fields.List(fields.Nested(OrganizationNetworkSchema), required=True)
+    areas = fields.List(fields.Nested(AreaNetworkSchema), required=True)
