@@ -51,6 +51,7 @@ class NetworkCases(CaseworkBase):
 
     def council_meetings(self, council_id: UUID, actor: Actor) -> list[MeetingRow]:
         actor.require("council.read")
+        self._load(Council, council_id, "council")  # 404 for an unknown council
         return self.read_side.network.meetings(council_id)
 
     def admit_to_council(
