@@ -52,6 +52,8 @@ def clean(value: object) -> str | None:
         text = str(value)
     text = unicodedata.normalize("NFKC", text).replace("\x00", "")
     text = _SPACES.sub(" ", text).strip()
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]  # the guard our export puts before formula-like text
     return text or None
 
 

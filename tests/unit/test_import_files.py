@@ -147,3 +147,32 @@ def test_an_exported_file_has_the_columns_the_import_reads_back() -> None:
         parsed = read_resource_file(data, name)
         assert parsed.layout.code == "tsunagu"
         assert parsed.drafts == ()
+
+
+def test_formula_like_text_is_guarded_in_the_export_and_read_back_as_it_was() -> None:
+    from uuid import uuid4
+
+    from application.dto import ResourceDTO
+    from domain.values import ResourceStatus
+
+    resource = ResourceDTO(
+        id=uuid4(),
+        version=1,
+        position=None,
+        name="=HYPERLINK(1)",
+        organization_id=None,
+        service_type=ServiceType.INFORMAL,
+        categories=(NeedCategory.OTHER,),
+        area_codes=("north",),
+        weekdays=(),
+        capacity=None,
+        places_taken=0,
+        eligible_care_levels=(),
+        fee="+100円",
+        contact=None,
+        status=ResourceStatus.ACTIVE,
+    )
+    for data, name in ((to_csv([resource], {}), "r.csv"), (to_xlsx([resource], {}), "r.xlsx")):
+        assert b"'=HYPERLINK" in data or name.endswith("xlsx")
+        [draft] = read_resource_file(data, name).drafts
+        assert (draft.name, draft.fee) == ("=HYPERLINK(1)", "+100円")

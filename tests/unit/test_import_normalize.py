@@ -37,6 +37,9 @@ MON, TUE, WED, THU, FRI, SAT, SUN = list(Weekday)
         (date(2026, 4, 1), "2026-04-01"),
         (float("nan"), None),
         ("北\x00町", "北町"),
+        ("'=SUM(A1)", "=SUM(A1)"),
+        ("'-", "-"),
+        ("'quoted'", "'quoted'"),
     ],
 )
 def test_cells_are_nfkc_trimmed_and_empty_becomes_none(cell: Any, text: str | None) -> None:
