@@ -377,3 +377,17 @@ def test_the_cli_exports_what_it_imported(
 def test_the_cli_writes_csv_to_standard_output(database: dict[str, str]) -> None:
     result = tsunagu(database, "resources", "export")
     assert result.stdout_bytes.startswith(b"\xef\xbb\xbfsource_key,name,")
+
+
+def test_a_chunked_upload_without_content_length_is_refused_with_411(api: Api) -> None:
+    response = api.client.post(
+        f"{API}/resources/import",
+        input_stream=io.BytesIO(b"--b\r\n"),
+        headers={
+            **api.headers("coordinator"),
+            "Content-Type": "multipart/form-data; boundary=b",
+            "Transfer-Encoding": "chunked",
+        },
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert_problem(response, 411)

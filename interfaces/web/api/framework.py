@@ -201,7 +201,15 @@ def _load_form(
             "Unsupported media type",
             "send the file as multipart/form-data (curl -F 'file=@list.csv')",
         )
-    if (request.content_length or 0) > MAX_UPLOAD_BYTES:
+    if request.content_length is None:
+        # A chunked body could be any size; werkzeug would spool it before we could refuse.
+        raise ProblemError(
+            411,
+            "length-required",
+            "Content-Length required",
+            "send the upload with a Content-Length header (curl -F does)",
+        )
+    if request.content_length > MAX_UPLOAD_BYTES:
         raise ProblemError(
             413,
             "too-large",

@@ -23,6 +23,7 @@ _ERROR_TEXT = {
     403: "Your role does not allow this",
     404: "No such resource (or not visible to you)",
     409: "Not possible in the current state, or already exists",
+    411: "An upload without Content-Length",
     412: "Changed by someone else since you read it (stale If-Match)",
     413: "The upload is too large",
     415: "The body is not JSON (or not multipart/form-data, for uploads)",
@@ -121,7 +122,7 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
     if op.body:
         codes |= {400, 415}
     if op.form:
-        codes |= {413, 415}
+        codes |= {411, 413, 415}
     if "<" in op.rule:
         codes.add(404)
     if op.if_match:
