@@ -12,11 +12,21 @@ from application.development import DevelopmentCases
 from application.importing import ResourceImport
 from application.matching import MatchingCases
 from application.network import NetworkCases
+from application.oversight import UiCases
+from application.reports import ReportCases
 
 __all__ = ["Casework", "project_events", "utc_now"]
 
 
-class Casework(MatchingCases, DevelopmentCases, NetworkCases, ResourceImport, CaseworkBase):
+class Casework(
+    MatchingCases,
+    DevelopmentCases,
+    NetworkCases,
+    ReportCases,
+    UiCases,
+    ResourceImport,
+    CaseworkBase,
+):
     """Every use case of tsunagu, on one event store."""
 
     name = "tsunagu"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from domain.matching import Candidate
@@ -423,3 +423,28 @@ class NetworkOverview:
     organizations: tuple[OrganizationNetwork, ...]
     areas: tuple[AreaNetwork, ...]
     since: date
+
+
+@dataclass(frozen=True)
+class LogicModelReport:
+    """ロジックモデル: what went in, what was done, what came out, what changed."""
+
+    fiscal_year: int
+    area_code: str | None
+    """None: the whole municipality."""
+    period_start: date
+    period_end: date
+    inputs: dict[str, int | float | None]
+    activities: dict[str, int | float | None]
+    outputs: dict[str, int | float | None]
+    outcomes: dict[str, int | float | None]
+
+    STAGES: ClassVar[tuple[str, ...]] = ("inputs", "activities", "outputs", "outcomes")
+
+    def rows(self) -> list[tuple[str, str, int | float | None]]:
+        """(stage, metric, value) for tables and CSV."""
+        return [
+            (stage, metric, value)
+            for stage in self.STAGES
+            for metric, value in getattr(self, stage).items()
+        ]

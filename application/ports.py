@@ -20,6 +20,7 @@ from application.dto import (
     GapReport,
     InitiativeFilter,
     InitiativeRow,
+    LogicModelReport,
     MeetingRow,
     NeedFilter,
     NeedRow,
@@ -133,6 +134,13 @@ class NetworkBoard(Protocol):
         """Per organization and area; contacts on or after ``since`` count as recent."""
 
 
+class LogicModelSource(Protocol):
+    """Facts for the logic-model report."""
+
+    def report(self, fiscal_year: int, area_code: str | None) -> LogicModelReport:
+        """The report of one fiscal year (April-March), for one area or all (None)."""
+
+
 class ViewMonitor(Protocol):
     """Where each read model stands against the event log."""
 
@@ -192,3 +200,4 @@ class ReadSide:
     monitor: ViewMonitor
     development: DevelopmentBoard
     network: NetworkBoard
+    logic_model: LogicModelSource

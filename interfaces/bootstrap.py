@@ -14,15 +14,24 @@ from datetime import timedelta
 from pathlib import Path
 
 from application.casework import Casework
+from application.oversight_ports import OversightReadSide
 from application.ports import Projections, ReadSide
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
 from infrastructure.tokens import SqlTokenStore
 from infrastructure.views.audit import AuditLogView, SqlAuditLog
+from infrastructure.views.clients import ClientDirectoryView, SqlClientDirectory
 from infrastructure.views.development import GapsView, InitiativesView, SqlDevelopmentBoard
 from infrastructure.views.directory import DirectoryView, ResourceDirectoryView, SqlDirectory
-from infrastructure.views.network import NetworkView, SqlNetworkBoard
 from infrastructure.views.needs import CaseBoardView, DashboardView, SqlCaseBoard, SqlDashboard
+from infrastructure.views.logic_model import LogicModelView, SqlLogicModel
+from infrastructure.views.network import NetworkView, SqlNetworkBoard
+from infrastructure.views.oversight import (
+    SqlAuditSearch,
+    SqlBoardQueries,
+    SqlNeedStatistics,
+    StatisticsView,
+)
 from infrastructure.views.projection import ViewUpdater
 
 DEFAULT_DATABASE_FILE = "tsunagu.sqlite3"
@@ -113,10 +122,11 @@ def bootstrap(settings: Settings) -> Container:
     if database.kind == "postgresql" and database.schema:
         with writer.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
+    tokens = SqlTokenStore(reader, writer)
     app = Casework(
         database.event_store_env(),
         passwords=Argon2Passwords(fast=settings.fast_passwords),
-        tokens=SqlTokenStore(reader, writer),
+        tokens=tokens,
         token_ttl=settings.token_ttl,
     )
     updater = ViewUpdater(
@@ -132,6 +142,9 @@ def bootstrap(settings: Settings) -> Container:
             InitiativesView(),
             GapsView(),
             NetworkView(),
+            LogicModelView(),
+            ClientDirectoryView(),
+            StatisticsView(),
         ],
     )
     updater.create_tables()
@@ -144,8 +157,18 @@ def bootstrap(settings: Settings) -> Container:
             monitor=updater,
             development=SqlDevelopmentBoard(reader),
             network=SqlNetworkBoard(reader),
+            logic_model=SqlLogicModel(reader),
         ),
         listener=updater if settings.inline_projections else None,
+    )
+    app.attach_oversight(
+        OversightReadSide(
+            board=SqlBoardQueries(reader),
+            clients=SqlClientDirectory(reader),
+            audit=SqlAuditSearch(reader),
+            statistics=SqlNeedStatistics(reader),
+            sessions=tokens,
+        )
     )
     if settings.inline_projections:
         updater.catch_up()

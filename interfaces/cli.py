@@ -23,6 +23,7 @@ from application.security import SYSTEM_ACTOR
 from domain.errors import DomainError
 from domain.values import Role
 from interfaces.bootstrap import Container
+from interfaces.cli_reports import report_group
 from interfaces.cli_resources import resources_group
 from interfaces.web import create_app
 
@@ -84,6 +85,7 @@ def cli() -> None:
 # and configured from the environment.
 cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
 cli.add_command(resources_group)
+cli.add_command(report_group)
 
 
 @cli.command("init")

@@ -217,7 +217,6 @@ class SqlCaseBoard:
             rows = conn.execute(query).all()
         return [_need_row(r) for r in rows], count
 
-
     def waiting_by_resource(self) -> dict[UUID, int]:
         c = case_board.c
         query = (

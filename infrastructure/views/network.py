@@ -283,11 +283,13 @@ class SqlNetworkBoard:
 
     def overview(self, since: date) -> NetworkOverview:
         with self.engine.connect() as conn:
-            orgs = conn.execute(sa.select(net_organizations).order_by(net_organizations.c.name))
-            orgs = list(orgs)
-            council_names = dict(
-                conn.execute(sa.select(net_councils.c.id, net_councils.c.name)).all()
+            orgs = list(
+                conn.execute(sa.select(net_organizations).order_by(net_organizations.c.name))
             )
+            council_names: dict[UUID, str] = {
+                row.id: row.name
+                for row in conn.execute(sa.select(net_councils.c.id, net_councils.c.name))
+            }
             memberships = conn.execute(sa.select(net_memberships)).all()
             contacts = conn.execute(sa.select(net_contacts)).all()
             resources = conn.execute(sa.select(net_resources)).all()

@@ -479,6 +479,7 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/councils/{council}/meetings"): frozenset({CO}),
     ("POST", "/organizations/{organization}/contacts"): frozenset({CO}),
     ("GET", "/reports/network"): frozenset({SU, CO, AU, AD}),
+    ("GET", "/reports/logic-model"): frozenset({SU, CO, AU, AD}),
     ("GET", "/healthz"): ALL_ROLES,
     ("GET", "/readyz"): ALL_ROLES,
     ("GET", "/openapi.json"): ALL_ROLES,

@@ -36,6 +36,7 @@ QUERIES = {
     "/resources": {"category": "exercise", "area": "north", "status": "active"},
     "/audit/events": {"after": 0, "limit": 5},
     "/dashboard": {"min_position": 1},
+    "/reports/logic-model": {"fiscal_year": 2026},
 }
 
 CASES = [

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from application.casework import Casework
 from application.dto import NeedFilter
 from domain.values import (
+    CareLevel,
+    CouncilTier,
     DeclinedBy,
     Milestone,
     NeedCategory,
@@ -43,6 +45,7 @@ def _workload(container: Container) -> Town:
         if step == 1:
             gap = app.record_gap(need.id, "該当資源なし", need.version, town.coordinator)
             _develop(app, town, gap.id)
+            _network(app, town)
             continue
         need = app.propose_match(need.id, resource.id, "近い", need.version, town.coordinator)
         if step == 2:
@@ -98,6 +101,31 @@ def _develop(app: Casework, town: Town, need_id: UUID) -> None:
         initiative.version,
         town.coordinator,
         capacity=10,
+    )
+
+
+def _network(app: Casework, town: Town) -> None:
+    """A council with a member and a meeting, a contact, and a re-assessment."""
+    org = app.register_organization(
+        "南町老人クラブ", OrganizationKind.SENIORS_CLUB, ["north"], town.coordinator
+    )
+    council = app.form_council("第1層協議体", CouncilTier.MUNICIPALITY, town.coordinator)
+    council = app.admit_to_council(
+        council.id, org.id, date(2026, 4, 1), council.version, town.coordinator
+    )
+    app.record_council_meeting(
+        council.id, date(2026, 6, 1), [org.id], ["見守り"], council.version, town.coordinator
+    )
+    org = app.get_organization(org.id, town.coordinator)
+    app.log_contact(org.id, date(2026, 7, 1), "相談", "協力", org.version, town.coordinator)
+    client = make_client(app, town.care_manager)
+    app.change_care_level(
+        client.id,
+        CareLevel.SUPPORT_2,
+        date(2026, 9, 1),
+        "再認定",
+        client.version,
+        town.care_manager,
     )
 
 

@@ -13,6 +13,7 @@ from interfaces.web.api.openapi import openapi
 from interfaces.web.api.organizations import organizations
 from interfaces.web.api.oversight import audit, dashboard, system
 from interfaces.web.api.reference import areas, centers
+from interfaces.web.api.resource_files import resource_files
 from interfaces.web.api.resources import resources
 from interfaces.web.api.users import auth, users
 
@@ -28,6 +29,7 @@ def api_blueprint() -> Blueprint:
         clients,
         organizations,
         resources,
+        resource_files,
         needs,
         dashboard,
         audit,

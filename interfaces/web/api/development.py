@@ -202,6 +202,31 @@ def gap_report(call: Call) -> Any:
     return report
 
 
+@operation(
+    reports,
+    "GET",
+    "/logic-model",
+    summary="The logic model of a fiscal year: inputs, activities, outputs, outcomes",
+    permission="report.read",
+    query=s.LogicModelQuerySchema,
+    response=s.LogicModelSchema,
+)
+def logic_model(call: Call) -> Any:
+    q = call.query
+    report = call.app.logic_model(
+        q["fiscal_year"], call.actor, area_code=q["area"], min_position=q["min_position"]
+    )
+    if q["format"] == "csv":
+        rows: list[list[object]] = [["stage", "metric", "value"]]
+        rows += [
+            [stage, metric, "" if value is None else value]
+            for stage, metric, value in report.rows()
+        ]
+        area = q["area"] or "all"
+        return csv_response(rows, f"logic-model-{q['fiscal_year']}-{area}.csv")
+    return report
+
+
 def gap_rows(report: GapReport) -> list[list[object]]:
     """The monthly flows as a table, with the current counts as a last 'now' block."""
     rows: list[list[object]] = [

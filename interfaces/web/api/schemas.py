@@ -835,3 +835,30 @@ class NetworkSchema(Schema):
     since = fields.Date(required=True, metadata={"description": "Start of 'recent' (90 days)."})
     organizations = fields.List(fields.Nested(OrganizationNetworkSchema), required=True)
     areas = fields.List(fields.Nested(AreaNetworkSchema), required=True)
+
+
+# -- logic model -------------------------------------------------------------------------------
+
+
+class LogicModelQuerySchema(Schema):
+    fiscal_year = fields.Integer(
+        required=True, metadata={"description": "April to March; 2026 = 2026-04-01..2027-03-31"}
+    )
+    area = Code(load_default=None, metadata={"description": "Omit for the whole municipality."})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    min_position = fields.Integer(
+        load_default=None, validate=validate.Range(min=0, max=MAX_POSITION)
+    )
+
+
+class LogicModelSchema(Schema):
+    fiscal_year = fields.Integer(required=True)
+    area_code = fields.String(allow_none=True)
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    inputs = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)
+    activities = fields.Dict(
+        keys=fields.String(), values=fields.Raw(allow_none=True), required=True
+    )
+    outputs = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)
+    outcomes = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)

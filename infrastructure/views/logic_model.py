@@ -1,0 +1,471 @@
+"""The logic-model view (ロジックモデル): inputs, activities, outputs and outcomes.
+
+The projection records one fact per relevant event (which fiscal year, which
+area, what it counts) plus the little state needed to date things (when a
+need was raised, where a client lives, which areas an organization covers).
+Reports for any fiscal year and area are computed from these facts at query
+time. Fiscal years run April to March, dated in Japan time.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from application.dto import LogicModelReport
+from domain.client import Client
+from domain.council import Council
+from domain.development import DevelopmentInitiative
+from domain.need import Need
+from domain.organization import Organization
+from domain.resource import Resource
+from domain.user import User
+from domain.values import CouncilTier, Milestone, Outcome, ResourceStatus, Role
+from infrastructure.views.projection import Handler, View
+from infrastructure.views.schema import UtcDateTime, metadata
+
+JST = timezone(timedelta(hours=9), "JST")
+RECURRENCE_WINDOW = timedelta(days=180)
+ALL_AREAS = "*"
+"""Area key of facts that belong to the whole municipality (tier-1 councils)."""
+
+lm_facts = sa.Table(
+    "lm_facts",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("fiscal_year", sa.Integer, nullable=False, index=True),
+    sa.Column("area_code", sa.String(32), nullable=False, index=True),
+    sa.Column("metric", sa.String(32), nullable=False),
+    sa.Column("subject", sa.String(64), nullable=True),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Column("value2", sa.Float, nullable=True),
+)
+
+lm_needs = sa.Table(
+    "lm_needs",
+    metadata,
+    sa.Column("need_id", sa.Uuid, primary_key=True),
+    sa.Column("client_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("area_code", sa.String(32), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("raised_at", UtcDateTime(), nullable=False),
+)
+
+lm_places = sa.Table(
+    "lm_places",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("area_codes", sa.JSON, nullable=False),
+    sa.Column("tier", sa.String(16), nullable=True),
+)
+"""Where clients live, which areas organizations/resources/initiatives/councils cover."""
+
+lm_users = sa.Table(
+    "lm_users",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("coordinator", sa.Boolean, nullable=False),
+)
+
+lm_states = sa.Table(
+    "lm_states",
+    metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("subject_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("on", sa.Date, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+)
+"""Dated state changes of organizations (registered), resources (status) and councils
+(formed): what existed, and was active, at the end of a fiscal year."""
+
+
+def jst_date(moment: datetime) -> date:
+    return moment.astimezone(JST).date()
+
+
+def fiscal_year(day: date) -> int:
+    """Japanese fiscal year: April to March; FY2026 starts 2026-04-01."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_bounds(year: int) -> tuple[date, date]:
+    return date(year, 4, 1), date(year + 1, 3, 31)
+
+
+class LogicModelView(View):
+    """``logic_model``: dated facts for the logic-model report."""
+
+    name = "logic_model"
+    tables: ClassVar = (lm_facts, lm_needs, lm_places, lm_users, lm_states)
+
+    def __init__(self) -> None:
+        self._next_seq: tuple[int, int] = (0, 0)
+
+    def handlers(self) -> dict[type, Handler]:
+        return {
+            User.Created: self._user,
+            User.RoleGranted: self._role,
+            User.RoleRevoked: self._role,
+            Client.Registered: self._client,
+            Client.CareLevelChanged: self._assessed,
+            Organization.Registered: self._organization,
+            Organization.Updated: self._organization_updated,
+            Organization.ContactLogged: self._contact,
+            Resource.Registered: self._resource,
+            Resource.Updated: self._resource_updated,
+            Resource.Suspended: self._resource_status,
+            Resource.Reactivated: self._resource_status,
+            Resource.Closed: self._resource_status,
+            Council.Formed: self._council,
+            Council.MeetingRecorded: self._meeting,
+            DevelopmentInitiative.Opened: self._initiative,
+            DevelopmentInitiative.MilestoneRecorded: self._milestone,
+            DevelopmentInitiative.ResourceLaunched: self._launched,
+            Need.Raised: self._raised,
+            Need.CoordinatorAssigned: self._assigned,
+            Need.Reassigned: self._assigned,
+            Need.MatchProposed: self._proposed,
+            Need.GapRecorded: self._coordinated,
+            Need.MatchConfirmed: self._confirmed,
+            Need.Closed: self._closed,
+        }
+
+    # -- facts ---------------------------------------------------------------------
+
+    def _fact(
+        self,
+        conn: Connection,
+        position: int,
+        day: date,
+        areas: list[str],
+        metric: str,
+        subject: object = None,
+        value: float | None = None,
+        value2: float | None = None,
+    ) -> None:
+        for area in areas:
+            # Facts of one event are numbered in the order the handler makes them,
+            # which is the same on every replay.
+            seq = self._next_seq[1] if self._next_seq[0] == position else 0
+            self._next_seq = (position, seq + 1)
+            conn.execute(
+                lm_facts.insert().values(
+                    position=position,
+                    seq=seq,
+                    fiscal_year=fiscal_year(day),
+                    area_code=area,
+                    metric=metric,
+                    subject=None if subject is None else str(subject),
+                    value=value,
+                    value2=value2,
+                )
+            )
+
+    @staticmethod
+    def _areas_of(conn: Connection, place_id: Any) -> list[str]:
+        row = conn.execute(sa.select(lm_places.c.area_codes).where(lm_places.c.id == place_id))
+        areas = row.scalar()
+        return list(areas or [])
+
+    @staticmethod
+    def _need(conn: Connection, need_id: Any) -> Any:
+        return conn.execute(sa.select(lm_needs).where(lm_needs.c.need_id == need_id)).one()
+
+    def _place(
+        self, conn: Connection, place_id: Any, kind: str, areas: list[str], tier: str | None = None
+    ) -> None:
+        conn.execute(lm_places.insert().values(id=place_id, kind=kind, area_codes=areas, tier=tier))
+
+    def _state(
+        self, conn: Connection, position: int, subject: Any, kind: str, day: date, state: str
+    ) -> None:
+        conn.execute(
+            lm_states.insert().values(
+                position=position, subject_id=subject, kind=kind, on=day, state=state
+            )
+        )
+
+    # -- users, clients, organizations, resources, councils ------------------------------
+
+    def _user(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(lm_users.insert().values(id=e.originator_id, coordinator=False))
+
+    def _role(self, conn: Connection, e: Any, position: int) -> None:
+        if e.role is Role.COORDINATOR:
+            conn.execute(
+                lm_users.update()
+                .where(lm_users.c.id == e.originator_id)
+                .values(coordinator=isinstance(e, User.RoleGranted))
+            )
+
+    def _client(self, conn: Connection, e: Any, position: int) -> None:
+        self._place(conn, e.originator_id, "client", [e.area_code])
+
+    def _assessed(self, conn: Connection, e: Any, position: int) -> None:
+        areas = self._areas_of(conn, e.originator_id)
+        self._fact(
+            conn,
+            position,
+            e.assessed_on,
+            areas,
+            "assessment",
+            e.originator_id,
+            e.previous.rank,
+            e.care_level.rank,
+        )
+
+    def _organization(self, conn: Connection, e: Any, position: int) -> None:
+        self._place(conn, e.originator_id, "organization", list(e.area_codes))
+        self._state(
+            conn, position, e.originator_id, "organization", jst_date(e.timestamp), "registered"
+        )
+
+    def _organization_updated(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            lm_places.update()
+            .where(lm_places.c.id == e.originator_id)
+            .values(area_codes=list(e.area_codes))
+        )
+
+    def _contact(self, conn: Connection, e: Any, position: int) -> None:
+        areas = self._areas_of(conn, e.originator_id)
+        self._fact(conn, position, e.on, areas, "contact", e.originator_id)
+
+    def _resource(self, conn: Connection, e: Any, position: int) -> None:
+        self._place(conn, e.originator_id, "resource", list(e.area_codes))
+        self._state(
+            conn, position, e.originator_id, "resource", jst_date(e.timestamp), e.status.value
+        )
+
+    def _resource_updated(self, conn: Connection, e: Any, position: int) -> None:
+        if "area_codes" in e.changes:
+            conn.execute(
+                lm_places.update()
+                .where(lm_places.c.id == e.originator_id)
+                .values(area_codes=list(e.changes["area_codes"]))
+            )
+
+    def _resource_status(self, conn: Connection, e: Any, position: int) -> None:
+        status = {
+            Resource.Suspended: ResourceStatus.SUSPENDED,
+            Resource.Reactivated: ResourceStatus.ACTIVE,
+            Resource.Closed: ResourceStatus.CLOSED,
+        }[type(e)]
+        self._state(
+            conn, position, e.originator_id, "resource", jst_date(e.timestamp), status.value
+        )
+
+    def _council(self, conn: Connection, e: Any, position: int) -> None:
+        areas = [e.area_code] if e.tier is CouncilTier.AREA else [ALL_AREAS]
+        self._place(conn, e.originator_id, "council", areas, e.tier.value)
+        self._state(conn, position, e.originator_id, "council", jst_date(e.timestamp), "formed")
+
+    def _meeting(self, conn: Connection, e: Any, position: int) -> None:
+        areas = self._areas_of(conn, e.originator_id)
+        self._fact(conn, position, e.held_on, areas, "meeting", e.originator_id)
+
+    # -- development ------------------------------------------------------------------
+
+    def _initiative(self, conn: Connection, e: Any, position: int) -> None:
+        self._place(conn, e.originator_id, "initiative", [e.area_code])
+        self._fact(
+            conn,
+            position,
+            jst_date(e.timestamp),
+            [e.area_code],
+            "initiative_opened",
+            e.originator_id,
+        )
+
+    def _milestone(self, conn: Connection, e: Any, position: int) -> None:
+        if e.milestone is Milestone.VOLUNTEERS_TRAINED:
+            areas = self._areas_of(conn, e.originator_id)
+            self._fact(
+                conn, position, e.on, areas, "volunteers_trained", e.originator_id, e.volunteers
+            )
+
+    def _launched(self, conn: Connection, e: Any, position: int) -> None:
+        areas = self._areas_of(conn, e.originator_id)
+        self._fact(conn, position, jst_date(e.timestamp), areas, "resource_launched", e.resource_id)
+
+    # -- needs ------------------------------------------------------------------------
+
+    def _raised(self, conn: Connection, e: Any, position: int) -> None:
+        window_start = e.timestamp - RECURRENCE_WINDOW
+        earlier = conn.execute(
+            sa.select(sa.func.count()).where(
+                lm_needs.c.client_id == e.client_id,
+                lm_needs.c.category == e.category.value,
+                lm_needs.c.raised_at >= window_start,
+                lm_needs.c.raised_at <= e.timestamp,
+            )
+        ).scalar()
+        conn.execute(
+            lm_needs.insert().values(
+                need_id=e.originator_id,
+                client_id=e.client_id,
+                area_code=e.area_code,
+                category=e.category.value,
+                raised_at=e.timestamp,
+            )
+        )
+        day = jst_date(e.timestamp)
+        self._fact(conn, position, day, [e.area_code], "raised", e.client_id)
+        if earlier:
+            self._fact(conn, position, day, [e.area_code], "recurrence", e.client_id)
+
+    def _assigned(self, conn: Connection, e: Any, position: int) -> None:
+        need = self._need(conn, e.originator_id)
+        self._fact(
+            conn, position, jst_date(e.timestamp), [need.area_code], "coordinator", e.coordinator
+        )
+
+    def _coordinated(self, conn: Connection, e: Any, position: int) -> None:
+        if self._is_coordinator(conn, e.actor):
+            need = self._need(conn, e.originator_id)
+            self._fact(
+                conn, position, jst_date(e.timestamp), [need.area_code], "coordinator", e.actor
+            )
+
+    def _proposed(self, conn: Connection, e: Any, position: int) -> None:
+        need = self._need(conn, e.originator_id)
+        day = jst_date(e.timestamp)
+        self._fact(conn, position, day, [need.area_code], "proposal", e.originator_id)
+        if self._is_coordinator(conn, e.actor):
+            self._fact(conn, position, day, [need.area_code], "coordinator", e.actor)
+
+    def _confirmed(self, conn: Connection, e: Any, position: int) -> None:
+        need = self._need(conn, e.originator_id)
+        days = (e.timestamp - need.raised_at).total_seconds() / 86400
+        self._fact(
+            conn,
+            position,
+            jst_date(e.timestamp),
+            [need.area_code],
+            "match_confirmed",
+            e.originator_id,
+            days,
+        )
+
+    def _closed(self, conn: Connection, e: Any, position: int) -> None:
+        need = self._need(conn, e.originator_id)
+        metric = "goal_achieved" if e.outcome is Outcome.GOAL_ACHIEVED else "closed_other"
+        self._fact(conn, position, jst_date(e.timestamp), [need.area_code], metric, e.originator_id)
+
+    @staticmethod
+    def _is_coordinator(conn: Connection, user_id: Any) -> bool:
+        row = conn.execute(sa.select(lm_users.c.coordinator).where(lm_users.c.id == user_id))
+        return bool(row.scalar())
+
+
+class SqlLogicModel:
+    """application.ports.LogicModelSource on the logic-model tables."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def report(self, fiscal_year: int, area_code: str | None) -> LogicModelReport:
+        start, end = fiscal_bounds(fiscal_year)
+        with self.engine.connect() as conn:
+            facts = conn.execute(
+                sa.select(lm_facts).where(lm_facts.c.fiscal_year == fiscal_year)
+            ).all()
+            places = {r.id: r for r in conn.execute(sa.select(lm_places))}
+            states = conn.execute(
+                sa.select(lm_states).where(lm_states.c.on <= end).order_by(lm_states.c.position)
+            ).all()
+
+        def in_area(area: str) -> bool:
+            return area_code is None or area in (area_code, ALL_AREAS)
+
+        chosen = [f for f in facts if in_area(f.area_code)]
+        by_metric: dict[str, list[Any]] = defaultdict(list)
+        seen: set[tuple[int, str]] = set()
+        for fact in chosen:
+            # A fact fanned out to several areas counts once in a municipality-wide report.
+            if (fact.position, fact.metric) in seen:
+                continue
+            seen.add((fact.position, fact.metric))
+            by_metric[fact.metric].append(fact)
+
+        def count(metric: str) -> int:
+            return len(by_metric[metric])
+
+        def distinct(metric: str) -> int:
+            return len({f.subject for f in by_metric[metric]})
+
+        latest: dict[Any, Any] = {}
+        for s in states:
+            latest[(s.kind, s.subject_id)] = s
+
+        def existing(kind: str, wanted: set[str] | None = None) -> int:
+            total = 0
+            for (k, subject), state in latest.items():
+                if k != kind or (wanted is not None and state.state not in wanted):
+                    continue
+                place = places.get(subject)
+                areas = list(place.area_codes) if place is not None else []
+                if area_code is None or area_code in areas or ALL_AREAS in areas:
+                    total += 1
+            return total
+
+        days = sorted(f.value for f in by_metric["match_confirmed"] if f.value is not None)
+        assessments = _last_assessment_per_client(by_metric["assessment"])
+        kept = sum(1 for first_prev, last_new in assessments.values() if last_new <= first_prev)
+        raised = count("raised")
+        volunteers = sum(int(f.value or 0) for f in by_metric["volunteers_trained"])
+        return LogicModelReport(
+            fiscal_year=fiscal_year,
+            area_code=area_code,
+            period_start=start,
+            period_end=end,
+            inputs={
+                "coordinators_active": distinct("coordinator"),
+                "organizations_in_network": existing("organization"),
+                "active_resources": existing("resource", {ResourceStatus.ACTIVE.value}),
+                "councils": existing("council"),
+            },
+            activities={
+                "proposals_made": count("proposal"),
+                "contacts_logged": count("contact"),
+                "council_meetings": count("meeting"),
+                "initiatives_opened": count("initiative_opened"),
+            },
+            outputs={
+                "matches_confirmed": count("match_confirmed"),
+                "resources_launched": count("resource_launched"),
+                "volunteer_trainings": count("volunteers_trained"),
+                "volunteers_trained": volunteers,
+            },
+            outcomes={
+                "needs_closed_goal_achieved": count("goal_achieved"),
+                "needs_closed": count("goal_achieved") + count("closed_other"),
+                "clients_assessed": len(assessments),
+                "care_level_maintained_or_improved": kept,
+                "care_level_maintained_or_improved_share": (
+                    round(kept / len(assessments), 3) if assessments else None
+                ),
+                "median_days_raise_to_match": (round(statistics.median(days), 1) if days else None),
+                "needs_raised": raised,
+                "recurrences_within_180_days": count("recurrence"),
+                "recurrence_share": round(count("recurrence") / raised, 3) if raised else None,
+            },
+        )
+
+
+def _last_assessment_per_client(facts: list[Any]) -> dict[str, tuple[float, float]]:
+    """Per client: the level before the year's first assessment and after its last one."""
+    ordered = sorted(facts, key=lambda f: f.position)
+    result: dict[str, tuple[float, float]] = {}
+    for fact in ordered:
+        first_previous = result[fact.subject][0] if fact.subject in result else fact.value
+        result[fact.subject] = (first_previous, fact.value2)
+    return result
