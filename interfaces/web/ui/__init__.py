@@ -94,7 +94,7 @@ def init_ui(app: Flask) -> None:
 
 def load_session_user() -> None:
     """Who is signed in: the session's token, checked against the token store."""
-    if not wants_html():
+    if not wants_html() or request.endpoint == "ui.static":
         return
     token = session_token()
     if token is None:

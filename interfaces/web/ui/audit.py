@@ -97,4 +97,6 @@ def replay(need_id: UUID) -> Any:
         as_of=moment,
         chosen=as_of is not None,
         fields=REPLAY_FIELDS,
+        areas={a.code: a.name for a in app.list_areas(who)},
+        centers={c.code: c.name for c in app.list_centers(who)},
     )
