@@ -1084,4 +1084,7 @@ def _resource_dto(resource: Resource, position: int | None) -> ResourceDTO:
         fee=resource.fee,
         contact=resource.contact,
         status=resource.status,
+        latitude=resource.latitude,
+        longitude=resource.longitude,
+        source_key=resource.source_key,
     )

@@ -23,8 +23,8 @@ from infrastructure.views.audit import AuditLogView, SqlAuditLog
 from infrastructure.views.clients import ClientDirectoryView, SqlClientDirectory
 from infrastructure.views.development import GapsView, InitiativesView, SqlDevelopmentBoard
 from infrastructure.views.directory import DirectoryView, ResourceDirectoryView, SqlDirectory
-from infrastructure.views.needs import CaseBoardView, DashboardView, SqlCaseBoard, SqlDashboard
 from infrastructure.views.logic_model import LogicModelView, SqlLogicModel
+from infrastructure.views.needs import CaseBoardView, DashboardView, SqlCaseBoard, SqlDashboard
 from infrastructure.views.network import NetworkView, SqlNetworkBoard
 from infrastructure.views.oversight import (
     SqlAuditSearch,

@@ -100,9 +100,18 @@ class ViewUpdater:
     # -- catching up -------------------------------------------------------------
 
     def changed(self, position: int) -> None:
-        """ChangeListener: bring every view up to (at least) ``position`` now."""
+        """ChangeListener: bring every view up to (at least) ``position`` now.
+
+        After a command only a few events are new and every view stands at the
+        same position, so all views move together: one transaction, one read
+        of the log, each event decoded once.
+        """
         with self._lock:
-            self.catch_up()
+            while self._step_together():
+                pass
+            behind = [status.name for status in self.status() if status.lag]
+            if behind:  # e.g. a view being rebuilt: it catches up on its own
+                self.catch_up(behind)
 
     def catch_up(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
         """Process everything up to the current head; returns how far the views moved."""
@@ -159,6 +168,46 @@ class ViewUpdater:
         with self.writer.begin() as conn:
             position = self._lock_tracking(conn, name)
             return self._apply(conn, view, position, notifications, None)
+
+    def _step_together(self) -> bool:
+        """One batch for every view at once; returns whether there may be more."""
+        with self.writer.begin() as conn:
+            positions = self._lock_all(conn)
+            head = self.app.recorder.max_notification_id() or 0
+            # A view far behind (being rebuilt) catches up on its own.
+            positions = {n: p for n, p in positions.items() if head - p <= self.batch_size}
+            start = min(positions.values(), default=head)
+            if start >= head:
+                return False
+            notifications = self.app.recorder.select_notifications(
+                start=start + 1, limit=self.batch_size, stop=head
+            )
+            reached = head if len(notifications) < self.batch_size else notifications[-1].id
+            events = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
+            for name in positions:
+                view = self.views[name]
+                table = view._handler_table()
+                everything = view.topics() is None
+                for position, event in events:
+                    if position > positions[name] and (everything or type(event) in table):
+                        view.apply(conn, event, position)
+                conn.execute(
+                    projection_tracking.update()
+                    .where(projection_tracking.c.view == name)
+                    .values(position=max(positions[name], reached))
+                )
+        return reached < head
+
+    def _lock_all(self, conn: Connection) -> dict[str, int]:
+        """Every view's position, its tracking row locked (in one fixed order)."""
+        query = (
+            sa.select(projection_tracking.c.view, projection_tracking.c.position)
+            .where(projection_tracking.c.view.in_(sorted(self.views)))
+            .order_by(projection_tracking.c.view)
+        )
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return {row.view: int(row.position) for row in conn.execute(query)}
 
     def _step(self, name: str, progress: Progress | None = None) -> int:
         """One batch in one transaction; returns how many positions the view moved."""

@@ -284,6 +284,11 @@ class ResourceSchema(AggregateSchema):
     fee = fields.String(allow_none=True)
     contact = fields.Nested(ContactSchema, allow_none=True)
     status = EnumField(ResourceStatus, required=True)
+    latitude = fields.Float(allow_none=True)
+    longitude = fields.Float(allow_none=True)
+    source_key = fields.String(
+        allow_none=True, metadata={"description": "Key of the imported row it came from."}
+    )
 
 
 class ResourceQuerySchema(Schema):
