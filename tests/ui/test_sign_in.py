@@ -166,7 +166,9 @@ def test_a_deactivated_user_is_signed_out_at_the_next_request(ui: Api) -> None:
     )
     assert page.status == 303
 
-    assert user.get("/needs").status == 303
+    ended = user.get("/needs")
+    assert ended.status == 303
+    assert "ログインが終了しました" in user.follow(ended)
     again = Browser(ui.app).sign_in(username, password="long enough")
     assert again.status == 401
     assert "無効化されています" in again

@@ -51,7 +51,7 @@ def sign_in() -> Any:
     if request.method == "GET":
         if current_user() is not None:
             return redirect_to(home_endpoint(actor()))
-        expired = bool(g.get("session_expired"))
+        expired = bool(g.get("session_expired")) or request.args.get("expired") == "1"
         return render("auth/sign_in.html", form=form, expired=expired)
     username = form.text("username", max_length=64)
     password = form.text("password", max_length=200)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -33,7 +33,9 @@ def _page(status: int, title: str, message: str) -> Response:
 
 def html_error(error: Exception) -> Response:
     if isinstance(error, SignInRequiredError | AuthenticationError):
-        return redirect(url_for("ui.sign_in", next=request.full_path.rstrip("?")), code=303)
+        expired = 1 if g.get("session_expired") else None
+        target = url_for("ui.sign_in", next=request.full_path.rstrip("?"), expired=expired)
+        return redirect(target, code=303)
     if isinstance(error, CSRFError):
         return _page(
             400,
