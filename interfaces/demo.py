@@ -9,8 +9,14 @@ coordinator matches them), so the log holds the same events real work would.
 Histories span the twelve months before ``today``. The loader first *plans*
 every need's history (day offsets, then moments in office hours, Japan time),
 then chooses resources by replaying every confirmation and release in time
-order so that no confirmation meets a full resource, and finally runs every
-command of every need in one chronological sequence, each inside
+order so that no confirmation meets a full resource. Around the needs it plans
+the coordinator's other two functions and a complex case: development
+initiatives (資源開発) where gaps accumulate — one launches its resource and the
+process manager releases the needs waiting on it, one is still under way, one
+is abandoned —, councils (協議体) at tier 1 and 2 with members joining and
+meetings discussing the gaps, contacts with organizations, and one client with
+four needs at once (複合課題) matched by a multi-need plan. Finally it runs every
+command in one chronological sequence, each inside
 :func:`~domain.base.recorded_at`: the log's global order agrees with the
 event timestamps.
 
@@ -20,11 +26,11 @@ Same seed, same data (aggregate ids are random uuid4 and differ).
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from functools import partial
+from functools import cache, partial
 from typing import Any
 from uuid import UUID
 
@@ -37,8 +43,11 @@ from domain.reference import Area
 from domain.values import (
     CareLevel,
     Contact,
+    CouncilTier,
     DeclinedBy,
+    Milestone,
     NeedCategory,
+    NeedStatus,
     OrganizationKind,
     Outcome,
     PersonalData,
@@ -129,6 +138,8 @@ class _OrgSpec:
     areas: tuple[str, ...]
     phone: str
     address: str
+    registered_ago: int | None = None
+    """Registered this many days before ``today`` (None: when the demo starts)."""
 
 
 ORGANIZATIONS = (
@@ -244,7 +255,36 @@ ORGANIZATIONS = (
         "000-100-1014",
         "つなぐ市東町1-1-1 つなぐ市役所2階",
     ),
+    # Organizations that join the network during the year.
+    _OrgSpec(
+        "nishi-jichikai",
+        "西町自治会",
+        OrganizationKind.NEIGHBOURHOOD_ASSOC,
+        ("demo-nishi",),
+        "000-100-1015",
+        "つなぐ市西町3-8-2 西町集会所",
+        registered_ago=290,
+    ),
+    _OrgSpec(
+        "gomi-supporters",
+        "西部ごみ出しサポーターの会",
+        OrganizationKind.VOLUNTEER,
+        ("demo-nishi",),
+        "000-100-1016",
+        "つなぐ市松原2-4-6 松原コミュニティハウス",
+        registered_ago=127,
+    ),
+    _OrgSpec(
+        "midori-zoen",
+        "有限会社みどり造園",
+        OrganizationKind.COMPANY,
+        ("demo-minami", "demo-nishi"),
+        "000-100-1017",
+        "つなぐ市南町4-12-3",
+        registered_ago=90,
+    ),
 )
+_FOUNDING_ORGANIZATIONS = tuple(o for o in ORGANIZATIONS if o.registered_ago is None)
 
 C = NeedCategory
 W = Weekday
@@ -905,9 +945,9 @@ _SCENARIOS = {
     "matching_full": 1,
     "matching_paused": 1,
     "matching_reopened": 1,
-    "proposed": 6,
+    "proposed": 5,
     "proposed_after_decline": 2,
-    "matched": 15,
+    "matched": 12,
     "matched_minidei": 4,
     "matched_odekake": 2,
     "matched_after_decline": 3,
@@ -927,7 +967,7 @@ _SCENARIOS = {
     "closed_deceased": 2,
     "gap_raised": 1,
     "gap_matching": 2,
-    "gap": 8,
+    "gap": 5,
     "gap_paused": 1,
     "gap_closed_not_achieved": 1,
     "gap_closed_transferred": 1,
@@ -946,6 +986,484 @@ _SCENARIO_TARGETS = {
 }
 
 
+# -- resource development, network building and a complex case ------------------------------
+#
+# Woven into the same timeline as the needs: three development initiatives (資源開発) for
+# area × category cells where gaps accumulate (one launches its resource and releases the
+# needs waiting on it, one is still under way, one is abandoned), four councils (協議体)
+# with members joining and meetings over the year, the coordinator's contacts with
+# organizations, and one client with several needs at once (複合課題) matched by a plan.
+
+
+@dataclass(frozen=True)
+class _InitiativeSpec:
+    key: str
+    title: str
+    area: str
+    category: NeedCategory
+    description: str
+    opened_ago: int
+    waiting: tuple[tuple[int, int, str], ...]
+    """Per need that waits on it: raised between (newest, oldest) days ago, and its fate:
+    ``wait`` (nothing more), ``match`` (matched to the launched resource),
+    ``admitted`` (closed in hospital before the launch, raised again after coming home),
+    ``paused`` (paused before the launch, resumed shortly before ``today``)."""
+    partners: tuple[tuple[str, int], ...]
+    """(organization, days ago)."""
+    milestones: tuple[tuple[Milestone, int, str, int | None], ...]
+    """(milestone, days ago, note, volunteers trained)."""
+    launched_ago: int | None = None
+    resource: _ResourceSpec | None = None
+    abandoned_ago: int | None = None
+    abandon_reason: str = ""
+
+
+GOMI_NISHI = _ResourceSpec(
+    "gomi-nishi",
+    "ごみ出しサポーター（西部圏域）",
+    org="gomi-supporters",
+    service_type=ServiceType.VISIT_B,
+    categories=(C.GARBAGE,),
+    areas=("demo-nishi",),
+    weekdays=(W.MON, W.THU),
+    capacity=8,
+    fee="1回50円",
+)
+
+INITIATIVES = (
+    _InitiativeSpec(
+        "gomi",
+        "西部圏域 ごみ出し支援の担い手づくり",
+        "demo-nishi",
+        C.GARBAGE,
+        "西町・松原ではゴミ集積所が遠く、団地の上階に住む高齢者も多いが、ゴミ出しを頼める"
+        "先が圏域内にない。自治会・ボランティアと協力し、近所の住民がゴミ出しを手伝う"
+        "「ごみ出しサポーター」を立ち上げる",
+        opened_ago=246,
+        waiting=(
+            (315, 335, "match"),
+            (285, 300, "match"),
+            (262, 275, "match"),
+            (198, 215, "admitted"),
+            (178, 192, "paused"),
+        ),
+        partners=(
+            ("shakyo", 244),
+            ("nishi-jichikai", 236),
+            ("hidamari", 205),
+            ("gomi-supporters", 126),
+        ),
+        milestones=(
+            (
+                Milestone.COUNCIL_DISCUSSED,
+                185,
+                "第2層協議体（西部）でサポーター養成講座の開催と、自治会の回覧での募集を合意",
+                None,
+            ),
+            (
+                Milestone.VOLUNTEERS_TRAINED,
+                160,
+                "ごみ出しサポーター養成講座（全2回）を開催。自治会・民生委員の呼びかけで"
+                "住民14名が修了",
+                14,
+            ),
+            (
+                Milestone.PILOT_STARTED,
+                140,
+                "西町2丁目・3丁目の3世帯で試行開始（月・木の朝、集積所まで運ぶ）",
+                None,
+            ),
+        ),
+        launched_ago=120,
+        resource=GOMI_NISHI,
+    ),
+    _InitiativeSpec(
+        "kusatori",
+        "南部圏域 草取り・庭の手入れの担い手づくり",
+        "demo-minami",
+        C.YARD_WORK,
+        "南町・緑が丘には草取りや庭木の手入れを頼める先がない（シルバー人材センターの"
+        "草取り班は北部・東部のみ）。造園業者・老人クラブ・シルバー人材センターと、"
+        "有償ボランティアによる草取り隊を検討する",
+        opened_ago=100,
+        waiting=((170, 200, "wait"), (120, 150, "wait"), (80, 100, "wait")),
+        partners=(("silver", 96), ("midori-club", 92), ("midori-zoen", 80)),
+        milestones=(
+            (
+                Milestone.COUNCIL_DISCUSSED,
+                52,
+                "第2層協議体（南部）で、造園業者の指導で住民の草取り隊をつくる方針を確認",
+                None,
+            ),
+            (
+                Milestone.VOLUNTEERS_TRAINED,
+                25,
+                "草刈り機・剪定ばさみの安全講習会を開催（講師：みどり造園）。老人クラブ会員を"
+                "中心に8名が受講",
+                8,
+            ),
+        ),
+    ),
+    _InitiativeSpec(
+        "komarigoto",
+        "西部圏域 ちょっとした困りごと支援の立ち上げ",
+        "demo-nishi",
+        C.SMALL_REPAIRS,
+        "電球交換や網戸の修理など、ちょっとした困りごとを頼める先が西部圏域にない。"
+        "NPO法人みなみ支え合いネットの「ちょこっと困りごとお助け隊」の拡大を含めて検討する",
+        opened_ago=292,
+        waiting=((330, 345, "wait"), (305, 322, "wait")),
+        partners=(("minami-net", 288),),
+        milestones=(
+            (
+                Milestone.COUNCIL_DISCUSSED,
+                252,
+                "第2層協議体（西部）で担い手の募集方法を協議。お助け隊は人手不足で拡大は難しいとの報告",
+                None,
+            ),
+        ),
+        abandoned_ago=200,
+        abandon_reason=(
+            "担い手が集まらず、今年度の立ち上げは見送り。ごみ出しサポーターの会の活動が"
+            "軌道に乗ってから、連携して再検討する"
+        ),
+    ),
+)
+_INITIATIVE_CELLS = frozenset((i.area, i.category) for i in INITIATIVES)
+"""Where the development initiatives work: other needs do not become gaps there."""
+_LAUNCHED_REASON = (
+    "待機していた{name}が立ち上がったため提案。近所のサポーターが収集日の朝に集積所まで運ぶ"
+)
+_READMITTED_TEXT = (
+    "退院して自宅に戻ったが、ゴミ出しは引き続き難しい（以前の相談は入院のため終結していた）",
+    "ゴミ出しの心配をせずに在宅生活を続ける",
+)
+_WAITING_PAUSE = "転倒による骨折で入院。退院の見通しが立つまで中断"
+_WAITING_RESUME = "リハビリを終えて退院し自宅に戻ったため再開"
+
+
+@dataclass(frozen=True)
+class _MeetingSpec:
+    ago: int
+    topics: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class _CouncilSpec:
+    key: str
+    name: str
+    tier: CouncilTier
+    area: str | None
+    formed_ago: int
+    members: tuple[tuple[str, int], ...]
+    """(organization, joined days ago)."""
+    meetings: tuple[_MeetingSpec, ...]
+
+
+COUNCILS = (
+    _CouncilSpec(
+        "tier1",
+        "つなぐ市生活支援体制整備協議体（第1層）",
+        CouncilTier.MUNICIPALITY,
+        None,
+        formed_ago=352,
+        members=(
+            ("shakyo", 352),
+            ("silver", 352),
+            ("fukushikai", 352),
+            ("coop", 352),
+            ("shokokai", 352),
+            ("minsei", 352),
+            ("kurashi", 352),
+            ("food", 230),
+            ("hidamari", 150),
+        ),
+        meetings=(
+            _MeetingSpec(
+                345,
+                ("今年度の活動計画", "第2層協議体の設置方針", "地域資源マップの更新"),
+                "北部・西部・南部に第2層協議体を順次設置することを確認",
+            ),
+            _MeetingSpec(
+                255,
+                ("各圏域の生活支援ニーズと不足している資源の報告", "配食事業者による見守りの連携"),
+            ),
+            _MeetingSpec(
+                150,
+                (
+                    "西部圏域のごみ出しサポーター養成の報告",
+                    "移動・外出支援の不足への対応",
+                    "住民主体の活動のサービス・活動事業（事業化）への位置づけ",
+                ),
+                "ごみ出しサポーターを訪問型サービスBとして位置づける方向で市と調整する",
+            ),
+            _MeetingSpec(
+                75,
+                ("新たに立ち上がった資源の報告と周知方法", "次年度の担い手養成計画"),
+            ),
+        ),
+    ),
+    _CouncilSpec(
+        "kita",
+        "北部圏域支え合い会議（第2層協議体）",
+        CouncilTier.AREA,
+        "demo-kita",
+        formed_ago=330,
+        members=(
+            ("tasukeai", 330),
+            ("kita-salon", 330),
+            ("shakyo", 330),
+            ("minsei", 330),
+            ("fukushikai", 330),
+            ("silver", 200),
+        ),
+        meetings=(
+            _MeetingSpec(322, ("圏域の困りごとの共有", "サロン・体操教室の参加状況")),
+            _MeetingSpec(
+                230, ("買い物付き添いボランティアの担い手不足", "男性が参加しやすい通いの場")
+            ),
+            _MeetingSpec(
+                140,
+                ("ミニデイサービスの定員と待機者への対応", "草取り・家事援助の依頼状況"),
+                "ミニデイの待機者には、空きが出るまで体操教室を案内する",
+            ),
+            _MeetingSpec(40, ("冬に向けた見守り体制", "来年度の通いの場の会場確保")),
+        ),
+    ),
+    _CouncilSpec(
+        "nishi",
+        "西部圏域支え合い会議（第2層協議体）",
+        CouncilTier.AREA,
+        "demo-nishi",
+        formed_ago=318,
+        members=(
+            ("minami-net", 318),
+            ("hidamari", 318),
+            ("shakyo", 318),
+            ("minsei", 318),
+            ("coop", 318),
+            ("nishi-jichikai", 282),
+            ("gomi-supporters", 115),
+        ),
+        meetings=(
+            _MeetingSpec(310, ("圏域の困りごとの共有", "電球交換などちょっとした困りごとの相談先")),
+            _MeetingSpec(
+                252,
+                (
+                    "ゴミ出しに困る高齢者の増加（集積所が遠い・団地の上階）",
+                    "ちょっとした困りごと支援の担い手探し",
+                ),
+                "ゴミ出し支援の立ち上げを生活支援コーディネーターが中心に進めることを確認",
+            ),
+            _MeetingSpec(
+                185,
+                (
+                    "ごみ出しサポーター養成講座の開催と募集方法",
+                    "困りごと支援の立ち上げ見送りの報告",
+                ),
+            ),
+            _MeetingSpec(
+                125,
+                (
+                    "ごみ出しサポーターの試行結果",
+                    "本格実施に向けた利用の流れ（包括・ケアマネとの連携）",
+                ),
+            ),
+            _MeetingSpec(60, ("ごみ出しサポーターの活動状況", "移動販売の停留所の追加")),
+        ),
+    ),
+    _CouncilSpec(
+        "minami",
+        "南部圏域支え合い会議（第2層協議体）",
+        CouncilTier.AREA,
+        "demo-minami",
+        formed_ago=300,
+        members=(
+            ("minami-net", 300),
+            ("midori-club", 300),
+            ("coop", 300),
+            ("shakyo", 300),
+            ("minsei", 300),
+            ("fukushikai", 300),
+            ("midori-zoen", 84),
+        ),
+        meetings=(
+            _MeetingSpec(292, ("圏域の困りごとの共有", "ころばん体操の会場の確保")),
+            _MeetingSpec(200, ("移動支援「おでかけ号」の待機者への対応", "草取りの依頼先がない")),
+            _MeetingSpec(
+                108,
+                ("草取り・庭の手入れの不足（件数の報告）", "担い手づくりの進め方"),
+                "生活支援コーディネーターが資源開発の取組として立ち上げを進める",
+            ),
+            _MeetingSpec(52, ("草取り隊づくり：造園業者・老人クラブとの協力", "安全講習会の開催")),
+        ),
+    ),
+)
+
+# The coordinator's contacts (purpose, outcome) by organization; about one a week.
+_CONTACTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "shakyo": (
+        (
+            "ボランティアセンターの登録状況の確認",
+            "ゴミ出し・買い物支援のボランティア登録者が増加。圏域別の一覧を共有してもらう",
+        ),
+        (
+            "ふれあい配食の利用状況の情報交換",
+            "北部・東部で配達ボランティアが不足気味。協議体で報告する",
+        ),
+    ),
+    "silver": (
+        (
+            "草取り・家事援助の受注状況の確認",
+            "夏場は依頼が集中し2週間待ち。早めの依頼を包括に周知する",
+        ),
+        ("訪問型サービスAの担い手研修の打合せ", "新規会員向けの研修を秋に実施予定"),
+    ),
+    "tasukeai": (
+        (
+            "買い物付き添いボランティアの活動報告の聞き取り",
+            "利用者の満足度は高いが、担い手の高齢化が課題",
+        ),
+    ),
+    "minami-net": (
+        (
+            "移動支援「おでかけ号」の運行状況の確認",
+            "定員が埋まり待機者あり。運転ボランティアの追加募集を検討",
+        ),
+        ("お助け隊の依頼件数と担い手の状況", "南部は対応できているが、西部へ広げる余力はない"),
+    ),
+    "kita-salon": (
+        ("サロン参加者の近況の聞き取り", "新規参加者2名が定着。男性の参加が少ないことが課題"),
+    ),
+    "hinode": (
+        (
+            "地域カフェの今後について相談",
+            "集会所の改修後に再開予定。それまで町内会長宅で茶話会を開く案",
+        ),
+    ),
+    "midori-club": (
+        ("ころばん体操の参加状況の確認", "参加者が20名近くになり会場が手狭。2部制を検討"),
+    ),
+    "food": (
+        (
+            "配食時の見守り（安否確認）の連絡体制の確認",
+            "異変時の連絡先を地域包括支援センターに一本化することで合意",
+        ),
+    ),
+    "coop": (
+        (
+            "移動販売の停留所の追加について相談",
+            "西町の団地前に停留所を追加する方向で検討してもらえることに",
+        ),
+    ),
+    "fukushikai": (
+        ("はつらつ教室の修了者の受け皿について", "修了後は地域の体操教室へつなぐ流れを包括と確認"),
+    ),
+    "hidamari": (
+        ("傾聴ボランティア養成講座の打合せ", "講座の会場と日程を決定。社会福祉協議会と共催"),
+        ("ひだまりサロンの送迎の相談", "近所の参加者同士で誘い合う形を試す"),
+    ),
+    "shokokai": (
+        (
+            "お買い物代行・配達の利用拡大について説明",
+            "加盟店に高齢者向け配達の案内を配布してもらえることに",
+        ),
+    ),
+    "minsei": (
+        (
+            "見守り訪問の対象者の情報共有（個人情報の取扱いを確認のうえ）",
+            "見守りが必要な一人暮らしの高齢者3名を包括につなぐ",
+        ),
+    ),
+    "kurashi": (("8050世帯の支援の連携について", "同行訪問の手順と役割分担を確認"),),
+    "nishi-jichikai": (
+        (
+            "ごみ出しサポーターの募集の回覧について",
+            "次回の回覧板で募集チラシを回してもらえることに",
+        ),
+    ),
+    "gomi-supporters": (
+        ("サポーターの活動の振り返り", "雨の日の対応と、不在時の連絡方法を決めた"),
+    ),
+    "midori-zoen": (("草取り隊への技術指導の相談", "安全講習会の講師を引き受けてもらえることに"),),
+}
+_CONTACT_WEIGHTS = {"shakyo": 3, "minsei": 2, "minami-net": 2, "silver": 2, "hidamari": 2}
+# Contacts that belong to the development stories: (days ago, organization, purpose, outcome).
+_STORY_CONTACTS = (
+    (
+        296,
+        "minami-net",
+        "西部圏域での困りごと支援について相談",
+        "お助け隊は人手不足で、西部への拡大は当面難しい",
+    ),
+    (
+        240,
+        "nishi-jichikai",
+        "ゴミ出しに困っている世帯の状況を聞き取り",
+        "集積所が遠い地区が多く、自治会でも課題と認識している",
+    ),
+    (
+        210,
+        "hidamari",
+        "ごみ出しサポーター養成講座への協力の依頼",
+        "講座の運営と、修了者の見守り活動への参加に協力してもらえる",
+    ),
+    (124, "gomi-supporters", "会の活動のルールづくり", "会則・連絡網・活動日（月・木）を決めた"),
+    (
+        98,
+        "silver",
+        "南部での草取り班の設置について相談",
+        "会員が少なく班の設置は難しいが、講習の講師なら出せる",
+    ),
+    (
+        88,
+        "midori-zoen",
+        "草取り隊の立ち上げへの協力のお願い",
+        "道具の貸し出しと講習会の講師を引き受けてもらえることに",
+    ),
+)
+
+# The complex case: one person with several needs at once, raised on the same day.
+COMPLEX_AREA = "demo-nishi"
+COMPLEX_LEVEL = CareLevel.SUPPORT_2
+COMPLEX_RAISED_AGO = 47
+COMPLEX_WEEKDAYS = (W.MON, W.TUE, W.THU, W.FRI)
+"""Wednesday is the hospital day."""
+COMPLEX_NEEDS: tuple[tuple[NeedCategory, str, str, Urgency], ...] = (
+    (
+        C.SHOPPING,
+        "心不全での入院から退院したばかりで長く歩けず、食料品の買い出しができない",
+        "食べたい物を自分で選び、食事を切らさずに暮らす",
+        Urgency.NORMAL,
+    ),
+    (
+        C.GARBAGE,
+        "集積所まで坂道を下る必要があり、退院後はゴミ袋を運べない",
+        "ゴミ出しの心配をせずに在宅生活を続ける",
+        Urgency.NORMAL,
+    ),
+    (
+        C.WATCH_OVER,
+        "一人暮らしで、体調の急変に気づく人がいない。別居の長男は県外在住",
+        "何かあっても誰かが気づいてくれる安心の中で暮らす",
+        Urgency.HIGH,
+    ),
+    (
+        C.COMPANIONSHIP,
+        "入院をきっかけに気持ちが沈み、誰とも話さない日が続いている",
+        "気軽に話せる相手と週に一度はおしゃべりを楽しむ",
+        Urgency.NORMAL,
+    ),
+)
+COMPLEX_PLAN_REASON = (
+    "退院後の一人暮らしを支えるため、買い物・ゴミ出し・見守り・話し相手をまとめて提案"
+    "（複合課題。担当ケアマネジャーと協議済み）"
+)
+AVAILABILITY_SHARE = 0.35
+"""Share of clients whose available weekdays are known when they register."""
+
+
 # -- the plan -------------------------------------------------------------------------------
 
 
@@ -957,6 +1475,8 @@ class _Client:
     area: str
     center: str
     registered_at: datetime | None = None
+    available: tuple[Weekday, ...] | None = None
+    """Weekdays the client can take part, when known at registration."""
     id: UUID | None = None
     version: int = 0
     level_now: CareLevel = CareLevel.INDEPENDENT
@@ -1010,6 +1530,10 @@ class _Need:
     attempts: list[_Attempt] = field(default_factory=list)
     id: UUID | None = None
     version: int = 0
+    status: NeedStatus | None = None
+    """As the last command left it (the loader reads it back after a process manager moved it)."""
+    proposed: UUID | None = None
+    """The resource a match plan proposed."""
 
 
 class _Script:
@@ -1075,9 +1599,7 @@ class _Script:
         self._add("resume", (14, 40), by="cm", text=self.rng.choice(_RESUMES))
 
     def gap(self) -> None:
-        area = _AREA_BY_CODE[self.need.client.area].name.split("（")[0]
-        text = _GAP_REASON.format(area=area, category=CATEGORY_JA[self.need.category])
-        self._add("gap", (5, 20), text=text)
+        self._add("gap", (5, 20), text=_gap_reason(self.need))
 
     def assess(self, kind: str) -> None:
         self._add("assess", (2, 10), by="cm", assessment=kind)
@@ -1231,55 +1753,72 @@ def _office_minutes(rng: random.Random, earliest: int = 0) -> int:
 
 
 def _make_clients(rng: random.Random) -> list[_Client]:
-    names: set[str] = set()
     clients: list[_Client] = []
-    levels = list(_CARE_LEVEL_WEIGHTS)
-    weights = list(_CARE_LEVEL_WEIGHTS.values())
     while len(clients) < CLIENT_COUNT:
-        surname, surname_kana = rng.choice(_SURNAMES)
-        given, given_kana = rng.choice(_WOMEN if rng.random() < 0.65 else _MEN)
-        name = f"{surname} {given}"
-        if name in names:
-            continue
-        names.add(name)
-        area = rng.choice(AREAS)
-        town = rng.choice(area.towns)
-        address = f"つなぐ市{town}{rng.randint(1, 5)}-{rng.randint(1, 20)}-{rng.randint(1, 15)}"
-        if rng.random() < 0.15:
-            address += f" {town}団地{rng.randint(1, 6)}-{rng.randint(1, 4)}0{rng.randint(1, 8)}"
-        born = date(1930, 1, 1) + timedelta(days=rng.randint(0, 20 * 365 + 4))
-        level = rng.choices(levels, weights)[0]
-        frail = rng.random() < (0.4 if level is CareLevel.INDEPENDENT else 0.7)
-        clients.append(
-            _Client(
-                personal=PersonalData(
-                    name=name,
-                    name_kana=f"{surname_kana} {given_kana}",
-                    birth_date=born,
-                    address=address,
-                    phone=f"000-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
-                ),
-                care_level=level,
-                frailty=frail,
-                area=area.code,
-                center=_CENTER_OF_AREA[area.code],
-                level_now=level,
-            )
-        )
+        _add_client(rng, clients)
     return clients
 
 
-def _fitting(client: _Client, category: NeedCategory) -> list[_ResourceSpec]:
+def _add_client(
+    rng: random.Random,
+    clients: list[_Client],
+    area_code: str | None = None,
+    level: CareLevel | None = None,
+) -> _Client | None:
+    """Append a new client with a name nobody has yet (None: the name was taken)."""
+    surname, surname_kana = rng.choice(_SURNAMES)
+    given, given_kana = rng.choice(_WOMEN if rng.random() < 0.65 else _MEN)
+    name = f"{surname} {given}"
+    if any(c.personal.name == name for c in clients):
+        return None
+    area = rng.choice(AREAS) if area_code is None else _AREA_BY_CODE[area_code]
+    town = rng.choice(area.towns)
+    address = f"つなぐ市{town}{rng.randint(1, 5)}-{rng.randint(1, 20)}-{rng.randint(1, 15)}"
+    if rng.random() < 0.15:
+        address += f" {town}団地{rng.randint(1, 6)}-{rng.randint(1, 4)}0{rng.randint(1, 8)}"
+    born = date(1930, 1, 1) + timedelta(days=rng.randint(0, 20 * 365 + 4))
+    if level is None:
+        level = rng.choices(list(_CARE_LEVEL_WEIGHTS), list(_CARE_LEVEL_WEIGHTS.values()))[0]
+    frail = rng.random() < (0.4 if level is CareLevel.INDEPENDENT else 0.7)
+    client = _Client(
+        personal=PersonalData(
+            name=name,
+            name_kana=f"{surname_kana} {given_kana}",
+            birth_date=born,
+            address=address,
+            phone=f"000-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+        ),
+        care_level=level,
+        frailty=frail,
+        area=area.code,
+        center=_CENTER_OF_AREA[area.code],
+        level_now=level,
+    )
+    clients.append(client)
+    return client
+
+
+@cache
+def _serving(area: str, level: CareLevel, category: NeedCategory) -> tuple[_ResourceSpec, ...]:
+    return tuple(r for r in RESOURCES if r.serves(category, area, level))
+
+
+def _fitting(client: _Client, category: NeedCategory) -> tuple[_ResourceSpec, ...]:
     """Resources that serve ``category`` for ``client`` (area and care level)."""
-    return [r for r in RESOURCES if r.serves(category, client.area, client.care_level)]
+    return _serving(client.area, client.care_level, category)
 
 
 def _categories(client: _Client, served: bool) -> list[NeedCategory]:
-    """Categories some resource serves for ``client`` (or none does, when not ``served``)."""
+    """Categories some resource serves for ``client`` (or none does, when not ``served``).
+
+    Needs without a fitting resource avoid the cells of the development
+    initiatives, whose needs are written by :func:`_plan_development`.
+    """
     return [
         c
         for c in NeedCategory
-        if bool(_fitting(client, c)) == served and (served or c is not C.OTHER)
+        if bool(_fitting(client, c)) == served
+        and (served or (c is not C.OTHER and (client.area, c) not in _INITIATIVE_CELLS))
     ]
 
 
@@ -1315,12 +1854,15 @@ def _make_needs(rng: random.Random, clients: list[_Client]) -> list[_Need]:
             unused.remove(client)
         taken[id(client)].add(category)
         description, goal = rng.choice(NEED_TEXTS[category])
-        high = 0.25 if category in (C.MEALS, C.WATCH_OVER, C.TRANSPORT, C.OTHER) else 0.08
-        roll = rng.random()
-        urgency = Urgency.HIGH if roll < high else Urgency.LOW if roll > 0.8 else Urgency.NORMAL
-        needs.append(_Need(client, category, description, goal, urgency, scenario))
+        needs.append(_Need(client, category, description, goal, _urgency(rng, category), scenario))
     rng.shuffle(needs)
     return needs
+
+
+def _urgency(rng: random.Random, category: NeedCategory) -> Urgency:
+    high = 0.25 if category in (C.MEALS, C.WATCH_OVER, C.TRANSPORT, C.OTHER) else 0.08
+    roll = rng.random()
+    return Urgency.HIGH if roll < high else Urgency.LOW if roll > 0.8 else Urgency.NORMAL
 
 
 def _place(rng: random.Random, need: _Need, today: date) -> None:
@@ -1344,14 +1886,28 @@ def _place(rng: random.Random, need: _Need, today: date) -> None:
     need.steps.insert(0, _Step("raise", 0, by="cm", at=raised_at))
     for step in need.steps[1:]:
         step.at = _moment(raised_on + timedelta(days=step.day), _office_minutes(rng))
-    client = need.client
+    _registers_before(rng, need.client, raised_at)
+    need.care_plan_ref = _care_plan_ref(rng, need.client, raised_on)
+
+
+def _registers_before(rng: random.Random, client: _Client, raised_at: datetime) -> None:
+    """The care manager registers the client minutes before raising their first need."""
     registered = raised_at - timedelta(minutes=rng.randint(10, 30))
     if client.registered_at is None or registered < client.registered_at:
         client.registered_at = registered
-    level = need.client.care_level
+
+
+def _care_plan_ref(rng: random.Random, client: _Client, raised_on: date) -> str | None:
+    level = client.care_level
     if level is not CareLevel.INDEPENDENT and rng.random() < 0.8:
         plan = "ケアプラン" if level.rank >= CareLevel.CARE_1.rank else "介護予防ケアプラン"
-        need.care_plan_ref = f"{plan} R{raised_on.year - 2018}-{rng.randint(1, 999):04d}"
+        return f"{plan} R{raised_on.year - 2018}-{rng.randint(1, 999):04d}"
+    return None
+
+
+def _gap_reason(need: _Need) -> str:
+    area = _AREA_BY_CODE[need.client.area].name.split("（")[0]
+    return _GAP_REASON.format(area=area, category=CATEGORY_JA[need.category])
 
 
 def _assign_resources(rng: random.Random, needs: list[_Need], today: date) -> None:
@@ -1449,6 +2005,333 @@ def _truncate(need: _Need, first: _Step, replacement: _Step | None) -> set[int]:
     return {id(step) for step in gone if step.kind == "propose"}
 
 
+# -- planning the development, network and complex-case stories --------------------------------
+
+_MATCHING_VIEWS = ("resource_directory", "case_board")
+"""The read models that candidates and match plans are computed from."""
+MEETING_NEEDS = 8
+"""At most this many waiting needs are named in a tier-2 council's minutes."""
+_Action = Callable[["_Loader"], None]
+_Planned = tuple[datetime, _Action]
+_GONE_SCENARIOS = frozenset(
+    {"closed_deceased", "closed_moved_matching", "closed_moved_matched", "closed_hospitalised"}
+)
+"""Histories after which the client has no new needs (died, moved, admitted)."""
+_WAITING = frozenset({NeedStatus.RESOURCE_GAP, NeedStatus.IN_DEVELOPMENT})
+
+
+@dataclass(eq=False)
+class _InitiativeRun:
+    spec: _InitiativeSpec
+    needs: list[_Need] = field(default_factory=list)
+    id: UUID | None = None
+    version: int = 0
+
+
+@dataclass(eq=False)
+class _CouncilRun:
+    spec: _CouncilSpec
+    id: UUID | None = None
+    version: int = 0
+
+
+def _on(today: date, ago: int) -> date:
+    return today - timedelta(days=ago)
+
+
+def _at(
+    rng: random.Random, today: date, ago: int, earliest: int = 0, latest: int = 510
+) -> datetime:
+    """``ago`` days before ``today``, ``earliest`` to ``latest`` minutes after 9:00."""
+    return _moment(_on(today, ago), rng.randint(earliest, latest))
+
+
+def _story_step(need: _Need, kind: str, at: datetime, **fields: Any) -> _Step:
+    day = (at - need.steps[0].at).days if need.steps else 0
+    step = _Step(kind, day, at=at, **fields)
+    need.steps.append(step)
+    return step
+
+
+def _story_need(
+    rng: random.Random,
+    client: _Client,
+    category: NeedCategory,
+    raised_at: datetime,
+    text: tuple[str, str] | None = None,
+    urgency: Urgency | None = None,
+) -> _Need:
+    description, goal = text or rng.choice(NEED_TEXTS[category])
+    need = _Need(client, category, description, goal, urgency or _urgency(rng, category), "story")
+    _story_step(need, "raise", raised_at, by="cm")
+    _registers_before(rng, client, raised_at)
+    need.care_plan_ref = _care_plan_ref(rng, client, raised_at.astimezone(JST).date())
+    return need
+
+
+def _story_client(
+    rng: random.Random,
+    clients: list[_Client],
+    needs: list[_Need],
+    area: str,
+    category: NeedCategory,
+    used: set[int],
+) -> _Client:
+    """A client of ``area`` with no need of ``category`` yet (a new one if nobody fits)."""
+    taken: dict[int, set[NeedCategory]] = defaultdict(set)
+    gone: set[int] = set()
+    for need in needs:
+        taken[id(need.client)].add(need.category)
+        if need.scenario in _GONE_SCENARIOS:
+            gone.add(id(need.client))
+    options = [
+        c
+        for c in clients
+        if c.area == area and id(c) not in used | gone and category not in taken[id(c)]
+    ]
+    client = rng.choice(options) if options else _new_client(rng, clients, area)
+    used.add(id(client))
+    return client
+
+
+def _new_client(
+    rng: random.Random, clients: list[_Client], area: str, level: CareLevel | None = None
+) -> _Client:
+    while (client := _add_client(rng, clients, area, level)) is None:
+        continue
+    return client
+
+
+def _match_to(
+    rng: random.Random,
+    need: _Need,
+    spec: _ResourceSpec,
+    propose_at: datetime,
+    reason: str,
+    today: date,
+) -> None:
+    """Propose ``spec`` at ``propose_at``, confirm days later, then follow up monthly."""
+    propose = _story_step(need, "propose", propose_at, text=reason.format(name=spec.name))
+    attempt = _Attempt(propose=propose, resource=spec.key)
+    propose.attempt = attempt
+    need.attempts.append(attempt)
+    ago = (today - propose_at.astimezone(JST).date()).days - rng.randint(4, 8)
+    confirm = _story_step(
+        need, "confirm", _at(rng, today, ago), start_in=rng.randint(3, 7), attempt=attempt
+    )
+    attempt.confirm = confirm
+    ago -= rng.randint(25, 40)
+    while ago > 3:
+        progress = Progress.ON_TRACK if rng.random() < 0.8 else Progress.CONCERN
+        text = rng.choice(_FOLLOW_UPS[progress])
+        _story_step(need, "follow_up", _at(rng, today, ago), progress=progress, text=text)
+        ago -= rng.randint(25, 40)
+
+
+def _plan_development(
+    rng: random.Random, clients: list[_Client], needs: list[_Need], today: date
+) -> list[_Planned]:
+    """Gap needs accumulate in each initiative's cell; the initiative opens, links them,
+    gains partners and milestones, and launches its resource or is abandoned."""
+    planned: list[_Planned] = []
+    for spec in INITIATIVES:
+        run = _InitiativeRun(spec)
+        opened = _at(rng, today, spec.opened_ago, 0, 240)
+        planned.append((opened, partial(_Loader.open_initiative, run=run)))
+        used: set[int] = set()
+        for newest, oldest, fate in spec.waiting:
+            client = _story_client(rng, clients, needs, spec.area, spec.category, used)
+            raised_ago = rng.randint(newest, oldest)
+            need = _story_need(rng, client, spec.category, _at(rng, today, raised_ago, 30))
+            assign_ago = raised_ago - rng.randint(1, 3)
+            _story_step(need, "assign", _at(rng, today, assign_ago))
+            gap_ago = assign_ago - rng.randint(4, 12)
+            _story_step(need, "gap", _at(rng, today, gap_ago), text=_gap_reason(need))
+            link_ago = min(gap_ago - rng.randint(1, 3), spec.opened_ago - rng.randint(1, 3))
+            planned.append((_at(rng, today, link_ago), partial(_Loader.link, run=run, need=need)))
+            run.needs.append(need)
+            needs.append(need)
+            _plan_fate(rng, spec, need, fate, link_ago, needs, today)
+        for org, ago in spec.partners:
+            planned.append((_at(rng, today, ago), partial(_Loader.partner, run=run, org=org)))
+        for milestone, ago, note, volunteers in spec.milestones:
+            action = partial(
+                _Loader.milestone,
+                run=run,
+                milestone=milestone,
+                on=_on(today, ago),
+                note=note,
+                volunteers=volunteers,
+            )
+            planned.append((_at(rng, today, ago, 460), action))  # after that day's meeting
+        if spec.launched_ago is not None:
+            at = _at(rng, today, spec.launched_ago, 0, 240)
+            planned.append((at, partial(_Loader.launch, run=run)))
+        if spec.abandoned_ago is not None:
+            at = _at(rng, today, spec.abandoned_ago)
+            planned.append((at, partial(_Loader.abandon, run=run)))
+    return planned
+
+
+def _plan_fate(
+    rng: random.Random,
+    spec: _InitiativeSpec,
+    need: _Need,
+    fate: str,
+    link_ago: int,
+    needs: list[_Need],
+    today: date,
+) -> None:
+    """What happens to a need waiting on ``spec`` after it was linked."""
+    if fate == "wait":
+        return
+    launched_ago, resource = spec.launched_ago, spec.resource
+    if launched_ago is None or resource is None:  # pragma: no cover - a spec bug
+        raise AssertionError(f"fate {fate!r} needs a launched initiative ({spec.key})")
+    if fate == "match":
+        propose_ago = launched_ago - rng.randint(2, 8)
+        _match_to(rng, need, resource, _at(rng, today, propose_ago), _LAUNCHED_REASON, today)
+    elif fate == "paused":
+        pause_ago = launched_ago + rng.randint(20, 35)
+        if pause_ago >= link_ago:  # pragma: no cover - a spec bug
+            raise AssertionError(f"{spec.key}: paused before being linked")
+        _story_step(need, "pause", _at(rng, today, pause_ago), by="cm", text=_WAITING_PAUSE)
+        resume = _at(rng, today, rng.randint(10, 18))
+        _story_step(need, "resume", resume, by="cm", text=_WAITING_RESUME)
+    elif fate == "admitted":
+        close_ago = launched_ago + rng.randint(25, 40)
+        if close_ago >= link_ago:  # pragma: no cover - a spec bug
+            raise AssertionError(f"{spec.key}: closed before being linked")
+        outcome = Outcome.HOSPITALISED_OR_ADMITTED
+        text = _CLOSE_REASONS[outcome][0]
+        _story_step(need, "close", _at(rng, today, close_ago), by="cm", outcome=outcome, text=text)
+        # Home again: the same need is raised again (a re-occurrence within 180 days).
+        raised_ago = rng.randint(66, 74)
+        again = _story_need(
+            rng, need.client, need.category, _at(rng, today, raised_ago, 30), _READMITTED_TEXT
+        )
+        _story_step(again, "assign", _at(rng, today, raised_ago - rng.randint(1, 2)))
+        propose_at = _at(rng, today, raised_ago - rng.randint(4, 7))
+        reason = rng.choice(_PROPOSE_REASONS["home"])
+        _match_to(rng, again, resource, propose_at, reason, today)
+        needs.append(again)
+    else:  # pragma: no cover - a spec bug
+        raise AssertionError(f"unknown fate {fate!r}")
+
+
+def _plan_complex_case(
+    rng: random.Random, clients: list[_Client], needs: list[_Need], today: date
+) -> list[_Planned]:
+    """A person back from hospital with four needs at once (複合課題), matched by one plan."""
+    client = _new_client(rng, clients, COMPLEX_AREA, COMPLEX_LEVEL)
+    client.frailty = True
+    ago = COMPLEX_RAISED_AGO
+    mine: list[_Need] = []
+    for i, (category, description, goal, urgency) in enumerate(COMPLEX_NEEDS):
+        raised_at = _moment(_on(today, ago), 90 + 6 * i)
+        need = _story_need(rng, client, category, raised_at, (description, goal), urgency)
+        _story_step(need, "assign", _moment(_on(today, ago - 2), 60 + 4 * i))
+        mine.append(need)
+        needs.append(need)
+    planned: list[_Planned] = [
+        (
+            _at(rng, today, ago - 3),
+            partial(_Loader.record_availability, client=client, weekdays=COMPLEX_WEEKDAYS),
+        ),
+        (_at(rng, today, ago - 5), partial(_Loader.plan_matches, client=client, needs=mine)),
+    ]
+    for need in mine:
+        confirm_ago = ago - rng.randint(9, 12)
+        action = partial(
+            _Loader.confirm_planned,
+            need=need,
+            start=_on(today, confirm_ago - rng.randint(2, 5)),
+        )
+        planned.append((_at(rng, today, confirm_ago), action))
+        follow_ago = rng.randint(5, 15)
+        progress = Progress.ON_TRACK
+        action = partial(
+            _Loader.follow_up_planned,
+            need=need,
+            text=rng.choice(_FOLLOW_UPS[progress]),
+            progress=progress,
+        )
+        planned.append((_at(rng, today, follow_ago), action))
+    return planned
+
+
+def _plan_network(rng: random.Random, needs: list[_Need], today: date) -> list[_Planned]:
+    """Organizations joining, councils with members and meetings, the coordinator's contacts."""
+    planned: list[_Planned] = []
+    for org_spec in ORGANIZATIONS:
+        if org_spec.registered_ago is not None:
+            at = _at(rng, today, org_spec.registered_ago, 0, 200)
+            planned.append((at, partial(_Loader.register_organization, spec=org_spec)))
+    for spec in COUNCILS:
+        run = _CouncilRun(spec)
+        formed = _moment(_on(today, spec.formed_ago), rng.randint(240, 300))
+        planned.append((formed, partial(_Loader.form_council, run=run)))
+        for i, (org, ago) in enumerate(spec.members):
+            at = (
+                formed + timedelta(minutes=5 * (i + 1))
+                if ago == spec.formed_ago
+                else _at(rng, today, ago, 0, 300)
+            )
+            action = partial(_Loader.admit, run=run, org=org, on=_on(today, ago))
+            planned.append((at, action))
+        for meeting in spec.meetings:
+            members = [org for org, ago in spec.members if ago > meeting.ago]
+            attendees = [org for org in members if rng.random() < 0.85] or members
+            action = partial(
+                _Loader.meeting,
+                run=run,
+                spec=meeting,
+                on=_on(today, meeting.ago),
+                attendees=tuple(attendees),
+                needs=needs,
+            )
+            planned.append((_at(rng, today, meeting.ago, 360, 450), action))
+    registered = {o.key: o.registered_ago or HISTORY_DAYS + 10 for o in ORGANIZATIONS}
+    ago = HISTORY_DAYS - rng.randint(0, 5)
+    while ago > 2:
+        known = [key for key in _CONTACTS if registered[key] > ago]
+        org = rng.choices(known, [_CONTACT_WEIGHTS.get(key, 1) for key in known])[0]
+        purpose, outcome = rng.choice(_CONTACTS[org])
+        planned.append(
+            (_at(rng, today, ago), _contact_action(org, _on(today, ago), purpose, outcome))
+        )
+        ago -= rng.randint(4, 10)
+    for ago, org, purpose, outcome in _STORY_CONTACTS:
+        planned.append(
+            (_at(rng, today, ago), _contact_action(org, _on(today, ago), purpose, outcome))
+        )
+    return planned
+
+
+def _contact_action(org: str, on: date, purpose: str, outcome: str) -> _Action:
+    return partial(_Loader.contact, org=org, on=on, purpose=purpose, outcome=outcome)
+
+
+def _choose_availability(rng: random.Random, clients: list[_Client], needs: list[_Need]) -> None:
+    """Some clients tell their available weekdays at registration: a few days of the
+    week, including one on which each resource proposed to them is open."""
+    specs = {**_RESOURCE_BY_KEY, GOMI_NISHI.key: GOMI_NISHI}
+    proposed: dict[int, set[str]] = defaultdict(set)
+    for need in needs:
+        for attempt in need.attempts:
+            if attempt.resource is not None:
+                proposed[id(need.client)].add(attempt.resource)
+    for client in clients:
+        if rng.random() >= AVAILABILITY_SHARE:
+            continue
+        days = set(rng.sample(_WEEKDAYS, rng.randint(2, 4)))
+        for key in sorted(proposed[id(client)]):
+            weekdays = specs[key].weekdays
+            if weekdays and not days.intersection(weekdays):
+                days.add(rng.choice(weekdays))
+        client.available = tuple(d for d in Weekday if d in days)
+
+
 # -- running the plan -----------------------------------------------------------------------
 
 
@@ -1460,7 +2343,11 @@ class _Loader:
         self.done = 0
         self.actors: dict[str, Actor] = {}
         self.orgs: dict[str, UUID] = {}
+        self.org_versions: dict[str, int | None] = {}
+        """None: a council's command moved the organization on (read it back)."""
         self.resources: dict[str, UUID] = {}
+        self.launched: set[UUID] = set()
+        """Resources launched by development initiatives."""
 
     def tick(self) -> None:
         self.done += 1
@@ -1488,15 +2375,15 @@ class _Loader:
                 self.actors[username] = app.actor_for_username(username)
                 self.tick()
 
+    @property
+    def coordinator(self) -> Actor:
+        return self.actors[_COORDINATOR]
+
     def network(self, at: datetime) -> None:
-        coordinator = self.actors[_COORDINATOR]
-        for i, org in enumerate(ORGANIZATIONS):
+        coordinator = self.coordinator
+        for i, org in enumerate(_FOUNDING_ORGANIZATIONS):
             with recorded_at(at + timedelta(minutes=10 * i)):
-                contact = Contact(person="事務局", phone=org.phone, address=org.address)
-                dto = self.app.register_organization(
-                    org.name, org.kind, list(org.areas), coordinator, contact=contact
-                )
-            self.orgs[org.key] = dto.id
+                self.register_organization(org)
             self.tick()
         for i, spec in enumerate(RESOURCES):
             with recorded_at(at + timedelta(days=1, minutes=10 * i)):
@@ -1518,6 +2405,210 @@ class _Loader:
             self.resources[spec.key] = resource.id
             self.tick()
 
+    # -- matching reads the views -------------------------------------------------------
+
+    def views_current(self) -> None:
+        """Bring the views that matching ranks from up to the log's head.
+
+        Candidates and match plans are computed from the read models. ``tsunagu
+        demo`` defers the views during the load (``Casework.views_deferred``), so
+        without this a proposal would record the candidates of an empty directory
+        and a match plan would see no open needs. Inline, the views are current
+        already and this costs two look-ups.
+        """
+        catch_up = getattr(self.app.read_side.monitor, "catch_up", None)
+        if callable(catch_up):
+            catch_up(list(_MATCHING_VIEWS))
+
+    def refresh(self, need: _Need) -> None:
+        """Read back a need that another aggregate's command or a process manager moved."""
+        assert need.id is not None  # noqa: S101 - raised before anything links it
+        dto = self.app.get_need(need.id, self.coordinator)
+        need.version, need.status = dto.version, dto.status
+
+    # -- network building ---------------------------------------------------------------
+
+    def register_organization(self, spec: _OrgSpec) -> None:
+        contact = Contact(person="事務局", phone=spec.phone, address=spec.address)
+        dto = self.app.register_organization(
+            spec.name, spec.kind, list(spec.areas), self.coordinator, contact=contact
+        )
+        self.orgs[spec.key], self.org_versions[spec.key] = dto.id, dto.version
+
+    def form_council(self, run: _CouncilRun) -> None:
+        spec = run.spec
+        dto = self.app.form_council(spec.name, spec.tier, self.coordinator, area_code=spec.area)
+        run.id, run.version = dto.id, dto.version
+
+    def admit(self, run: _CouncilRun, org: str, on: date) -> None:
+        assert run.id is not None  # noqa: S101 - formed before members join
+        dto = self.app.admit_to_council(run.id, self.orgs[org], on, run.version, self.coordinator)
+        run.version = dto.version
+        self.org_versions[org] = None  # the organization recorded the joining too
+
+    def meeting(
+        self,
+        run: _CouncilRun,
+        spec: _MeetingSpec,
+        on: date,
+        attendees: tuple[str, ...],
+        needs: list[_Need],
+    ) -> None:
+        """Minutes, with the unmet needs of the council's area (tier 2) or the largest
+        gaps of the municipality (tier 1) as they stand on the day."""
+        assert run.id is not None  # noqa: S101 - formed before it meets
+        area = run.spec.area
+        waiting = [
+            n
+            for n in needs
+            if n.id is not None and n.status in _WAITING and area in (None, n.client.area)
+        ]
+        cells = Counter((n.client.area, n.category) for n in waiting)
+        if area is None:
+            need_ids: list[UUID] = []
+            ranked = sorted(cells, key=lambda cell: (-cells[cell], cell[0], cell[1].value))
+            gaps = ranked[:4]
+        else:
+            need_ids = [n.id for n in waiting if n.id is not None][:MEETING_NEEDS]
+            gaps = sorted(cells, key=lambda cell: cell[1].value)
+        dto = self.app.record_council_meeting(
+            run.id,
+            on,
+            [self.orgs[org] for org in attendees],
+            list(spec.topics),
+            run.version,
+            self.coordinator,
+            need_ids=need_ids,
+            gaps=gaps,
+            note=spec.note,
+        )
+        run.version = dto.version
+
+    def contact(self, org: str, on: date, purpose: str, outcome: str) -> None:
+        version = self.org_versions.get(org)
+        if version is None:
+            version = self.app.get_organization(self.orgs[org], self.coordinator).version
+        dto = self.app.log_contact(self.orgs[org], on, purpose, outcome, version, self.coordinator)
+        self.org_versions[org] = dto.version
+
+    # -- resource development -----------------------------------------------------------
+
+    def open_initiative(self, run: _InitiativeRun) -> None:
+        spec = run.spec
+        dto = self.app.open_initiative(
+            spec.title, spec.area, spec.category, spec.description, self.coordinator
+        )
+        run.id, run.version = dto.id, dto.version
+
+    def link(self, run: _InitiativeRun, need: _Need) -> None:
+        assert run.id is not None  # noqa: S101 - opened first
+        assert need.id is not None  # noqa: S101 - raised first
+        dto = self.app.link_need_to_initiative(run.id, need.id, run.version, self.coordinator)
+        run.version = dto.version
+        self.refresh(need)
+
+    def partner(self, run: _InitiativeRun, org: str) -> None:
+        assert run.id is not None  # noqa: S101 - opened first
+        dto = self.app.add_initiative_partner(run.id, self.orgs[org], run.version, self.coordinator)
+        run.version = dto.version
+
+    def milestone(
+        self,
+        run: _InitiativeRun,
+        milestone: Milestone,
+        on: date,
+        note: str,
+        volunteers: int | None,
+    ) -> None:
+        assert run.id is not None  # noqa: S101 - opened first
+        dto = self.app.record_initiative_milestone(
+            run.id, milestone, on, note, run.version, self.coordinator, volunteers=volunteers
+        )
+        run.version = dto.version
+
+    def launch(self, run: _InitiativeRun) -> None:
+        """Launch the new resource; the process manager (run inside this command's save)
+        moves every waiting need to ``resource_created``, so they are read back."""
+        spec = run.spec.resource
+        assert run.id is not None  # noqa: S101 - opened first
+        assert spec is not None  # noqa: S101 - only initiatives with a resource launch
+        org = _ORG_BY_KEY[spec.org]
+        dto = self.app.launch_initiative(
+            run.id,
+            spec.name,
+            spec.service_type,
+            run.version,
+            self.coordinator,
+            categories=list(spec.categories),
+            area_codes=list(spec.areas),
+            organization_id=self.orgs[spec.org],
+            weekdays=list(spec.weekdays),
+            capacity=spec.capacity,
+            eligible_care_levels=list(spec.eligible),
+            fee=spec.fee,
+            contact=Contact(person=f"{org.name} 事務局", phone=org.phone),
+        )
+        assert dto.resource_id is not None  # noqa: S101 - a launched initiative has one
+        run.version = dto.version
+        self.resources[spec.key] = dto.resource_id
+        self.launched.add(dto.resource_id)
+        for need in run.needs:
+            self.refresh(need)
+
+    def abandon(self, run: _InitiativeRun) -> None:
+        """Give up; the process manager puts the waiting needs back among the gaps."""
+        assert run.id is not None  # noqa: S101 - opened first
+        dto = self.app.abandon_initiative(
+            run.id, run.spec.abandon_reason, run.version, self.coordinator
+        )
+        run.version = dto.version
+        for need in run.needs:
+            self.refresh(need)
+
+    # -- the complex case ---------------------------------------------------------------
+
+    def record_availability(self, client: _Client, weekdays: tuple[Weekday, ...]) -> None:
+        assert client.id is not None  # noqa: S101 - registered first
+        dto = self.app.record_client_availability(
+            client.id, list(weekdays), client.version, self.actor("cm", client)
+        )
+        client.version = dto.version
+
+    def plan_matches(self, client: _Client, needs: list[_Need]) -> None:
+        """Compute the client's match plan and accept it as shown (one atomic save)."""
+        assert client.id is not None  # noqa: S101 - registered first
+        self.views_current()
+        plan = self.app.match_plan(client.id, self.coordinator)
+        if not plan.matches:  # pragma: no cover - only when the views cannot be brought up
+            return
+        accepted = self.app.accept_match_plan(
+            client.id, plan.matches, COMPLEX_PLAN_REASON, self.coordinator
+        )
+        by_id = {need.id: need for need in needs}
+        for match in accepted.matches:
+            need = by_id[match.need_id]
+            need.version, need.status = match.version, NeedStatus.PROPOSED
+            need.proposed = match.resource_id
+
+    def confirm_planned(self, need: _Need, start: date) -> None:
+        """Confirm a planned match where a place is sure: an unlimited resource, or one
+        the demo launched (the capacity plan of :func:`_assign_resources` knows no others)."""
+        if need.status is not NeedStatus.PROPOSED or need.proposed is None:
+            return
+        assert need.id is not None  # noqa: S101 - proposed needs exist
+        resource = self.app.get_resource(need.proposed, self.coordinator)
+        if resource.capacity is not None and resource.id not in self.launched:
+            return
+        dto = self.app.confirm_match(need.id, start, need.version, self.coordinator)
+        need.version, need.status = dto.version, dto.status
+
+    def follow_up_planned(self, need: _Need, text: str, progress: Progress) -> None:
+        if need.status is not NeedStatus.MATCHED:
+            return
+        assert need.id is not None  # noqa: S101 - matched needs exist
+        dto = self.app.record_follow_up(need.id, text, progress, need.version, self.coordinator)
+        need.version, need.status = dto.version, dto.status
+
     def actor(self, who: str, client: _Client) -> Actor:
         if who == "cm":
             return self.actors[_CARE_MANAGER_OF_CENTER[client.center]]
@@ -1531,6 +2622,7 @@ class _Loader:
             client.area,
             client.center,
             self.actor("cm", client),
+            available_weekdays=list(client.available) if client.available else None,
         )
         client.id, client.version = dto.id, dto.version
 
@@ -1576,7 +2668,7 @@ class _Loader:
             return
         else:
             dto = self._change(need, step, actor)
-        need.id, need.version = dto.id, dto.version
+        need.id, need.version, need.status = dto.id, dto.version, dto.status
 
     def _change(self, need: _Need, step: _Step, actor: Actor) -> NeedDTO:
         app = self.app
@@ -1589,6 +2681,7 @@ class _Loader:
             assert step.attempt is not None  # noqa: S101
             assert step.attempt.resource is not None  # noqa: S101
             resource = self.resources[step.attempt.resource]
+            self.views_current()
             return app.propose_match(nid, resource, step.text, version, actor)
         if kind == "decline":
             assert step.declined_by is not None  # noqa: S101
@@ -1649,6 +2742,10 @@ def load_demo(
     for need in needs:
         _place(rng, need, today)
     _assign_resources(rng, needs, today)
+    stories = _plan_development(rng, clients, needs, today)
+    _choose_availability(rng, clients[:CLIENT_COUNT], needs)
+    stories += _plan_complex_case(rng, clients, needs, today)
+    stories += _plan_network(rng, needs, today)
 
     timeline: list[tuple[datetime, int, Callable[[], None]]] = []
     loader = _Loader(app, progress, 0)
@@ -1665,6 +2762,8 @@ def load_demo(
     for spec in RESOURCES:
         if (suspended := _suspension(spec, today)) is not None:
             plan(suspended, partial(loader.suspend, spec.key))
+    for at, story in stories:
+        plan(at, partial(story, loader))
     timeline.sort(key=lambda entry: (entry[0], entry[1]))
 
     start = today - timedelta(days=HISTORY_DAYS + 10)
@@ -1672,7 +2771,7 @@ def load_demo(
         len(AREAS)
         + len(CENTERS)
         + len(_ACCOUNTS)
-        + len(ORGANIZATIONS)
+        + len(_FOUNDING_ORGANIZATIONS)
         + len(RESOURCES)
         + len(timeline)
     )
