@@ -146,6 +146,7 @@ class MatchingCases(CaseworkBase):
     # -- helpers -----------------------------------------------------------------
 
     def _open_needs(self, client_id: UUID, actor: Actor) -> list[Need]:
+        self._wait_for_view("case_board", self.head())
         rows, _ = self.read_side.case_board.find_needs(
             NeedFilter(client_id=client_id), page=1, per_page=MAX_PLAN_NEEDS * 5
         )
@@ -190,6 +191,12 @@ class MatchingCases(CaseworkBase):
         )
 
     def _resource_facts(self, need: Need | None) -> list[ResourceFacts]:
+        # Rank on views at least as fresh as the log now: a proposal records what
+        # the rules said at the moment of the decision. With a separate
+        # projection worker this waits briefly (bounded) for it.
+        head = self.head()
+        self._wait_for_view("resource_directory", head)
+        self._wait_for_view("case_board", head)
         filters = ResourceFilter(category=need.category) if need is not None else ResourceFilter()
         waiting = self.read_side.case_board.waiting_by_resource()
         return [

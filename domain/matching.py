@@ -207,30 +207,37 @@ SEARCH_LIMIT = 200_000
 def plan_cover(
     needs: Sequence[NeedFacts], client: ClientFacts, resources: Sequence[ResourceFacts]
 ) -> MatchPlan:
-    """The smallest set of proposable resources covering all coverable needs.
+    """The smallest set of proposable resources in the client's area covering all
+    coverable needs.
 
     A resource that serves several of the client's needs counts once (and the
-    client takes one place there). Among plans of equal size the one with the
-    highest total score wins; remaining ties go to the lexicographically
-    smallest resource ids, so the plan is deterministic.
+    client takes one place there). A need that only resources of other areas
+    serve is a gap: a plan is a proposal to accept in one step, so it keeps to
+    what is near. Among plans of equal size the one with the highest total
+    score wins; remaining ties go to resource names, then ids.
     """
     options: dict[UUID, list[Candidate]] = {}
     gaps = []
     for need in needs:
-        usable = [c for c in rank_candidates(need, client, resources) if c.proposable]
+        usable = [
+            c
+            for c in rank_candidates(need, client, resources)
+            if c.proposable and c.score_of(Criterion.AREA).passed
+        ]
         if usable:
             options[need.id] = usable
         else:
             gaps.append(need.id)
     order = sorted(options, key=lambda n: (len(options[n]), str(n)))
 
-    best: list[tuple[int, int, tuple[str, ...], dict[UUID, Candidate]]] = []
+    best: list[tuple[int, int, tuple[str, ...], dict[UUID, Candidate]]] = []  # the best so far
     explored = 0
 
     def key(chosen: dict[UUID, Candidate]) -> tuple[int, int, tuple[str, ...]]:
-        distinct = {c.resource_id for c in chosen.values()}
+        distinct = {c.resource_id: c.name for c in chosen.values()}
         total = sum(c.total for c in chosen.values())
-        return (len(distinct), -total, tuple(sorted(str(r) for r in distinct)))
+        names = sorted(f"{name}\x00{rid}" for rid, name in distinct.items())
+        return (len(distinct), -total, tuple(names))
 
     def search(index: int, chosen: dict[UUID, Candidate], used: set[UUID]) -> None:
         nonlocal explored

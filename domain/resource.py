@@ -167,7 +167,8 @@ class Resource(TsunaguAggregate):
 
     @property
     def places_taken(self) -> int:
-        return len(self.enrolled)
+        """Clients attending: a client matched here for several needs takes one place."""
+        return len(set(self.enrolled.values()))
 
     @property
     def places_left(self) -> int | None:
@@ -237,7 +238,7 @@ class Resource(TsunaguAggregate):
             raise ResourceTransitionError(
                 self.status.value, "enrol", "this need is already enrolled"
             )
-        if self.is_full:
+        if self.is_full and client_id not in self.enrolled.values():
             assert self.capacity is not None  # noqa: S101 - is_full implies a capacity
             raise ResourceFullError(self.name, self.capacity)
         self._enrolled(need_id=need_id, client_id=client_id, actor=actor)
@@ -281,7 +282,7 @@ class Resource(TsunaguAggregate):
         if self.status is R.CLOSED:
             raise ResourceTransitionError(self.status.value, "close")
         if self.enrolled:
-            raise ResourceHasEnrolmentsError(len(self.enrolled))
+            raise ResourceHasEnrolmentsError(self.places_taken)
         self._closed(reason=require_text("reason", reason), actor=actor)
 
     @event("Closed")

@@ -109,10 +109,8 @@ def ensure_demo(built: Container, token_ttl: timedelta = timedelta(days=30)) -> 
         if app.head() > 0:
             click.echo("The database already holds data; not loading the demo into it.")
             return
-        with progress_bar("loading the demo municipality") as update, app.views_deferred():
+        with progress_bar("loading the demo municipality") as update:
             load_demo(app, progress=update)
-        with progress_bar("updating the views") as update:
-            built.projections.catch_up(progress=update)
     click.echo()
     click.echo("Demo accounts (fictional municipality; password for all: " + DEMO_PASSWORD + ")")
     click.echo(f"{'username':<12} {'role':<13} {'center':<14} API token (valid 30 days)")

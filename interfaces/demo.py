@@ -2007,7 +2007,6 @@ def _truncate(need: _Need, first: _Step, replacement: _Step | None) -> set[int]:
 
 # -- planning the development, network and complex-case stories --------------------------------
 
-_MATCHING_VIEWS = ("resource_directory", "case_board")
 """The read models that candidates and match plans are computed from."""
 MEETING_NEEDS = 8
 """At most this many waiting needs are named in a tier-2 council's minutes."""
@@ -2405,21 +2404,6 @@ class _Loader:
             self.resources[spec.key] = resource.id
             self.tick()
 
-    # -- matching reads the views -------------------------------------------------------
-
-    def views_current(self) -> None:
-        """Bring the views that matching ranks from up to the log's head.
-
-        Candidates and match plans are computed from the read models. ``tsunagu
-        demo`` defers the views during the load (``Casework.views_deferred``), so
-        without this a proposal would record the candidates of an empty directory
-        and a match plan would see no open needs. Inline, the views are current
-        already and this costs two look-ups.
-        """
-        catch_up = getattr(self.app.read_side.monitor, "catch_up", None)
-        if callable(catch_up):
-            catch_up(list(_MATCHING_VIEWS))
-
     def refresh(self, need: _Need) -> None:
         """Read back a need that another aggregate's command or a process manager moved."""
         assert need.id is not None  # noqa: S101 - raised before anything links it
@@ -2577,7 +2561,6 @@ class _Loader:
     def plan_matches(self, client: _Client, needs: list[_Need]) -> None:
         """Compute the client's match plan and accept it as shown (one atomic save)."""
         assert client.id is not None  # noqa: S101 - registered first
-        self.views_current()
         plan = self.app.match_plan(client.id, self.coordinator)
         if not plan.matches:  # pragma: no cover - only when the views cannot be brought up
             return
@@ -2681,7 +2664,6 @@ class _Loader:
             assert step.attempt is not None  # noqa: S101
             assert step.attempt.resource is not None  # noqa: S101
             resource = self.resources[step.attempt.resource]
-            self.views_current()
             return app.propose_match(nid, resource, step.text, version, actor)
         if kind == "decline":
             assert step.declined_by is not None  # noqa: S101

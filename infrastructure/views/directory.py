@@ -41,6 +41,7 @@ from infrastructure.views.schema import (
     resource_areas,
     resource_categories,
     resource_directory,
+    resource_enrolments,
     resource_locations,
 )
 
@@ -191,6 +192,7 @@ class ResourceDirectoryView(View):
         resource_categories,
         resource_areas,
         resource_locations,
+        resource_enrolments,
     )
 
     def handlers(self) -> dict[type, Handler]:
@@ -272,15 +274,25 @@ class ResourceDirectoryView(View):
         self._update(conn, e, {"version": e.originator_version, "capacity": e.capacity})
 
     def _places(self, conn: Connection, e: Any, position: int) -> None:
-        delta = 1 if isinstance(e, Resource.Enrolled) else -1
-        self._update(
-            conn,
-            e,
-            {
-                "version": e.originator_version,
-                "places_taken": resource_directory.c.places_taken + delta,
-            },
+        enrolments = resource_enrolments.c
+        if isinstance(e, Resource.Enrolled):
+            conn.execute(
+                resource_enrolments.insert().values(
+                    resource_id=e.originator_id, need_id=e.need_id, client_id=e.client_id
+                )
+            )
+        else:
+            conn.execute(
+                resource_enrolments.delete().where(
+                    enrolments.resource_id == e.originator_id, enrolments.need_id == e.need_id
+                )
+            )
+        clients = (
+            sa.select(sa.func.count(sa.distinct(enrolments.client_id)))
+            .where(enrolments.resource_id == e.originator_id)
+            .scalar_subquery()
         )
+        self._update(conn, e, {"version": e.originator_version, "places_taken": clients})
 
     def _status(self, conn: Connection, e: Any, position: int) -> None:
         status = {

@@ -159,6 +159,16 @@ resource_directory = sa.Table(
 # Where a resource is and which imported row it came from. A table of its own
 # (not columns of resource_directory) so that databases made before it need no
 # migration: create_all adds it, and resources registered before have no values.
+# Which needs hold a place at which resource (a client with several needs there
+# takes one place).
+resource_enrolments = sa.Table(
+    "resource_enrolments",
+    metadata,
+    sa.Column("resource_id", sa.Uuid, primary_key=True),
+    sa.Column("need_id", sa.Uuid, primary_key=True),
+    sa.Column("client_id", sa.Uuid, nullable=False),
+)
+
 resource_locations = sa.Table(
     "resource_locations",
     metadata,

@@ -253,17 +253,15 @@ def test_the_same_seed_gives_the_same_demo(demo: Demo, memory_container: Contain
 def test_demo_loads_on_every_backend(container: Container) -> None:
     # Seed 1 (unlike the default) plans confirmations that would meet full
     # resources and become refusals instead (interfaces.demo._assign_resources).
-    # Loaded as `tsunagu demo` does: views deferred, caught up afterwards.
+    # Loaded as `tsunagu demo` does: views updated after every command.
     app = container.app
-    with app.views_deferred():
-        load_demo(app, seed=1)
-    container.projections.catch_up()
+    load_demo(app, seed=1)
     needs = all_needs(app)
     stamps = [entry.timestamp for entry in all_events(app)]
     assert {row.status for row in needs} == set(NeedStatus)
     assert stamps == sorted(stamps)
     assert stamps[-1] < datetime.now(UTC)
-    # Matching ranked from current views although they were deferred.
+    # Matching ranked from current views.
     proposals = [e for e in all_events(app) if e.type == "MatchProposed"]
     for entry in proposals[:: max(1, len(proposals) // 10)]:
         shown = [

@@ -234,6 +234,24 @@ def need(name: str, category: NeedCategory, area: str = "north") -> NeedFacts:
             set(),
             id="equal size: the higher score wins",
         ),
+        pytest.param(
+            [need("n1", C.SHOPPING), need("n2", C.MEALS)],
+            [
+                resource("far, both", (C.SHOPPING, C.MEALS), areas=("south",)),
+                resource("shop", (C.SHOPPING,)),
+                resource("meals", (C.MEALS,)),
+            ],
+            {"shop", "meals"},
+            set(),
+            id="resources outside the client's area are not planned",
+        ),
+        pytest.param(
+            [need("n1", C.TRANSPORT)],
+            [resource("far bus", (C.TRANSPORT,), areas=("south",))],
+            set(),
+            {"n1"},
+            id="a need served only in other areas is a gap",
+        ),
     ],
 )
 def test_the_plan_uses_the_fewest_resources(
