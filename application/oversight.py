@@ -9,15 +9,24 @@ models (:class:`~application.oversight_ports.OversightReadSide`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-from application.base import CaseworkBase
-from application.dto import NeedFilter, ResourceDTO, ResourceFilter, TokenDTO, UserDTO
+from application.base import CaseworkBase, _organization_dto, project_events
+from application.development import _initiative_dto
+from application.dto import (
+    NeedFilter,
+    NeedRow,
+    ResourceDTO,
+    ResourceFilter,
+    TokenDTO,
+    UserDTO,
+)
 from application.errors import AuthenticationError, NotFoundError
+from application.network import CONTACT_WINDOW
 from application.oversight_ports import (
     AuditPage,
     AuditQuery,
@@ -26,16 +35,21 @@ from application.oversight_ports import (
     ChangeNote,
     ClientCard,
     ClientSummary,
+    ContactEntry,
     DashboardStats,
+    InitiativePage,
     MonthlyFlow,
     NeedPage,
     NeedReplay,
+    OrganizationPage,
     OversightReadSide,
     TimelineEntry,
 )
 from application.security import Actor
+from domain.development import DevelopmentInitiative
 from domain.errors import InvalidValueError
 from domain.need import Need
+from domain.organization import Organization
 from domain.reference import Area
 from domain.resource import UPDATABLE_FIELDS, Resource
 from domain.user import User
@@ -47,6 +61,8 @@ JST = timezone(timedelta(hours=9), "JST")
 MONTHS_SHOWN = 12
 SEARCH_LIMIT = 20
 MAX_PER_PAGE = 200
+CONTACTS_SHOWN = 20
+"""Latest contacts an organization's page lists."""
 
 ACTION_PERMISSIONS: dict[str, str] = {
     "assign": "need.assign",
@@ -346,7 +362,11 @@ class UiCases(CaseworkBase):
     def _names(self, timeline: Sequence[TimelineEntry]) -> dict[UUID, str]:
         """Usernames and resource names of the ids a timeline mentions."""
         users = [e.data.get("coordinator") for e in timeline]
-        resources = [e.data.get("resource_id") for e in timeline]
+        resources: list[Any] = [e.data.get("resource_id") for e in timeline]
+        for entry in timeline:  # the ranking a proposal recorded names its candidates
+            for candidate in entry.data.get("candidates") or ():
+                if isinstance(candidate, dict):
+                    resources.append(_as_uuid(candidate.get("resource_id")))
         names: dict[UUID, str] = dict(self._usernames(u for u in users if isinstance(u, UUID)))
         names.update(self.resource_names(r for r in resources if isinstance(r, UUID)))
         return names
@@ -366,6 +386,74 @@ class UiCases(CaseworkBase):
             for r in self.read_side.directory.resources(ResourceFilter())
             if r.id in wanted
         }
+
+    # -- coordination: development, network, needs named elsewhere ----------------------
+
+    def need_rows(self, need_ids: Collection[UUID], actor: Actor) -> list[NeedRow]:
+        """Case-board rows of the given needs that this actor may see (unknown ids left out)."""
+        actor.require("need.read")
+        if not need_ids:
+            return []
+        rows = self.oversight.need_rows.by_ids(need_ids)
+        return [row for row in rows if actor.sees_center(row.center_code)]
+
+    def initiative_page(self, initiative_id: UUID, actor: Actor) -> InitiativePage:
+        """An initiative, its history and the needs waiting on it (one stream, read models)."""
+        actor.require("initiative.read")
+        events = list(self.events.get(initiative_id))
+        initiative = project_events(None, events) if events else None
+        if not isinstance(initiative, DevelopmentInitiative):
+            raise NotFoundError("development initiative", initiative_id)
+        dto = _initiative_dto(initiative, self.head())
+        organizations = {o.id: o.name for o in self.read_side.directory.organizations()}
+        needs = self.need_rows(dto.need_ids, actor) if actor.can("need.read") else []
+        return InitiativePage(
+            initiative=dto,
+            timeline=tuple(self._timeline(events)),
+            needs=tuple(needs),
+            partners={p: organizations.get(p, str(p)) for p in dto.partner_ids},
+            resource_name=self._resource_name(dto.resource_id),
+        )
+
+    def organization_page(self, organization_id: UUID, actor: Actor) -> OrganizationPage:
+        """An organization with its councils, resources, and (for report readers) its contacts."""
+        actor.require("organization.read")
+        events: list[Any] = list(self.events.get(organization_id))
+        org = project_events(None, events) if events else None
+        if not isinstance(org, Organization):
+            raise NotFoundError("organization", organization_id)
+        councils = tuple(c for c in self.read_side.network.councils() if c.id in org.councils)
+        resources = tuple(
+            r
+            for r in self.read_side.directory.resources(ResourceFilter())
+            if r.organization_id == org.id
+        )
+        network = None
+        contacts: list[ContactEntry] = []
+        if actor.can("report.read"):
+            since = self.clock().astimezone(JST).date() - CONTACT_WINDOW
+            overview = self.read_side.network.overview(since=since)
+            network = next((o for o in overview.organizations if o.id == org.id), None)
+            logged = [e for e in events if isinstance(e, Organization.ContactLogged)]
+            names = self._usernames(getattr(e, "actor", None) for e in logged)
+            contacts = [
+                ContactEntry(
+                    on=e.on,
+                    purpose=e.purpose,
+                    outcome=e.outcome,
+                    actor=names.get(e.actor, str(e.actor)),
+                    recorded_at=e.timestamp,
+                )
+                for e in logged
+            ]
+            contacts.sort(key=lambda c: (c.on, c.recorded_at), reverse=True)
+        return OrganizationPage(
+            organization=_organization_dto(org, self.head()),
+            councils=councils,
+            resources=resources,
+            network=network,
+            contacts=tuple(contacts[:CONTACTS_SHOWN]),
+        )
 
     # -- audit ---------------------------------------------------------------------------
 
@@ -412,6 +500,13 @@ def _last_months(now: datetime, count: int) -> list[str]:
         if month == 0:
             year, month = year - 1, 12
     return keys[::-1]
+
+
+def _as_uuid(value: Any) -> UUID | None:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _replay(events: Sequence[Any]) -> Need | None:

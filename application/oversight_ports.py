@@ -8,12 +8,23 @@ Like every port, none of these reads the clock: callers pass the instants.
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from application.dto import AuditEntry, NeedDTO, NeedFilter, NeedRow
+from application.dto import (
+    AuditEntry,
+    CouncilRow,
+    InitiativeDTO,
+    NeedDTO,
+    NeedFilter,
+    NeedRow,
+    OrganizationDTO,
+    OrganizationNetwork,
+    ResourceDTO,
+)
 from domain.values import CareLevel, NeedStatus, PersonalData
 
 # -- results -----------------------------------------------------------------------------
@@ -188,6 +199,47 @@ class DashboardStats:
         return (days[middle - 1] + days[middle]) / 2
 
 
+@dataclass(frozen=True)
+class InitiativePage:
+    """A development initiative with its history and the needs that wait on it (one stream)."""
+
+    initiative: InitiativeDTO
+    timeline: tuple[TimelineEntry, ...]
+    """Every event of the initiative, oldest first (milestone notes, unlink reasons)."""
+    needs: tuple[NeedRow, ...]
+    """The linked needs as the case board shows them now (those the actor may see)."""
+    partners: dict[UUID, str]
+    """Partner organization id -> name."""
+    resource_name: str | None
+    """Name of the launched resource, once launched."""
+
+
+@dataclass(frozen=True)
+class ContactEntry:
+    """A coordinator's contact with an organization (network building)."""
+
+    on: date
+    purpose: str
+    outcome: str
+    actor: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class OrganizationPage:
+    """An organization and its place in the network (one stream and read models)."""
+
+    organization: OrganizationDTO
+    councils: tuple[CouncilRow, ...]
+    """Councils it is a member of now."""
+    resources: tuple[ResourceDTO, ...]
+    """Resources it runs (closed ones included, marked by their status)."""
+    network: OrganizationNetwork | None
+    """Contacts in the last 90 days and needs matched; None for roles without reports."""
+    contacts: tuple[ContactEntry, ...]
+    """Its latest contacts, newest first; empty for roles without reports."""
+
+
 # -- ports -------------------------------------------------------------------------------
 
 
@@ -243,6 +295,13 @@ class NeedStatistics(Protocol):
         """Closed needs per outcome value."""
 
 
+class NeedRows(Protocol):
+    """Case-board rows of given needs (the needs an initiative or a meeting names)."""
+
+    def by_ids(self, need_ids: Collection[UUID]) -> list[NeedRow]:
+        """The rows of ``need_ids`` that exist, most recently active first."""
+
+
 class SessionTokens(Protocol):
     """Ending one browser session without touching the user's other tokens."""
 
@@ -260,3 +319,4 @@ class OversightReadSide:
     audit: AuditSearch
     statistics: NeedStatistics
     sessions: SessionTokens
+    need_rows: NeedRows

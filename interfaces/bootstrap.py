@@ -33,6 +33,7 @@ from infrastructure.views.oversight import (
     StatisticsView,
 )
 from infrastructure.views.projection import ViewUpdater
+from infrastructure.views.screens import SqlNeedRows
 
 DEFAULT_DATABASE_FILE = "tsunagu.sqlite3"
 
@@ -168,6 +169,7 @@ def bootstrap(settings: Settings) -> Container:
             audit=SqlAuditSearch(reader),
             statistics=SqlNeedStatistics(reader),
             sessions=tokens,
+            need_rows=SqlNeedRows(reader),
         )
     )
     if settings.inline_projections:
