@@ -103,10 +103,12 @@ def test_a_coordinator_assigns_proposes_confirms_follows_up_and_closes(
     form.get_by_role("button", name="担当コーディネーターを決める").click()
     assert page.locator(".state").inner_text().startswith("マッチング中")
 
-    form = _open_action(page, "資源を提案")
-    form.get_by_label("地域資源").select_option(str(resource.id))
+    # The matching screen: the ranked candidates; choosing one opens the propose form.
+    candidate = page.locator(f"#candidate-{resource.id}")
+    assert "点" in candidate.locator(".total").inner_text()
+    form = _open_action(candidate, "ブラウザ買い物便を選ぶ")
     form.get_by_label("この資源を提案する理由").fill("自宅から近く、火曜の便がある")
-    form.get_by_role("button", name="資源を提案").click()
+    form.get_by_role("button", name="この資源を提案する").click()
     assert page.locator(".state").inner_text().startswith("提案中")
 
     form = _open_action(page, "マッチングを確定")

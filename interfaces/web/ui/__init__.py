@@ -18,10 +18,12 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
 from application.errors import AuthenticationError
+from interfaces.web.api.framework import MAX_UPLOAD_BYTES
 from interfaces.web.ui.core import (
     LANGUAGE_KEY,
     TOKEN_KEY,
     casework,
+    current_section,
     current_user,
     navigation,
     session_token,
@@ -46,7 +48,12 @@ from interfaces.web.ui import (  # noqa: E402, F401
     audit,
     auth,
     dashboard,
+    development,
+    matching,
     needs,
+    network,
+    reports,
+    resource_files,
     resources,
 )
 
@@ -111,6 +118,9 @@ def load_session_user() -> None:
 
 def protect_forms() -> None:
     if wants_html():
+        if request.endpoint in resource_files.UPLOAD_ENDPOINTS:
+            # A resource list may be larger than a form; the API's upload limit applies.
+            request.max_content_length = MAX_UPLOAD_BYTES
         csrf.protect()
 
 
@@ -131,4 +141,8 @@ def options(members: Iterable[enum.Enum]) -> list[tuple[str, Any]]:
 
 
 def template_context() -> dict[str, Any]:
-    return {"nav": navigation(), "user": current_user()}
+    return {
+        "nav": navigation(),
+        "user": current_user(),
+        "section": current_section(request.endpoint),
+    }

@@ -148,9 +148,11 @@ def heat_map(
     rows: Sequence[str],
     cols: Sequence[str],
     values: Sequence[Sequence[int]],
+    header: int = 150,
 ) -> Markup:
-    """A grid of cells shaded by count, every count written in its cell."""
-    label_width, header, cell_w, cell_h = 170, 150, 46, 30
+    """A grid of cells shaded by count, every count written in its cell (``header``: the
+    height left for the column names, written at a slant)."""
+    label_width, cell_w, cell_h = 170, 46, 30
     width = label_width + cell_w * max(len(cols), 1) + 10
     height = header + cell_h * max(len(rows), 1) + 10
     peak = max((v for row in values for v in row), default=0) or 1

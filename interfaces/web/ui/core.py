@@ -110,10 +110,56 @@ NAVIGATION: list[NavItem] = [
     NavItem("ui.raise_need", _l("Raise a need"), "need.raise", "raise"),
     NavItem("ui.resources", _l("Resources"), "resource.read", "resources"),
     NavItem("ui.dashboard", _l("Dashboard"), "dashboard.read", "dashboard"),
+    NavItem("ui.initiatives", _l("Resource development"), "report.read", "development"),
+    NavItem("ui.organizations", _l("Network"), "report.read", "network"),
+    NavItem("ui.logic_model", _l("Logic model"), "report.read", "reports"),
     NavItem("ui.audit", _l("Audit log"), "audit.read", "audit"),
     NavItem("ui.admin_users", _l("Administration"), "user.read", "admin"),
 ]
-"""Other features add their screens here (matching, development, councils, ...)."""
+"""Matching lives on the need and client pages; importing on the resource directory."""
+
+SECTIONS: dict[str, str] = {
+    "ui.board": "needs",
+    "ui.need": "needs",
+    "ui.need_action": "needs",
+    "ui.client": "needs",
+    "ui.client_availability": "needs",
+    "ui.accept_plan": "needs",
+    "ui.raise_need": "raise",
+    "ui.register_client": "raise",
+    "ui.resources": "resources",
+    "ui.resource": "resources",
+    "ui.new_resource": "resources",
+    "ui.edit_resource": "resources",
+    "ui.resource_action": "resources",
+    "ui.import_resources": "resources",
+    "ui.initiatives": "development",
+    "ui.initiative": "development",
+    "ui.new_initiative": "development",
+    "ui.initiative_action": "development",
+    "ui.gaps": "development",
+    "ui.organizations": "network",
+    "ui.organization": "network",
+    "ui.new_organization": "network",
+    "ui.log_contact": "network",
+    "ui.councils": "network",
+    "ui.council": "network",
+    "ui.council_action": "network",
+    "ui.network": "network",
+    "ui.logic_model": "reports",
+    "ui.replay": "audit",
+}
+"""The navigation entry each screen belongs to (marked as the current one)."""
+
+
+def current_section(endpoint: str | None) -> str | None:
+    if endpoint is None:
+        return None
+    if endpoint in SECTIONS:
+        return SECTIONS[endpoint]
+    if endpoint.startswith("ui.admin_"):
+        return "admin"
+    return next((item.section for item in NAVIGATION if item.endpoint == endpoint), None)
 
 
 def navigation() -> list[NavItem]:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, abort
@@ -16,19 +13,10 @@ from interfaces.web.ui import charts, ui
 from interfaces.web.ui.core import actor, casework, now, render, signed_in
 from interfaces.web.ui.i18n import _, format_number, local
 from interfaces.web.ui.labels import label
+from interfaces.web.ui.tables import Table, table_csv
 
 MATCH_BUCKETS = ((0, 7), (7, 14), (14, 30), (30, 60), (60, 90), (90, None))
 """Days from raise to match, as [low, high) ranges."""
-
-
-@dataclass(frozen=True)
-class Table:
-    """A chart's numbers: what the table shows and the CSV holds."""
-
-    name: str
-    title: str
-    header: list[str]
-    rows: list[list[Any]]
 
 
 def _bucket_label(low: int, high: int | None) -> str:
@@ -201,18 +189,4 @@ def dashboard_csv(name: str) -> Response:
     table = tables.get(name)
     if table is None:
         abort(404)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(table.header)
-    writer.writerows(table.rows)
-    # A byte-order mark lets spreadsheet programs in Japan read the UTF-8 file correctly.
-    body = "\ufeff" + buffer.getvalue()
-    filename = f"tsunagu-{name}-{local(now()).strftime('%Y%m%d')}.csv"
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Content-Type": "text/csv; charset=utf-8",
-        },
-    )
+    return table_csv(table)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -12,7 +13,7 @@ from uuid import UUID
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from application.dto import ResourceDTO, UserDTO
+from application.dto import UserDTO
 from application.oversight_ports import TimelineEntry
 from domain.values import PersonalData, display_code
 from interfaces.web.ui.i18n import _, format_day, format_moment, local
@@ -34,6 +35,27 @@ ACTION_LABELS: dict[str, Any] = {
 
 # Event fields that say nothing to people (ids of the stream itself, bookkeeping).
 _HIDDEN_FIELDS = frozenset({"client_id", "center_code", "area_code", "need_id"})
+
+
+_SYSTEM_REASONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^initiative abandoned: (?P<detail>.*)$", re.S), "abandoned"),
+    (re.compile(r"^imported from (?P<detail>.*)$", re.S), "imported"),
+]
+
+
+def reason_text(reason: str | None) -> str:
+    """A recorded reason as people read it; the reasons the system itself words in
+    English (the development policy, file imports) are shown in the screen's language."""
+    if not reason:
+        return ""
+    for pattern, kind in _SYSTEM_REASONS:
+        match = pattern.match(reason)
+        if match:
+            detail = match.group("detail")
+            if kind == "abandoned":
+                return _("The initiative was abandoned: %(detail)s", detail=detail)
+            return _("imported from %(file)s", file=detail)
+    return reason
 
 
 def action_label(action: str) -> Any:
@@ -63,15 +85,18 @@ def show(value: Any, names: Mapping[UUID, str] | None = None) -> str:
     return str(value)
 
 
-def event_details(entry: TimelineEntry, names: Mapping[UUID, str]) -> list[tuple[str, str]]:
-    """The fields of an event worth showing, with their values as text."""
+def event_details(
+    entry: TimelineEntry, names: Mapping[UUID, str], keep: Collection[str] = ()
+) -> list[tuple[str, str]]:
+    """The fields of an event worth showing, with their values as text (ids named by
+    ``names``; fields usually hidden, such as ``need_id``, shown when in ``keep``)."""
     details = []
     for key, value in entry.data.items():
-        if key in _HIDDEN_FIELDS:
+        if key in _HIDDEN_FIELDS and key not in keep:
             continue
         if key == "candidates":
             if value:
-                details.append((key, _("%(count)d candidates", count=len(value))))
+                details.append((key, _candidates_shown(value, names)))
             continue
         if key == "personal":
             continue
@@ -85,21 +110,32 @@ def event_details(entry: TimelineEntry, names: Mapping[UUID, str]) -> list[tuple
     return details
 
 
+def _candidates_shown(candidates: Any, names: Mapping[UUID, str]) -> str:
+    """The ranking a proposal recorded: rank, resource and points of each candidate."""
+    if not isinstance(candidates, list):
+        return show(candidates, names)
+    parts = []
+    for item in candidates:
+        if not isinstance(item, dict):
+            continue
+        try:
+            resource = UUID(str(item.get("resource_id")))
+        except ValueError:
+            continue
+        text = _(
+            "%(rank)s. %(name)s: %(total)s points",
+            rank=item.get("rank", "?"),
+            name=names.get(resource) or _("(id %(short)s)", short=str(resource)[:8]),
+            total=item.get("total", "?"),
+        )
+        if item.get("proposable") is False:
+            text += " " + _("(could not be chosen)")
+        parts.append(text)
+    return "\n".join(parts) if parts else _("%(count)d candidates", count=len(candidates))
+
+
 def user_options(users: Iterable[UserDTO]) -> list[tuple[str, str]]:
     return [(u.username, f"{u.display_name} ({u.username})") for u in users]
-
-
-def resource_options(resources: Sequence[ResourceDTO], need: Any) -> list[tuple[str, str]]:
-    options = []
-    for r in resources:
-        places = (
-            _("unlimited places")
-            if r.places_left is None
-            else _("%(left)d of %(capacity)d places free", left=r.places_left, capacity=r.capacity)
-        )
-        where = "" if need.area_code in r.area_codes else " · " + _("outside the client's area")
-        options.append((str(r.id), f"{r.name} ({places}){where}"))
-    return options
 
 
 def type_options(types: Iterable[str]) -> list[tuple[str, str]]:
@@ -127,10 +163,10 @@ def client_code(client_id: UUID) -> str:
 def init_display(app: Flask) -> None:
     app.jinja_env.globals.update(
         action_label=action_label,
+        reason_text=reason_text,
         show=show,
         event_details=event_details,
         user_options=user_options,
-        resource_options=resource_options,
         client_code=client_code,
         type_options=type_options,
     )

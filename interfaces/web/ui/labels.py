@@ -11,9 +11,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from domain.matching import Criterion
 from domain.values import (
     CareLevel,
+    CouncilTier,
     DeclinedBy,
+    InitiativeStatus,
+    Milestone,
     NeedCategory,
     NeedStatus,
     OrganizationKind,
@@ -121,6 +125,20 @@ ENUM_LABELS: dict[enum.Enum, LazyString] = {
     Weekday.FRI: _l("Fri"),
     Weekday.SAT: _l("Sat"),
     Weekday.SUN: _l("Sun"),
+    InitiativeStatus.OPEN: _l("In progress"),
+    InitiativeStatus.LAUNCHED: _l("Launched"),
+    InitiativeStatus.ABANDONED: _l("Abandoned"),
+    Milestone.COUNCIL_DISCUSSED: _l("Discussed at a council"),
+    Milestone.VOLUNTEERS_TRAINED: _l("Volunteers trained"),
+    Milestone.PILOT_STARTED: _l("Pilot started"),
+    CouncilTier.MUNICIPALITY: _l("Tier 1 (municipality)"),
+    CouncilTier.AREA: _l("Tier 2 (daily-living area)"),
+    Criterion.CATEGORY: _l("Category"),
+    Criterion.AREA: _l("Area"),
+    Criterion.ELIGIBILITY: _l("Eligibility"),
+    Criterion.CAPACITY: _l("Places"),
+    Criterion.SCHEDULE: _l("Weekdays"),
+    Criterion.STATUS: _l("Status"),
 }
 
 AGGREGATE_LABELS: dict[str, LazyString] = {
@@ -131,6 +149,8 @@ AGGREGATE_LABELS: dict[str, LazyString] = {
     "User": _l("User"),
     "Area": _l("Area"),
     "SupportCenter": _l("Support center"),
+    "DevelopmentInitiative": _l("Development initiative"),
+    "Council": _l("Council"),
 }
 
 EVENT_LABELS: dict[str, LazyString] = {
@@ -151,6 +171,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "Need.Reopened": _l("Need reopened"),
     "Client.Registered": _l("Client registered"),
     "Client.CareLevelChanged": _l("Care level assessed"),
+    "Client.AvailabilityRecorded": _l("Available weekdays recorded"),
     "Resource.Registered": _l("Resource registered"),
     "Resource.Updated": _l("Resource updated"),
     "Resource.CapacityChanged": _l("Capacity changed"),
@@ -163,6 +184,18 @@ EVENT_LABELS: dict[str, LazyString] = {
     "Organization.Updated": _l("Organization updated"),
     "Organization.ContactLogged": _l("Network contact logged"),
     "Organization.JoinedCouncil": _l("Joined a council"),
+    "Organization.LeftCouncil": _l("Left a council"),
+    "DevelopmentInitiative.Opened": _l("Initiative opened"),
+    "DevelopmentInitiative.NeedLinked": _l("Need linked"),
+    "DevelopmentInitiative.NeedUnlinked": _l("Need unlinked"),
+    "DevelopmentInitiative.PartnerAdded": _l("Partner added"),
+    "DevelopmentInitiative.MilestoneRecorded": _l("Milestone recorded"),
+    "DevelopmentInitiative.ResourceLaunched": _l("Resource launched"),
+    "DevelopmentInitiative.Abandoned": _l("Initiative abandoned"),
+    "Council.Formed": _l("Council formed"),
+    "Council.MemberJoined": _l("Member joined"),
+    "Council.MemberLeft": _l("Member left"),
+    "Council.MeetingRecorded": _l("Meeting recorded"),
     "User.Created": _l("User created"),
     "User.RoleGranted": _l("Role granted"),
     "User.RoleRevoked": _l("Role revoked"),
@@ -223,7 +256,57 @@ FIELD_LABELS: dict[str, LazyString] = {
     "contact": _l("Contact"),
     "organization_id": _l("Organization"),
     "kind": _l("Kind"),
+    "title": _l("Title"),
+    "milestone": _l("Milestone"),
+    "on": _l("Date"),
+    "volunteers": _l("Volunteers trained"),
+    "need_ids": _l("Needs"),
+    "partner_ids": _l("Partners"),
+    "tier": _l("Tier"),
+    "held_on": _l("Held on"),
+    "attendees": _l("Attendees"),
+    "topics": _l("Topics"),
+    "gaps": _l("Gaps discussed"),
+    "purpose": _l("Purpose"),
+    "council_id": _l("Council"),
+    "available_weekdays": _l("Available weekdays"),
 }
+
+METRIC_LABELS: dict[str, LazyString] = {
+    "coordinators_active": _l("Coordinators active"),
+    "organizations_in_network": _l("Organizations in the network"),
+    "active_resources": _l("Active resources"),
+    "councils": _l("Councils"),
+    "proposals_made": _l("Match proposals made"),
+    "contacts_logged": _l("Contacts with organizations"),
+    "council_meetings": _l("Council meetings"),
+    "initiatives_opened": _l("Development initiatives opened"),
+    "matches_confirmed": _l("Matches confirmed"),
+    "resources_launched": _l("Resources launched"),
+    "volunteer_trainings": _l("Volunteer trainings held"),
+    "volunteers_trained": _l("Volunteers trained (people)"),
+    "needs_closed_goal_achieved": _l("Needs closed with the goal achieved"),
+    "needs_closed": _l("Needs closed"),
+    "clients_assessed": _l("Clients whose care level was assessed"),
+    "care_level_maintained_or_improved": _l("Clients whose care level was kept or improved"),
+    "care_level_maintained_or_improved_share": _l("Share whose care level was kept or improved"),
+    "median_days_raise_to_match": _l("Median days from raise to match"),
+    "needs_raised": _l("Needs raised"),
+    "recurrences_within_180_days": _l("Same category raised again within 180 days"),
+    "recurrence_share": _l("Share raised again within 180 days"),
+}
+"""The logic model's metrics (``LogicModelReport``) as people read them."""
+
+STAGE_LABELS: dict[str, LazyString] = {
+    "inputs": _l("Inputs"),
+    "activities": _l("Activities"),
+    "outputs": _l("Outputs"),
+    "outcomes": _l("Outcomes"),
+}
+
+
+def metric_label(metric: str) -> Any:
+    return METRIC_LABELS.get(metric, metric)
 
 
 def label(value: Any) -> Any:

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from flask import abort, flash, request, url_for
 
-from application.dto import NeedDTO, NeedFilter, ResourceDTO, ResourceFilter
+from application.dto import NeedFilter
 from application.errors import (
     ApplicationError,
     PermissionDeniedError,
@@ -30,7 +30,6 @@ from domain.values import (
     Outcome,
     PersonalData,
     Progress,
-    ResourceStatus,
     Urgency,
 )
 from interfaces.web.ui import ui
@@ -38,6 +37,7 @@ from interfaces.web.ui.auth import STALE_DAYS
 from interfaces.web.ui.core import actor, casework, now, redirect_to, render, signed_in
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _, local
+from interfaces.web.ui.matching import ranking_digest
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 MAX_STALE_DAYS = 3650
@@ -302,17 +302,6 @@ def _uuid(value: str) -> UUID | None:
         return None
 
 
-def _proposable(need: NeedDTO) -> list[ResourceDTO]:
-    """Active resources serving the need's category; those in its area first."""
-    resources = casework().list_resources(
-        ResourceFilter(category=need.category, status=ResourceStatus.ACTIVE), actor()
-    )
-    return sorted(
-        (r for r in resources if r.places_left is None or r.places_left > 0),
-        key=lambda r: (need.area_code not in r.area_codes, r.name),
-    )
-
-
 def _need_screen(
     page: NeedPage,
     status: int = 200,
@@ -324,7 +313,7 @@ def _need_screen(
     who = actor()
     need = page.need
     coordinators = app.coordinators(who) if {"assign", "reassign"} & set(page.actions) else []
-    resources = _proposable(need) if "propose" in page.actions else []
+    candidates = app.need_candidates(need.id, who) if "propose" in page.actions else None
     return render(
         "needs/detail.html",
         status,
@@ -335,7 +324,9 @@ def _need_screen(
         open_action=open_action,
         conflict=conflict,
         coordinators=coordinators,
-        resources=resources,
+        candidates=candidates,
+        ranking=ranking_digest(candidates.rule_set, candidates.candidates) if candidates else "",
+        chosen=_uuid(form.value("resource_id")) if form is not None else None,
         outcomes=list(Outcome),
         progresses=list(Progress),
         declined_by=list(DeclinedBy),
@@ -363,6 +354,10 @@ def _assign(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     return casework().assign_need(need_id, coordinator, version, who, reason=reason)
 
 
+class RankingChangedError(Exception):
+    """The candidates changed between showing them and choosing one."""
+
+
 def _propose(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     resource_id = _uuid(form.value("resource_id"))
     if resource_id is None:
@@ -370,6 +365,13 @@ def _propose(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     reason = form.text("reason")
     if not form.ok or resource_id is None or reason is None:
         return None
+    shown = form.value("ranking").strip()
+    if shown:
+        # The event records the ranking as the rules give it at this moment: it must be
+        # the ranking the coordinator chose from, or they chose from something else.
+        now_ranked = casework().need_candidates(need_id, who)
+        if ranking_digest(now_ranked.rule_set, now_ranked.candidates) != shown:
+            raise RankingChangedError
     return casework().propose_match(need_id, resource_id, reason, version, who)
 
 
@@ -465,6 +467,16 @@ def need_action(need_id: UUID, action: str) -> Any:
         except VersionConflictError:
             status = 412
             conflict = app.last_change(need_id, who)
+        except RankingChangedError:
+            status = 409
+            form.error(
+                FORM,
+                _(
+                    "The candidates changed since you opened the page (a resource was "
+                    "changed, or places were taken). Nothing was proposed. Check the "
+                    "candidates below as they are now and choose again."
+                ),
+            )
         except PermissionDeniedError:
             raise
         except (DomainError, ApplicationError) as error:

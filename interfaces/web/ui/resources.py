@@ -91,7 +91,7 @@ def _detail(
     )
 
 
-def _read_resource_form(form: Form, lookups: dict[str, Any]) -> dict[str, Any] | None:
+def read_resource_form(form: Form, lookups: dict[str, Any]) -> dict[str, Any] | None:
     name = form.text("name", max_length=NAME_MAX)
     service_type = form.choice("service_type", ServiceType)
     categories = form.choices("categories", NeedCategory, required=True)
@@ -140,7 +140,7 @@ def new_resource() -> Any:
     key = form.value("key") or uuid.uuid4().hex
     if request.method == "POST":
         capacity = form.integer("capacity", required=False, minimum=0, maximum=MAX_CAPACITY)
-        values = _read_resource_form(form, lookups)
+        values = read_resource_form(form, lookups)
         if values is not None:
             try:
                 created = casework().register_resource(
@@ -203,7 +203,7 @@ def edit_resource(resource_id: UUID) -> Any:
         return render("resources/form.html", form=_form_of(item), item=item, key="", **lookups)
     form = Form(request.form)
     version = form.version()
-    values = _read_resource_form(form, lookups)
+    values = read_resource_form(form, lookups)
     status = 422
     if values is not None and version is not None:
         try:

@@ -1,0 +1,272 @@
+"""Matching on the screens: the ranked candidates of a need explained in words, and
+the client page with its available weekdays and its multi-need plan (複合課題)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from flask import flash, request
+
+from application.dto import ClientDTO, MatchPlanDTO, NeedFilter, PlannedMatch
+from application.errors import (
+    ApplicationError,
+    InvalidReferenceError,
+    PermissionDeniedError,
+    VersionConflictError,
+)
+from application.matching import MatchPlanChangedError
+from domain.errors import DomainError
+from domain.matching import Candidate, Criterion, CriterionScore
+from domain.values import CareLevel, NeedCategory, NeedStatus, ResourceStatus, Weekday
+from interfaces.web.ui import ui
+from interfaces.web.ui.auth import STALE_DAYS
+from interfaces.web.ui.core import actor, casework, now, redirect_to, render, signed_in
+from interfaces.web.ui.forms import FORM, Form, refusal
+from interfaces.web.ui.i18n import _
+from interfaces.web.ui.labels import label
+
+CLIENT_NEEDS_SHOWN = 50
+PROPOSABLE = (NeedStatus.MATCHING, NeedStatus.RESOURCE_CREATED)
+
+
+# -- candidates in words ---------------------------------------------------------------------
+
+
+def _enum_label(cls: Any, value: str) -> str:
+    try:
+        return str(label(cls(value)))
+    except ValueError:
+        return value
+
+
+def _weekdays(detail: str) -> str:
+    return _(", ").join(_enum_label(Weekday, d) for d in detail.split(",") if d)
+
+
+def criterion_text(score: CriterionScore, areas: Mapping[str, str]) -> str:
+    """What one criterion says about a candidate, in the screen's language ("" if nothing)."""
+    ok, detail = score.passed, score.detail
+    criterion = score.criterion
+    if criterion is Criterion.CATEGORY:
+        return _("serves %(category)s", category=_enum_label(NeedCategory, detail))
+    if criterion is Criterion.AREA:
+        area = areas.get(detail, detail)
+        return _("covers %(area)s", area=area) if ok else _("outside %(area)s", area=area)
+    if criterion is Criterion.ELIGIBILITY:
+        level = _enum_label(CareLevel, detail)
+        return (
+            _("%(level)s eligible", level=level) if ok else _("%(level)s not eligible", level=level)
+        )
+    if criterion is Criterion.CAPACITY:
+        if detail == "unlimited":
+            return _("no limit on places")
+        return _("%(count)s places left", count=detail) if ok else _("full")
+    if criterion is Criterion.SCHEDULE:
+        if detail == "unknown":
+            return _("the client's weekdays are not recorded")
+        if detail == "any":
+            return _("no fixed weekdays")
+        return _("fits on %(days)s", days=_weekdays(detail)) if ok else _("no common weekday")
+    if criterion is Criterion.STATUS:
+        return "" if ok else _enum_label(ResourceStatus, detail)
+    return ""  # pragma: no cover - every criterion is worded above
+
+
+def reason_line(candidate: Candidate, areas: Mapping[str, str]) -> str:
+    """One line a person can read: what fits and what does not."""
+    parts = [criterion_text(score, areas) for score in candidate.scores]
+    return _("; ").join(part for part in parts if part)
+
+
+def blocker_labels(candidate: Candidate) -> list[str]:
+    """Why a candidate cannot be chosen now, as badges."""
+    texts = []
+    for blocker in candidate.blockers:
+        if blocker is Criterion.CAPACITY:
+            texts.append(_("Full: %(count)d waiting", count=candidate.waitlist))
+        elif blocker is Criterion.STATUS:
+            texts.append(_enum_label(ResourceStatus, candidate.score_of(Criterion.STATUS).detail))
+        elif blocker is Criterion.ELIGIBILITY:
+            texts.append(_("Care level not eligible"))
+    return texts
+
+
+def ranking_digest(rule_set: str, candidates: tuple[Candidate, ...] | list[Candidate]) -> str:
+    """A fingerprint of a ranking as shown: rule set, order, totals and what was choosable."""
+    text = (
+        rule_set
+        + "|"
+        + "|".join(f"{c.resource_id}:{c.total}:{int(c.proposable)}" for c in candidates)
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+ui.add_app_template_global(criterion_text, "criterion_text")
+ui.add_app_template_global(reason_line, "reason_line")
+ui.add_app_template_global(blocker_labels, "blocker_labels")
+
+
+# -- the client page --------------------------------------------------------------------------
+
+
+def _places() -> dict[str, Any]:
+    app = casework()
+    who = actor()
+    return {
+        "areas": {a.code: a.name for a in app.list_areas(who)},
+        "centers": {c.code: c.name for c in app.list_centers(who)},
+    }
+
+
+def _client_screen(
+    client: ClientDTO,
+    status: int = 200,
+    *,
+    availability: Form | None = None,
+    plan_form: Form | None = None,
+    plan_message: str | None = None,
+) -> Any:
+    app = casework()
+    who = actor()
+    moment = now()
+    # list_needs filters by client (the board's sorted query does not know clients).
+    page = app.list_needs(NeedFilter(client_id=client.id), who, 1, CLIENT_NEEDS_SHOWN)
+    rows = [
+        {
+            "need": row,
+            "age": (moment - row.raised_at).days,
+            "idle": (moment - row.last_activity_at).days,
+            "stale": row.status is not NeedStatus.CLOSED
+            and (moment - row.last_activity_at).days >= STALE_DAYS,
+            "urgent": row.urgency.value == "high" and row.status is not NeedStatus.CLOSED,
+        }
+        for row in page.items
+    ]
+    plan: MatchPlanDTO | None = None
+    plan_problem = None
+    waiting = [r for r in page.items if r.status in PROPOSABLE and not r.paused]
+    if waiting:
+        try:
+            plan = app.match_plan(client.id, who)
+        except InvalidReferenceError:
+            plan_problem = _(
+                "This client has too many needs waiting for a proposal to plan them at once; "
+                "propose on each need's page instead."
+            )
+    names = app.resource_names(plan.resource_ids) if plan is not None else {}
+    needs = {r.id: r for r in page.items}
+    return render(
+        "clients/detail.html",
+        status,
+        client=client,
+        rows=rows,
+        total=page.total,
+        plan=plan,
+        plan_problem=plan_problem,
+        plan_message=plan_message,
+        plan_form=plan_form or Form(),
+        resource_names=names,
+        needs=needs,
+        availability=availability or Form(),
+        weekdays=list(Weekday),
+        **_places(),
+    )
+
+
+@ui.get("/clients/<uuid:client_id>")
+@signed_in("client.read")
+def client(client_id: UUID) -> Any:
+    return _client_screen(casework().get_client(client_id, actor()))
+
+
+@ui.post("/clients/<uuid:client_id>/availability")
+@signed_in("client.assess")
+def client_availability(client_id: UUID) -> Any:
+    app = casework()
+    who = actor()
+    form = Form(request.form)
+    version = form.version()
+    weekdays = form.choices("weekdays", Weekday, required=True)
+    status = 422
+    if form.ok and version is not None:
+        try:
+            app.record_client_availability(client_id, weekdays, version, who)
+        except VersionConflictError:
+            status = 412
+            form.error(
+                FORM,
+                _(
+                    "Someone else changed this client since you opened the page. The weekdays "
+                    "below are yours; check the current ones and save again."
+                ),
+            )
+        except PermissionDeniedError:
+            raise
+        except (DomainError, ApplicationError) as error:
+            form.refused(error)
+        else:
+            flash(_("The available weekdays were saved."), "success")
+            return redirect_to("ui.client", client_id=client_id, _anchor="availability")
+    current = app.get_client(client_id, who)
+    if status == 412:
+        form.data.setlist("version", [str(current.version)])
+    return _client_screen(current, status, availability=form)
+
+
+def _accepted(form: Form) -> list[PlannedMatch] | None:
+    """The plan as the coordinator saw it: need, version and resource of every match."""
+    needs, versions, resources = (form.values(k) for k in ("need", "need_version", "resource"))
+    if not needs or not len(needs) == len(versions) == len(resources):
+        return None
+    accepted = []
+    try:
+        for need_id, version, resource_id in zip(needs, versions, resources, strict=True):
+            accepted.append(PlannedMatch(UUID(need_id), int(version), UUID(resource_id)))
+    except ValueError:
+        return None
+    return accepted
+
+
+@ui.post("/clients/<uuid:client_id>/plan")
+@signed_in("match.plan")
+def accept_plan(client_id: UUID) -> Any:
+    app = casework()
+    who = actor()
+    who.require("need.propose")
+    form = Form(request.form)
+    reason = form.text("reason")
+    accepted = _accepted(form)
+    if accepted is None:
+        form.error(FORM, _("The form is incomplete; reload the page and try again."))
+    status = 422
+    message = None
+    if form.ok and accepted is not None and reason is not None:
+        try:
+            result = app.accept_match_plan(client_id, accepted, reason, who)
+        except (VersionConflictError, MatchPlanChangedError) as error:
+            status = 412 if isinstance(error, VersionConflictError) else 409
+            message = _(
+                "The plan changed since you opened the page (a need or a resource moved "
+                "on). Nothing was proposed. Check the plan below as it is now and accept "
+                "it again."
+            )
+        except PermissionDeniedError:
+            raise
+        except DomainError as error:
+            status = 409
+            form.error(FORM, refusal(error))
+        except ApplicationError as error:
+            form.refused(error)
+        else:
+            flash(
+                _("%(count)d matches were proposed.", count=len(result.matches)),
+                "success",
+            )
+            return redirect_to("ui.client", client_id=client_id, _anchor="plan")
+    current = app.get_client(client_id, who)
+    if message is not None:
+        form = Form({"reason": form.value("reason")})
+    return _client_screen(current, status, plan_form=form, plan_message=message)

@@ -1,0 +1,276 @@
+"""Importing a municipality's resource list (CSV or .xlsx) and exporting the directory.
+
+The upload is checked first (a dry run: every row with what would happen and
+why); the checked file is kept for its owner so that importing it takes one
+more click. Nothing is written before that click.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, abort, flash, request, url_for
+
+from application.dto import ResourceFilter
+from application.importing import ImportReport, RowResult
+from application.security import Actor
+from domain.values import ServiceType
+from interfaces.importing import FileFormatError, ParsedFile, RowDefaults, read_resource_file
+from interfaces.importing.export import EXTENSIONS, MEDIA_TYPES, to_csv, to_hsds, to_xlsx
+from interfaces.web.api.framework import MAX_UPLOAD_BYTES
+from interfaces.web.ui import ui, uploads
+from interfaces.web.ui.core import actor, casework, render, signed_in
+from interfaces.web.ui.forms import FORM, Form
+from interfaces.web.ui.i18n import _
+from interfaces.web.ui.import_messages import field_label, layout_label, translate_problem
+
+ENCODINGS = ("utf-8", "cp932")
+ROWS_SHOWN = 300
+UPLOAD_ENDPOINTS = frozenset({"ui.import_resources"})
+"""Screens that accept a file (up to the API's upload limit instead of the form limit)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to read the file: its encoding and what to assume for rows that say nothing."""
+
+    encoding: str | None
+    areas: tuple[str, ...]
+    service_type: ServiceType | None
+
+    def defaults(self) -> RowDefaults:
+        return RowDefaults(areas=self.areas, service_type=self.service_type)
+
+
+@dataclass(frozen=True)
+class ProblemLine:
+    field: str
+    severity: str
+    text: str
+    translated: bool
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    row: int
+    name: str | None
+    outcome: str
+    changed: list[str]
+    problems: list[ProblemLine]
+
+
+def _options(form: Form, areas: dict[str, str]) -> Options:
+    encoding = form.code("encoding", ENCODINGS, required=False)
+    return Options(
+        encoding=encoding,
+        areas=tuple(form.codes("areas", areas)),
+        service_type=form.choice("service_type", ServiceType, required=False),
+    )
+
+
+def file_problem(error: FileFormatError) -> str:
+    """Why the file cannot be read, in the screen's language."""
+    text = str(error)
+    if text == "the file is empty":
+        return _("The file is empty.")
+    if "old Excel (.xls)" in text:
+        return _("This is an old Excel (.xls) file: save it as .xlsx or CSV and upload that.")
+    if "is not an Excel workbook" in text or "workbook cannot be read" in text:
+        return _("The file is not an Excel workbook (.xlsx).")
+    if "neither UTF-8 nor Shift_JIS" in text or "is not valid" in text:
+        return _(
+            "The file is neither UTF-8 nor Shift_JIS (CP932) text: save it as CSV UTF-8 or .xlsx."
+        )
+    if text.startswith("no header row") or text.startswith("no sheet has a header row"):
+        return _(
+            "No header row was found: none of the first rows names two columns we know "
+            "(e.g. 名称 and 住所, or name and service_type)."
+        )
+    if "rows" in text and "split the file" in text:
+        return _("The file has too many rows: split it into parts of at most 50,000 rows.")
+    if text.startswith("the CSV is malformed"):
+        return _("The CSV file is malformed (for example, an unclosed quotation mark).")
+    return _("The file cannot be read.")
+
+
+def _rows(report: ImportReport) -> list[ReportRow]:
+    """Rows worth reading first: errors, then warnings, then changes; unchanged rows last."""
+
+    def rank(r: RowResult) -> tuple[int, int]:
+        if r.outcome == "invalid":
+            return (0, r.row)
+        if r.problems:
+            return (1, r.row)
+        return ({"new": 2, "updated": 2}.get(r.outcome, 3), r.row)
+
+    rows = []
+    for r in sorted(report.rows, key=rank)[:ROWS_SHOWN]:
+        problems = []
+        for p in r.problems:
+            text, translated = translate_problem(p.message)
+            problems.append(ProblemLine(field_label(p.field), p.severity, text, translated))
+        rows.append(
+            ReportRow(r.row, r.name, r.outcome, [field_label(f) for f in r.changed], problems)
+        )
+    return rows
+
+
+def _screen(
+    form: Form,
+    status: int = 200,
+    *,
+    parsed: ParsedFile | None = None,
+    report: ImportReport | None = None,
+    token: str | None = None,
+    filename: str = "",
+) -> Any:
+    who = actor()
+    areas = {a.code: a.name for a in casework().list_areas(who)}
+    return render(
+        "resources/import.html",
+        status,
+        form=form,
+        parsed=parsed,
+        report=report,
+        rows=_rows(report) if report is not None else [],
+        token=token,
+        filename=filename,
+        layout=layout_label(parsed.layout.code) if parsed is not None else "",
+        ignored=list(parsed.ignored_columns) if parsed is not None else [],
+        areas=areas,
+        service_types=list(ServiceType),
+        encodings=[("utf-8", _("UTF-8")), ("cp932", _("Shift_JIS (CP932)"))],
+        rows_shown=ROWS_SHOWN,
+        max_megabytes=MAX_UPLOAD_BYTES // (1024 * 1024),
+    )
+
+
+def _parse(data: bytes, filename: str, options: Options, form: Form) -> ParsedFile | None:
+    try:
+        return read_resource_file(
+            data, filename, encoding=options.encoding, defaults=options.defaults()
+        )
+    except FileFormatError as error:
+        form.error("file", file_problem(error))
+        return None
+
+
+def _import(parsed: ParsedFile, filename: str, who: Actor, apply: bool, atomic: bool) -> Any:
+    return casework().import_resources(
+        parsed.drafts,
+        who,
+        apply=apply,
+        all_or_nothing=atomic,
+        reason=_("imported from %(file)s", file=filename or _("an uploaded list")),
+    )
+
+
+@ui.route("/resources/import", methods=["GET", "POST"])
+@signed_in("resource.create")
+def import_resources() -> Any:
+    if request.method == "GET":
+        return _screen(Form())
+    who = actor()
+    areas = {a.code: a.name for a in casework().list_areas(who)}
+    form = Form(request.form)
+    options = _options(form, areas)
+    if form.value("step") == "apply":
+        return _apply(form, options, who)
+    upload = request.files.get("file")
+    data = upload.read() if upload is not None else b""
+    filename = (upload.filename or "") if upload is not None else ""
+    if not data:
+        form.error("file", _("Choose a CSV or Excel (.xlsx) file."))
+    if not form.ok:
+        return _screen(form, 422)
+    parsed = _parse(data, filename, options, form)
+    if parsed is None:
+        return _screen(form, 422)
+    report = _import(parsed, filename, who, apply=False, atomic=False)
+    token = uploads.keep(data, who.user_id)
+    return _screen(form, parsed=parsed, report=report, token=token, filename=filename)
+
+
+def _apply(form: Form, options: Options, who: Actor) -> Any:
+    token = form.value("token")
+    filename = form.text("filename", required=False, max_length=255) or ""
+    data = uploads.fetch(token, who.user_id)
+    if data is None:
+        form.error(
+            FORM,
+            _(
+                "The checked file is no longer kept (files are kept for an hour). Choose it "
+                "again and check it once more."
+            ),
+        )
+        return _screen(form, 422)
+    parsed = _parse(data, filename, options, form)
+    if parsed is None or not form.ok:
+        return _screen(form, 422)
+    atomic = form.checkbox("all_or_nothing")
+    report = _import(parsed, filename, who, apply=True, atomic=atomic)
+    if report.aborted:
+        form.error(
+            FORM,
+            _(
+                "Nothing was imported: at least one row cannot be imported and you asked for all "
+                "or nothing. Correct the file, or import the valid rows only."
+            ),
+        )
+        return _screen(form, 409, parsed=parsed, report=report, token=token, filename=filename)
+    uploads.drop(token, who.user_id)
+    counts = report.counts
+    flash(
+        _(
+            "Imported: %(new)d new, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(invalid)d not imported.",
+            new=counts.get("new", 0),
+            updated=counts.get("updated", 0),
+            unchanged=counts.get("unchanged", 0),
+            invalid=counts.get("invalid", 0),
+        ),
+        "success",
+    )
+    return _screen(Form(), parsed=parsed, report=report, filename=filename)
+
+
+@ui.get("/resources/export.<fmt>")
+@signed_in("resource.read")
+def export_resources(fmt: str) -> Response:
+    """The whole directory as CSV or .xlsx (the import's columns) or HSDS JSON."""
+    kinds = {"csv": "csv", "xlsx": "xlsx", "json": "hsds"}
+    if fmt not in kinds:
+        abort(404)
+    kind = kinds[fmt]
+    app = casework()
+    who = actor()
+    resources = app.list_resources(ResourceFilter(), who)
+    organizations = {o.id: o for o in app.list_organizations(who)}
+    if kind == "hsds":
+        areas = {a.code: a.name for a in app.list_areas(who)}
+        document = to_hsds(resources, organizations, areas)
+        body: bytes = (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
+    elif kind == "xlsx":
+        body = to_xlsx(resources, organizations)
+    else:
+        body = to_csv(resources, organizations)
+    return Response(
+        body,
+        headers={
+            "Content-Type": MEDIA_TYPES[kind],
+            "Content-Disposition": f'attachment; filename="resources.{EXTENSIONS[kind]}"',
+        },
+    )
+
+
+def export_links() -> list[tuple[str, str]]:
+    return [
+        (url_for("ui.export_resources", fmt="csv"), _("CSV")),
+        (url_for("ui.export_resources", fmt="xlsx"), _("Excel (.xlsx)")),
+        (url_for("ui.export_resources", fmt="json"), _("Open Referral HSDS (JSON)")),
+    ]
+
+
+ui.add_app_template_global(export_links, "export_links")

@@ -1,0 +1,234 @@
+"""The logic-model report page, and importing and exporting the resource directory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from application.dto import ResourceFilter
+from application.security import SYSTEM_ACTOR
+from interfaces.importing import RowDefaults, read_resource_file
+from interfaces.web.ui.import_messages import translate_problem
+from tests.e2e.support import Api
+from tests.ui.support import Browser, Page, signed_in
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
+
+
+@pytest.fixture
+def uploads(ui: Api, tmp_path: Path) -> Iterator[Path]:
+    """Uploaded files go to this test's own folder."""
+    before = ui.app.config.get("TSUNAGU_UPLOAD_DIR")
+    ui.app.config["TSUNAGU_UPLOAD_DIR"] = str(tmp_path)
+    yield tmp_path
+    ui.app.config["TSUNAGU_UPLOAD_DIR"] = before
+
+
+@pytest.fixture
+def fresh_uploads(fresh_ui: Api, tmp_path: Path) -> Path:
+    fresh_ui.app.config["TSUNAGU_UPLOAD_DIR"] = str(tmp_path)
+    return tmp_path
+
+
+# -- the logic model ------------------------------------------------------------------------------
+
+
+def test_the_logic_model_shows_four_stages_for_a_fiscal_year_and_area(ui: Api) -> None:
+    boss = signed_in(ui.app, "supervisor")
+
+    page = boss.get("/reports/logic-model", fiscal_year="2026", area="north")
+
+    assert page.status == 200
+    stages = re.findall(r'<section class="stage stage-(\w+)"', page.html)
+    assert stages == ["inputs", "activities", "outputs", "outcomes"]
+    assert "2026年度" in page
+    assert "2026年4月1日〜2027年3月31日" in page
+    assert "北地区" in page
+    assert "受付からマッチングまでの日数（中央値）" in page
+    assert 'href="/reports/logic-model.csv?fiscal_year=2026&amp;area=north"' in page.html
+
+
+def test_a_fiscal_year_out_of_range_is_a_message_not_an_error(ui: Api) -> None:
+    page = signed_in(ui.app, "supervisor").get("/reports/logic-model", fiscal_year="1999")
+
+    assert page.status == 422
+    assert 'id="fiscal_year-error"' in page.html
+    assert '<section class="stage stage-inputs"' in page.html  # the current year instead
+    assert signed_in(ui.app, "supervisor").get("/reports/logic-model", area="x").status == 422
+    assert signed_in(ui.app, "care_manager").get("/reports/logic-model").status == 403
+
+
+def test_the_logic_model_downloads_as_csv_and_excel(ui: Api) -> None:
+    boss = signed_in(ui.app, "auditor")
+
+    response = boss.client.get("/reports/logic-model.csv?fiscal_year=2026")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert response.mimetype == "text/csv"
+    assert rows[0] == ["年度", "日常生活圏域", "段階", "指標", "値", "キー"]
+    assert rows[4][:4] == ["2026", "市町村全域", "投入", "協議体"]
+    assert {r[5] for r in rows[1:]} >= {"outputs.matches_confirmed", "outcomes.needs_raised"}
+
+    workbook = boss.client.get("/reports/logic-model.xlsx?fiscal_year=2026")
+    assert workbook.headers["Content-Disposition"].endswith('logic-model-2026-all.xlsx"')
+    sheet = load_workbook(io.BytesIO(workbook.get_data())).active
+    assert sheet is not None
+    assert str(sheet["A1"].value).startswith("ロジックモデル 2026年度")
+
+
+# -- import ---------------------------------------------------------------------------------------
+
+
+def _upload(browser: Browser, name: str, *fields: tuple[str, str]) -> Page:
+    browser.get("/resources/import")
+    data = (FIXTURES / name).read_bytes()
+    return browser.post(
+        "/resources/import",
+        [("step", "check"), ("file", (io.BytesIO(data), name)), *fields],
+    )
+
+
+def _apply(browser: Browser, page: Page, *fields: tuple[str, str]) -> Page:
+    start = page.html.index('id="apply"')
+    form = page.html[start : page.html.index("</form>", start)]
+    hidden = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form)
+    kept = [(k, v) for k, v in hidden if k != "csrf_token"]
+    return browser.post("/resources/import", [*kept, *fields])
+
+
+def _names(api: Api) -> set[str]:
+    return {r.name for r in api.container.app.list_resources(ResourceFilter(), SYSTEM_ACTOR)}
+
+
+def test_a_dry_run_reports_rows_and_counts_and_writes_nothing(
+    fresh_ui: Api, fresh_uploads: Path
+) -> None:
+    sc = signed_in(fresh_ui.app, "coordinator")
+    before = _names(fresh_ui)
+
+    page = _upload(sc, "mixed_utf8_bom.csv")
+
+    assert page.status == 200
+    assert "試行：まだ何も登録していません" in page
+    assert re.search(r"新規になる</span> <span class=\"kpi-value\">\d+", page.html)
+    assert "取り込み不可" in page
+    assert "エラー" in page  # per-row problems, with the field and the reason
+    assert 'lang="en"' not in page.html.split("<main")[1]  # every problem translated
+    assert _names(fresh_ui) == before
+    assert len(list(fresh_uploads.glob("*.upload"))) == 1
+
+
+def test_applying_imports_the_valid_rows_and_forgets_the_file(
+    fresh_ui: Api, fresh_uploads: Path
+) -> None:
+    sc = signed_in(fresh_ui.app, "coordinator")
+    checked = _upload(sc, "good_utf8.csv")
+
+    done = _apply(sc, checked)
+
+    assert done.status == 200
+    assert "取り込みました：新規 4 件" in done
+    assert {"ふれあいサロン北", "買い物送迎バス"} <= _names(fresh_ui)
+    assert not list(fresh_uploads.glob("*.upload"))
+    again = _apply(sc, checked)  # the same form once more: the file is gone
+    assert again.status == 422
+    assert "確認したファイルはもう保管されていません" in again
+
+
+def test_all_or_nothing_imports_nothing_when_a_row_is_bad(
+    fresh_ui: Api, fresh_uploads: Path
+) -> None:
+    sc = signed_in(fresh_ui.app, "coordinator")
+    before = _names(fresh_ui)
+    checked = _upload(sc, "mixed.xlsx")
+
+    refused = _apply(sc, checked, ("all_or_nothing", "1"))
+
+    assert refused.status == 409
+    assert "何も取り込んでいません" in refused
+    assert _names(fresh_ui) == before
+    valid_only = _apply(sc, refused)  # the file is still kept: import the valid rows after all
+    assert valid_only.status == 200
+    assert len(_names(fresh_ui)) > len(before)
+
+
+def test_national_lists_take_the_area_chosen_for_the_file(
+    fresh_ui: Api, fresh_uploads: Path
+) -> None:
+    sc = signed_in(fresh_ui.app, "coordinator")
+
+    without = _upload(sc, "care_services_standard_36.csv")
+    with_area = _upload(sc, "care_services_standard_36.csv", ("areas", "north"))
+
+    assert "自治体標準オープンデータセット「介護サービス事業所一覧」" in without
+    assert "圏域がありません" in without
+    assert "圏域がありません" not in with_area
+    assert 'name="areas" value="north"' in with_area.html  # carried to the import
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "CSV または Excel（.xlsx）のファイルを選んでください。"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "古い Excel（.xls）のファイルです"),
+        (b"a,b\n1,2\n", "見出し行が見つかりません"),
+    ],
+)
+def test_an_unreadable_file_comes_back_with_a_message(
+    ui: Api, uploads: Path, content: bytes, message: str
+) -> None:
+    sc = signed_in(ui.app, "coordinator")
+    sc.get("/resources/import")
+
+    page = sc.post(
+        "/resources/import", [("step", "check"), ("file", (io.BytesIO(content), "list.csv"))]
+    )
+
+    assert page.status == 422
+    assert message in page
+    assert 'id="file-error"' in page.html
+
+
+def test_only_those_who_register_resources_may_import(ui: Api) -> None:
+    for who in ("supervisor", "auditor", "care_manager"):
+        assert signed_in(ui.app, who).get("/resources/import").status == 403
+    assert "一覧を取り込む" not in signed_in(ui.app, "supervisor").get("/resources")
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".csv", ".xlsx")),
+)
+def test_every_problem_the_sample_files_raise_reads_in_japanese(ui: Api, name: str) -> None:
+    app = ui.container.app
+    parsed = read_resource_file(
+        (FIXTURES / name).read_bytes(), name, defaults=RowDefaults(areas=("nowhere",))
+    )
+    report = app.import_resources(parsed.drafts, SYSTEM_ACTOR, apply=False)
+    messages = {p.message for r in report.rows for p in r.problems}
+
+    with ui.app.test_request_context(headers={"Accept-Language": "ja"}):
+        untranslated = [m for m in messages if not translate_problem(m)[1]]
+
+    assert not untranslated
+
+
+def test_the_directory_exports_as_csv_excel_and_hsds(ui: Api) -> None:
+    cm = signed_in(ui.app, "care_manager")
+    page = cm.get("/resources")
+    assert 'href="/resources/export.csv"' in page.html
+
+    csv_file = cm.client.get("/resources/export.csv")
+    assert csv_file.headers["Content-Type"].startswith("text/csv")
+    assert csv_file.get_data().startswith(b"\xef\xbb\xbfsource_key,name")
+    xlsx = cm.client.get("/resources/export.xlsx")
+    assert xlsx.get_data()[:2] == b"PK"
+    hsds = cm.client.get("/resources/export.json")
+    assert "services" in json.loads(hsds.get_data())
+    assert cm.client.get("/resources/export.pdf").status_code == 404
