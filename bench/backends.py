@@ -53,7 +53,6 @@ class Target:
         """Settings for bootstrapping tsunagu itself on this database."""
         return Settings(
             database_url=self.database_url,
-            secret_key="bench",
             inline_projections=inline_projections,
             demo=False,
             db_schema=self.schema,

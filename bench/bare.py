@@ -9,13 +9,12 @@ client, user and resource being referred to, validation, DTOs and the views.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from bench.workload import Plan, Tick
+from bench.workload import Laps, Lifecycle, Plan, Tick
 
 
 class Counter(Aggregate):
@@ -46,47 +45,60 @@ def make_resources(app: BareApp, plan: Plan, tick: Tick) -> list[Counter]:
     return resources
 
 
-def saves_only(app: BareApp, plan: Plan, resources: list[Counter]) -> Callable[[int], None]:
-    """``run_one(index)``: aggregates stay in memory; only the saves reach the database."""
+def saves_only(app: BareApp, plan: Plan, resources: list[Counter]) -> Lifecycle:
+    """Aggregates stay in memory; only the saves reach the database."""
 
-    def run_one(index: int) -> None:
+    def run_one(index: int, laps: Laps) -> None:
         resource = resources[plan.group_of(index)]
+        laps.start()
         need = Counter()
         app.save(need)  # raise
+        laps.lap(0)
         need.advance()
         app.save(need)  # assign
+        laps.lap(1)
         need.advance()
         app.save(need)  # propose
+        laps.lap(2)
         need.advance()
         resource.advance()
         app.save(need, resource)  # confirm: need and resource together
+        laps.lap(3)
         need.advance()
         app.save(need)  # follow up
+        laps.lap(4)
         need.advance()
         resource.advance()
         app.save(need, resource)  # close: need and resource together
+        laps.lap(5)
 
     return run_one
 
 
-def load_and_save(app: BareApp, plan: Plan, resources: list[Counter]) -> Callable[[int], None]:
-    """``run_one(index)``: every command first loads what it saves, as a service would."""
+def load_and_save(app: BareApp, plan: Plan, resources: list[Counter]) -> Lifecycle:
+    """Every command first loads what it saves, as a service would."""
     resource_ids = [r.id for r in resources]
-    get = app.repository.get
 
-    def run_one(index: int) -> None:
+    def get(aggregate_id: UUID) -> Counter:
+        aggregate: Counter = app.repository.get(aggregate_id)
+        return aggregate
+
+    def run_one(index: int, laps: Laps) -> None:
         resource_id = resource_ids[plan.group_of(index)]
+        laps.start()
         need = Counter()
         app.save(need)  # raise
+        laps.lap(0)
         need_id = need.id
-        for with_resource in (False, False, True, False, True):
+        for step, with_resource in enumerate((False, False, True, False, True), start=1):
             need = get(need_id)
             need.advance()
-            if with_resource:
+            if with_resource:  # confirm and close
                 resource = get(resource_id)
                 resource.advance()
                 app.save(need, resource)
             else:
                 app.save(need)
+            laps.lap(step)
 
     return run_one

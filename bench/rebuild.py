@@ -7,12 +7,12 @@ import time
 from dataclasses import dataclass
 
 from application.ports import Projections
+from bench.report import ProgressLine
+from infrastructure.views.projection import BATCH_SIZE
 from interfaces.bootstrap import Container
 
-from bench.report import ProgressLine
-
-READ_BATCH = 500
-"""The batch size the ViewUpdater uses (infrastructure.views.projection.BATCH_SIZE)."""
+READ_BATCH = BATCH_SIZE
+"""Raw reads use the batches the view updater uses."""
 RAW_REPEATS = 3
 
 
@@ -31,7 +31,7 @@ class ReadResult:
 
 
 def raw_read(container: Container, head: int, decode: bool) -> float:
-    """Seconds to read notifications 1..head in batches (and decode them)."""
+    """Seconds to read notifications 1..head in the updater's batches (and decode them)."""
     app = container.app
     recorder = app.recorder
     to_domain_event = app.mapper.to_domain_event

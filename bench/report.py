@@ -12,11 +12,14 @@ class ProgressLine:
     """One line of progress on stderr, redrawn in place on a terminal.
 
     Off a terminal (CI logs, redirected output) it prints a line at every
-    quarter instead, so that logs stay short.
+    quarter instead (or nothing, without ``milestones``), so that logs stay short.
     """
 
-    def __init__(self, label: str, total: int, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, label: str, total: int, stream: TextIO | None = None, *, milestones: bool = True
+    ) -> None:
         self.label = label
+        self.milestones = milestones
         self.total = max(total, 1)
         self.stream = stream if stream is not None else sys.stderr
         self.tty = self.stream.isatty()
@@ -32,6 +35,8 @@ class ProgressLine:
                 pct = 100 * done / self.total
                 self.stream.write(f"\r  {self.label}: {done}/{self.total} ({pct:3.0f}%)\033[K")
                 self.stream.flush()
+            return
+        if not self.milestones:
             return
         quarter = 4 * done // self.total
         if quarter != self._last_quarter:

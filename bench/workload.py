@@ -7,6 +7,7 @@ the resource, which takes and gives back a place in the same transaction).
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,14 +29,40 @@ from domain.values import (
 
 SAVES_PER_NEED = 6
 EVENTS_PER_NEED = 8
-PASSWORD = "bench password 1234"
+PASSWORD = secrets.token_urlsafe(16)  # nobody signs in: the bench calls the service directly
 CENTER = "c-bench"
 AREA = "bench"
 COORDINATOR = "bench-sc"
 CARE_MANAGER = "bench-cm"
 START_DATE = date(2026, 4, 1)
 
+STEPS = ("raise", "assign", "propose", "confirm", "follow-up", "close")
+"""The six commands of a need's lifecycle, in order."""
+
 Tick = Callable[[int], None]
+
+
+class Laps:
+    """Wall time of each step of the lifecycle, summed over the timed needs."""
+
+    def __init__(self) -> None:
+        self.totals = [0.0] * len(STEPS)
+        self.recording = False
+        self._last = 0.0
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+
+    def lap(self, step: int) -> None:
+        """Step number ``step`` (an index into :data:`STEPS`) has just finished."""
+        now = time.perf_counter()
+        if self.recording:
+            self.totals[step] += now - self._last
+        self._last = now
+
+
+Lifecycle = Callable[[int, Laps], None]
+"""``run_one(index, laps)``: the whole lifecycle of need number ``index``."""
 
 
 @dataclass(frozen=True)
@@ -68,10 +95,14 @@ class LoopResult:
     saves: int
     events: int
     seconds: float
+    cpu_seconds: float
+    """CPU time of this process (the client side: Python, drivers) over the timed needs."""
     first_tenth_rate: float
     """needs/s over the first tenth of the timed needs."""
     last_tenth_rate: float
     """needs/s over the last tenth: lower than the first when cost grows with history."""
+    step_seconds: tuple[float, ...]
+    """Wall time per step (see :data:`STEPS`), summed over the timed needs."""
 
     @property
     def needs_per_second(self) -> float:
@@ -89,24 +120,57 @@ class LoopResult:
     def seconds_per_save(self) -> float:
         return self.seconds / self.saves
 
+    @property
+    def cpu_seconds_per_save(self) -> float:
+        return self.cpu_seconds / self.saves
+
+    def seconds_per_step(self, step: int) -> float:
+        return self.step_seconds[step] / self.needs
+
+
+@dataclass(frozen=True)
+class Runs:
+    """Repeated runs of one loop, each on a fresh database; reported by the median."""
+
+    runs: tuple[LoopResult, ...]
+
+    @property
+    def median(self) -> LoopResult:
+        """The run with the median saves/s (the lower middle one of an even count)."""
+        ordered = sorted(self.runs, key=lambda r: r.saves_per_second)
+        return ordered[(len(ordered) - 1) // 2]
+
+    @property
+    def lowest(self) -> float:
+        return min(r.saves_per_second for r in self.runs)
+
+    @property
+    def highest(self) -> float:
+        return max(r.saves_per_second for r in self.runs)
+
 
 def timed_loop(
-    label: str, plan: Plan, run_one: Callable[[int], None], events: Callable[[], int], tick: Tick
+    label: str, plan: Plan, run_one: Lifecycle, events: Callable[[], int], tick: Tick
 ) -> LoopResult:
     """Run the warm-up needs untimed, then time ``plan.needs`` needs.
 
-    ``run_one(index)`` runs the whole lifecycle of need number ``index``;
-    ``events()`` is the log's head, to count what the timed needs wrote.
+    ``events()`` is the log's head, to count what the timed needs wrote;
+    ``tick(n)`` reports progress over warm-up and timed needs together.
     """
+    laps = Laps()
     for index in range(plan.warmup):
-        run_one(index)
+        run_one(index, laps)
+        tick(index + 1)
+    laps.recording = True
     head_before = events()
     stamps = [0.0] * (plan.needs + 1)
+    cpu_started = time.process_time()
     stamps[0] = time.perf_counter()
     for i in range(plan.needs):
-        run_one(plan.warmup + i)
+        run_one(plan.warmup + i, laps)
         stamps[i + 1] = time.perf_counter()
-        tick(i + 1)
+        tick(plan.warmup + i + 1)
+    cpu_seconds = time.process_time() - cpu_started
     written = events() - head_before
     if written != EVENTS_PER_NEED * plan.needs:
         raise RuntimeError(
@@ -119,8 +183,10 @@ def timed_loop(
         saves=SAVES_PER_NEED * plan.needs,
         events=written,
         seconds=stamps[-1] - stamps[0],
+        cpu_seconds=cpu_seconds,
         first_tenth_rate=tenth / (stamps[tenth] - stamps[0]),
         last_tenth_rate=tenth / (stamps[-1] - stamps[-1 - tenth]),
+        step_seconds=tuple(laps.totals),
     )
 
 
@@ -169,12 +235,13 @@ def build_town(app: Casework, plan: Plan, tick: Tick) -> Town:
     return Town(care_manager, coordinator, tuple(clients), tuple(resources))
 
 
-def need_lifecycle(app: Casework, town: Town, plan: Plan) -> Callable[[int], None]:
-    """``run_one(index)``: the six commands of one need, as a user would send them."""
+def need_lifecycle(app: Casework, town: Town, plan: Plan) -> Lifecycle:
+    """The six commands of one need, as a user would send them."""
     cm, sc = town.care_manager, town.coordinator
 
-    def run_one(index: int) -> None:
+    def run_one(index: int, laps: Laps) -> None:
         group = plan.group_of(index)
+        laps.start()
         need = app.raise_need(
             town.clients[group],
             NeedCategory.SOCIAL_PARTICIPATION,
@@ -183,10 +250,20 @@ def need_lifecycle(app: Casework, town: Town, plan: Plan) -> Callable[[int], Non
             Urgency.NORMAL,
             cm,
         )
+        laps.lap(0)
         need = app.assign_need(need.id, COORDINATOR, need.version, sc)
-        need = app.propose_match(need.id, town.resources[group], "近所で通いやすい", need.version, sc)
+        laps.lap(1)
+        need = app.propose_match(
+            need.id, town.resources[group], "近所で通いやすい", need.version, sc
+        )
+        laps.lap(2)
         need = app.confirm_match(need.id, START_DATE, need.version, sc)
-        need = app.record_follow_up(need.id, "毎週参加している", Progress.ON_TRACK, need.version, cm)
+        laps.lap(3)
+        need = app.record_follow_up(
+            need.id, "毎週参加している", Progress.ON_TRACK, need.version, cm
+        )
+        laps.lap(4)
         app.close_need(need.id, Outcome.GOAL_ACHIEVED, "目標を達成した", need.version, cm)
+        laps.lap(5)
 
     return run_one
