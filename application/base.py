@@ -122,8 +122,10 @@ class CaseworkBase(Application[UUID]):
     """
 
     name = "tsunagu"
-    snapshotting_intervals = {Need: 50}  # noqa: RUF012 - the library's class-level API
-    snapshotting_projectors = {Need: project_events}  # noqa: RUF012
+    # Needs and resources both grow long histories (a busy resource gains two
+    # events per match); both are loaded by most commands.
+    snapshotting_intervals = {Need: 50, Resource: 50}  # noqa: RUF012 - the library's class API
+    snapshotting_projectors = {Need: project_events, Resource: project_events}  # noqa: RUF012
 
     def __init__(
         self,

@@ -34,6 +34,11 @@ class DevelopmentPolicy:
 
     def __init__(self, app: CaseworkBase) -> None:
         self.app = app
+        # How far this process has looked for relevant events without finding
+        # any: most of the log is not for this policy, and rescanning it after
+        # every command would cost more as the log grows. Not persisted: after a
+        # restart the first scan starts again from the last tracked position.
+        self._scanned = 0
         self.topics = [
             get_topic(DevelopmentInitiative.ResourceLaunched),
             get_topic(DevelopmentInitiative.Abandoned),
@@ -47,10 +52,15 @@ class DevelopmentPolicy:
         """Handle every pending notification; returns how many were handled."""
         handled = 0
         while True:
+            head = self.app.recorder.max_notification_id() or 0
+            start = max(self.position(), self._scanned) + 1
+            if start > head:
+                return handled
             notifications = self.app.recorder.select_notifications(
-                start=self.position() + 1, limit=BATCH, topics=self.topics
+                start=start, limit=BATCH, stop=head, topics=self.topics
             )
             if not notifications:
+                self._scanned = head
                 return handled
             for notification in notifications:
                 self.handle(notification)

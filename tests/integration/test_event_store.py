@@ -154,3 +154,19 @@ def test_the_event_log_of_a_resource_replays_to_the_same_state(container: Contai
         fresh.close()
     assert isinstance(again, Resource)
     assert again.capacity == 4
+
+
+def test_busy_resources_are_snapshotted_too(container: Container) -> None:
+    app = container.app
+    town = make_town(app)
+    resource = make_resource(app, town.coordinator, capacity=1)
+    for i in range(52):
+        resource = app.change_resource_capacity(
+            resource.id, 2 + i, "会場の調整", resource.version, town.coordinator
+        )
+
+    assert app.snapshots is not None
+    assert [s.originator_version for s in app.snapshots.get(resource.id)] == [50]
+    loaded = app.repository.get(resource.id)
+    assert isinstance(loaded, Resource)
+    assert (loaded.version, loaded.capacity) == (53, 53)
