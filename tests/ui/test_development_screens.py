@@ -106,6 +106,9 @@ def test_linking_launching_and_the_needs_become_ready_to_match(ui: Api) -> None:
     assert "<form" not in page.html.split('id="needs"')[1]  # an ended initiative offers nothing
     board = sc.get("/needs", area=t.area, status="resource_created")
     assert f"/needs/{gap.id}" in board.html
+    assert "マッチング可能" in board  # "ready to match" on the case board
+    home = sc.get("/home")
+    assert "マッチング可能：新しい資源が創出されたニーズ" in home
     need_page = sc.get(f"/needs/{gap.id}")
     assert "このニーズのために新しい資源が創出されました" in need_page
     assert "団地ごみ出しサポーター" in need_page  # proposable right there

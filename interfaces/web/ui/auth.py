@@ -123,6 +123,18 @@ def home() -> Any:
                     "more": {"status": NeedStatus.RAISED.value},
                 }
             )
+            ready = app.board(
+                NeedFilter(status=NeedStatus.RESOURCE_CREATED), who, BoardSort.OLDEST, 1, 10
+            )
+            if ready.total:
+                # The end of the development loop: a launched resource released these needs.
+                sections.append(
+                    {
+                        "title": _("Ready to match: a new resource was created for them"),
+                        "page": ready,
+                        "more": {"status": NeedStatus.RESOURCE_CREATED.value},
+                    }
+                )
             sections.append(
                 {
                     "title": _("My needs"),
