@@ -237,7 +237,9 @@ class SqlDevelopmentBoard:
                 )
             )
         return GapReport(
-            current=tuple(GapCell(a, NeedCategory(c), int(n)) for a, c, n in current),
+            current=tuple(
+                GapCell(str(row[0]), NeedCategory(row[1]), int(row[2])) for row in current
+            ),
             months=tuple(months),
             position=int(position or 0),
         )

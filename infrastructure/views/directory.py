@@ -124,10 +124,10 @@ class DirectoryView(View):
         )
 
     def _user_roles(self, conn: Connection, e: Any, position: int) -> None:
-        roles = conn.execute(
+        stored: list[str] = conn.execute(
             sa.select(dir_users.c.roles).where(dir_users.c.id == e.originator_id)
         ).scalar_one()
-        roles = [r for r in roles if r != e.role.value]
+        roles = [r for r in stored if r != e.role.value]
         if isinstance(e, User.RoleGranted):
             roles.append(e.role.value)
         conn.execute(
