@@ -94,8 +94,9 @@ def test_choosing_a_candidate_works_with_the_keyboard(site: Site, new_page: Any)
     reason = candidate.get_by_label("この資源を提案する理由")
     reason.focus()
     page.keyboard.type("毎朝の声かけができる")
-    page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # to the button
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
 
     assert page.locator(".state").inner_text().startswith("提案中")
     assert "1位 南町キーボード見守り" in page.locator(".timeline").inner_text()

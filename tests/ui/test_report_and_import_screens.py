@@ -232,3 +232,44 @@ def test_the_directory_exports_as_csv_excel_and_hsds(ui: Api) -> None:
     hsds = cm.client.get("/resources/export.json")
     assert "services" in json.loads(hsds.get_data())
     assert cm.client.get("/resources/export.pdf").status_code == 404
+
+
+def _multipart(browser: Browser, content: bytes) -> Page:
+    """A raw multipart upload (werkzeug's test client spools large forms to open files)."""
+    browser.get("/resources/import")
+    boundary = "tsunagu-ui-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        f"{browser.token}\r\n",
+        f'--{boundary}\r\nContent-Disposition: form-data; name="step"\r\n\r\ncheck\r\n',
+    ]
+    body = (
+        "".join(parts).encode()
+        + (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = browser.client.post(
+        "/resources/import",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers=browser.headers,
+    )
+    return Page(response)
+
+
+def test_a_list_larger_than_a_form_is_read_and_one_over_the_limit_is_refused(
+    ui: Api, uploads: Path
+) -> None:
+    sc = signed_in(ui.app, "coordinator")
+
+    read = _multipart(sc, b"a,b\n" + b"1,2\n" * (700 * 1024))  # 2.8 MB: above the 1 MB form limit
+    too_large = _multipart(sc, b"x" * (10 * 1024 * 1024 + 1))
+
+    assert read.status == 422  # read, and answered about its content
+    assert "見出し行が見つかりません" in read
+    assert too_large.status == 413
+    assert "送信した内容が大きすぎます。" in too_large

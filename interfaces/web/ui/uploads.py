@@ -2,15 +2,16 @@
 
 A browser cannot send a file again by itself, so the file checked in a dry run
 is kept on the server under a random token and imported from there when the
-coordinator confirms. Files live in ``TSUNAGU_UPLOAD_DIR`` (default: the
-instance folder's ``uploads``), are named after their owner, and are removed
-once imported or after :data:`KEEP_FOR`. With several servers behind a load
-balancer the folder must be shared; otherwise a missing file only means
-choosing it again.
+coordinator confirms. Files live in ``TSUNAGU_UPLOAD_DIR`` (the app's config or
+the environment; default: the instance folder's ``uploads``), are named after
+their owner, and are removed once imported or after :data:`KEEP_FOR`. With
+several servers behind a load balancer the folder must be shared; otherwise a
+missing file only means choosing it again.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import time
@@ -26,7 +27,9 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
 def folder() -> Path:
-    configured = current_app.config.get("TSUNAGU_UPLOAD_DIR")
+    configured = current_app.config.get("TSUNAGU_UPLOAD_DIR") or os.environ.get(
+        "TSUNAGU_UPLOAD_DIR"
+    )
     path = Path(configured) if configured else Path(current_app.instance_path) / "uploads"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
