@@ -168,6 +168,8 @@ def test_national_lists_take_the_area_chosen_for_the_file(
 
     assert "自治体標準オープンデータセット「介護サービス事業所一覧」" in without
     assert "圏域がありません" in without
+    assert 'id="apply"' not in without.html  # nothing to import: no button to do it
+    assert "このままでは取り込める行がありません" in without
     assert "圏域がありません" not in with_area
     assert 'name="areas" value="north"' in with_area.html  # carried to the import
 
