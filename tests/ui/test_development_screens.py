@@ -198,6 +198,7 @@ def test_a_stale_initiative_form_is_412_and_keeps_the_input(ui: Api) -> None:
 
     assert refused.status == 412
     assert "この取組はほかの人が変更しました" in refused
+    assert "sc さんが変更しました（節目の記録）" in refused  # who, and what they did
     assert "試行を開始" in refused.html
     assert hidden(refused, "version", f"{url}/milestone") == str(int(version) + 1)
 

@@ -178,6 +178,7 @@ def test_available_weekdays_are_saved_with_the_version_and_a_stale_form_is_412(u
     stale = sc.post(action, [("version", version), ("weekdays", "fri")])
     assert stale.status == 412
     assert "ほかの人がこの利用者を変更しました" in stale
+    assert "sc さんが変更しました（参加できる曜日の記録）" in stale
     assert hidden(stale, "version", action) == str(int(version) + 1)
 
     empty = sc.post(action, [("version", str(int(version) + 1))])

@@ -26,6 +26,7 @@ from domain.values import (
 )
 from interfaces.web.ui import charts, ui
 from interfaces.web.ui.core import actor, casework, now, redirect_to, render, signed_in
+from interfaces.web.ui.display import changed_by
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form, refusal
 from interfaces.web.ui.i18n import _, local
 from interfaces.web.ui.labels import label
@@ -325,7 +326,9 @@ def initiative_action(initiative_id: UUID, action: str) -> Any:
                 _(
                     "Someone else changed this initiative since you opened the page. Nothing "
                     "you sent was saved; check the page as it is now and send again."
-                ),
+                )
+                + " "
+                + changed_by(app.last_change(initiative_id, who)),
             )
         except PermissionDeniedError:
             raise

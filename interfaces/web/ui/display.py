@@ -14,7 +14,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from application.dto import UserDTO
-from application.oversight_ports import TimelineEntry
+from application.oversight_ports import ChangeNote, TimelineEntry
 from domain.values import PersonalData, display_code
 from interfaces.web.ui.i18n import _, format_day, format_moment, local
 from interfaces.web.ui.labels import label
@@ -56,6 +56,18 @@ def reason_text(reason: str | None) -> str:
                 return _("The initiative was abandoned: %(detail)s", detail=detail)
             return _("imported from %(file)s", file=detail)
     return reason
+
+
+def changed_by(note: ChangeNote | None) -> str:
+    """Who changed a record last, when and how ("" if unknown): the why of a 412."""
+    if note is None:
+        return ""
+    return _(
+        "It was changed by %(actor)s at %(time)s (%(what)s).",
+        actor=note.actor or "—",
+        time=format_moment(note.timestamp),
+        what=label(note.event_type),
+    )
 
 
 def action_label(action: str) -> Any:
@@ -164,6 +176,7 @@ def init_display(app: Flask) -> None:
     app.jinja_env.globals.update(
         action_label=action_label,
         reason_text=reason_text,
+        changed_by=changed_by,
         show=show,
         event_details=event_details,
         user_options=user_options,

@@ -24,6 +24,7 @@ from domain.values import CareLevel, NeedCategory, NeedStatus, ResourceStatus, W
 from interfaces.web.ui import ui
 from interfaces.web.ui.auth import STALE_DAYS
 from interfaces.web.ui.core import actor, casework, now, redirect_to, render, signed_in
+from interfaces.web.ui.display import changed_by
 from interfaces.web.ui.forms import FORM, Form, refusal
 from interfaces.web.ui.i18n import _
 from interfaces.web.ui.labels import label
@@ -157,7 +158,8 @@ def _client_screen(
                 "propose on each need's page instead."
             )
     names = app.resource_names(plan.resource_ids) if plan is not None else {}
-    needs = {r.id: r for r in page.items}
+    planned = [m.need_id for m in plan.matches] + list(plan.gaps) if plan is not None else []
+    needs = {r.id: r for r in app.need_rows(planned, who)}
     return render(
         "clients/detail.html",
         status,
@@ -201,7 +203,9 @@ def client_availability(client_id: UUID) -> Any:
                 _(
                     "Someone else changed this client since you opened the page. The weekdays "
                     "below are yours; check the current ones and save again."
-                ),
+                )
+                + " "
+                + changed_by(app.last_change(client_id, who)),
             )
         except PermissionDeniedError:
             raise

@@ -18,6 +18,7 @@ from domain.errors import DomainError, InvalidValueError
 from domain.values import Contact, CouncilTier, NeedCategory, NeedStatus, OrganizationKind
 from interfaces.web.ui import charts, ui
 from interfaces.web.ui.core import actor, casework, now, redirect_to, render, signed_in
+from interfaces.web.ui.display import changed_by
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form, refusal
 from interfaces.web.ui.i18n import _, local
 from interfaces.web.ui.labels import label
@@ -184,7 +185,9 @@ def log_contact(organization_id: UUID) -> Any:
                 _(
                     "Someone else changed this organization since you opened the page. What "
                     "you typed is below; send it again."
-                ),
+                )
+                + " "
+                + changed_by(casework().last_change(organization_id, actor())),
             )
         except PermissionDeniedError:
             raise
@@ -418,7 +421,9 @@ def council_action(council_id: UUID, action: str) -> Any:
                 _(
                     "Someone else changed this council since you opened the page. Nothing you "
                     "sent was saved; what you typed is below, send it again."
-                ),
+                )
+                + " "
+                + changed_by(casework().last_change(council_id, actor())),
             )
         except PermissionDeniedError:
             raise
