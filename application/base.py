@@ -12,7 +12,7 @@ import dataclasses
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, TypeVar, cast
 from uuid import UUID, uuid4
 
@@ -86,6 +86,7 @@ from domain.values import (
 )
 
 A = TypeVar("A", bound=Aggregate)
+JST = timezone(timedelta(hours=9), "JST")
 log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 8
@@ -286,6 +287,13 @@ class CaseworkBase(Application[UUID]):
             return uuid4()
         return derived_id(f"{scope}:{actor.user_id}", idempotency_key)
 
+    def _require_not_future(self, field: str, day: date) -> None:
+        """Things that happened (contacts, meetings, assessments) cannot be dated later
+        than today in Japan."""
+        today = self.clock().astimezone(JST).date()
+        if day > today:
+            raise InvalidValueError(field, f"must not be in the future (today is {today})")
+
     def _require_areas(self, field: str, area_codes: Sequence[str]) -> None:
         for code in area_codes:
             if not self._exists(Area, Area.id_for(code)):
@@ -470,6 +478,7 @@ class CaseworkBase(Application[UUID]):
         actor: Actor,
     ) -> ClientDTO:
         actor.require("client.assess")
+        self._require_not_future("assessed_on", assessed_on)
         client = self._get_client(client_id, actor, expected_version)
         client.change_care_level(care_level, assessed_on, reason, actor.user_id)
         position = self._commit(client, kind="client")

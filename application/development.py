@@ -122,6 +122,8 @@ class DevelopmentCases(CaseworkBase):
         actor: Actor,
         volunteers: int | None = None,
     ) -> InitiativeDTO:
+        self._require_not_future("on", on)
+
         def record(initiative: DevelopmentInitiative) -> list[Aggregate]:
             initiative.record_milestone(milestone, on, note, actor.user_id, volunteers)
             return []

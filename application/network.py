@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -18,6 +18,7 @@ from domain.organization import Organization
 from domain.values import CouncilId, CouncilTier, NeedCategory, NeedId, OrganizationId
 
 CONTACT_WINDOW = timedelta(days=90)
+JST = timezone(timedelta(hours=9), "JST")
 
 
 class NetworkCases(CaseworkBase):
@@ -64,6 +65,8 @@ class NetworkCases(CaseworkBase):
     ) -> CouncilDTO:
         """The organization joins the council (both record it, in one save)."""
 
+        self._require_not_future("on", on)
+
         def admit(council: Council) -> list[Aggregate]:
             org = self._member(organization_id)
             council.admit(OrganizationId(org.id), on, actor.user_id)
@@ -81,6 +84,8 @@ class NetworkCases(CaseworkBase):
         expected_version: int | None,
         actor: Actor,
     ) -> CouncilDTO:
+        self._require_not_future("on", on)
+
         def release(council: Council) -> list[Aggregate]:
             org = self._member(organization_id)
             council.release(OrganizationId(org.id), on, reason, actor.user_id)
@@ -104,6 +109,7 @@ class NetworkCases(CaseworkBase):
         note: str | None = None,
     ) -> CouncilDTO:
         """Minutes: who came, the topics, and the needs and gaps discussed."""
+        self._require_not_future("held_on", held_on)
         for need_id in need_ids or []:
             if not self._exists(Need, need_id):
                 raise InvalidReferenceError("need_ids", f"no need {need_id}")
@@ -134,6 +140,7 @@ class NetworkCases(CaseworkBase):
     ) -> OrganizationDTO:
         """A coordinator's contact with an organization (visit, call, meeting)."""
         actor.require("organization.contact")
+        self._require_not_future("on", on)
         org = self._load_expected(Organization, organization_id, "organization", expected_version)
         org.log_contact(on, purpose, outcome, actor.user_id)
         position = self._commit(org, kind="organization")
@@ -142,7 +149,7 @@ class NetworkCases(CaseworkBase):
     def network_overview(self, actor: Actor) -> NetworkOverview:
         """Per organization and per area: councils, recent contacts, resources, matches, ties."""
         actor.require("report.read")
-        today = self.clock().date()
+        today = self.clock().astimezone(JST).date()
         return self.read_side.network.overview(since=today - CONTACT_WINDOW)
 
     # -- helpers ----------------------------------------------------------------

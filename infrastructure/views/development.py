@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta, timezone
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -53,6 +54,9 @@ gap_flows = sa.Table(
     sa.Column("opened", sa.Integer, nullable=False),
     sa.Column("resolved", sa.Integer, nullable=False),
 )
+
+JST = timezone(timedelta(hours=9), "JST")
+"""Months are counted in Japan time, like every other report."""
 
 UNMET = frozenset({NeedStatus.RESOURCE_GAP.value, NeedStatus.IN_DEVELOPMENT.value})
 
@@ -156,7 +160,7 @@ class GapsView(View):
     @staticmethod
     def _flow(conn: Connection, e: Any, row: Any, column: str) -> None:
         key = {
-            "month": e.timestamp.strftime("%Y-%m"),
+            "month": e.timestamp.astimezone(JST).strftime("%Y-%m"),
             "area_code": row.area_code,
             "category": row.category,
         }

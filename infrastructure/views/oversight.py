@@ -197,6 +197,8 @@ def _board_conditions(filters: NeedFilter, *, with_status: bool) -> list[Any]:
         conditions.append(c.status != NeedStatus.CLOSED.value)
     if filters.assignee is not None:
         conditions.append(c.assignee_id == User.id_for(filters.assignee))
+    if filters.client_id is not None:
+        conditions.append(c.client_id == filters.client_id)
     return conditions
 
 

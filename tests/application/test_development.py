@@ -212,3 +212,20 @@ def test_initiatives_and_gaps_are_listed(memory_container: Container) -> None:
         ("north", NeedCategory.SOCIAL_PARTICIPATION, 1)
     ]
     assert [(m.opened, m.resolved, m.unmet_at_end) for m in report.months] == [(1, 0, 1)]
+
+
+def test_a_gap_month_is_counted_in_japan_time(memory_container: Container) -> None:
+    from datetime import UTC, datetime
+
+    from domain.base import recorded_at
+
+    app = memory_container.app
+    town = make_town(app)
+    need = make_need(app, town)
+    need = app.assign_need(need.id, "sc", need.version, town.coordinator)
+    # 2026-04-30 16:00 UTC is already May 1st in Japan.
+    with recorded_at(datetime(2026, 4, 30, 16, tzinfo=UTC)):
+        app.record_gap(need.id, "該当なし", need.version, town.coordinator)
+
+    [month] = app.gap_report(town.supervisor).months
+    assert month.month == "2026-05"

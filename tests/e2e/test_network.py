@@ -90,3 +90,14 @@ def test_logging_a_contact_needs_if_match(api: Api) -> None:
         "coordinator",
     )
     assert_problem(response, 428)
+
+
+def test_a_contact_dated_in_the_future_is_422(api: Api) -> None:
+    org = new_organization(api)
+    response = api.post(
+        f"/organizations/{org['id']}/contacts",
+        {"on": "2999-01-01", "purpose": "相談", "outcome": "了承"},
+        "coordinator",
+        if_match=org["version"],
+    )
+    assert "must not be in the future" in assert_problem(response, 422)["errors"]["on"][0]

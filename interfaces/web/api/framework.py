@@ -216,6 +216,8 @@ def _load_form(
             "File too large",
             f"upload at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB; split the file",
         )
+    # Uploads may be larger than the app-wide limit for JSON bodies.
+    request.max_content_length = MAX_UPLOAD_BYTES
     fields_ = schema().fields
     raw: dict[str, Any] = {}
     for name in request.form:

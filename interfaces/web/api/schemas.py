@@ -633,7 +633,7 @@ class GapCellSchema(Schema):
 
 
 class GapMonthSchema(Schema):
-    month = fields.String(required=True, metadata={"description": "YYYY-MM (UTC)"})
+    month = fields.String(required=True, metadata={"description": "YYYY-MM (Japan time)"})
     area_code = fields.String(required=True)
     category = EnumField(NeedCategory, required=True)
     opened = fields.Integer(required=True)
