@@ -318,7 +318,7 @@ class CaseworkBase(Application[UUID]):
             position = self._commit(area, kind="area")
         except VersionConflictError:
             raise AlreadyExistsError("area", code) from None
-        return _area_dto(area, position)
+        return area_dto(area, position)
 
     def list_areas(self, actor: Actor) -> list[AreaDTO]:
         actor.require("area.read")
@@ -334,7 +334,7 @@ class CaseworkBase(Application[UUID]):
             position = self._commit(center, kind="support center")
         except VersionConflictError:
             raise AlreadyExistsError("support center", code) from None
-        return _center_dto(center, position)
+        return center_dto(center, position)
 
     def list_centers(self, actor: Actor) -> list[CenterDTO]:
         actor.require("center.read")
@@ -366,7 +366,7 @@ class CaseworkBase(Application[UUID]):
             position = self._commit(user, kind="user")
         except VersionConflictError:
             raise AlreadyExistsError("user", username) from None
-        return _user_dto(user, position)
+        return user_dto(user, position)
 
     def list_users(self, actor: Actor) -> list[UserDTO]:
         actor.require("user.read")
@@ -374,7 +374,7 @@ class CaseworkBase(Application[UUID]):
 
     def get_user(self, username: str, actor: Actor) -> UserDTO:
         actor.require("user.read")
-        return _user_dto(self._load(User, User.id_for(username), "user"), None)
+        return user_dto(self._load(User, User.id_for(username), "user"), None)
 
     def issue_token(self, username: str, password: str) -> TokenDTO:
         """Exchange a username and password for a bearer token."""
@@ -545,12 +545,12 @@ class CaseworkBase(Application[UUID]):
         org, position = self._create_once(
             org, "organization", lambda: self._load(Organization, org_id, "organization")
         )
-        return _organization_dto(org, position)
+        return organization_dto(org, position)
 
     def get_organization(self, organization_id: UUID, actor: Actor) -> OrganizationDTO:
         actor.require("organization.read")
         org = self._load(Organization, organization_id, "organization")
-        return _organization_dto(org, self.head())
+        return organization_dto(org, self.head())
 
     def list_organizations(self, actor: Actor) -> list[OrganizationDTO]:
         actor.require("organization.read")
@@ -598,11 +598,11 @@ class CaseworkBase(Application[UUID]):
         resource, position = self._create_once(
             resource, "resource", lambda: self._load(Resource, resource_id, "resource")
         )
-        return _resource_dto(resource, position)
+        return resource_dto(resource, position)
 
     def get_resource(self, resource_id: UUID, actor: Actor) -> ResourceDTO:
         actor.require("resource.read")
-        return _resource_dto(self._load(Resource, resource_id, "resource"), self.head())
+        return resource_dto(self._load(Resource, resource_id, "resource"), self.head())
 
     def list_resources(self, filters: ResourceFilter, actor: Actor) -> list[ResourceDTO]:
         actor.require("resource.read")
@@ -655,7 +655,7 @@ class CaseworkBase(Application[UUID]):
         resource = self._load_expected(Resource, resource_id, "resource", expected_version)
         change(resource)
         position = self._commit(resource, kind="resource")
-        return _resource_dto(resource, position)
+        return resource_dto(resource, position)
 
     # -- needs: commands ---------------------------------------------------------
 
@@ -1036,13 +1036,13 @@ def _require_password(password: str) -> None:
         raise InvalidValueError("password", f"must be at most {MAX_PASSWORD_LENGTH} characters")
 
 
-def _area_dto(area: Area, position: int | None) -> AreaDTO:
+def area_dto(area: Area, position: int | None) -> AreaDTO:
     return AreaDTO(
         id=area.id, version=area.version, position=position, code=area.code, name=area.name
     )
 
 
-def _center_dto(center: SupportCenter, position: int | None) -> CenterDTO:
+def center_dto(center: SupportCenter, position: int | None) -> CenterDTO:
     return CenterDTO(
         id=center.id,
         version=center.version,
@@ -1053,7 +1053,7 @@ def _center_dto(center: SupportCenter, position: int | None) -> CenterDTO:
     )
 
 
-def _user_dto(user: User, position: int | None) -> UserDTO:
+def user_dto(user: User, position: int | None) -> UserDTO:
     return UserDTO(
         id=user.id,
         version=user.version,
@@ -1066,7 +1066,7 @@ def _user_dto(user: User, position: int | None) -> UserDTO:
     )
 
 
-def _organization_dto(org: Organization, position: int | None) -> OrganizationDTO:
+def organization_dto(org: Organization, position: int | None) -> OrganizationDTO:
     return OrganizationDTO(
         id=org.id,
         version=org.version,
@@ -1078,7 +1078,7 @@ def _organization_dto(org: Organization, position: int | None) -> OrganizationDT
     )
 
 
-def _resource_dto(resource: Resource, position: int | None) -> ResourceDTO:
+def resource_dto(resource: Resource, position: int | None) -> ResourceDTO:
     return ResourceDTO(
         id=resource.id,
         version=resource.version,

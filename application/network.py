@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from application.base import CaseworkBase, _organization_dto
+from application.base import CaseworkBase, organization_dto
 from application.dto import CouncilDTO, CouncilRow, MeetingRow, NetworkOverview, OrganizationDTO
 from application.errors import InvalidReferenceError, NotFoundError
 from application.security import Actor
@@ -144,7 +144,7 @@ class NetworkCases(CaseworkBase):
         org = self._load_expected(Organization, organization_id, "organization", expected_version)
         org.log_contact(on, purpose, outcome, actor.user_id)
         position = self._commit(org, kind="organization")
-        return _organization_dto(org, position)
+        return organization_dto(org, position)
 
     def network_overview(self, actor: Actor) -> NetworkOverview:
         """Per organization and per area: councils, recent contacts, resources, matches, ties."""

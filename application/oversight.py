@@ -15,7 +15,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-from application.base import CaseworkBase, _organization_dto, project_events
+from application.base import (
+    CaseworkBase,
+    organization_dto,
+    project_events,
+    resource_dto,
+    user_dto,
+)
 from application.development import _initiative_dto
 from application.dto import (
     NeedFilter,
@@ -174,7 +180,7 @@ class UiCases(CaseworkBase):
         user = self._load_expected(User, User.id_for(username), "user", expected_version)
         user.grant_role(role, actor.user_id)
         position = self._commit(user, kind="user")
-        return _user_dto(user, position)
+        return user_dto(user, position)
 
     def revoke_role(
         self, username: str, role: Role, expected_version: int | None, actor: Actor
@@ -183,7 +189,7 @@ class UiCases(CaseworkBase):
         user = self._load_expected(User, User.id_for(username), "user", expected_version)
         user.revoke_role(role, actor.user_id)
         position = self._commit(user, kind="user")
-        return _user_dto(user, position)
+        return user_dto(user, position)
 
     def deactivate_user(
         self, username: str, reason: str, expected_version: int | None, actor: Actor
@@ -196,7 +202,7 @@ class UiCases(CaseworkBase):
         user.deactivate(reason, actor.user_id)
         position = self._commit(user, kind="user")
         self.tokens.revoke_user(UserId(user.id))
-        return _user_dto(user, position)
+        return user_dto(user, position)
 
     # -- resources -------------------------------------------------------------------
 
@@ -219,7 +225,7 @@ class UiCases(CaseworkBase):
         resource = self._load_expected(Resource, resource_id, "resource", expected_version)
         resource.update(actor.user_id, **changes)
         position = self._commit(resource, kind="resource")
-        return _resource_dto(resource, position)
+        return resource_dto(resource, position)
 
     def _exists_area(self, code: str) -> bool:
         try:
@@ -448,7 +454,7 @@ class UiCases(CaseworkBase):
             ]
             contacts.sort(key=lambda c: (c.on, c.recorded_at), reverse=True)
         return OrganizationPage(
-            organization=_organization_dto(org, self.head()),
+            organization=organization_dto(org, self.head()),
             councils=councils,
             resources=resources,
             network=network,
@@ -514,36 +520,3 @@ def _replay(events: Sequence[Any]) -> Need | None:
     for event in events:
         aggregate = event.mutate(aggregate)
     return aggregate if isinstance(aggregate, Need) else None
-
-
-def _user_dto(user: User, position: int | None) -> UserDTO:
-    return UserDTO(
-        id=user.id,
-        version=user.version,
-        position=position,
-        username=user.username,
-        display_name=user.display_name,
-        roles=tuple(user.roles),
-        center_code=user.center_code,
-        active=user.active,
-    )
-
-
-def _resource_dto(resource: Resource, position: int | None) -> ResourceDTO:
-    return ResourceDTO(
-        id=resource.id,
-        version=resource.version,
-        position=position,
-        name=resource.name,
-        organization_id=resource.organization_id,
-        service_type=resource.service_type,
-        categories=tuple(resource.categories),
-        area_codes=tuple(resource.area_codes),
-        weekdays=tuple(resource.weekdays),
-        capacity=resource.capacity,
-        places_taken=resource.places_taken,
-        eligible_care_levels=tuple(resource.eligible_care_levels),
-        fee=resource.fee,
-        contact=resource.contact,
-        status=resource.status,
-    )

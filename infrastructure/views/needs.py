@@ -215,7 +215,7 @@ class SqlCaseBoard:
             total = conn.execute(sa.select(sa.func.count()).select_from(case_board).where(where))
             count = int(total.scalar() or 0)
             rows = conn.execute(query).all()
-        return [_need_row(r) for r in rows], count
+        return [need_row(r) for r in rows], count
 
     def waiting_by_resource(self) -> dict[UUID, int]:
         c = case_board.c
@@ -228,7 +228,8 @@ class SqlCaseBoard:
             return {row[0]: int(row[1]) for row in conn.execute(query)}
 
 
-def _need_row(r: Any) -> NeedRow:
+def need_row(r: Any) -> NeedRow:
+    """A case_board row (joined with the assignee's username) as a NeedRow."""
     return NeedRow(
         id=r.need_id,
         version=r.version,

@@ -13,8 +13,8 @@ from application.dto import AuditEntry, NeedFilter, NeedRow
 from application.oversight_ports import AuditQuery, BoardSort, MonthlyFlow
 from domain.need import Need
 from domain.user import User
-from domain.values import SYSTEM_USER_ID, NeedCategory, NeedStatus, Outcome, Urgency, display_code
-from infrastructure.views.needs import status_after
+from domain.values import SYSTEM_USER_ID, NeedStatus, Urgency
+from infrastructure.views.needs import need_row, status_after
 from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import UtcDateTime, audit_log, case_board, dir_users, metadata
 
@@ -237,7 +237,7 @@ class SqlBoardQueries:
                 or 0
             )
             rows = conn.execute(query).all()
-        return [_need_row(r) for r in rows], total
+        return [need_row(r) for r in rows], total
 
     def status_counts(self, filters: NeedFilter) -> dict[NeedStatus, int]:
         c = case_board.c
@@ -249,26 +249,6 @@ class SqlBoardQueries:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return {NeedStatus(r[0]): int(r[1]) for r in rows}
-
-
-def _need_row(r: Any) -> NeedRow:
-    return NeedRow(
-        id=r.need_id,
-        version=r.version,
-        status=NeedStatus(r.status),
-        paused=r.paused,
-        client_id=r.client_id,
-        client_code=display_code("C", r.client_id),
-        category=NeedCategory(r.category),
-        urgency=Urgency(r.urgency),
-        center_code=r.center_code,
-        area_code=r.area_code,
-        assignee=r.username if r.assignee_id is not None else None,
-        resource_id=r.resource_id,
-        outcome=Outcome(r.outcome) if r.outcome else None,
-        raised_at=r.raised_at,
-        last_activity_at=r.last_activity_at,
-    )
 
 
 # -- the audit log, filtered --------------------------------------------------------------

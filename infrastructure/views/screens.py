@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from application.dto import NeedRow
-from infrastructure.views.oversight import _need_row
+from infrastructure.views.needs import need_row
 from infrastructure.views.schema import case_board, dir_users
 
 MAX_IDS = 500
@@ -34,4 +34,4 @@ class SqlNeedRows:
             .order_by(c.last_activity_at.desc(), c.need_id)
         )
         with self.engine.connect() as conn:
-            return [_need_row(r) for r in conn.execute(query).all()]
+            return [need_row(r) for r in conn.execute(query).all()]
