@@ -651,11 +651,31 @@ class CaseworkBase(Application[UUID]):
         actor: Actor,
         change: Callable[[Resource], None],
     ) -> ResourceDTO:
-        actor.require("resource.change")
-        resource = self._load_expected(Resource, resource_id, "resource", expected_version)
-        change(resource)
-        position = self._commit(resource, kind="resource")
+        def changed(resource: Resource) -> list[Aggregate]:
+            change(resource)
+            return []
+
+        resource, position = self._change(
+            Resource, "resource", "resource.change", resource_id, expected_version, actor, changed
+        )
         return resource_dto(resource, position)
+
+    def _change(
+        self,
+        cls: type[A],
+        kind: str,
+        permission: str,
+        aggregate_id: UUID,
+        expected_version: int | None,
+        actor: Actor,
+        change: Callable[[A], list[Aggregate]],
+    ) -> tuple[A, int]:
+        """The command shape every aggregate shares: check the role, load at the
+        expected version, change, save it with whatever else changed, atomically."""
+        actor.require(permission)
+        aggregate = self._load_expected(cls, aggregate_id, kind, expected_version)
+        others = change(aggregate)
+        return aggregate, self._commit(aggregate, *others, kind=kind)
 
     # -- needs: commands ---------------------------------------------------------
 

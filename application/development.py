@@ -210,12 +210,15 @@ class DevelopmentCases(CaseworkBase):
         actor: Actor,
         change: Callable[[DevelopmentInitiative], list[Aggregate]],
     ) -> InitiativeDTO:
-        actor.require("initiative.change")
-        initiative = self._load_expected(
-            DevelopmentInitiative, initiative_id, "development initiative", expected_version
+        initiative, position = self._change(
+            DevelopmentInitiative,
+            "development initiative",
+            "initiative.change",
+            initiative_id,
+            expected_version,
+            actor,
+            change,
         )
-        others = change(initiative)
-        position = self._commit(initiative, *others, kind="development initiative")
         return _initiative_dto(initiative, position)
 
 

@@ -167,10 +167,9 @@ class NetworkCases(CaseworkBase):
         actor: Actor,
         change: Callable[[Council], list[Aggregate]],
     ) -> CouncilDTO:
-        actor.require("council.change")
-        council = self._load_expected(Council, council_id, "council", expected_version)
-        others = change(council)
-        position = self._commit(council, *others, kind="council")
+        council, position = self._change(
+            Council, "council", "council.change", council_id, expected_version, actor, change
+        )
         return _council_dto(council, position)
 
 
