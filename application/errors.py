@@ -1,10 +1,30 @@
-"""Errors the application raises besides the domain's own rules."""
+"""Errors the application raises besides the domain's own rules.
+
+Like domain errors, each has a stable ``code`` (``client.not_found``,
+``need.version_conflict``, ``permission.denied``) that interfaces key off;
+the message is for people and may change.
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+
+def _slug(kind: str) -> str:
+    """``support center`` -> ``support_center``; ``development initiative`` -> ``initiative``."""
+    return "initiative" if kind == "development initiative" else kind.replace(" ", "_")
 
 
 class ApplicationError(Exception):
     """Base of the application's errors; the message is meant for people."""
+
+    code = "application.error"
+
+    def __init__(self, message: str, *, code: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.params: dict[str, Any] = params
 
 
 class NotFoundError(ApplicationError):
@@ -12,7 +32,7 @@ class NotFoundError(ApplicationError):
 
     def __init__(self, kind: str, ident: object) -> None:
         self.kind = kind
-        super().__init__(f"{kind} {ident} not found")
+        super().__init__(f"{kind} {ident} not found", code=f"{_slug(kind)}.not_found")
 
 
 class VersionConflictError(ApplicationError):
@@ -29,31 +49,74 @@ class VersionConflictError(ApplicationError):
                 f"the {kind} is at version {current}, not {expected}: it was changed "
                 "since you read it; reload it and try again"
             )
-        super().__init__(message)
+        super().__init__(message, code=f"{_slug(kind)}.version_conflict")
 
 
-class AlreadyExistsError(ApplicationError):
+class ConflictError(ApplicationError):
+    """The request conflicts with the current state of what it names (HTTP 409)."""
+
+
+class AlreadyExistsError(ConflictError):
     """A unique natural key (code, username) is taken (HTTP 409)."""
 
     def __init__(self, kind: str, key: str) -> None:
-        super().__init__(f"{kind} {key!r} already exists")
+        super().__init__(f"{kind} {key!r} already exists", code=f"{_slug(kind)}.already_exists")
 
 
 class PermissionDeniedError(ApplicationError):
     """The actor's roles do not allow the action (HTTP 403)."""
 
+    code = "permission.denied"
+
     def __init__(self, action: str) -> None:
         self.action = action
-        super().__init__(f"your role does not allow: {action}")
+        super().__init__(f"your role does not allow: {action}", permission=action)
 
 
 class AuthenticationError(ApplicationError):
-    """Unknown user, wrong password, expired or unknown token (HTTP 401)."""
+    """Unknown user, wrong password, expired or unknown token (HTTP 401).
+
+    Codes: ``auth.invalid_credentials``, ``auth.user_deactivated``,
+    ``auth.token_invalid``, ``auth.user_unknown``.
+    """
+
+    code = "auth.invalid_credentials"
 
 
 class InvalidReferenceError(ApplicationError):
     """A field names something that does not exist or the actor cannot use (HTTP 422)."""
 
-    def __init__(self, field: str, message: str) -> None:
+    code = "reference.unknown"
+
+    def __init__(self, field: str, message: str, *, code: str | None = None) -> None:
         self.field = field
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{field}: {message}", code=code, field=field)
+
+    @property
+    def detail(self) -> str:
+        """The message without the field name."""
+        return str(self).split(": ", 1)[-1]
+
+
+class RankingChangedError(ConflictError):
+    """The candidates changed between showing them and choosing one (HTTP 409)."""
+
+    code = "match.ranking_changed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the candidates changed since they were shown (a resource was changed, or "
+            "places were taken); nothing was proposed: read the candidates again and choose"
+        )
+
+
+class MatchPlanChangedError(ConflictError):
+    """The plan the coordinator accepted is no longer the plan (HTTP 409)."""
+
+    code = "match.plan_changed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the match plan has changed since it was shown (a need or a resource moved on); "
+            "reload the plan and accept it again"
+        )

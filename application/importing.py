@@ -1,4 +1,4 @@
-"""Importing the resource directory from a municipality's list (a use case of Casework).
+"""Importing the resource directory from a municipality's list.
 
 A driving adapter (``interfaces.importing``) reads the file and turns each row
 into a :class:`ResourceDraft` in our vocabulary, noting what it could not
@@ -21,9 +21,11 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from application.base import CaseworkBase
-from application.errors import NotFoundError, VersionConflictError
+from application.errors import VersionConflictError
+from application.organizations import OrganizationDirectory
+from application.reference import ReferenceDirectory
 from application.security import Actor
+from application.store import Aggregates
 from domain.errors import DomainError
 from domain.reference import CODE_PATTERN, Area
 from domain.resource import Resource
@@ -169,8 +171,18 @@ class _Plan:
     changed: tuple[str, ...] = ()
 
 
-class ResourceImport(CaseworkBase):
-    """The directory import use case (a part of :class:`application.casework.Casework`)."""
+class ImportCases:
+    """Check a resource list row by row and write what is valid (idempotently)."""
+
+    def __init__(
+        self,
+        aggregates: Aggregates,
+        areas: ReferenceDirectory,
+        organizations: OrganizationDirectory,
+    ) -> None:
+        self._aggregates = aggregates
+        self._areas = areas
+        self._organizations = organizations
 
     def import_resources(
         self,
@@ -190,8 +202,8 @@ class ResourceImport(CaseworkBase):
         changes.
         """
         actor.require("resource.create")
-        areas = _AreaLookup(self)
-        organizations = {name_key(o.name): o.id for o in self.read_side.directory.organizations()}
+        areas = _AreaLookup(self._aggregates, self._areas)
+        organizations = {name_key(o.name): o.id for o in self._organizations.organizations()}
         seen: dict[str, int] = {}
         plans: list[_Plan] = []
         total = len(drafts)
@@ -262,10 +274,7 @@ class ResourceImport(CaseworkBase):
         if any(p.severity == "error" for p in plan.problems) or key is None:
             return plan
         resource_id = source_resource_id(key)
-        try:
-            existing = self._load(Resource, resource_id, "resource")
-        except NotFoundError:
-            existing = None
+        existing = self._aggregates.find(Resource, resource_id)
         try:
             if existing is None:
                 plan.resource = _register(draft, resource_id, area_codes, organization_id, actor)
@@ -292,18 +301,15 @@ class ResourceImport(CaseworkBase):
             else [pending[i : i + SAVE_BATCH] for i in range(0, len(pending), SAVE_BATCH)]
         )
         position: int | None = None
-        listener = self._listener
-        with self.views_deferred():
+        with self._aggregates.views_deferred():
             for batch in batches:
                 resources: list[Aggregate] = [p.resource for p in batch if p.resource]
                 try:
-                    position = self._commit(*resources, kind="resource")
+                    position = self._aggregates.save(*resources, kind="resource")
                 except VersionConflictError:
                     if atomic:
                         raise
                     position = self._save_one_by_one(batch) or position
-        if listener is not None and position is not None:
-            listener.changed(position)
         return position
 
     def _save_one_by_one(self, batch: list[_Plan]) -> int | None:
@@ -312,7 +318,7 @@ class ResourceImport(CaseworkBase):
         for plan in batch:
             assert plan.resource is not None  # noqa: S101 - only planned rows get here
             try:
-                position = self._commit(plan.resource, kind="resource")
+                position = self._aggregates.save(plan.resource, kind="resource")
             except VersionConflictError as conflict:
                 plan.outcome = "invalid"
                 plan.changed = ()
@@ -323,9 +329,9 @@ class ResourceImport(CaseworkBase):
 class _AreaLookup:
     """Area codes by code and by name, from the directory (and the log, when it lags)."""
 
-    def __init__(self, app: CaseworkBase) -> None:
-        self._app = app
-        listed = app.read_side.directory.areas()
+    def __init__(self, aggregates: Aggregates, directory: ReferenceDirectory) -> None:
+        self._aggregates = aggregates
+        listed = directory.areas()
         self._codes = {a.code for a in listed}
         self._by_name: dict[str, list[str]] = {}
         for area in listed:
@@ -342,7 +348,7 @@ class _AreaLookup:
                 RowProblem(row, "areas", f"{written!r} names several areas; use the area code")
             )
             return None
-        if CODE_PATTERN.fullmatch(written) and self._app._exists(Area, Area.id_for(written)):
+        if CODE_PATTERN.fullmatch(written) and self._aggregates.exists(Area, Area.id_for(written)):
             self._codes.add(written)
             return written
         problems.append(RowProblem(row, "areas", f"no area with code or name {written!r}"))

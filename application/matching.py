@@ -1,26 +1,33 @@
-"""Use cases of matching (ニーズと取組のマッチング): explained candidates, proposals
-that record what was shown, and multi-need plans for complex cases (複合課題)."""
+"""Matching (ニーズと取組のマッチング): explained candidates, proposals that record
+what was shown, declines and confirmations, gaps, and multi-need plans for
+complex cases (複合課題)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
-from application.base import CaseworkBase
-from application.dto import (
-    CandidateList,
-    MatchPlanDTO,
-    NeedDTO,
-    NeedFilter,
-    PlannedMatch,
-    ResourceDTO,
-    ResourceFilter,
+from eventsourcing.domain import Aggregate
+
+from application.board import BoardSort, CaseBoard, NeedFilter
+from application.clients import load_client
+from application.common import ViewMonitor
+from application.errors import (
+    InvalidReferenceError,
+    MatchPlanChangedError,
+    RankingChangedError,
+    VersionConflictError,
 )
-from application.errors import InvalidReferenceError, VersionConflictError
+from application.needs import NeedCases, NeedDTO, load_need, release_place
+from application.resources import ResourceDirectory, ResourceDTO, ResourceFilter
 from application.security import Actor
+from application.store import Aggregates
 from domain.client import Client
-from domain.errors import DomainError
+from domain.errors import ResourceNotActiveError
 from domain.matching import (
     RULE_SET,
     Candidate,
@@ -31,71 +38,168 @@ from domain.matching import (
     rank_candidates,
 )
 from domain.need import Need
-from domain.values import NeedStatus, ResourceId
+from domain.resource import Resource
+from domain.values import DeclinedBy, NeedId, NeedStatus, ResourceId, ResourceStatus
 
 PROPOSABLE = (NeedStatus.MATCHING, NeedStatus.RESOURCE_CREATED)
 MAX_PLAN_NEEDS = 20
+VIEW_WAIT_SECONDS = 2.0
 
 
-class MatchPlanChangedError(DomainError):
-    """The plan the coordinator accepted is no longer the plan (someone changed something)."""
+@dataclass(frozen=True)
+class CandidateList:
+    """Ranked candidates for one need (the matching screen)."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "the match plan has changed since it was shown (a need or a resource moved on); "
-            "reload the plan and accept it again"
-        )
+    need_id: UUID
+    version: int
+    rule_set: str
+    candidates: tuple[Candidate, ...]
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of the ranking as shown: send it back with the proposal, and
+        the proposal is refused if the ranking changed meanwhile."""
+        return ranking_digest(self.rule_set, self.candidates)
 
 
-class MatchingCases(CaseworkBase):
-    """Ranking, proposing with provenance, and covering a client's needs."""
+@dataclass(frozen=True)
+class PlannedMatch:
+    need_id: UUID
+    version: int
+    """The need's version the plan was computed for (the If-Match of accepting it)."""
+    resource_id: UUID
+    score: int = 0
 
-    def need_candidates(self, need_id: UUID, actor: Actor) -> CandidateList:
+
+@dataclass(frozen=True)
+class MatchPlanDTO:
+    """The fewest resources covering a client's open needs; uncovered needs are gaps."""
+
+    client_id: UUID
+    rule_set: str
+    matches: tuple[PlannedMatch, ...]
+    resource_ids: tuple[UUID, ...]
+    gaps: tuple[UUID, ...]
+    position: int | None
+
+
+def ranking_digest(rule_set: str, candidates: Sequence[Candidate]) -> str:
+    """Rule set, order, totals and what was choosable, hashed."""
+    text = (
+        rule_set
+        + "|"
+        + "|".join(f"{c.resource_id}:{c.total}:{int(c.proposable)}" for c in candidates)
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class MatchingCases:
+    """Rank, propose with provenance, decline, confirm, record gaps, plan complex cases."""
+
+    def __init__(
+        self,
+        aggregates: Aggregates,
+        needs: NeedCases,
+        resources: ResourceDirectory,
+        board: CaseBoard,
+        monitor: ViewMonitor,
+    ) -> None:
+        self._aggregates = aggregates
+        self._needs = needs
+        self._resources = resources
+        self._board = board
+        self._monitor = monitor
+
+    def candidates(self, need_id: UUID, actor: Actor) -> CandidateList:
         """Resources for a need, best first, each with its score per criterion."""
         actor.require("need.read")
-        need = self._get_need(need_id, actor)
-        client = self._load(Client, need.client_id, "client")
-        candidates = self._rank(need, client)
-        return CandidateList(
-            need_id=need.id,
-            version=need.version,
-            rule_set=RULE_SET,
-            candidates=tuple(candidates),
-        )
+        need = load_need(self._aggregates, need_id, actor)
+        return self._ranking(need)
 
-    def propose_match(
+    def propose(
         self,
         need_id: UUID,
         resource_id: UUID,
         reason: str,
         expected_version: int | None,
         actor: Actor,
-        candidates: list[dict[str, Any]] | None = None,
-        rule_set: str | None = None,
+        ranking: str | None = None,
     ) -> NeedDTO:
         """Propose a resource, recording the ranked candidates shown (provenance).
 
         The ranking is computed again at the moment of the decision, so the
-        event holds exactly what the rules said then, whatever changes later.
+        event holds exactly what the rules said then. ``ranking`` is the digest
+        of the candidates the person chose from (:attr:`CandidateList.digest`):
+        when given and the ranking is no longer the same, nothing is proposed.
         """
         actor.require("need.propose")
-        if candidates is None:
-            need = self._get_need(need_id, actor)
-            client = self._load(Client, need.client_id, "client")
-            candidates = _shown(self._rank(need, client))
-            rule_set = RULE_SET
-        return super().propose_match(
-            need_id, resource_id, reason, expected_version, actor, candidates, rule_set
-        )
 
-    def match_plan(self, client_id: UUID, actor: Actor) -> MatchPlanDTO:
+        def propose(need: Need) -> list[Aggregate]:
+            ranked = self._ranking(need)
+            if ranking is not None and ranking != ranked.digest:
+                raise RankingChangedError()
+            resource = self._aggregates.find(Resource, resource_id)
+            if resource is None:
+                raise InvalidReferenceError("resource_id", "no such resource")
+            if resource.status is not ResourceStatus.ACTIVE:
+                raise ResourceNotActiveError(resource.status.value, "propose")
+            need.propose(
+                ResourceId(resource.id),
+                reason,
+                actor.user_id,
+                _shown(ranked.candidates),
+                RULE_SET,
+            )
+            return []
+
+        return self._needs.change(need_id, expected_version, actor, "need.propose", propose)
+
+    def decline(
+        self, need_id: UUID, by: DeclinedBy, reason: str, expected_version: int | None, actor: Actor
+    ) -> NeedDTO:
+        def decline(need: Need) -> list[Aggregate]:
+            resource_id = need.resource_id
+            releases = need.decline(by, reason, actor.user_id)
+            return release_place(
+                self._aggregates, need, resource_id, releases, f"declined by {by.value}", actor
+            )
+
+        return self._needs.change(need_id, expected_version, actor, "need.decline", decline)
+
+    def confirm(
+        self, need_id: UUID, start_date: date, expected_version: int | None, actor: Actor
+    ) -> NeedDTO:
+        def confirm(need: Need) -> list[Aggregate]:
+            resource_id = need.confirm(start_date, actor.user_id)
+            resource = self._aggregates.load(Resource, resource_id, "resource")
+            resource.enrol(NeedId(need.id), need.client_id, actor.user_id)
+            return [resource]
+
+        return self._needs.change(need_id, expected_version, actor, "need.confirm", confirm)
+
+    def record_gap(
+        self,
+        need_id: UUID,
+        reason: str,
+        expected_version: int | None,
+        actor: Actor,
+        criteria: dict[str, Any] | None = None,
+    ) -> NeedDTO:
+        """No local resource fits: the need waits as a gap (the evidence for development)."""
+
+        def record(need: Need) -> list[Aggregate]:
+            need.record_gap(reason, actor.user_id, criteria)
+            return []
+
+        return self._needs.change(need_id, expected_version, actor, "need.record_gap", record)
+
+    def plan(self, client_id: UUID, actor: Actor) -> MatchPlanDTO:
         """The fewest resources that cover a client's needs that await a proposal."""
         actor.require("need.read")
-        client = self._get_client(client_id, actor)
-        needs = self._open_needs(client.id, actor)
-        return self._plan(client, needs)
+        client = load_client(self._aggregates, client_id, actor)
+        return self._plan(client, self._open_needs(client.id, actor))
 
-    def accept_match_plan(
+    def accept_plan(
         self,
         client_id: UUID,
         accepted: Sequence[PlannedMatch],
@@ -109,7 +213,7 @@ class MatchingCases(CaseworkBase):
         """
         actor.require("match.plan")
         actor.require("need.propose")
-        client = self._get_client(client_id, actor)
+        client = load_client(self._aggregates, client_id, actor)
         needs = self._open_needs(client.id, actor)
         plan = self._plan(client, needs)
         by_need = {n.id: n for n in needs}
@@ -130,7 +234,7 @@ class MatchingCases(CaseworkBase):
                 [{**c, "in_plan": UUID(c["resource_id"]) in plan.resource_ids} for c in candidates],
                 RULE_SET,
             )
-        position = self._commit(*[by_need[m.need_id] for m in plan.matches], kind="need")
+        position = self._aggregates.save(*[by_need[m.need_id] for m in plan.matches], kind="need")
         return MatchPlanDTO(
             client_id=plan.client_id,
             rule_set=plan.rule_set,
@@ -145,30 +249,40 @@ class MatchingCases(CaseworkBase):
 
     # -- helpers -----------------------------------------------------------------
 
+    def _ranking(self, need: Need) -> CandidateList:
+        client = self._aggregates.load(Client, need.client_id, "client")
+        return CandidateList(
+            need_id=need.id,
+            version=need.version,
+            rule_set=RULE_SET,
+            candidates=tuple(self._rank(need, client)),
+        )
+
     def _open_needs(self, client_id: UUID, actor: Actor) -> list[Need]:
-        self._wait_for_view("case_board", self.head())
-        rows, _ = self.read_side.case_board.find_needs(
-            NeedFilter(client_id=client_id), page=1, per_page=MAX_PLAN_NEEDS * 5
+        self._monitor.wait_for("case_board", self._aggregates.head(), VIEW_WAIT_SECONDS)
+        rows, _ = self._board.page(
+            NeedFilter(client_id=client_id), BoardSort.LAST_ACTIVITY, 1, MAX_PLAN_NEEDS * 5
         )
         needs = []
         for row in rows:
             if row.status not in PROPOSABLE or row.paused:
                 continue
-            need = self._get_need(row.id, actor)
+            need = load_need(self._aggregates, row.id, actor)
             if need.status in PROPOSABLE and not need.paused:
                 needs.append(need)
         if len(needs) > MAX_PLAN_NEEDS:
             raise InvalidReferenceError(
-                "client_id", f"more than {MAX_PLAN_NEEDS} open needs; plan them in parts"
+                "client_id",
+                f"more than {MAX_PLAN_NEEDS} open needs; plan them in parts",
+                code="match.too_many_needs",
             )
         return sorted(needs, key=lambda n: (n.created_on, str(n.id)))
 
     def _plan(self, client: Client, needs: list[Need]) -> MatchPlanDTO:
-        resources = self._resource_facts(None)
         plan = plan_cover(
             [NeedFacts(n.id, n.category, n.area_code) for n in needs],
             _client_facts(client),
-            resources,
+            self._resource_facts(None),
         )
         versions = {n.id: n.version for n in needs}
         return MatchPlanDTO(
@@ -194,14 +308,13 @@ class MatchingCases(CaseworkBase):
         # Rank on views at least as fresh as the log now: a proposal records what
         # the rules said at the moment of the decision. With a separate
         # projection worker this waits briefly (bounded) for it.
-        head = self.head()
-        self._wait_for_view("resource_directory", head)
-        self._wait_for_view("case_board", head)
+        head = self._aggregates.head()
+        self._monitor.wait_for("resource_directory", head, VIEW_WAIT_SECONDS)
+        self._monitor.wait_for("case_board", head, VIEW_WAIT_SECONDS)
         filters = ResourceFilter(category=need.category) if need is not None else ResourceFilter()
-        waiting = self.read_side.case_board.waiting_by_resource()
+        waiting = self._board.waiting_by_resource()
         return [
-            _resource_facts(r, waiting.get(r.id, 0))
-            for r in self.read_side.directory.resources(filters)
+            _resource_facts(r, waiting.get(r.id, 0)) for r in self._resources.resources(filters)
         ]
 
 
@@ -228,7 +341,7 @@ def _resource_facts(resource: ResourceDTO, waitlist: int) -> ResourceFacts:
     )
 
 
-def _shown(candidates: list[Candidate]) -> list[dict[str, Any]]:
+def _shown(candidates: Sequence[Candidate]) -> list[dict[str, Any]]:
     """What a proposal records of the ranking: rank, resource, total and per-criterion scores."""
     return [
         {

@@ -1,504 +1,285 @@
-"""Use cases of the screens people work in: sessions, the case board, the need
-page and its replay, client search, the dashboard, the audit log, user and
-resource administration.
-
-``UiCases`` is a mixin of :class:`application.casework.Casework`; it uses the
-application's persistence helpers and read models, and adds its own read
-models (:class:`~application.oversight_ports.OversightReadSide`).
-"""
+"""Oversight: what supervisors and auditors read — the one dashboard, the one
+audit search, the logic model (ロジックモデル) and where every view stands."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import ClassVar, Protocol
 from uuid import UUID
 
-from application.base import (
-    CaseworkBase,
-    organization_dto,
-    project_events,
-    resource_dto,
-    user_dto,
-)
-from application.development import _initiative_dto
-from application.dto import (
-    NeedFilter,
-    NeedRow,
-    ResourceDTO,
-    ResourceFilter,
-    TokenDTO,
-    UserDTO,
-)
-from application.errors import AuthenticationError, NotFoundError
-from application.network import CONTACT_WINDOW
-from application.oversight_ports import (
-    AuditPage,
-    AuditQuery,
-    BoardPage,
-    BoardSort,
-    ChangeNote,
-    ClientCard,
-    ClientSummary,
-    ContactEntry,
-    DashboardStats,
-    InitiativePage,
-    MonthlyFlow,
-    NeedPage,
-    NeedReplay,
-    OrganizationPage,
-    OversightReadSide,
-    TimelineEntry,
-)
+from application.common import JST, Clock, ViewMonitor, ViewStatus, clamp_page, wait_for_view
+from application.reference import References
 from application.security import Actor
-from domain.development import DevelopmentInitiative
+from application.store import EventStore
 from domain.errors import InvalidValueError
-from domain.need import Need
-from domain.organization import Organization
-from domain.reference import Area
-from domain.resource import UPDATABLE_FIELDS, Resource
-from domain.user import User
-from domain.values import NeedStatus, Role, UserId
-
-JST = timezone(timedelta(hours=9), "JST")
-"""The municipality's clock for calendar months (Japan has no daylight saving time)."""
+from domain.values import NeedStatus
 
 MONTHS_SHOWN = 12
-SEARCH_LIMIT = 20
-MAX_PER_PAGE = 200
-CONTACTS_SHOWN = 20
-"""Latest contacts an organization's page lists."""
-
-ACTION_PERMISSIONS: dict[str, str] = {
-    "assign": "need.assign",
-    "reassign": "need.assign",
-    "propose": "need.propose",
-    "decline": "need.decline",
-    "confirm": "need.confirm",
-    "record_gap": "need.record_gap",
-    "follow_up": "need.follow_up",
-    "pause": "need.pause",
-    "resume": "need.resume",
-    "close": "need.close",
-    "reopen": "need.reopen",
-}
-"""Need actions the screens offer, and the permission each needs."""
-
+FIRST_FISCAL_YEAR = 2000
 UNMET_STATUSES = frozenset({NeedStatus.RESOURCE_GAP.value, NeedStatus.IN_DEVELOPMENT.value})
-
-# Fields of a need whose provenance the replay shows, in the order people read them.
-REPLAY_FIELDS = (
-    "status",
-    "paused",
-    "assignee",
-    "resource_id",
-    "start_date",
-    "last_progress",
-    "outcome",
-    "initiative_id",
-    "category",
-    "urgency",
-    "description",
-    "goal",
-    "care_plan_ref",
-    "center_code",
-    "area_code",
-)
-
-_ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp"})
-_SECRET_FIELDS = frozenset({"password_hash"})
+OPEN_STATUSES = frozenset(s.value for s in NeedStatus if s is not NeedStatus.CLOSED)
 
 
 @dataclass(frozen=True)
-class SessionUser:
-    """Who is signed in to the screens."""
+class MonthlyFlow:
+    """Needs raised, matched (confirmed) and closed in one calendar month (Japan time)."""
 
-    actor: Actor
-    display_name: str
-    language: str | None
+    month: str
+    """``YYYY-MM``."""
+    raised: int = 0
+    matched: int = 0
+    closed: int = 0
 
 
-class UiCases(CaseworkBase):
-    """Use cases of the HTML screens (mixed into ``Casework``)."""
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the supervisor dashboard shows (the API and the screen alike)."""
 
-    _oversight: OversightReadSide | None = None
-
-    # -- wiring ------------------------------------------------------------------
-
-    def attach_oversight(self, views: OversightReadSide) -> None:
-        """Connect the read models of the screens."""
-        self._oversight = views
+    by_center: dict[str, dict[str, int]]
+    """Center code -> status value -> needs."""
+    by_area: dict[str, dict[str, int]]
+    by_category: dict[str, dict[str, int]]
+    totals: dict[str, int]
+    """Status value -> needs."""
+    monthly: tuple[MonthlyFlow, ...] = ()
+    match_days: tuple[float, ...] = ()
+    """Days from raise to first confirmed match, one per matched need, ascending."""
+    unmet: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(area code, category value) -> open needs in resource_gap or in_development."""
+    outcomes: dict[str, int] = field(default_factory=dict)
+    """Outcome value -> closed needs."""
+    by_area_category: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(area code, category value) -> open needs."""
+    position: int = 0
 
     @property
-    def oversight(self) -> OversightReadSide:
-        if self._oversight is None:
-            raise RuntimeError("this Casework was built without the screens' read models")
-        return self._oversight
+    def pipeline(self) -> dict[NeedStatus, int]:
+        return {status: self.totals.get(status.value, 0) for status in NeedStatus}
 
-    # -- sessions ------------------------------------------------------------------
+    @property
+    def median_match_days(self) -> float | None:
+        days = self.match_days
+        if not days:
+            return None
+        middle = len(days) // 2
+        if len(days) % 2:
+            return days[middle]
+        return (days[middle - 1] + days[middle]) / 2
 
-    def sign_in(self, username: str, password: str) -> TokenDTO:
-        """A token for a browser session (same rules as API tokens)."""
-        return self.issue_token(username, password)
 
-    def session_user(self, token: str) -> SessionUser:
-        """The signed-in user a session's token stands for (deactivation and expiry apply)."""
-        user_id = self.tokens.lookup(token, self.clock())
-        if user_id is None:
-            raise AuthenticationError("the session has expired; sign in again")
-        try:
-            user = self._load(User, user_id, "user")
-        except NotFoundError:
-            raise AuthenticationError("the session's user no longer exists") from None
-        return SessionUser(self.actor_for(user), user.display_name, user.language)
+@dataclass(frozen=True)
+class AuditEntry:
+    position: int
+    aggregate_id: UUID
+    aggregate_type: str
+    version: int
+    type: str
+    """The event within its aggregate (``Closed`` of ``Need.Closed``)."""
+    timestamp: datetime
+    actor_id: UUID | None
+    actor: str | None
+    reason: str | None
 
-    def sign_out(self, token: str) -> None:
-        """End a browser session: its token stops working at once."""
-        self.oversight.sessions.revoke(token)
 
-    def choose_language(self, language: str, actor: Actor) -> None:
-        """Remember the signed-in user's screen language."""
-        user = self._load(User, actor.user_id, "user")
-        if user.choose_language(language, actor.user_id):
-            self._commit(user, kind="user")
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters of the global audit log."""
 
-    # -- users (administrators) -------------------------------------------------------
+    since: datetime | None = None
+    until: datetime | None = None
+    actor_id: UUID | None = None
+    event_type: str | None = None
+    """``Aggregate.Event`` (e.g. ``Need.Closed``) or an aggregate type (``Need``)."""
+    aggregate_id: UUID | None = None
+    after: int = 0
+    """Only entries after this log position (a cursor for reading the log in order)."""
 
-    def coordinators(self, actor: Actor) -> list[UserDTO]:
-        """Active coordinators (to assign needs to, and to filter the board by)."""
-        actor.require("need.read")
+
+@dataclass(frozen=True)
+class AuditPage:
+    """Audit entries, newest first, or oldest first after a cursor."""
+
+    items: tuple[AuditEntry, ...]
+    total: int | None
+    """How many match in all (None when not counted)."""
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        total = self.total or 0
+        return max((total + self.per_page - 1) // self.per_page, 1)
+
+
+@dataclass(frozen=True)
+class LogicModelReport:
+    """ロジックモデル: what went in, what was done, what came out, what changed."""
+
+    fiscal_year: int
+    area_code: str | None
+    """None: the whole municipality."""
+    period_start: date
+    period_end: date
+    inputs: dict[str, int | float | None]
+    activities: dict[str, int | float | None]
+    outputs: dict[str, int | float | None]
+    outcomes: dict[str, int | float | None]
+
+    STAGES: ClassVar[tuple[str, ...]] = ("inputs", "activities", "outputs", "outcomes")
+
+    def rows(self) -> list[tuple[str, str, int | float | None]]:
+        """(stage, metric, value) for tables and CSV."""
         return [
-            u for u in self.read_side.directory.users() if u.active and Role.COORDINATOR in u.roles
+            (stage, metric, value)
+            for stage in self.STAGES
+            for metric, value in getattr(self, stage).items()
         ]
 
-    def grant_role(
-        self, username: str, role: Role, expected_version: int | None, actor: Actor
-    ) -> UserDTO:
-        # Changing accounts is administrators' work, like creating them.
-        actor.require("user.create")
-        user = self._load_expected(User, User.id_for(username), "user", expected_version)
-        user.grant_role(role, actor.user_id)
-        position = self._commit(user, kind="user")
-        return user_dto(user, position)
 
-    def revoke_role(
-        self, username: str, role: Role, expected_version: int | None, actor: Actor
-    ) -> UserDTO:
-        actor.require("user.create")
-        user = self._load_expected(User, User.id_for(username), "user", expected_version)
-        user.revoke_role(role, actor.user_id)
-        position = self._commit(user, kind="user")
-        return user_dto(user, position)
+class DashboardView(Protocol):
+    """The ``dashboard`` view: needs counted for supervisors."""
 
-    def deactivate_user(
-        self, username: str, reason: str, expected_version: int | None, actor: Actor
-    ) -> UserDTO:
-        """Deactivate an account; its tokens and browser sessions stop working."""
-        actor.require("user.create")
-        if username == actor.username:
-            raise InvalidValueError("username", "you cannot deactivate your own account")
-        user = self._load_expected(User, User.id_for(username), "user", expected_version)
-        user.deactivate(reason, actor.user_id)
-        position = self._commit(user, kind="user")
-        self.tokens.revoke_user(UserId(user.id))
-        return user_dto(user, position)
+    def counts(self, center_code: str | None = None) -> Dashboard:
+        """Needs by status per center, area and category (one center's, when given)."""
 
-    # -- resources -------------------------------------------------------------------
+    def monthly(self, since_month: str) -> list[MonthlyFlow]:
+        """Raised/matched/closed per month from ``since_month`` (``YYYY-MM``) on."""
 
-    def update_resource(
+    def match_days(self) -> list[float]:
+        """Days from raise to first confirmed match of every matched need, ascending."""
+
+    def by_area_category(self, statuses: frozenset[str]) -> dict[tuple[str, str], int]:
+        """(area code, category value) -> needs in one of ``statuses``."""
+
+    def outcomes(self) -> dict[str, int]:
+        """Closed needs per outcome value."""
+
+
+class AuditLog(Protocol):
+    """Every event in global order, with actor and reason."""
+
+    def search(
+        self, query: AuditQuery, limit: int, offset: int, *, newest_first: bool, count: bool
+    ) -> tuple[list[AuditEntry], int | None]:
+        """Entries matching ``query`` and, when ``count``, how many match in all."""
+
+    def event_types(self) -> list[str]:
+        """Every ``Aggregate.Event`` type in the log, sorted."""
+
+
+class LogicModelSource(Protocol):
+    """Facts for the logic-model report."""
+
+    def report(self, fiscal_year: int, area_code: str | None) -> LogicModelReport:
+        """The report of one fiscal year (April-March), for one area or all (None)."""
+
+
+class OversightCases:
+    """The dashboard, the audit log, the logic model and the views' status."""
+
+    def __init__(
         self,
-        resource_id: UUID,
-        changes: dict[str, Any],
-        expected_version: int | None,
-        actor: Actor,
-    ) -> ResourceDTO:
-        """Change a resource's descriptive fields (only those that differ are recorded)."""
-        actor.require("resource.change")
-        unknown = set(changes) - UPDATABLE_FIELDS
-        if unknown:
-            raise InvalidValueError(sorted(unknown)[0], "cannot be changed here")
-        if "area_codes" in changes:
-            for code in changes["area_codes"]:
-                if not self._exists_area(code):
-                    raise InvalidValueError("area_codes", f"no area with code {code!r}")
-        resource = self._load_expected(Resource, resource_id, "resource", expected_version)
-        resource.update(actor.user_id, **changes)
-        position = self._commit(resource, kind="resource")
-        return resource_dto(resource, position)
+        store: EventStore,
+        references: References,
+        dashboard: DashboardView,
+        audit: AuditLog,
+        logic_model: LogicModelSource,
+        monitor: ViewMonitor,
+        clock: Clock,
+    ) -> None:
+        self._store = store
+        self._references = references
+        self._dashboard = dashboard
+        self._audit = audit
+        self._logic_model = logic_model
+        self._monitor = monitor
+        self._clock = clock
 
-    def _exists_area(self, code: str) -> bool:
-        try:
-            self._load(Area, Area.id_for(code), "area")
-        except NotFoundError:
-            return False
-        return True
-
-    # -- the case board ----------------------------------------------------------------
-
-    def board(
+    def dashboard(
         self,
-        filters: NeedFilter,
         actor: Actor,
-        sort: BoardSort = BoardSort.LAST_ACTIVITY,
-        page: int = 1,
-        per_page: int = 25,
-    ) -> BoardPage:
-        """A page of the case board and the count per status (care managers: their center)."""
-        actor.require("need.read")
-        page = max(page, 1)
-        per_page = min(max(per_page, 1), MAX_PER_PAGE)
-        scope = actor.center_scope
-        if scope is not None and filters.center_code not in (None, scope):
-            return BoardPage((), 0, page, per_page, {})
-        if scope is not None:
-            filters = replace(filters, center_code=scope)
-        rows, total = self.oversight.board.page(filters, sort, page, per_page)
-        counts = self.oversight.board.status_counts(filters)
-        return BoardPage(tuple(rows), total, page, per_page, counts)
-
-    # -- clients -----------------------------------------------------------------------
-
-    def search_clients(self, text: str, actor: Actor) -> list[ClientSummary]:
-        """Clients by display code or kana, for raising a need (care managers: their center)."""
-        actor.require("need.raise")
-        text = text.strip()
-        if not text or len(text) > 100:
-            return []
-        return self.oversight.clients.search(text, actor.center_scope, SEARCH_LIMIT)
-
-    def client_card(self, client_id: UUID, actor: Actor) -> ClientCard:
-        actor.require("client.read")
-        card = self.oversight.clients.card(client_id, actor.can("client.read_personal"))
-        if card is None or not actor.sees_center(card.summary.center_code):
-            raise NotFoundError("client", client_id)
-        return card
-
-    # -- one need ------------------------------------------------------------------------
-
-    def need_page(self, need_id: UUID, actor: Actor) -> NeedPage:
-        """The need now, its timeline, its client and what this actor may do (one stream)."""
-        actor.require("need.read")
-        events = list(self.events.get(need_id))
-        need = _replay(events)
-        if need is None or not actor.sees_center(need.center_code):
-            raise NotFoundError("need", need_id)
-        dto = self._need_dto(need, self.head())
-        client = self.oversight.clients.card(need.client_id, actor.can("client.read_personal"))
-        timeline = self._timeline(events)
-        return NeedPage(
-            need=dto,
-            timeline=tuple(timeline),
-            client=client,
-            resource_name=self._resource_name(need.resource_id),
-            actions=tuple(
-                action
-                for action in ACTION_PERMISSIONS
-                if action in dto.allowed_actions and actor.can(ACTION_PERMISSIONS[action])
-            ),
-            names=self._names(timeline),
+        *,
+        months: int = MONTHS_SHOWN,
+        min_position: int | None = None,
+        center_code: str | None = None,
+    ) -> Dashboard:
+        """Counts by status and dimension, monthly flows for the last ``months`` months,
+        time to match, unmet needs and outcomes."""
+        actor.require("dashboard.read")
+        wait_for_view(self._monitor, "dashboard", min_position)
+        counts = self._dashboard.counts(center_code)
+        month_keys = last_months(self._clock(), months)
+        flows = {flow.month: flow for flow in self._dashboard.monthly(month_keys[0])}
+        return Dashboard(
+            by_center=counts.by_center,
+            by_area=counts.by_area,
+            by_category=counts.by_category,
+            totals=counts.totals,
+            monthly=tuple(flows.get(key, MonthlyFlow(key)) for key in month_keys),
+            match_days=tuple(self._dashboard.match_days()),
+            unmet=self._dashboard.by_area_category(UNMET_STATUSES),
+            outcomes=self._dashboard.outcomes(),
+            by_area_category=self._dashboard.by_area_category(OPEN_STATUSES),
+            position=self._monitor.position("dashboard"),
         )
 
-    def need_replay(self, need_id: UUID, as_of: datetime, actor: Actor) -> NeedReplay:
-        """The need exactly as it was at ``as_of`` and the event behind each field."""
-        actor.require("audit.read")
-        events = list(self.events.get(need_id))
-        first = _replay(events[:1])
-        if first is None or not actor.sees_center(first.center_code):
-            raise NotFoundError("need", need_id)
-        timeline = self._timeline(events)
-        need: Need | None = None
-        provenance: dict[str, TimelineEntry] = {}
-        before: dict[str, Any] = {}
-        for event, entry in zip(events, timeline, strict=True):
-            if entry.timestamp > as_of:
-                break
-            need = event.mutate(need)  # type: ignore[attr-defined]
-            after = {name: getattr(need, name, None) for name in REPLAY_FIELDS}
-            for name, value in after.items():
-                if name not in before or before[name] != value:
-                    provenance[name] = entry
-            before = after
-        return NeedReplay(
-            as_of=as_of,
-            need=self._need_dto(need, None) if need is not None else None,
-            provenance=provenance,
-            timeline=tuple(timeline),
-            resource_name=self._resource_name(need.resource_id) if need is not None else None,
-            names=self._names(timeline),
-        )
-
-    def last_change(self, aggregate_id: UUID, actor: Actor) -> ChangeNote | None:
-        """Who changed an aggregate last, and when (for a "changed by X at T" message)."""
-        actor.require("need.read")
-        latest = list(self.events.get(aggregate_id, desc=True, limit=1))
-        if not latest:
-            return None
-        event: Any = latest[0]
-        actor_id = getattr(event, "actor", None)
-        names = self._usernames([actor_id])
-        return ChangeNote(
-            actor=names.get(actor_id, str(actor_id)) if actor_id else "",
-            timestamp=event.timestamp,
-            event_type=type(event).__qualname__,
-            version=event.originator_version,
-        )
-
-    def _timeline(self, events: Sequence[Any]) -> list[TimelineEntry]:
-        names = self._usernames(getattr(e, "actor", None) for e in events)
-        entries = []
-        for e in events:
-            data = {k: v for k, v in vars(e).items() if k not in _ENVELOPE}
-            actor_id = data.pop("actor", None)
-            reason = data.pop("reason", None)
-            for secret in _SECRET_FIELDS & data.keys():
-                data[secret] = "(hidden)"
-            entries.append(
-                TimelineEntry(
-                    version=e.originator_version,
-                    type=type(e).__qualname__,
-                    timestamp=e.timestamp,
-                    actor=names.get(actor_id, str(actor_id)) if actor_id else "",
-                    reason=reason,
-                    data=data,
-                )
-            )
-        return entries
-
-    def _names(self, timeline: Sequence[TimelineEntry]) -> dict[UUID, str]:
-        """Usernames and resource names of the ids a timeline mentions."""
-        users = [e.data.get("coordinator") for e in timeline]
-        resources: list[Any] = [e.data.get("resource_id") for e in timeline]
-        for entry in timeline:  # the ranking a proposal recorded names its candidates
-            for candidate in entry.data.get("candidates") or ():
-                if isinstance(candidate, dict):
-                    resources.append(_as_uuid(candidate.get("resource_id")))
-        names: dict[UUID, str] = dict(self._usernames(u for u in users if isinstance(u, UUID)))
-        names.update(self.resource_names(r for r in resources if isinstance(r, UUID)))
-        return names
-
-    def _resource_name(self, resource_id: UUID | None) -> str | None:
-        if resource_id is None:
-            return None
-        return self.resource_names([resource_id]).get(resource_id)
-
-    def resource_names(self, resource_ids: Iterable[UUID]) -> dict[UUID, str]:
-        """Names of resources from the directory (unknown ids are left out)."""
-        wanted = set(resource_ids)
-        if not wanted:
-            return {}
-        return {
-            r.id: r.name
-            for r in self.read_side.directory.resources(ResourceFilter())
-            if r.id in wanted
-        }
-
-    # -- coordination: development, network, needs named elsewhere ----------------------
-
-    def need_rows(self, need_ids: Collection[UUID], actor: Actor) -> list[NeedRow]:
-        """Case-board rows of the given needs that this actor may see (unknown ids left out)."""
-        actor.require("need.read")
-        if not need_ids:
-            return []
-        rows = self.oversight.need_rows.by_ids(need_ids)
-        return [row for row in rows if actor.sees_center(row.center_code)]
-
-    def initiative_page(self, initiative_id: UUID, actor: Actor) -> InitiativePage:
-        """An initiative, its history and the needs waiting on it (one stream, read models)."""
-        actor.require("initiative.read")
-        events = list(self.events.get(initiative_id))
-        initiative = project_events(None, events) if events else None
-        if not isinstance(initiative, DevelopmentInitiative):
-            raise NotFoundError("development initiative", initiative_id)
-        dto = _initiative_dto(initiative, self.head())
-        organizations = {o.id: o.name for o in self.read_side.directory.organizations()}
-        needs = self.need_rows(dto.need_ids, actor) if actor.can("need.read") else []
-        return InitiativePage(
-            initiative=dto,
-            timeline=tuple(self._timeline(events)),
-            needs=tuple(needs),
-            partners={p: organizations.get(p, str(p)) for p in dto.partner_ids},
-            resource_name=self._resource_name(dto.resource_id),
-        )
-
-    def organization_page(self, organization_id: UUID, actor: Actor) -> OrganizationPage:
-        """An organization with its councils, resources, and (for report readers) its contacts."""
-        actor.require("organization.read")
-        events: list[Any] = list(self.events.get(organization_id))
-        org = project_events(None, events) if events else None
-        if not isinstance(org, Organization):
-            raise NotFoundError("organization", organization_id)
-        councils = tuple(c for c in self.read_side.network.councils() if c.id in org.councils)
-        resources = tuple(
-            r
-            for r in self.read_side.directory.resources(ResourceFilter())
-            if r.organization_id == org.id
-        )
-        network = None
-        contacts: list[ContactEntry] = []
-        if actor.can("report.read"):
-            since = self.clock().astimezone(JST).date() - CONTACT_WINDOW
-            overview = self.read_side.network.overview(since=since)
-            network = next((o for o in overview.organizations if o.id == org.id), None)
-            logged = [e for e in events if isinstance(e, Organization.ContactLogged)]
-            names = self._usernames(getattr(e, "actor", None) for e in logged)
-            contacts = [
-                ContactEntry(
-                    on=e.on,
-                    purpose=e.purpose,
-                    outcome=e.outcome,
-                    actor=names.get(e.actor, str(e.actor)),
-                    recorded_at=e.timestamp,
-                )
-                for e in logged
-            ]
-            contacts.sort(key=lambda c: (c.on, c.recorded_at), reverse=True)
-        return OrganizationPage(
-            organization=organization_dto(org, self.head()),
-            councils=councils,
-            resources=resources,
-            network=network,
-            contacts=tuple(contacts[:CONTACTS_SHOWN]),
-        )
-
-    # -- audit ---------------------------------------------------------------------------
-
-    def search_audit(
-        self, query: AuditQuery, actor: Actor, page: int = 1, per_page: int = 50
+    def audit(
+        self, query: AuditQuery, actor: Actor, *, page: int = 1, per_page: int = 50
     ) -> AuditPage:
+        """The audit log, newest first, counted and paged (the auditors' screen)."""
         actor.require("audit.read")
-        page = max(page, 1)
-        per_page = min(max(per_page, 1), MAX_PER_PAGE)
-        items, total = self.oversight.audit.search(query, page, per_page)
+        page, per_page = clamp_page(page, per_page)
+        items, total = self._audit.search(
+            query, per_page, (page - 1) * per_page, newest_first=True, count=True
+        )
         return AuditPage(tuple(items), total, page, per_page)
+
+    def audit_after(self, query: AuditQuery, actor: Actor, *, limit: int = 100) -> AuditPage:
+        """The audit log in log order after ``query.after`` (reading it through, page by page)."""
+        actor.require("audit.read")
+        items, _ = self._audit.search(query, limit, 0, newest_first=False, count=False)
+        return AuditPage(tuple(items), None, 1, limit)
 
     def audit_event_types(self, actor: Actor) -> list[str]:
         actor.require("audit.read")
-        return self.oversight.audit.event_types()
+        return self._audit.event_types()
 
-    # -- dashboard -----------------------------------------------------------------------
+    def logic_model(
+        self,
+        fiscal_year: int,
+        actor: Actor,
+        area_code: str | None = None,
+        min_position: int | None = None,
+    ) -> LogicModelReport:
+        actor.require("report.read")
+        latest = self._clock().year + 1
+        if not FIRST_FISCAL_YEAR <= fiscal_year <= latest:
+            raise InvalidValueError(
+                "fiscal_year",
+                f"must be between {FIRST_FISCAL_YEAR} and {latest}",
+                code="value.out_of_range",
+                minimum=FIRST_FISCAL_YEAR,
+                maximum=latest,
+            )
+        if area_code is not None:
+            self._references.require_areas("area", [area_code])
+        wait_for_view(self._monitor, "logic_model", min_position)
+        return self._logic_model.report(fiscal_year, area_code)
 
-    def dashboard_stats(self, actor: Actor, months: int = MONTHS_SHOWN) -> DashboardStats:
-        """Everything the supervisor dashboard charts, for the last ``months`` months."""
-        actor.require("dashboard.read")
-        stats = self.oversight.statistics
-        month_keys = _last_months(self.clock().astimezone(JST), months)
-        flows = {flow.month: flow for flow in stats.monthly(month_keys[0])}
-        open_statuses = frozenset(s.value for s in NeedStatus if s is not NeedStatus.CLOSED)
-        by_status = stats.by_status()
-        return DashboardStats(
-            pipeline={status: by_status.get(status.value, 0) for status in NeedStatus},
-            monthly=tuple(flows.get(key, MonthlyFlow(key)) for key in month_keys),
-            match_days=tuple(stats.match_days()),
-            unmet=stats.by_area_category(UNMET_STATUSES),
-            outcomes=stats.outcomes(),
-            by_area_category=stats.by_area_category(open_statuses),
-        )
+    def view_status(self, actor: Actor) -> list[ViewStatus]:
+        actor.require("system.read")
+        return self._monitor.status()
+
+    def head(self) -> int:
+        """Position of the newest event in the log."""
+        return self._store.head()
 
 
-def _last_months(now: datetime, count: int) -> list[str]:
-    """``YYYY-MM`` of the ``count`` months ending with ``now``'s, oldest first."""
-    year, month = now.year, now.month
+def last_months(now: datetime, count: int) -> list[str]:
+    """``YYYY-MM`` of the ``count`` months ending with ``now``'s (Japan time), oldest first."""
+    local = now.astimezone(JST)
+    year, month = local.year, local.month
     keys = []
     for _ in range(count):
         keys.append(f"{year:04d}-{month:02d}")
@@ -506,17 +287,3 @@ def _last_months(now: datetime, count: int) -> list[str]:
         if month == 0:
             year, month = year - 1, 12
     return keys[::-1]
-
-
-def _as_uuid(value: Any) -> UUID | None:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        return None
-
-
-def _replay(events: Sequence[Any]) -> Need | None:
-    aggregate: Any = None
-    for event in events:
-        aggregate = event.mutate(aggregate)
-    return aggregate if isinstance(aggregate, Need) else None

@@ -2,7 +2,7 @@
 
 For each backend (a temporary SQLite file and, when configured, PostgreSQL):
 
-1. the need lifecycle through ``Casework`` against a bare eventsourcing
+1. the need lifecycle through ``Services`` against a bare eventsourcing
    application doing the same saves, with inline views on (the default) and
    off (a projection worker process keeps the views current, as in production);
 2. every view rebuilt from the log against a raw read of that log;
@@ -106,7 +106,7 @@ def _bare_loop(env: dict[str, str], plan: Plan, label: str, mode: BareMode) -> L
 def _app_loop(
     target: Target, plan: Plan, label: str, *, inline_projections: bool, worker_poll: float
 ) -> tuple[LoopResult, Container]:
-    """One timed run through ``Casework``; the caller closes the returned container.
+    """One timed run through ``Services``; the caller closes the returned container.
 
     With inline views off, a projection worker process keeps the views current,
     as in production: proposing a match waits for the views it ranks on.
@@ -117,7 +117,7 @@ def _app_loop(
         try:
             if not inline_projections:
                 worker = Worker(target, worker_poll, log)
-            app = container.app
+            app = container.services
             setup = ProgressLine(
                 f"{label}: setup ({plan.groups} clients and resources)", plan.groups
             )
@@ -127,7 +127,7 @@ def _app_loop(
             setup.finish()
             line = ProgressLine(f"{label}: {plan.warmup} warm-up + {plan.needs} needs", plan.total)
             lifecycle = need_lifecycle(app, town, plan)
-            result = timed_loop(label, plan, lifecycle, app.head, line.update)
+            result = timed_loop(label, plan, lifecycle, app.oversight.head, line.update)
             line.finish(f"{result.needs_per_second:.1f} needs/s")
         except BaseException:
             if worker is not None:

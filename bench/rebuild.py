@@ -6,10 +6,9 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from application.ports import Projections
 from bench.report import ProgressLine
 from infrastructure.views.projection import BATCH_SIZE
-from interfaces.bootstrap import Container
+from interfaces.bootstrap import Container, Projections
 
 READ_BATCH = BATCH_SIZE
 """Raw reads use the batches the view updater uses."""
@@ -32,7 +31,7 @@ class ReadResult:
 
 def raw_read(container: Container, head: int, decode: bool) -> float:
     """Seconds to read notifications 1..head in the updater's batches (and decode them)."""
-    app = container.app
+    app = container.services
     recorder = app.recorder
     to_domain_event = app.mapper.to_domain_event
     position = 0
@@ -55,7 +54,7 @@ def raw_read(container: Container, head: int, decode: bool) -> float:
 
 def measure_rebuild(container: Container) -> tuple[int, list[ReadResult]]:
     """Raw reads (median of three, after one warm-up pass), then every view rebuilt once."""
-    head = container.app.head()
+    head = container.services.oversight.head()
     raw_read(container, head, decode=True)  # warm-up: caches, prepared statements, imports
     results = []
     for decode, label in ((False, "raw read, no decoding"), (True, "raw read + decode")):

@@ -48,7 +48,7 @@ class Worker:
         updater = container.projections
         if not isinstance(updater, ViewUpdater):
             raise TypeError("the benchmark needs the SQL view updater")
-        head = container.app.head()
+        head = container.services.oversight.head()
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         for name in updater.names:
             while not updater.wait_for(name, head, 1.0):

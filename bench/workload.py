@@ -1,4 +1,4 @@
-"""The need lifecycle through the ``Casework`` application service.
+"""The need lifecycle through the ``Services`` application service.
 
 Each need goes raise -> assign -> propose -> confirm -> follow-up -> close:
 six commands, six ``save()`` calls, eight events (confirm and close also save
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from application.casework import Casework
 from application.security import SYSTEM_ACTOR, Actor
+from application.services import Services
 from domain.values import (
     CareLevel,
     NeedCategory,
@@ -200,18 +200,20 @@ class Town:
     resources: tuple[UUID, ...]
 
 
-def build_town(app: Casework, plan: Plan, tick: Tick) -> Town:
+def build_town(app: Services, plan: Plan, tick: Tick) -> Town:
     """Reference data, users, and one client and one resource per group of needs."""
-    app.create_area(AREA, "ベンチ地区", SYSTEM_ACTOR)
-    app.create_center(CENTER, "ベンチ地域包括支援センター", [AREA], SYSTEM_ACTOR)
-    app.create_user(COORDINATOR, PASSWORD, [Role.COORDINATOR], SYSTEM_ACTOR)
-    app.create_user(CARE_MANAGER, PASSWORD, [Role.CARE_MANAGER], SYSTEM_ACTOR, center_code=CENTER)
-    coordinator = app.actor_for_username(COORDINATOR)
-    care_manager = app.actor_for_username(CARE_MANAGER)
+    app.reference.create_area(AREA, "ベンチ地区", SYSTEM_ACTOR)
+    app.reference.create_center(CENTER, "ベンチ地域包括支援センター", [AREA], SYSTEM_ACTOR)
+    app.accounts.create_user(COORDINATOR, PASSWORD, [Role.COORDINATOR], SYSTEM_ACTOR)
+    app.accounts.create_user(
+        CARE_MANAGER, PASSWORD, [Role.CARE_MANAGER], SYSTEM_ACTOR, center_code=CENTER
+    )
+    coordinator = app.accounts.actor_for_username(COORDINATOR)
+    care_manager = app.accounts.actor_for_username(CARE_MANAGER)
     clients: list[UUID] = []
     resources: list[UUID] = []
     for group in range(plan.groups):
-        client = app.register_client(
+        client = app.clients.register(
             PersonalData(
                 f"利用者 {group}", "リヨウシャ", date(1941, 4, 3), "ベンチ町1-2-3", "090-0000-0000"
             ),
@@ -221,7 +223,7 @@ def build_town(app: Casework, plan: Plan, tick: Tick) -> Town:
             CENTER,
             care_manager,
         )
-        resource = app.register_resource(
+        resource = app.resources.register(
             f"ふれあいサロン {group}",
             ServiceType.GATHERING_PLACE,
             [NeedCategory.SOCIAL_PARTICIPATION, NeedCategory.EXERCISE],
@@ -235,14 +237,14 @@ def build_town(app: Casework, plan: Plan, tick: Tick) -> Town:
     return Town(care_manager, coordinator, tuple(clients), tuple(resources))
 
 
-def need_lifecycle(app: Casework, town: Town, plan: Plan) -> Lifecycle:
+def need_lifecycle(app: Services, town: Town, plan: Plan) -> Lifecycle:
     """The six commands of one need, as a user would send them."""
     cm, sc = town.care_manager, town.coordinator
 
     def run_one(index: int, laps: Laps) -> None:
         group = plan.group_of(index)
         laps.start()
-        need = app.raise_need(
+        need = app.needs.raise_need(
             town.clients[group],
             NeedCategory.SOCIAL_PARTICIPATION,
             "外出の機会が減り、閉じこもりがち",
@@ -251,19 +253,17 @@ def need_lifecycle(app: Casework, town: Town, plan: Plan) -> Lifecycle:
             cm,
         )
         laps.lap(0)
-        need = app.assign_need(need.id, COORDINATOR, need.version, sc)
+        need = app.needs.assign(need.id, COORDINATOR, need.version, sc)
         laps.lap(1)
-        need = app.propose_match(
+        need = app.matching.propose(
             need.id, town.resources[group], "近所で通いやすい", need.version, sc
         )
         laps.lap(2)
-        need = app.confirm_match(need.id, START_DATE, need.version, sc)
+        need = app.matching.confirm(need.id, START_DATE, need.version, sc)
         laps.lap(3)
-        need = app.record_follow_up(
-            need.id, "毎週参加している", Progress.ON_TRACK, need.version, cm
-        )
+        need = app.needs.follow_up(need.id, "毎週参加している", Progress.ON_TRACK, need.version, cm)
         laps.lap(4)
-        app.close_need(need.id, Outcome.GOAL_ACHIEVED, "目標を達成した", need.version, cm)
+        app.needs.close(need.id, Outcome.GOAL_ACHIEVED, "目標を達成した", need.version, cm)
         laps.lap(5)
 
     return run_one

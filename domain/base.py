@@ -48,9 +48,16 @@ def require_text(field: str, value: str, *, max_length: int = 2000) -> str:
     """Return ``value`` stripped, refusing empty or overlong text."""
     text = value.strip()
     if "\x00" in text:
-        raise InvalidValueError(field, "must not contain NUL characters")
+        raise InvalidValueError(
+            field, "must not contain NUL characters", code="value.control_characters"
+        )
     if not text:
-        raise InvalidValueError(field, "must not be empty")
+        raise InvalidValueError(field, "must not be empty", code="value.empty")
     if len(text) > max_length:
-        raise InvalidValueError(field, f"must be at most {max_length} characters")
+        raise InvalidValueError(
+            field,
+            f"must be at most {max_length} characters",
+            code="value.too_long",
+            max_length=max_length,
+        )
     return text

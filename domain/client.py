@@ -77,7 +77,10 @@ class Client(TsunaguAggregate):
         """Record a (re)assessment; the level may stay the same (an outcome signal)."""
         if self.assessed_on is not None and assessed_on < self.assessed_on:
             raise InvalidValueError(
-                "assessed_on", f"must not be before the last assessment ({self.assessed_on})"
+                "assessed_on",
+                f"must not be before the last assessment ({self.assessed_on})",
+                code="client.assessment_before_last",
+                last=self.assessed_on,
             )
         self._care_level_changed(
             care_level=care_level,

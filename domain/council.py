@@ -47,9 +47,15 @@ class Council(TsunaguAggregate):
         actor: UserId,
     ) -> Council:
         if tier is CouncilTier.AREA and not area_code:
-            raise InvalidValueError("area_code", "a tier-2 council belongs to one area")
+            raise InvalidValueError(
+                "area_code", "a tier-2 council belongs to one area", code="council.area_required"
+            )
         if tier is CouncilTier.MUNICIPALITY and area_code:
-            raise InvalidValueError("area_code", "a tier-1 council covers the whole municipality")
+            raise InvalidValueError(
+                "area_code",
+                "a tier-1 council covers the whole municipality",
+                code="council.area_not_allowed",
+            )
         return cls(
             id=council_id,
             name=require_text("name", name, max_length=200),
@@ -60,7 +66,11 @@ class Council(TsunaguAggregate):
 
     def admit(self, organization_id: OrganizationId, on: date, actor: UserId) -> None:
         if organization_id in self.member_ids:
-            raise InvalidValueError("organization_id", "the organization is already a member")
+            raise InvalidValueError(
+                "organization_id",
+                "the organization is already a member",
+                code="council.already_member",
+            )
         self._member_joined(organization_id=organization_id, on=on, actor=actor)
 
     @event("MemberJoined")
@@ -71,7 +81,9 @@ class Council(TsunaguAggregate):
         self, organization_id: OrganizationId, on: date, reason: str, actor: UserId
     ) -> None:
         if organization_id not in self.member_ids:
-            raise InvalidValueError("organization_id", "the organization is not a member")
+            raise InvalidValueError(
+                "organization_id", "the organization is not a member", code="council.not_member"
+            )
         self._member_left(
             organization_id=organization_id,
             on=on,
@@ -97,13 +109,17 @@ class Council(TsunaguAggregate):
     ) -> None:
         """Minutes of a meeting: who came, what was discussed, which needs and gaps."""
         if not topics:
-            raise InvalidValueError("topics", "name at least one topic")
+            raise InvalidValueError("topics", "name at least one topic", code="value.empty")
         if len(topics) > MAX_TOPICS:
-            raise InvalidValueError("topics", f"at most {MAX_TOPICS} topics")
+            raise InvalidValueError(
+                "topics", f"at most {MAX_TOPICS} topics", code="value.too_many", maximum=MAX_TOPICS
+            )
         strangers = [a for a in attendees if a not in self.member_ids]
         if strangers:
             raise InvalidValueError(
-                "attendees", "only members attend; admit the organization first"
+                "attendees",
+                "only members attend; admit the organization first",
+                code="council.attendee_not_member",
             )
         self._meeting_recorded(
             held_on=held_on,

@@ -31,8 +31,16 @@ from domain.values import (
 class InitiativeTransitionError(InvalidTransitionError):
     """The initiative has ended (launched or abandoned)."""
 
-    def __init__(self, state: str, action: str, detail: str = "") -> None:
-        super().__init__("development initiative", state, action, detail)
+    def __init__(
+        self, state: str, action: str, detail: str = "", *, code: str | None = None
+    ) -> None:
+        super().__init__(
+            "development initiative",
+            state,
+            action,
+            detail,
+            code=code or "initiative.transition_not_allowed",
+        )
 
 
 class DevelopmentInitiative(TsunaguAggregate):
@@ -97,7 +105,12 @@ class DevelopmentInitiative(TsunaguAggregate):
         """Record that ``need_id`` waits on this initiative (the need links itself too)."""
         self._require_open("link a need to")
         if need_id in self.need_ids:
-            raise InitiativeTransitionError(self.status.value, "link", "the need is already linked")
+            raise InitiativeTransitionError(
+                self.status.value,
+                "link",
+                "the need is already linked",
+                code="initiative.need_already_linked",
+            )
         self._need_linked(need_id=need_id, actor=actor)
 
     @event("NeedLinked")
@@ -107,7 +120,11 @@ class DevelopmentInitiative(TsunaguAggregate):
     def unlink_need(self, need_id: NeedId, reason: str, actor: UserId) -> None:
         self._require_open("unlink a need from")
         if need_id not in self.need_ids:
-            raise InvalidValueError("need_id", "the need is not linked to this initiative")
+            raise InvalidValueError(
+                "need_id",
+                "the need is not linked to this initiative",
+                code="initiative.need_not_linked",
+            )
         self._need_unlinked(need_id=need_id, reason=require_text("reason", reason), actor=actor)
 
     @event("NeedUnlinked")
@@ -117,7 +134,11 @@ class DevelopmentInitiative(TsunaguAggregate):
     def add_partner(self, organization_id: OrganizationId, actor: UserId) -> None:
         self._require_open("add a partner to")
         if organization_id in self.partner_ids:
-            raise InvalidValueError("organization_id", "the organization is already a partner")
+            raise InvalidValueError(
+                "organization_id",
+                "the organization is already a partner",
+                code="initiative.already_partner",
+            )
         self._partner_added(organization_id=organization_id, actor=actor)
 
     @event("PartnerAdded")
@@ -135,9 +156,13 @@ class DevelopmentInitiative(TsunaguAggregate):
         """A step on the way: discussed at a council, volunteers trained, pilot started."""
         self._require_open("record a milestone of")
         if volunteers is not None and volunteers < 0:
-            raise InvalidValueError("volunteers", "must be zero or more")
+            raise InvalidValueError("volunteers", "must be zero or more", code="value.negative")
         if volunteers is not None and milestone is not Milestone.VOLUNTEERS_TRAINED:
-            raise InvalidValueError("volunteers", "only volunteer training counts volunteers")
+            raise InvalidValueError(
+                "volunteers",
+                "only volunteer training counts volunteers",
+                code="initiative.volunteers_not_counted",
+            )
         self._milestone_recorded(
             milestone=milestone,
             on=on,

@@ -104,7 +104,9 @@ class Organization(TsunaguAggregate):
 
     def join_council(self, council_id: UUID, actor: UserId) -> None:
         if council_id in self.councils:
-            raise InvalidValueError("council_id", "the organization is already a member")
+            raise InvalidValueError(
+                "council_id", "the organization is already a member", code="council.already_member"
+            )
         self._joined_council(council_id=council_id, actor=actor)
 
     @event("JoinedCouncil")
@@ -113,7 +115,9 @@ class Organization(TsunaguAggregate):
 
     def leave_council(self, council_id: UUID, reason: str, actor: UserId) -> None:
         if council_id not in self.councils:
-            raise InvalidValueError("council_id", "the organization is not a member")
+            raise InvalidValueError(
+                "council_id", "the organization is not a member", code="council.not_member"
+            )
         self._left_council(
             council_id=council_id, reason=require_text("reason", reason), actor=actor
         )

@@ -23,7 +23,9 @@ def require_code(field: str, code: str) -> str:
     """Codes are short ASCII identifiers used in URLs, filters and files."""
     if not CODE_PATTERN.fullmatch(code):
         raise InvalidValueError(
-            field, "use 1-32 letters, digits, '-' or '_', starting with a letter or digit"
+            field,
+            "use 1-32 letters, digits, '-' or '_', starting with a letter or digit",
+            code="value.code_format",
         )
     return code
 
@@ -88,7 +90,9 @@ class SupportCenter(TsunaguAggregate):
     def register(cls, code: str, name: str, area_codes: list[str], actor: UserId) -> SupportCenter:
         code = require_code("code", code)
         if not area_codes:
-            raise InvalidValueError("area_codes", "a center serves at least one area")
+            raise InvalidValueError(
+                "area_codes", "a center serves at least one area", code="value.empty"
+            )
         return cls(
             id=cls.id_for(code),
             code=code,
@@ -99,7 +103,9 @@ class SupportCenter(TsunaguAggregate):
 
     def change_areas(self, area_codes: list[str], actor: UserId) -> None:
         if not area_codes:
-            raise InvalidValueError("area_codes", "a center serves at least one area")
+            raise InvalidValueError(
+                "area_codes", "a center serves at least one area", code="value.empty"
+            )
         self._areas_changed(area_codes=list(dict.fromkeys(area_codes)), actor=actor)
 
     @event("AreasChanged")

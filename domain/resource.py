@@ -54,13 +54,21 @@ def _require_coordinate(field: str, value: float | None, limit: float) -> float 
     if value is None:
         return None
     if not -limit <= value <= limit:
-        raise InvalidValueError(field, f"must be between -{limit:g} and {limit:g}")
+        raise InvalidValueError(
+            field,
+            f"must be between -{limit:g} and {limit:g}",
+            code="value.out_of_range",
+            minimum=-limit,
+            maximum=limit,
+        )
     return float(value)
 
 
 def _require_capacity(capacity: int | None) -> int | None:
     if capacity is not None and capacity < 0:
-        raise InvalidValueError("capacity", "must be zero or more (or empty for unlimited)")
+        raise InvalidValueError(
+            "capacity", "must be zero or more (or empty for unlimited)", code="value.negative"
+        )
     return capacity
 
 
@@ -139,9 +147,13 @@ class Resource(TsunaguAggregate):
     ) -> Resource:
         """Register a resource; active at once unless ``planned``."""
         if not categories:
-            raise InvalidValueError("categories", "name at least one need category it serves")
+            raise InvalidValueError(
+                "categories", "name at least one need category it serves", code="value.empty"
+            )
         if not area_codes:
-            raise InvalidValueError("area_codes", "name at least one area it covers")
+            raise InvalidValueError(
+                "area_codes", "name at least one area it covers", code="value.empty"
+            )
         return cls(
             id=resource_id,
             name=require_text("name", name, max_length=200),
@@ -192,14 +204,16 @@ class Resource(TsunaguAggregate):
         """Change descriptive fields; only those that really change are recorded."""
         unknown = set(changes) - UPDATABLE_FIELDS
         if unknown:
-            raise InvalidValueError(sorted(unknown)[0], "cannot be changed with update")
+            raise InvalidValueError(
+                sorted(unknown)[0], "cannot be changed with update", code="value.not_updatable"
+            )
         if self.status is R.CLOSED:
             raise ResourceTransitionError(self.status.value, "update")
         if "name" in changes:
             changes["name"] = require_text("name", changes["name"], max_length=200)
         for field in ("categories", "area_codes"):
             if field in changes and not changes[field]:
-                raise InvalidValueError(field, "must not be empty")
+                raise InvalidValueError(field, "must not be empty", code="value.empty")
         for field in ("categories", "area_codes", "weekdays", "eligible_care_levels"):
             if field in changes:
                 changes[field] = _unique(changes[field])

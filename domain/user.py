@@ -69,12 +69,20 @@ class User(TsunaguAggregate):
         """Create an account with its first roles (one event per role granted)."""
         if not USERNAME_PATTERN.fullmatch(username):
             raise InvalidValueError(
-                "username", "use 2-64 lower-case letters, digits, '.', '_' or '-'"
+                "username",
+                "use 2-64 lower-case letters, digits, '.', '_' or '-'",
+                code="user.username_format",
             )
         if not roles:
-            raise InvalidValueError("role", "a user needs at least one role")
+            raise InvalidValueError(
+                "role", "a user needs at least one role", code="user.roles_required"
+            )
         if Role.CARE_MANAGER in roles and not center_code:
-            raise InvalidValueError("center_code", "a care manager belongs to a support center")
+            raise InvalidValueError(
+                "center_code",
+                "a care manager belongs to a support center",
+                code="user.center_required",
+            )
         user = cls(
             id=cls.id_for(username),
             username=username,
@@ -93,9 +101,17 @@ class User(TsunaguAggregate):
     def grant_role(self, role: Role, actor: UserId) -> None:
         self._require_active()
         if role in self.roles:
-            raise UserRoleError(f"user {self.username!r} already has role {role.value!r}")
+            raise UserRoleError(
+                f"user {self.username!r} already has role {role.value!r}",
+                code="user.role_already_granted",
+                role=role.value,
+            )
         if role is Role.CARE_MANAGER and not self.center_code:
-            raise InvalidValueError("center_code", "a care manager belongs to a support center")
+            raise InvalidValueError(
+                "center_code",
+                "a care manager belongs to a support center",
+                code="user.center_required",
+            )
         self._role_granted(role=role, actor=actor)
 
     @event("RoleGranted")
@@ -105,9 +121,16 @@ class User(TsunaguAggregate):
     def revoke_role(self, role: Role, actor: UserId) -> None:
         self._require_active()
         if role not in self.roles:
-            raise UserRoleError(f"user {self.username!r} does not have role {role.value!r}")
+            raise UserRoleError(
+                f"user {self.username!r} does not have role {role.value!r}",
+                code="user.role_not_held",
+                role=role.value,
+            )
         if len(self.roles) == 1:
-            raise UserRoleError("a user keeps at least one role; deactivate the user instead")
+            raise UserRoleError(
+                "a user keeps at least one role; deactivate the user instead",
+                code="user.last_role",
+            )
         self._role_revoked(role=role, actor=actor)
 
     @event("RoleRevoked")
@@ -134,7 +157,9 @@ class User(TsunaguAggregate):
         """Remember the screen language; returns whether anything changed."""
         self._require_active()
         if language not in LANGUAGES:
-            raise InvalidValueError("language", f"choose one of {', '.join(LANGUAGES)}")
+            raise InvalidValueError(
+                "language", f"choose one of {', '.join(LANGUAGES)}", code="value.not_an_option"
+            )
         if language == self.language:
             return False
         self._language_chosen(language=language, actor=actor)

@@ -12,28 +12,46 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from application.casework import Casework
-from application.oversight_ports import OversightReadSide
-from application.ports import Projections, ReadSide
+from sqlalchemy.engine import Engine
+
+from application.accounts import AccountCases, UserNames
+from application.board import BoardCases
+from application.clients import ClientCases
+from application.common import Clock
+from application.development import DevelopmentCases
+from application.development_policy import DevelopmentPolicy
+from application.history import HistoryCases, Timeline
+from application.importing import ImportCases
+from application.matching import MatchingCases
+from application.needs import NeedCases
+from application.network import NetworkCases
+from application.organizations import OrganizationCases
+from application.oversight import OversightCases
+from application.reference import ReferenceCases, References
+from application.resources import ResourceCases
+from application.services import Services
+from application.store import Aggregates, EventStore, utc_now
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
 from infrastructure.tokens import SqlTokenStore
 from infrastructure.views.audit import AuditLogView, SqlAuditLog
+from infrastructure.views.board import CaseBoardView, SqlCaseBoard
 from infrastructure.views.clients import ClientDirectoryView, SqlClientDirectory
+from infrastructure.views.dashboard import DashboardView, SqlDashboard
 from infrastructure.views.development import GapsView, InitiativesView, SqlDevelopmentBoard
-from infrastructure.views.directory import DirectoryView, ResourceDirectoryView, SqlDirectory
-from infrastructure.views.logic_model import LogicModelView, SqlLogicModel
-from infrastructure.views.needs import CaseBoardView, DashboardView, SqlCaseBoard, SqlDashboard
-from infrastructure.views.network import NetworkView, SqlNetworkBoard
-from infrastructure.views.oversight import (
-    SqlAuditSearch,
-    SqlBoardQueries,
-    SqlNeedStatistics,
-    StatisticsView,
+from infrastructure.views.directory import (
+    DirectoryView,
+    ResourceDirectoryView,
+    SqlOrganizationDirectory,
+    SqlReferenceDirectory,
+    SqlResourceDirectory,
+    SqlUserDirectory,
 )
+from infrastructure.views.logic_model import LogicModelView, SqlLogicModel
+from infrastructure.views.network import NetworkView, SqlNetworkBoard
 from infrastructure.views.projection import ViewUpdater
-from infrastructure.views.screens import SqlNeedRows
 
 DEFAULT_DATABASE_FILE = "tsunagu.sqlite3"
 
@@ -101,77 +119,129 @@ class Settings:
 
 @dataclass
 class Container:
-    """The wired application and its maintenance handles."""
+    """The wired use cases and the handles to maintain what they run on."""
 
-    app: Casework
-    projections: Projections
+    services: Services
+    store: EventStore
+    projections: ViewUpdater
     database: Database
     settings: Settings
 
     def close(self) -> None:
-        self.app.close()
-        updater = self.projections
-        if isinstance(updater, ViewUpdater):
-            updater.reader.dispose()
-            updater.writer.dispose()
+        self.store.close()
+        self.projections.reader.dispose()
+        self.projections.writer.dispose()
 
 
-def bootstrap(settings: Settings) -> Container:
-    """Build the application on the configured database; creates missing tables."""
+def views() -> list[Any]:
+    """Every read model, in the order a full rebuild runs them."""
+    return [
+        DirectoryView(),
+        ResourceDirectoryView(),
+        CaseBoardView(),
+        DashboardView(),
+        AuditLogView(),
+        InitiativesView(),
+        GapsView(),
+        NetworkView(),
+        LogicModelView(),
+        ClientDirectoryView(),
+    ]
+
+
+def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
+    """Build every feature on the configured database; creates missing tables."""
     database = Database.from_url(settings.database_url, schema=settings.db_schema)
     reader, writer = database.create_engines()
     if database.kind == "postgresql" and database.schema:
         with writer.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
-    tokens = SqlTokenStore(reader, writer)
-    app = Casework(
-        database.event_store_env(),
-        passwords=Argon2Passwords(fast=settings.fast_passwords),
-        tokens=tokens,
-        token_ttl=settings.token_ttl,
-    )
-    updater = ViewUpdater(
-        app,
-        writer=writer,
-        reader=reader,
-        views=[
-            DirectoryView(),
-            ResourceDirectoryView(),
-            CaseBoardView(),
-            DashboardView(),
-            AuditLogView(),
-            InitiativesView(),
-            GapsView(),
-            NetworkView(),
-            LogicModelView(),
-            ClientDirectoryView(),
-            StatisticsView(),
-        ],
-    )
+    store = EventStore(database.event_store_env())
+    policy = DevelopmentPolicy(store)
+    updater = ViewUpdater(store, writer=writer, reader=reader, views=views(), reactions=[policy])
     updater.create_tables()
-    app.attach(
-        ReadSide(
-            case_board=SqlCaseBoard(reader),
-            audit_log=SqlAuditLog(reader),
-            dashboard=SqlDashboard(reader),
-            directory=SqlDirectory(reader),
-            monitor=updater,
-            development=SqlDevelopmentBoard(reader),
-            network=SqlNetworkBoard(reader),
-            logic_model=SqlLogicModel(reader),
-        ),
-        listener=updater if settings.inline_projections else None,
+    aggregates = Aggregates(
+        store, reactions=[policy], listener=updater if settings.inline_projections else None
     )
-    app.attach_oversight(
-        OversightReadSide(
-            board=SqlBoardQueries(reader),
-            clients=SqlClientDirectory(reader),
-            audit=SqlAuditSearch(reader),
-            statistics=SqlNeedStatistics(reader),
-            sessions=tokens,
-            need_rows=SqlNeedRows(reader),
-        )
-    )
+    services = _services(store, aggregates, updater, reader, writer, settings, clock)
     if settings.inline_projections:
         updater.catch_up()
-    return Container(app=app, projections=updater, database=database, settings=settings)
+    return Container(services, store, updater, database, settings)
+
+
+def _services(
+    store: EventStore,
+    aggregates: Aggregates,
+    monitor: ViewUpdater,
+    reader: Engine,
+    writer: Engine,
+    settings: Settings,
+    clock: Clock,
+) -> Services:
+    """Each feature with the ports it needs (constructor injection, nothing attached later)."""
+    references = References(aggregates)
+    reference_directory = SqlReferenceDirectory(reader)
+    user_directory = SqlUserDirectory(reader)
+    organization_directory = SqlOrganizationDirectory(reader)
+    resource_directory = SqlResourceDirectory(reader)
+    case_board = SqlCaseBoard(reader)
+    client_directory = SqlClientDirectory(reader)
+    network_board = SqlNetworkBoard(reader)
+    users = UserNames(aggregates, user_directory)
+    timeline = Timeline(users, resource_directory)
+    resources = ResourceCases(aggregates, references, resource_directory)
+    board = BoardCases(case_board, monitor)
+    needs = NeedCases(aggregates, store, users, timeline, client_directory)
+    return Services(
+        reference=ReferenceCases(aggregates, references, reference_directory),
+        accounts=AccountCases(
+            aggregates,
+            references,
+            user_directory,
+            Argon2Passwords(fast=settings.fast_passwords),
+            SqlTokenStore(reader, writer),
+            clock,
+            settings.token_ttl,
+        ),
+        clients=ClientCases(aggregates, references, client_directory, clock),
+        resources=resources,
+        organizations=OrganizationCases(
+            aggregates,
+            store,
+            references,
+            organization_directory,
+            resource_directory,
+            network_board,
+            users,
+            clock,
+        ),
+        needs=needs,
+        board=board,
+        matching=MatchingCases(aggregates, needs, resource_directory, case_board, monitor),
+        development=DevelopmentCases(
+            aggregates,
+            store,
+            references,
+            resources,
+            board,
+            SqlDevelopmentBoard(reader),
+            organization_directory,
+            timeline,
+            monitor,
+            clock,
+        ),
+        network=NetworkCases(aggregates, references, network_board, clock),
+        oversight=OversightCases(
+            store,
+            references,
+            SqlDashboard(reader),
+            SqlAuditLog(reader),
+            SqlLogicModel(reader),
+            monitor,
+            clock,
+        ),
+        importing=ImportCases(aggregates, reference_directory, organization_directory),
+        history=HistoryCases(store, users),
+        aggregates=aggregates,
+        clock=clock,
+    )

@@ -94,7 +94,7 @@ def init_command() -> None:
     built = container()
     built.projections.create_tables()
     click.echo(f"database ready: {built.database.describe()}")
-    click.echo(f"events in the log: {built.app.head()}")
+    click.echo(f"events in the log: {built.services.oversight.head()}")
 
 
 # -- demo ---------------------------------------------------------------------------------
@@ -104,9 +104,9 @@ def ensure_demo(built: Container, token_ttl: timedelta = timedelta(days=30)) -> 
     """Load the demo municipality if it is not there yet; print accounts and tokens."""
     from interfaces.demo import DEMO_PASSWORD, demo_accounts, demo_loaded, load_demo
 
-    app = built.app
+    app = built.services
     if not demo_loaded(app):
-        if app.head() > 0:
+        if app.oversight.head() > 0:
             click.echo("The database already holds data; not loading the demo into it.")
             return
         with progress_bar("loading the demo municipality") as update:
@@ -115,7 +115,7 @@ def ensure_demo(built: Container, token_ttl: timedelta = timedelta(days=30)) -> 
     click.echo("Demo accounts (fictional municipality; password for all: " + DEMO_PASSWORD + ")")
     click.echo(f"{'username':<12} {'role':<13} {'center':<14} API token (valid 30 days)")
     for account in demo_accounts():
-        token = app.issue_token_for(account.username, ttl=token_ttl).token
+        token = app.accounts.issue_token_for(account.username, ttl=token_ttl).token
         center = account.center_code or "-"
         click.echo(f"{account.username:<12} {account.role.value:<13} {center:<14} {token}")
     click.echo()
@@ -158,7 +158,7 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     if built.settings.demo:
         with friendly_errors():
             ensure_demo(built)
-    elif built.app.head() == 0:
+    elif built.services.oversight.head() == 0:
         click.echo("Empty database. Create an administrator with:")
         click.echo("  tsunagu users create admin --role admin")
     click.echo(f"database: {built.database.describe()}")
@@ -225,11 +225,11 @@ def users_create(
     display_name: str | None,
 ) -> None:
     """Create USERNAME with the given role(s) and print an API token."""
-    app = container().app
+    app = container().services
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     with friendly_errors():
-        user = app.create_user(
+        user = app.accounts.create_user(
             username,
             password,
             [Role(r) for r in roles],
@@ -237,7 +237,7 @@ def users_create(
             center_code=center_code,
             display_name=display_name,
         )
-        token = app.issue_token_for(user.username)
+        token = app.accounts.issue_token_for(user.username)
     click.echo(f"created user {user.username} ({', '.join(r.value for r in user.roles)})")
     if generated:
         click.echo(f"password (shown once): {password}")
@@ -257,7 +257,9 @@ def users_create(
 def users_token(username: str, ttl_hours: float) -> None:
     """Issue a new API token for USERNAME (no password needed at the console)."""
     with friendly_errors():
-        token = container().app.issue_token_for(username, ttl=timedelta(hours=ttl_hours))
+        token = container().services.accounts.issue_token_for(
+            username, ttl=timedelta(hours=ttl_hours)
+        )
     click.echo(token.token)
     click.echo(f"expires: {token.expires_at.isoformat()}", err=True)
 

@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from application.dto import LogicModelReport
+from application.oversight import LogicModelReport
 from application.security import SYSTEM_ACTOR
 from interfaces.bootstrap import Container
 
@@ -52,7 +52,7 @@ def logic_model_command(fiscal_year: int, area: str | None, fmt: str, output: Pa
     container: Container = current_app.extensions["tsunagu"]
     container.projections.catch_up()
     with friendly_errors():
-        report = container.app.logic_model(fiscal_year, SYSTEM_ACTOR, area_code=area)
+        report = container.services.oversight.logic_model(fiscal_year, SYSTEM_ACTOR, area_code=area)
     if fmt == "csv":
         text = logic_model_csv(report)
         if output is None:

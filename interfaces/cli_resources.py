@@ -13,9 +13,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from application.dto import ResourceFilter
 from application.errors import ApplicationError
 from application.importing import ImportReport
+from application.resources import ResourceFilter
 from application.security import SYSTEM_ACTOR, Actor
 from domain.errors import DomainError
 from domain.values import ServiceType
@@ -44,7 +44,7 @@ def _actor(built: Container, username: str | None) -> Actor:
     if username is None:
         return SYSTEM_ACTOR
     try:
-        return built.app.actor_for_username(username)
+        return built.services.accounts.actor_for_username(username)
     except (ApplicationError, DomainError) as error:
         raise click.BadParameter(str(error), param_hint="--user") from None
 
@@ -119,7 +119,7 @@ def import_command(
         raise click.ClickException(f"{file.name}: {error}") from None
     try:
         with _progress("checking rows", len(parsed.drafts)) as progress:
-            report = built.app.import_resources(
+            report = built.services.importing.import_resources(
                 parsed.drafts,
                 actor,
                 apply=apply,
@@ -189,12 +189,12 @@ def _print_report(name: str, parsed: ParsedFile, report: ImportReport) -> None:
 )
 def export_command(fmt: str, output: Path | None) -> None:
     """Export the resource directory as CSV, .xlsx or HSDS-style JSON."""
-    app = _container().app
-    resources = app.list_resources(ResourceFilter(), SYSTEM_ACTOR)
-    organizations = {o.id: o for o in app.list_organizations(SYSTEM_ACTOR)}
+    app = _container().services
+    resources = app.resources.list_resources(ResourceFilter(), SYSTEM_ACTOR)
+    organizations = {o.id: o for o in app.organizations.list_organizations(SYSTEM_ACTOR)}
     data: bytes
     if fmt == "hsds":
-        areas = {a.code: a.name for a in app.list_areas(SYSTEM_ACTOR)}
+        areas = {a.code: a.name for a in app.reference.list_areas(SYSTEM_ACTOR)}
         document: dict[str, Any] = to_hsds(resources, organizations, areas)
         data = (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
     elif fmt == "xlsx":

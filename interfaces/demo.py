@@ -2,7 +2,7 @@
 
 Everything here is invented: the town, its areas and centers, organizations,
 resources and people; phone numbers are in the unallocated 000 range. The data
-is created only through the use cases of :class:`~application.casework.Casework`,
+is created only through the use cases of :class:`~application.services.Services`,
 as the person who would have done each thing (care managers raise needs, the
 coordinator matches them), so the log holds the same events real work would.
 
@@ -34,10 +34,10 @@ from functools import cache, partial
 from typing import Any
 from uuid import UUID
 
-from application.casework import Casework
-from application.dto import NeedDTO
 from application.errors import AlreadyExistsError
+from application.needs import NeedDTO
 from application.security import SYSTEM_ACTOR, Actor
+from application.services import Services
 from domain.base import recorded_at
 from domain.reference import Area
 from domain.values import (
@@ -2335,7 +2335,7 @@ def _choose_availability(rng: random.Random, clients: list[_Client], needs: list
 
 
 class _Loader:
-    def __init__(self, app: Casework, progress: ProgressCallback | None, total: int) -> None:
+    def __init__(self, app: Services, progress: ProgressCallback | None, total: int) -> None:
         self.app = app
         self.progress = progress
         self.total = total
@@ -2357,13 +2357,13 @@ class _Loader:
         app = self.app
         with recorded_at(at):
             for area in AREAS:
-                app.create_area(area.code, area.name, SYSTEM_ACTOR)
+                app.reference.create_area(area.code, area.name, SYSTEM_ACTOR)
                 self.tick()
             for code, name, areas in CENTERS:
-                app.create_center(code, name, list(areas), SYSTEM_ACTOR)
+                app.reference.create_center(code, name, list(areas), SYSTEM_ACTOR)
                 self.tick()
             for username, role, center, display_name in _ACCOUNTS:
-                app.create_user(
+                app.accounts.create_user(
                     username,
                     DEMO_PASSWORD,
                     [role],
@@ -2371,7 +2371,7 @@ class _Loader:
                     center_code=center,
                     display_name=display_name,
                 )
-                self.actors[username] = app.actor_for_username(username)
+                self.actors[username] = app.accounts.actor_for_username(username)
                 self.tick()
 
     @property
@@ -2387,7 +2387,7 @@ class _Loader:
         for i, spec in enumerate(RESOURCES):
             with recorded_at(at + timedelta(days=1, minutes=10 * i)):
                 org = _ORG_BY_KEY[spec.org]
-                resource = self.app.register_resource(
+                resource = self.app.resources.register(
                     spec.name,
                     spec.service_type,
                     list(spec.categories),
@@ -2407,26 +2407,30 @@ class _Loader:
     def refresh(self, need: _Need) -> None:
         """Read back a need that another aggregate's command or a process manager moved."""
         assert need.id is not None  # noqa: S101 - raised before anything links it
-        dto = self.app.get_need(need.id, self.coordinator)
+        dto = self.app.needs.get(need.id, self.coordinator)
         need.version, need.status = dto.version, dto.status
 
     # -- network building ---------------------------------------------------------------
 
     def register_organization(self, spec: _OrgSpec) -> None:
         contact = Contact(person="事務局", phone=spec.phone, address=spec.address)
-        dto = self.app.register_organization(
+        dto = self.app.organizations.register(
             spec.name, spec.kind, list(spec.areas), self.coordinator, contact=contact
         )
         self.orgs[spec.key], self.org_versions[spec.key] = dto.id, dto.version
 
     def form_council(self, run: _CouncilRun) -> None:
         spec = run.spec
-        dto = self.app.form_council(spec.name, spec.tier, self.coordinator, area_code=spec.area)
+        dto = self.app.network.form_council(
+            spec.name, spec.tier, self.coordinator, area_code=spec.area
+        )
         run.id, run.version = dto.id, dto.version
 
     def admit(self, run: _CouncilRun, org: str, on: date) -> None:
         assert run.id is not None  # noqa: S101 - formed before members join
-        dto = self.app.admit_to_council(run.id, self.orgs[org], on, run.version, self.coordinator)
+        dto = self.app.network.admit_to_council(
+            run.id, self.orgs[org], on, run.version, self.coordinator
+        )
         run.version = dto.version
         self.org_versions[org] = None  # the organization recorded the joining too
 
@@ -2455,7 +2459,7 @@ class _Loader:
         else:
             need_ids = [n.id for n in waiting if n.id is not None][:MEETING_NEEDS]
             gaps = sorted(cells, key=lambda cell: cell[1].value)
-        dto = self.app.record_council_meeting(
+        dto = self.app.network.record_council_meeting(
             run.id,
             on,
             [self.orgs[org] for org in attendees],
@@ -2471,15 +2475,17 @@ class _Loader:
     def contact(self, org: str, on: date, purpose: str, outcome: str) -> None:
         version = self.org_versions.get(org)
         if version is None:
-            version = self.app.get_organization(self.orgs[org], self.coordinator).version
-        dto = self.app.log_contact(self.orgs[org], on, purpose, outcome, version, self.coordinator)
+            version = self.app.organizations.get(self.orgs[org], self.coordinator).version
+        dto = self.app.organizations.log_contact(
+            self.orgs[org], on, purpose, outcome, version, self.coordinator
+        )
         self.org_versions[org] = dto.version
 
     # -- resource development -----------------------------------------------------------
 
     def open_initiative(self, run: _InitiativeRun) -> None:
         spec = run.spec
-        dto = self.app.open_initiative(
+        dto = self.app.development.open(
             spec.title, spec.area, spec.category, spec.description, self.coordinator
         )
         run.id, run.version = dto.id, dto.version
@@ -2487,13 +2493,15 @@ class _Loader:
     def link(self, run: _InitiativeRun, need: _Need) -> None:
         assert run.id is not None  # noqa: S101 - opened first
         assert need.id is not None  # noqa: S101 - raised first
-        dto = self.app.link_need_to_initiative(run.id, need.id, run.version, self.coordinator)
+        dto = self.app.development.link_need(run.id, need.id, run.version, self.coordinator)
         run.version = dto.version
         self.refresh(need)
 
     def partner(self, run: _InitiativeRun, org: str) -> None:
         assert run.id is not None  # noqa: S101 - opened first
-        dto = self.app.add_initiative_partner(run.id, self.orgs[org], run.version, self.coordinator)
+        dto = self.app.development.add_partner(
+            run.id, self.orgs[org], run.version, self.coordinator
+        )
         run.version = dto.version
 
     def milestone(
@@ -2505,7 +2513,7 @@ class _Loader:
         volunteers: int | None,
     ) -> None:
         assert run.id is not None  # noqa: S101 - opened first
-        dto = self.app.record_initiative_milestone(
+        dto = self.app.development.record_milestone(
             run.id, milestone, on, note, run.version, self.coordinator, volunteers=volunteers
         )
         run.version = dto.version
@@ -2517,7 +2525,7 @@ class _Loader:
         assert run.id is not None  # noqa: S101 - opened first
         assert spec is not None  # noqa: S101 - only initiatives with a resource launch
         org = _ORG_BY_KEY[spec.org]
-        dto = self.app.launch_initiative(
+        dto = self.app.development.launch(
             run.id,
             spec.name,
             spec.service_type,
@@ -2542,7 +2550,7 @@ class _Loader:
     def abandon(self, run: _InitiativeRun) -> None:
         """Give up; the process manager puts the waiting needs back among the gaps."""
         assert run.id is not None  # noqa: S101 - opened first
-        dto = self.app.abandon_initiative(
+        dto = self.app.development.abandon(
             run.id, run.spec.abandon_reason, run.version, self.coordinator
         )
         run.version = dto.version
@@ -2553,7 +2561,7 @@ class _Loader:
 
     def record_availability(self, client: _Client, weekdays: tuple[Weekday, ...]) -> None:
         assert client.id is not None  # noqa: S101 - registered first
-        dto = self.app.record_client_availability(
+        dto = self.app.clients.record_availability(
             client.id, list(weekdays), client.version, self.actor("cm", client)
         )
         client.version = dto.version
@@ -2561,10 +2569,10 @@ class _Loader:
     def plan_matches(self, client: _Client, needs: list[_Need]) -> None:
         """Compute the client's match plan and accept it as shown (one atomic save)."""
         assert client.id is not None  # noqa: S101 - registered first
-        plan = self.app.match_plan(client.id, self.coordinator)
+        plan = self.app.matching.plan(client.id, self.coordinator)
         if not plan.matches:  # pragma: no cover - only when the views cannot be brought up
             return
-        accepted = self.app.accept_match_plan(
+        accepted = self.app.matching.accept_plan(
             client.id, plan.matches, COMPLEX_PLAN_REASON, self.coordinator
         )
         by_id = {need.id: need for need in needs}
@@ -2579,17 +2587,17 @@ class _Loader:
         if need.status is not NeedStatus.PROPOSED or need.proposed is None:
             return
         assert need.id is not None  # noqa: S101 - proposed needs exist
-        resource = self.app.get_resource(need.proposed, self.coordinator)
+        resource = self.app.resources.get(need.proposed, self.coordinator)
         if resource.capacity is not None and resource.id not in self.launched:
             return
-        dto = self.app.confirm_match(need.id, start, need.version, self.coordinator)
+        dto = self.app.matching.confirm(need.id, start, need.version, self.coordinator)
         need.version, need.status = dto.version, dto.status
 
     def follow_up_planned(self, need: _Need, text: str, progress: Progress) -> None:
         if need.status is not NeedStatus.MATCHED:
             return
         assert need.id is not None  # noqa: S101 - matched needs exist
-        dto = self.app.record_follow_up(need.id, text, progress, need.version, self.coordinator)
+        dto = self.app.needs.follow_up(need.id, text, progress, need.version, self.coordinator)
         need.version, need.status = dto.version, dto.status
 
     def actor(self, who: str, client: _Client) -> Actor:
@@ -2598,7 +2606,7 @@ class _Loader:
         return self.actors[_COORDINATOR]
 
     def register(self, client: _Client) -> None:
-        dto = self.app.register_client(
+        dto = self.app.clients.register(
             client.personal,
             client.care_level,
             client.frailty,
@@ -2611,8 +2619,8 @@ class _Loader:
 
     def suspend(self, key: str) -> None:
         actor = self.actors[_COORDINATOR]
-        resource = self.app.get_resource(self.resources[key], actor)
-        self.app.suspend_resource(
+        resource = self.app.resources.get(self.resources[key], actor)
+        self.app.resources.suspend(
             resource.id, "会場の改修工事のため当面休止", resource.version, actor
         )
 
@@ -2626,7 +2634,7 @@ class _Loader:
         else:
             reason = f"区分変更の結果（{CARE_LEVEL_JA[before]}→{CARE_LEVEL_JA[after]}）"
         assert client.id is not None  # noqa: S101 - clients register before their needs
-        dto = self.app.change_care_level(
+        dto = self.app.clients.change_care_level(
             client.id, after, on, reason, client.version, self.actor("cm", client)
         )
         client.version, client.level_now = dto.version, dto.care_level
@@ -2637,7 +2645,7 @@ class _Loader:
         actor = self.actor(step.by, client)
         if step.kind == "raise":
             assert client.id is not None  # noqa: S101 - clients register before their needs
-            dto = app.raise_need(
+            dto = app.needs.raise_need(
                 client.id,
                 need.category,
                 need.description,
@@ -2659,21 +2667,21 @@ class _Loader:
         nid, version = need.id, need.version
         kind = step.kind
         if kind == "assign":
-            return app.assign_need(nid, _COORDINATOR, version, actor)
+            return app.needs.assign(nid, _COORDINATOR, version, actor)
         if kind == "propose":
             assert step.attempt is not None  # noqa: S101
             assert step.attempt.resource is not None  # noqa: S101
             resource = self.resources[step.attempt.resource]
-            return app.propose_match(nid, resource, step.text, version, actor)
+            return app.matching.propose(nid, resource, step.text, version, actor)
         if kind == "decline":
             assert step.declined_by is not None  # noqa: S101
-            return app.decline_match(nid, step.declined_by, step.text, version, actor)
+            return app.matching.decline(nid, step.declined_by, step.text, version, actor)
         if kind == "confirm":
             start = step.at.astimezone(JST).date() + timedelta(days=step.start_in)
-            return app.confirm_match(nid, start, version, actor)
+            return app.matching.confirm(nid, start, version, actor)
         if kind == "follow_up":
             assert step.progress is not None  # noqa: S101
-            return app.record_follow_up(nid, step.text, step.progress, version, actor)
+            return app.needs.follow_up(nid, step.text, step.progress, version, actor)
         if kind == "gap":
             client = need.client
             criteria = {
@@ -2682,29 +2690,29 @@ class _Loader:
                 "care_level": client.level_now.value,
                 "searched": "地域資源一覧・第2層協議体・近隣圏域",
             }
-            return app.record_gap(nid, step.text, version, actor, criteria)
+            return app.matching.record_gap(nid, step.text, version, actor, criteria)
         if kind == "pause":
-            return app.pause_need(nid, step.text, version, actor)
+            return app.needs.pause(nid, step.text, version, actor)
         if kind == "resume":
-            return app.resume_need(nid, step.text, version, actor)
+            return app.needs.resume(nid, step.text, version, actor)
         if kind == "close":
             assert step.outcome is not None  # noqa: S101
-            return app.close_need(nid, step.outcome, step.text, version, actor)
+            return app.needs.close(nid, step.outcome, step.text, version, actor)
         if kind == "reopen":
-            return app.reopen_need(nid, step.text, version, actor)
+            return app.needs.reopen(nid, step.text, version, actor)
         raise AssertionError(f"unknown step {kind!r}")  # pragma: no cover
 
 
 _ORG_BY_KEY = {o.key: o for o in ORGANIZATIONS}
 
 
-def demo_loaded(app: Casework) -> bool:
+def demo_loaded(app: Services) -> bool:
     """Whether the demo municipality is in this event store (one aggregate read)."""
-    return Area.id_for(MARKER_AREA) in app.repository
+    return app.aggregates.exists(Area, Area.id_for(MARKER_AREA))
 
 
 def load_demo(
-    app: Casework,
+    app: Services,
     progress: ProgressCallback | None = None,
     *,
     today: date | None = None,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from application.casework import Casework
-from application.dto import ClientDTO, NeedDTO, ResourceDTO
+from application.clients import ClientDTO
+from application.needs import NeedDTO
+from application.resources import ResourceDTO
 from application.security import SYSTEM_ACTOR, Actor
+from application.services import Services
 from domain.values import (
     CareLevel,
     NeedCategory,
@@ -32,11 +34,11 @@ class Town:
     admin: Actor
 
 
-def make_town(app: Casework) -> Town:
-    app.create_area("north", "北地区", SYSTEM_ACTOR)
-    app.create_area("south", "南地区", SYSTEM_ACTOR)
-    app.create_center("c-north", "北地域包括支援センター", ["north"], SYSTEM_ACTOR)
-    app.create_center("c-south", "南地域包括支援センター", ["south"], SYSTEM_ACTOR)
+def make_town(app: Services) -> Town:
+    app.reference.create_area("north", "北地区", SYSTEM_ACTOR)
+    app.reference.create_area("south", "南地区", SYSTEM_ACTOR)
+    app.reference.create_center("c-north", "北地域包括支援センター", ["north"], SYSTEM_ACTOR)
+    app.reference.create_center("c-south", "南地域包括支援センター", ["south"], SYSTEM_ACTOR)
     users = {
         "cm": ([Role.CARE_MANAGER], "c-north"),
         "cm-south": ([Role.CARE_MANAGER], "c-south"),
@@ -46,8 +48,8 @@ def make_town(app: Casework) -> Town:
         "root": ([Role.ADMIN], None),
     }
     for username, (roles, center) in users.items():
-        app.create_user(username, PASSWORD, roles, SYSTEM_ACTOR, center_code=center)
-    actor = app.actor_for_username
+        app.accounts.create_user(username, PASSWORD, roles, SYSTEM_ACTOR, center_code=center)
+    actor = app.accounts.actor_for_username
     return Town(
         care_manager=actor("cm"),
         other_care_manager=actor("cm-south"),
@@ -59,9 +61,9 @@ def make_town(app: Casework) -> Town:
 
 
 def make_client(
-    app: Casework, actor: Actor, center: str = "c-north", area: str = "north"
+    app: Services, actor: Actor, center: str = "c-north", area: str = "north"
 ) -> ClientDTO:
-    return app.register_client(
+    return app.clients.register(
         PersonalData("山田 花子", "ヤマダ ハナコ", date(1941, 4, 3), "北町1-2-3", "090-0000-0000"),
         CareLevel.SUPPORT_1,
         True,
@@ -72,9 +74,9 @@ def make_client(
 
 
 def make_resource(
-    app: Casework, actor: Actor, capacity: int | None = 5, area: str = "north"
+    app: Services, actor: Actor, capacity: int | None = 5, area: str = "north"
 ) -> ResourceDTO:
-    return app.register_resource(
+    return app.resources.register(
         "ふれあいサロン北",
         ServiceType.GATHERING_PLACE,
         [NeedCategory.SOCIAL_PARTICIPATION, NeedCategory.EXERCISE],
@@ -84,9 +86,9 @@ def make_resource(
     )
 
 
-def make_need(app: Casework, town: Town, client: ClientDTO | None = None) -> NeedDTO:
+def make_need(app: Services, town: Town, client: ClientDTO | None = None) -> NeedDTO:
     client = client or make_client(app, town.care_manager)
-    return app.raise_need(
+    return app.needs.raise_need(
         client.id,
         NeedCategory.SOCIAL_PARTICIPATION,
         "外出の機会が減り、閉じこもりがち",

@@ -362,15 +362,30 @@ def _event_type(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
+ADDED: tuple[tuple[str, str], ...] = (
+    ("candidates", "digest"),  # 0.2: the ranking's fingerprint, sent back with a proposal
+)
+"""(section of the figures, field of each of its items) added to the API after 0.1.0."""
+
+
 def normalise(figures: Figures) -> Figures:
     """The figures with the tolerated differences taken out; applied to both sides.
 
-    The only tolerated difference: an event type may be named with its
-    aggregate (``Need.Closed``) or bare (``Closed``, as release 0.1.0 names
-    it in a need's history and in the audit log). Event type names are cut to
-    their last dotted segment. Nothing else is tolerated.
+    The tolerated differences:
+
+    - an event type may be named with its aggregate (``Need.Closed``) or bare
+      (``Closed``, as release 0.1.0 names it in a need's history and in the
+      audit log). Event type names are cut to their last dotted segment;
+    - fields a later release added to an answer (listed in :data:`ADDED`) are
+      taken out: an addition changes no figure an earlier release showed.
+
+    Nothing else is tolerated.
     """
     result = copy.deepcopy(figures)
+    for section, field in ADDED:
+        for item in result.get(section, {}).values():
+            if isinstance(item, dict):
+                item.pop(field, None)
     for item in result.get("needs", {}).get("items", {}).values():
         for event in item.get("history", []):
             event["type"] = _event_type(event["type"])

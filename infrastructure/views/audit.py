@@ -1,14 +1,14 @@
-"""The audit log view: every event in global order, with actor and reason."""
+"""The audit log view: every event in global order, with actor and reason, and
+the one query that searches it."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.dto import AuditEntry
+from application.oversight import AuditEntry, AuditQuery
 from domain.values import SYSTEM_USER_ID
 from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import audit_log, dir_users
@@ -42,33 +42,54 @@ class AuditLogView(View):
         )
 
 
+def _where(query: AuditQuery) -> Any:
+    c = audit_log.c
+    conditions: list[Any] = []
+    if query.after:
+        conditions.append(c.position > query.after)
+    if query.since is not None:
+        conditions.append(c.timestamp >= query.since)
+    if query.until is not None:
+        conditions.append(c.timestamp < query.until)
+    if query.actor_id is not None:
+        conditions.append(c.actor_id == query.actor_id)
+    if query.aggregate_id is not None:
+        conditions.append(c.aggregate_id == query.aggregate_id)
+    if query.event_type:
+        aggregate_type, _, event_type = query.event_type.partition(".")
+        conditions.append(c.aggregate_type == aggregate_type)
+        if event_type:
+            conditions.append(c.event_type == event_type)
+    return sa.and_(sa.true(), *conditions)
+
+
 class SqlAuditLog:
-    """application.ports.AuditLog on the ``audit_log`` table."""
+    """application.oversight.AuditLog on the ``audit_log`` table."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def entries(
-        self,
-        after: int,
-        limit: int,
-        aggregate_id: UUID | None = None,
-        actor_id: UUID | None = None,
-    ) -> list[AuditEntry]:
+    def search(
+        self, query: AuditQuery, limit: int, offset: int, *, newest_first: bool, count: bool
+    ) -> tuple[list[AuditEntry], int | None]:
         c = audit_log.c
-        query = (
+        where = _where(query)
+        select = (
             sa.select(audit_log, dir_users.c.username)
             .select_from(audit_log.outerjoin(dir_users, dir_users.c.id == c.actor_id))
-            .where(c.position > after)
-            .order_by(c.position)
+            .where(where)
+            .order_by(c.position.desc() if newest_first else c.position)
             .limit(limit)
+            .offset(offset)
         )
-        if aggregate_id is not None:
-            query = query.where(c.aggregate_id == aggregate_id)
-        if actor_id is not None:
-            query = query.where(c.actor_id == actor_id)
         with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
+            total = None
+            if count:
+                counted = conn.execute(
+                    sa.select(sa.func.count()).select_from(audit_log).where(where)
+                )
+                total = int(counted.scalar() or 0)
+            rows = conn.execute(select).all()
         return [
             AuditEntry(
                 position=r.position,
@@ -82,4 +103,10 @@ class SqlAuditLog:
                 reason=r.reason,
             )
             for r in rows
-        ]
+        ], total
+
+    def event_types(self) -> list[str]:
+        c = audit_log.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(c.aggregate_type, c.event_type).distinct()).all()
+        return sorted(f"{r[0]}.{r[1]}" for r in rows)

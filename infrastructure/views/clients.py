@@ -20,7 +20,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.oversight_ports import ClientCard, ClientSummary
+from application.clients import ClientCard, ClientSummary
 from domain.client import Client
 from domain.values import CareLevel, PersonalData, display_code
 from infrastructure.views.projection import Handler, View

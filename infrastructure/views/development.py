@@ -9,11 +9,10 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.dto import GapCell, GapMonth, GapReport, InitiativeFilter, InitiativeRow
+from application.development import GapCell, GapMonth, GapReport, InitiativeFilter, InitiativeRow
 from domain.development import DevelopmentInitiative
-from domain.need import Need
+from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
 from domain.values import InitiativeStatus, NeedCategory, NeedStatus
-from infrastructure.views.needs import STATUS_EVENTS, status_after
 from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import UtcDateTime, metadata, projection_tracking
 
@@ -129,7 +128,7 @@ class GapsView(View):
     tables: ClassVar = (gap_flows, gap_needs)
 
     def handlers(self) -> dict[type, Handler]:
-        table: dict[type, Handler] = dict.fromkeys(STATUS_EVENTS, self._changed)
+        table: dict[type, Handler] = dict.fromkeys(STATUS_CHANGING_EVENTS, self._changed)
         table[Need.Raised] = self._raised
         return table
 
@@ -147,7 +146,7 @@ class GapsView(View):
     def _changed(self, conn: Connection, e: Any, position: int) -> None:
         row = conn.execute(sa.select(gap_needs).where(gap_needs.c.need_id == e.originator_id)).one()
         assigned = row.assigned or isinstance(e, Need.CoordinatorAssigned)
-        new = status_after(e, row.status, assigned)
+        new = status_after(e, NeedStatus(row.status), assigned).value
         was_unmet, is_unmet = row.status in UNMET, new in UNMET
         if was_unmet != is_unmet:
             self._flow(conn, e, row, "opened" if is_unmet else "resolved")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict
 from typing import Any, ClassVar
 from uuid import UUID
@@ -10,14 +10,10 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.dto import (
-    AreaDTO,
-    CenterDTO,
-    OrganizationDTO,
-    ResourceDTO,
-    ResourceFilter,
-    UserDTO,
-)
+from application.accounts import UserDTO
+from application.organizations import OrganizationDTO
+from application.reference import AreaDTO, CenterDTO
+from application.resources import ResourceDTO, ResourceFilter
 from domain.organization import Organization
 from domain.reference import Area, SupportCenter
 from domain.resource import Resource
@@ -326,15 +322,17 @@ class ResourceDirectoryView(View):
             conn.execute(resource_areas.insert().values(resource_id=resource_id, area_code=code))
 
 
-class SqlDirectory:
-    """application.ports.Directory on the directory tables."""
-
+class _Reader:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def _rows(self, query: Any) -> list[Any]:
         with self.engine.connect() as conn:
             return list(conn.execute(query).all())
+
+
+class SqlReferenceDirectory(_Reader):
+    """application.reference.ReferenceDirectory on the directory tables."""
 
     def areas(self) -> list[AreaDTO]:
         return [
@@ -354,6 +352,10 @@ class SqlDirectory:
             )
             for r in self._rows(sa.select(dir_centers).order_by(dir_centers.c.code))
         ]
+
+
+class SqlUserDirectory(_Reader):
+    """application.accounts.UserDirectory on the directory tables."""
 
     def users(self) -> list[UserDTO]:
         return [
@@ -378,6 +380,10 @@ class SqlDirectory:
         )
         return {r.id: r.username for r in self._rows(query)}
 
+
+class SqlOrganizationDirectory(_Reader):
+    """application.organizations.OrganizationDirectory on the directory tables."""
+
     def organizations(self) -> list[OrganizationDTO]:
         return [
             OrganizationDTO(
@@ -396,6 +402,24 @@ class SqlDirectory:
             )
         ]
 
+    def names(self, organization_ids: Collection[UUID]) -> dict[UUID, str]:
+        if not organization_ids:
+            return {}
+        c = dir_organizations.c
+        query = sa.select(c.id, c.name).where(c.id.in_(sorted(organization_ids)))
+        return {r.id: r.name for r in self._rows(query)}
+
+
+class SqlResourceDirectory(_Reader):
+    """application.resources.ResourceDirectory on the resource directory tables."""
+
+    def names(self, resource_ids: Iterable[UUID]) -> dict[UUID, str]:
+        ids = sorted(set(resource_ids))
+        if not ids:
+            return {}
+        c = resource_directory.c
+        return {r.id: r.name for r in self._rows(sa.select(c.id, c.name).where(c.id.in_(ids)))}
+
     def resources(self, filters: ResourceFilter) -> list[ResourceDTO]:
         c = resource_directory.c
         loc = resource_locations.c
@@ -408,6 +432,8 @@ class SqlDirectory:
             query = query.where(c.status == filters.status.value)
         if filters.service_type is not None:
             query = query.where(c.service_type == filters.service_type.value)
+        if filters.organization_id is not None:
+            query = query.where(c.organization_id == filters.organization_id)
         if filters.category is not None:
             query = query.where(
                 c.id.in_(

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.dto import LogicModelReport
+from application.oversight import LogicModelReport
 from domain.client import Client
 from domain.council import Council
 from domain.development import DevelopmentInitiative

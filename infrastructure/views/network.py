@@ -10,7 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.dto import (
+from application.network import (
     AreaNetwork,
     CouncilRow,
     MeetingRow,
@@ -281,18 +281,24 @@ class SqlNetworkBoard:
                 for r in conn.execute(query)
             ]
 
-    def overview(self, since: date) -> NetworkOverview:
+    def overview(self, since: date, organization_id: UUID | None = None) -> NetworkOverview:
+        def only(table: sa.Table, column: str) -> Any:
+            query = sa.select(table)
+            if organization_id is not None:  # one organization's page: its rows only
+                query = query.where(table.c[column] == organization_id)
+            return query
+
         with self.engine.connect() as conn:
             orgs = list(
-                conn.execute(sa.select(net_organizations).order_by(net_organizations.c.name))
+                conn.execute(only(net_organizations, "id").order_by(net_organizations.c.name))
             )
             council_names: dict[UUID, str] = {
                 row.id: row.name
                 for row in conn.execute(sa.select(net_councils.c.id, net_councils.c.name))
             }
-            memberships = conn.execute(sa.select(net_memberships)).all()
-            contacts = conn.execute(sa.select(net_contacts)).all()
-            resources = conn.execute(sa.select(net_resources)).all()
+            memberships = conn.execute(only(net_memberships, "organization_id")).all()
+            contacts = conn.execute(only(net_contacts, "organization_id")).all()
+            resources = conn.execute(only(net_resources, "organization_id")).all()
 
         current: dict[UUID, list[str]] = defaultdict(list)
         ties: dict[UUID, set[str]] = defaultdict(set)

@@ -20,14 +20,20 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 from sqlalchemy.engine import Connection, Engine
 
-from application.dto import ViewStatus
-from infrastructure.views.schema import metadata, projection_tracking
+from application.common import ViewStatus
+from application.store import EventStore, Reaction, react
+from infrastructure.views.schema import (
+    RETIRED_TABLES,
+    RETIRED_VIEWS,
+    metadata,
+    projection_tracking,
+    projection_versions,
+)
 
 Handler = Callable[[Connection, Any, int], None]
 Progress = Callable[[int, int], None]
@@ -41,6 +47,9 @@ class View(ABC):
 
     name: ClassVar[str]
     tables: ClassVar[Sequence[sa.Table]]
+    version: ClassVar[int] = 1
+    """Raise it when the view's tables or their meaning change: the view is then
+    emptied and rebuilt from the log on the next start."""
 
     def handlers(self) -> dict[type, Handler]:
         """Event class -> function(connection, event, position)."""
@@ -68,13 +77,15 @@ class ViewUpdater:
 
     def __init__(
         self,
-        app: Application[Any],
+        store: EventStore,
         writer: Engine,
         reader: Engine,
         views: Sequence[View],
         batch_size: int = BATCH_SIZE,
+        reactions: Sequence[Reaction] = (),
     ) -> None:
-        self.app = app
+        self.store = store
+        self.reactions = tuple(reactions)
         self.writer = writer
         self.reader = reader
         self.views = {view.name: view for view in views}
@@ -89,13 +100,46 @@ class ViewUpdater:
     # -- schema ------------------------------------------------------------------
 
     def create_tables(self) -> None:
-        """Create any missing table and tracking row (safe to repeat)."""
+        """Create any missing table and tracking row (safe to repeat).
+
+        A view whose version differs from the one that built its rows is emptied
+        and set back to the start of the log, so that it rebuilds; tables of
+        retired views are dropped.
+        """
         with self.writer.begin() as conn:
             metadata.create_all(conn)
             known = {row.view for row in conn.execute(sa.select(projection_tracking.c.view))}
-            for name in self.views:
+            built = {
+                row.view: int(row.version) for row in conn.execute(sa.select(projection_versions))
+            }
+            for name, view in self.views.items():
                 if name not in known:
                     conn.execute(projection_tracking.insert().values(view=name, position=0))
+                elif built.get(name, 1) != view.version:
+                    for table in reversed(view.tables):
+                        conn.execute(table.delete())
+                    self._move(conn, name, 0)
+                if built.get(name) != view.version:
+                    conn.execute(
+                        projection_versions.delete().where(projection_versions.c.view == name)
+                    )
+                    conn.execute(
+                        projection_versions.insert().values(view=name, version=view.version)
+                    )
+            retired = [*RETIRED_TABLES, *(t for ts in RETIRED_VIEWS.values() for t in ts)]
+            for table_name in retired:
+                sa.Table(table_name, sa.MetaData()).drop(conn, checkfirst=True)
+            conn.execute(
+                projection_tracking.delete().where(projection_tracking.c.view.in_(RETIRED_VIEWS))
+            )
+
+    @staticmethod
+    def _move(conn: Connection, name: str, position: int) -> None:
+        conn.execute(
+            projection_tracking.update()
+            .where(projection_tracking.c.view == name)
+            .values(position=position)
+        )
 
     # -- catching up -------------------------------------------------------------
 
@@ -132,11 +176,7 @@ class ViewUpdater:
             self._lock_tracking(conn, name)
             for table in reversed(view.tables):
                 conn.execute(table.delete())
-            conn.execute(
-                projection_tracking.update()
-                .where(projection_tracking.c.view == name)
-                .values(position=0)
-            )
+            self._move(conn, name, 0)
         return self.catch_up([name], progress)
 
     def run_forever(self, poll_interval: float = 0.5, on_batch: Progress | None = None) -> None:
@@ -152,8 +192,7 @@ class ViewUpdater:
                 self._stopping.wait(poll_interval)
 
     def _run_policies(self) -> int:
-        run = getattr(self.app, "run_policies", None)
-        return int(run()) if callable(run) else 0
+        return react(self.reactions)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -173,17 +212,17 @@ class ViewUpdater:
         """One batch for every view at once; returns whether there may be more."""
         with self.writer.begin() as conn:
             positions = self._lock_all(conn)
-            head = self.app.recorder.max_notification_id() or 0
+            head = self.store.recorder.max_notification_id() or 0
             # A view far behind (being rebuilt) catches up on its own.
             positions = {n: p for n, p in positions.items() if head - p <= self.batch_size}
             start = min(positions.values(), default=head)
             if start >= head:
                 return False
-            notifications = self.app.recorder.select_notifications(
+            notifications = self.store.recorder.select_notifications(
                 start=start + 1, limit=self.batch_size, stop=head
             )
             reached = head if len(notifications) < self.batch_size else notifications[-1].id
-            events = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
+            events = [(n.id, self.store.mapper.to_domain_event(n)) for n in notifications]
             for name in positions:
                 view = self.views[name]
                 table = view._handler_table()
@@ -214,10 +253,10 @@ class ViewUpdater:
         view = self.views[name]
         with self.writer.begin() as conn:
             position = self._lock_tracking(conn, name)
-            head = self.app.recorder.max_notification_id() or 0
+            head = self.store.recorder.max_notification_id() or 0
             if position >= head:
                 return 0
-            notifications = self.app.recorder.select_notifications(
+            notifications = self.store.recorder.select_notifications(
                 start=position + 1,
                 limit=self.batch_size,
                 stop=head,
@@ -243,7 +282,7 @@ class ViewUpdater:
         for notification in notifications:
             if notification.id <= position:
                 continue
-            event = self.app.mapper.to_domain_event(notification)
+            event = self.store.mapper.to_domain_event(notification)
             view.apply(conn, event, notification.id)
             position = notification.id
             applied += 1
@@ -275,7 +314,7 @@ class ViewUpdater:
     # -- monitoring (application.ports.ViewMonitor) --------------------------------
 
     def status(self) -> list[ViewStatus]:
-        head = self.app.recorder.max_notification_id() or 0
+        head = self.store.recorder.max_notification_id() or 0
         with self.reader.connect() as conn:
             rows: dict[str, int] = {
                 row.view: row.position

@@ -39,6 +39,23 @@ projection_tracking = sa.Table(
     sa.Column("position", sa.BigInteger, nullable=False),
 )
 
+# The version of each view that built its rows (absent: version 1, the first
+# release). A view whose version changed is emptied and rebuilt from the log.
+projection_versions = sa.Table(
+    "projection_versions",
+    metadata,
+    sa.Column("view", sa.String(64), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+RETIRED_VIEWS: dict[str, tuple[str, ...]] = {
+    "statistics": ("stat_needs", "stat_monthly"),
+}
+"""Views of earlier releases that no longer exist, and their tables (dropped on start)."""
+
+RETIRED_TABLES: tuple[str, ...] = ("dashboard_needs",)
+"""Tables of earlier releases' versions of views that still exist (dropped on start)."""
+
 case_board = sa.Table(
     "case_board",
     metadata,
@@ -71,19 +88,6 @@ audit_log = sa.Table(
     sa.Column("timestamp", UtcDateTime(), nullable=False, index=True),
     sa.Column("actor_id", sa.Uuid, nullable=True, index=True),
     sa.Column("reason", sa.Text, nullable=True),
-)
-
-# The dashboard keeps each need's current coordinates so that a status change
-# can move one count from the old cell to the new one.
-dashboard_needs = sa.Table(
-    "dashboard_needs",
-    metadata,
-    sa.Column("need_id", sa.Uuid, primary_key=True),
-    sa.Column("status", sa.String(32), nullable=False),
-    sa.Column("center_code", sa.String(32), nullable=False),
-    sa.Column("area_code", sa.String(32), nullable=False),
-    sa.Column("category", sa.String(32), nullable=False),
-    sa.Column("assigned", sa.Boolean, nullable=False),
 )
 
 dashboard_counts = sa.Table(

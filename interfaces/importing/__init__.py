@@ -1,7 +1,7 @@
 """Resource list files in and out (a driving adapter used by the CLI and the API).
 
 ``read_resource_file`` turns a CSV (UTF-8 with or without BOM, or Shift_JIS)
-or .xlsx file into drafts for ``Casework.import_resources``; ``report_document``
+or .xlsx file into drafts for ``Services.import_resources``; ``report_document``
 renders the outcome for people and programs; ``export`` writes the directory
 back out as CSV, .xlsx or HSDS-shaped JSON. See ``docs/importing.md``.
 """

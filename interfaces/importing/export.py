@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID, uuid5
 
-from application.dto import OrganizationDTO, ResourceDTO
+from application.organizations import OrganizationDTO
+from application.resources import ResourceDTO
 from domain.values import ResourceStatus, derived_id
 from interfaces.importing.vocabulary import CATEGORY_LABELS, SERVICE_LABELS
 

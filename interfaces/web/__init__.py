@@ -41,7 +41,7 @@ def healthz() -> Response:
 def readyz() -> Response:
     container: Container = current_app.extensions["tsunagu"]
     try:
-        head = container.app.head()
+        head = container.services.oversight.head()
     except Exception as error:
         return problem_response(
             ProblemError(503, "not-ready", "Not ready", f"the database does not answer: {error}")

@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 
-from application.dto import InitiativeDTO, InitiativeFilter, NeedDTO, NeedFilter
+from application.board import NeedFilter
+from application.development import InitiativeDTO, InitiativeFilter
 from application.errors import PermissionDeniedError
+from application.needs import NeedDTO
 from domain.development import InitiativeTransitionError
 from domain.errors import InvalidValueError
 from domain.values import (
@@ -23,14 +25,14 @@ from tests.builders import Town, make_client, make_need, make_town
 
 
 def _gap(container: Container, town: Town) -> NeedDTO:
-    app = container.app
+    app = container.services
     need = make_need(app, town)
-    need = app.assign_need(need.id, "sc", need.version, town.coordinator)
-    return app.record_gap(need.id, "近くにサロンがない", need.version, town.coordinator)
+    need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
+    return app.matching.record_gap(need.id, "近くにサロンがない", need.version, town.coordinator)
 
 
 def _initiative(container: Container, town: Town) -> InitiativeDTO:
-    return container.app.open_initiative(
+    return container.services.development.open(
         "北地区サロン立ち上げ",
         "north",
         NeedCategory.SOCIAL_PARTICIPATION,
@@ -40,16 +42,16 @@ def _initiative(container: Container, town: Town) -> InitiativeDTO:
 
 
 def test_linking_a_gap_puts_the_need_in_development(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     gap = _gap(memory_container, town)
     initiative = _initiative(memory_container, town)
 
-    initiative = app.link_need_to_initiative(
+    initiative = app.development.link_need(
         initiative.id, gap.id, initiative.version, town.coordinator
     )
 
-    need = app.get_need(gap.id, town.coordinator)
+    need = app.needs.get(gap.id, town.coordinator)
     assert need.status is NeedStatus.IN_DEVELOPMENT
     assert need.initiative_id == initiative.id
     assert initiative.need_ids == (gap.id,)
@@ -58,16 +60,16 @@ def test_linking_a_gap_puts_the_need_in_development(memory_container: Container)
 def test_launching_moves_every_waiting_need_to_resource_created(
     memory_container: Container,
 ) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     gaps = [_gap(memory_container, town) for _ in range(2)]
     initiative = _initiative(memory_container, town)
     for gap in gaps:
-        initiative = app.link_need_to_initiative(
+        initiative = app.development.link_need(
             initiative.id, gap.id, initiative.version, town.coordinator
         )
 
-    launched = app.launch_initiative(
+    launched = app.development.launch(
         initiative.id,
         "ふれあいサロン北",
         ServiceType.GATHERING_PLACE,
@@ -79,12 +81,12 @@ def test_launching_moves_every_waiting_need_to_resource_created(
     assert launched.status is InitiativeStatus.LAUNCHED
     assert launched.resource_id is not None
     for gap in gaps:
-        need = app.get_need(gap.id, town.coordinator)
+        need = app.needs.get(gap.id, town.coordinator)
         assert need.status is NeedStatus.RESOURCE_CREATED
         assert need.resource_id == launched.resource_id
-    board = app.list_needs(NeedFilter(status=NeedStatus.RESOURCE_CREATED), town.coordinator)
+    board = app.board.board(NeedFilter(status=NeedStatus.RESOURCE_CREATED), town.coordinator)
     assert {row.id for row in board.items} == {gap.id for gap in gaps}
-    resource = app.get_resource(launched.resource_id, town.coordinator)
+    resource = app.resources.get(launched.resource_id, town.coordinator)
     assert NeedCategory.SOCIAL_PARTICIPATION in resource.categories
     assert resource.area_codes == ("north",)
 
@@ -92,71 +94,71 @@ def test_launching_moves_every_waiting_need_to_resource_created(
 def test_a_created_resource_can_be_proposed_to_the_waiting_need(
     memory_container: Container,
 ) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     gap = _gap(memory_container, town)
     initiative = _initiative(memory_container, town)
-    initiative = app.link_need_to_initiative(
+    initiative = app.development.link_need(
         initiative.id, gap.id, initiative.version, town.coordinator
     )
-    launched = app.launch_initiative(
+    launched = app.development.launch(
         initiative.id,
         "ふれあいサロン北",
         ServiceType.GATHERING_PLACE,
         initiative.version,
         town.coordinator,
     )
-    need = app.get_need(gap.id, town.coordinator)
+    need = app.needs.get(gap.id, town.coordinator)
     assert launched.resource_id is not None
 
-    need = app.propose_match(
+    need = app.matching.propose(
         need.id, launched.resource_id, "新しいサロン", need.version, town.coordinator
     )
-    need = app.confirm_match(need.id, date(2026, 12, 1), need.version, town.coordinator)
+    need = app.matching.confirm(need.id, date(2026, 12, 1), need.version, town.coordinator)
 
     assert need.status is NeedStatus.MATCHED
 
 
 def test_abandoning_returns_waiting_needs_to_the_gap(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     gap = _gap(memory_container, town)
     initiative = _initiative(memory_container, town)
-    initiative = app.link_need_to_initiative(
+    initiative = app.development.link_need(
         initiative.id, gap.id, initiative.version, town.coordinator
     )
 
-    app.abandon_initiative(
+    app.development.abandon(
         initiative.id, "担い手が集まらない", initiative.version, town.coordinator
     )
 
-    need = app.get_need(gap.id, town.coordinator)
+    need = app.needs.get(gap.id, town.coordinator)
     assert need.status is NeedStatus.RESOURCE_GAP
     assert need.initiative_id is None
 
 
 def test_unlinking_a_need_makes_it_a_gap_again(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     gap = _gap(memory_container, town)
     initiative = _initiative(memory_container, town)
-    initiative = app.link_need_to_initiative(
+    initiative = app.development.link_need(
         initiative.id, gap.id, initiative.version, town.coordinator
     )
 
-    initiative = app.unlink_need_from_initiative(
+    initiative = app.development.unlink_need(
         initiative.id, gap.id, "別の地区の取組へ", initiative.version, town.coordinator
     )
 
     assert initiative.need_ids == ()
-    assert app.get_need(gap.id, town.coordinator).status is NeedStatus.RESOURCE_GAP
+    assert app.needs.get(gap.id, town.coordinator).status is NeedStatus.RESOURCE_GAP
 
 
 def test_a_need_of_another_category_cannot_be_linked(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     client = make_client(app, town.care_manager)
-    need = app.raise_need(
+    need = app.needs.raise_need(
         client.id,
         NeedCategory.GARBAGE,
         "ゴミ出し困難",
@@ -164,22 +166,24 @@ def test_a_need_of_another_category_cannot_be_linked(memory_container: Container
         Urgency.LOW,
         town.care_manager,
     )
-    need = app.assign_need(need.id, "sc", need.version, town.coordinator)
-    need = app.record_gap(need.id, "支援なし", need.version, town.coordinator)
+    need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
+    need = app.matching.record_gap(need.id, "支援なし", need.version, town.coordinator)
     initiative = _initiative(memory_container, town)
 
     with pytest.raises(InvalidValueError):
-        app.link_need_to_initiative(initiative.id, need.id, initiative.version, town.coordinator)
+        app.development.link_need(initiative.id, need.id, initiative.version, town.coordinator)
 
 
 def test_an_ended_initiative_refuses_changes(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     initiative = _initiative(memory_container, town)
-    initiative = app.abandon_initiative(initiative.id, "中止", initiative.version, town.coordinator)
+    initiative = app.development.abandon(
+        initiative.id, "中止", initiative.version, town.coordinator
+    )
 
     with pytest.raises(InitiativeTransitionError):
-        app.record_initiative_milestone(
+        app.development.record_milestone(
             initiative.id,
             Milestone.PILOT_STARTED,
             date(2026, 11, 1),
@@ -190,22 +194,24 @@ def test_an_ended_initiative_refuses_changes(memory_container: Container) -> Non
 
 
 def test_only_coordinators_open_initiatives(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
 
     with pytest.raises(PermissionDeniedError):
-        app.open_initiative("x", "north", NeedCategory.SHOPPING, "x", town.supervisor)
+        app.development.open("x", "north", NeedCategory.SHOPPING, "x", town.supervisor)
 
 
 def test_initiatives_and_gaps_are_listed(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     gap = _gap(memory_container, town)
     initiative = _initiative(memory_container, town)
-    app.link_need_to_initiative(initiative.id, gap.id, initiative.version, town.coordinator)
+    app.development.link_need(initiative.id, gap.id, initiative.version, town.coordinator)
 
-    rows = app.list_initiatives(InitiativeFilter(status=InitiativeStatus.OPEN), town.supervisor)
-    report = app.gap_report(town.supervisor)
+    rows = app.development.list_initiatives(
+        InitiativeFilter(status=InitiativeStatus.OPEN), town.supervisor
+    )
+    report = app.development.gap_report(town.supervisor)
 
     assert [(r.id, r.waiting_needs) for r in rows] == [(initiative.id, 1)]
     assert [(c.area_code, c.category, c.unmet) for c in report.current] == [
@@ -219,13 +225,13 @@ def test_a_gap_month_is_counted_in_japan_time(memory_container: Container) -> No
 
     from domain.base import recorded_at
 
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     need = make_need(app, town)
-    need = app.assign_need(need.id, "sc", need.version, town.coordinator)
+    need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
     # 2026-04-30 16:00 UTC is already May 1st in Japan.
     with recorded_at(datetime(2026, 4, 30, 16, tzinfo=UTC)):
-        app.record_gap(need.id, "該当なし", need.version, town.coordinator)
+        app.matching.record_gap(need.id, "該当なし", need.version, town.coordinator)
 
-    [month] = app.gap_report(town.supervisor).months
+    [month] = app.development.gap_report(town.supervisor).months
     assert month.month == "2026-05"

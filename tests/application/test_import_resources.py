@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from application.dto import ResourceFilter
 from application.errors import PermissionDeniedError
 from application.importing import ResourceDraft, source_resource_id
+from application.resources import ResourceFilter
 from domain.values import CareLevel, NeedCategory, OrganizationKind, ServiceType, Weekday
 from interfaces.bootstrap import Container
 from tests.builders import Town, make_need, make_town
@@ -17,7 +17,7 @@ from tests.builders import Town, make_need, make_town
 
 @pytest.fixture
 def town(memory_container: Container) -> Town:
-    return make_town(memory_container.app)
+    return make_town(memory_container.services)
 
 
 def draft(row: int = 2, **overrides: Any) -> ResourceDraft:
@@ -42,28 +42,30 @@ def draft(row: int = 2, **overrides: Any) -> ResourceDraft:
 
 
 def listed(container: Container, town: Town) -> list[Any]:
-    return container.app.list_resources(ResourceFilter(), town.coordinator)
+    return container.services.resources.list_resources(ResourceFilter(), town.coordinator)
 
 
 def test_a_dry_run_reports_new_rows_and_writes_nothing(
     memory_container: Container, town: Town
 ) -> None:
-    app = memory_container.app
-    head = app.head()
+    app = memory_container.services
+    head = app.oversight.head()
 
-    report = app.import_resources([draft(2), draft(3)], town.coordinator)
+    report = app.importing.import_resources([draft(2), draft(3)], town.coordinator)
 
     assert report.counts == {"new": 2, "updated": 0, "unchanged": 0, "invalid": 0}
     assert report.dry_run
     assert not report.applied
-    assert app.head() == head
+    assert app.oversight.head() == head
     assert listed(memory_container, town) == []
 
 
 def test_apply_registers_the_valid_rows_with_every_field(
     memory_container: Container, town: Town
 ) -> None:
-    report = memory_container.app.import_resources([draft(2)], town.coordinator, apply=True)
+    report = memory_container.services.importing.import_resources(
+        [draft(2)], town.coordinator, apply=True
+    )
 
     assert report.applied
     [resource] = listed(memory_container, town)
@@ -81,7 +83,7 @@ def test_apply_registers_the_valid_rows_with_every_field(
 def test_areas_are_found_by_code_or_by_name(memory_container: Container, town: Town) -> None:
     rows = [draft(2, areas=("北地区",)), draft(3, areas=("south", "北 地区"))]
 
-    memory_container.app.import_resources(rows, town.coordinator, apply=True)
+    memory_container.services.importing.import_resources(rows, town.coordinator, apply=True)
 
     assert sorted(r.area_codes for r in listed(memory_container, town)) == [
         ("north",),
@@ -106,7 +108,7 @@ def test_areas_are_found_by_code_or_by_name(memory_container: Container, town: T
 def test_invalid_rows_are_reported_with_their_field_and_not_written(
     memory_container: Container, town: Town, overrides: dict[str, Any], field: str
 ) -> None:
-    report = memory_container.app.import_resources(
+    report = memory_container.services.importing.import_resources(
         [draft(2), draft(3, **overrides)], town.coordinator, apply=True
     )
 
@@ -124,14 +126,16 @@ def test_problems_found_while_reading_keep_the_row_out(
 
     unreadable = draft(3, problems=(RowProblem(3, "capacity", "「たくさん」 is not a number"),))
 
-    report = memory_container.app.import_resources([unreadable], town.coordinator, apply=True)
+    report = memory_container.services.importing.import_resources(
+        [unreadable], town.coordinator, apply=True
+    )
 
     assert report.counts["invalid"] == 1
     assert listed(memory_container, town) == []
 
 
 def test_warnings_do_not_keep_a_row_out(memory_container: Container, town: Town) -> None:
-    report = memory_container.app.import_resources(
+    report = memory_container.services.importing.import_resources(
         [draft(2, organization="どこにもない会")], town.coordinator, apply=True
     )
 
@@ -143,10 +147,10 @@ def test_warnings_do_not_keep_a_row_out(memory_container: Container, town: Town)
 def test_all_or_nothing_writes_nothing_when_one_row_is_bad(
     memory_container: Container, town: Town
 ) -> None:
-    app = memory_container.app
-    head = app.head()
+    app = memory_container.services
+    head = app.oversight.head()
 
-    report = app.import_resources(
+    report = app.importing.import_resources(
         [draft(2), draft(3, areas=("atlantis",))],
         town.coordinator,
         apply=True,
@@ -155,17 +159,17 @@ def test_all_or_nothing_writes_nothing_when_one_row_is_bad(
 
     assert report.aborted
     assert not report.applied
-    assert app.head() == head
+    assert app.oversight.head() == head
     assert listed(memory_container, town) == []
 
 
 def test_all_or_nothing_writes_everything_in_one_transaction_when_all_are_good(
     memory_container: Container, town: Town
 ) -> None:
-    app = memory_container.app
-    head = app.head()
+    app = memory_container.services
+    head = app.oversight.head()
 
-    report = app.import_resources(
+    report = app.importing.import_resources(
         [draft(n) for n in range(2, 6)], town.coordinator, apply=True, all_or_nothing=True
     )
 
@@ -177,27 +181,27 @@ def test_all_or_nothing_writes_everything_in_one_transaction_when_all_are_good(
 def test_importing_the_same_rows_again_changes_nothing(
     memory_container: Container, town: Town
 ) -> None:
-    app = memory_container.app
+    app = memory_container.services
     rows = [draft(n) for n in range(2, 5)]
-    app.import_resources(rows, town.coordinator, apply=True)
-    head = app.head()
+    app.importing.import_resources(rows, town.coordinator, apply=True)
+    head = app.oversight.head()
 
-    again = app.import_resources(rows, town.coordinator, apply=True)
+    again = app.importing.import_resources(rows, town.coordinator, apply=True)
 
     assert again.counts == {"new": 0, "updated": 0, "unchanged": 3, "invalid": 0}
     assert not again.applied
-    assert app.head() == head
+    assert app.oversight.head() == head
     assert len(listed(memory_container, town)) == 3
 
 
 def test_changed_rows_update_the_resource_imported_before(
     memory_container: Container, town: Town
 ) -> None:
-    app = memory_container.app
-    app.import_resources([draft(2)], town.coordinator, apply=True)
+    app = memory_container.services
+    app.importing.import_resources([draft(2)], town.coordinator, apply=True)
 
     changed = draft(2, name="ふれあいサロン北", capacity=30, weekdays=(Weekday.TUE, Weekday.FRI))
-    report = app.import_resources([changed], town.coordinator, apply=True)
+    report = app.importing.import_resources([changed], town.coordinator, apply=True)
 
     [row] = report.rows
     assert row.outcome == "updated"
@@ -211,14 +215,14 @@ def test_changed_rows_update_the_resource_imported_before(
 def test_columns_the_file_lacks_leave_the_resource_as_it_is(
     memory_container: Container, town: Town
 ) -> None:
-    app = memory_container.app
-    app.import_resources([draft(2)], town.coordinator, apply=True)
+    app = memory_container.services
+    app.importing.import_resources([draft(2)], town.coordinator, apply=True)
     without_capacity = dataclasses.replace(
         draft(2, capacity=None, fee=None),
         provided=frozenset({"name", "service_type", "categories", "areas"}),
     )
 
-    report = app.import_resources([without_capacity], town.coordinator, apply=True)
+    report = app.importing.import_resources([without_capacity], town.coordinator, apply=True)
 
     assert report.rows[0].outcome == "unchanged"
     [resource] = listed(memory_container, town)
@@ -228,24 +232,24 @@ def test_columns_the_file_lacks_leave_the_resource_as_it_is(
 def test_a_capacity_below_the_places_taken_is_refused_for_that_row(
     memory_container: Container, town: Town
 ) -> None:
-    app = memory_container.app
-    app.import_resources([draft(2, capacity=1)], town.coordinator, apply=True)
+    app = memory_container.services
+    app.importing.import_resources([draft(2, capacity=1)], town.coordinator, apply=True)
     need = make_need(app, town)
-    need = app.assign_need(need.id, "sc", need.version, town.coordinator)
+    need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
     resource_id = source_resource_id("test:2")
-    need = app.propose_match(need.id, resource_id, "近い", need.version, town.coordinator)
-    app.confirm_match(need.id, need.raised_at.date(), need.version, town.coordinator)
+    need = app.matching.propose(need.id, resource_id, "近い", need.version, town.coordinator)
+    app.matching.confirm(need.id, need.raised_at.date(), need.version, town.coordinator)
 
-    report = app.import_resources([draft(2, capacity=0)], town.coordinator, apply=True)
+    report = app.importing.import_resources([draft(2, capacity=0)], town.coordinator, apply=True)
 
     assert report.rows[0].outcome == "invalid"
-    assert app.get_resource(resource_id, town.coordinator).capacity == 1
+    assert app.resources.get(resource_id, town.coordinator).capacity == 1
 
 
 def test_the_same_source_key_twice_in_one_file_is_a_problem(
     memory_container: Container, town: Town
 ) -> None:
-    report = memory_container.app.import_resources(
+    report = memory_container.services.importing.import_resources(
         [draft(2), draft(3, source_key="test:2")], town.coordinator
     )
 
@@ -254,12 +258,14 @@ def test_the_same_source_key_twice_in_one_file_is_a_problem(
 
 
 def test_organizations_are_linked_by_name(memory_container: Container, town: Town) -> None:
-    app = memory_container.app
-    org = app.register_organization(
+    app = memory_container.services
+    org = app.organizations.register(
         "北町サロンの会", OrganizationKind.RESIDENT_GROUP, ["north"], town.coordinator
     )
 
-    app.import_resources([draft(2, organization="北町 サロンの会")], town.coordinator, apply=True)
+    app.importing.import_resources(
+        [draft(2, organization="北町 サロンの会")], town.coordinator, apply=True
+    )
 
     assert listed(memory_container, town)[0].organization_id == org.id
 
@@ -267,7 +273,7 @@ def test_organizations_are_linked_by_name(memory_container: Container, town: Tow
 def test_progress_is_reported_per_row(memory_container: Container, town: Town) -> None:
     seen: list[tuple[int, int]] = []
 
-    memory_container.app.import_resources(
+    memory_container.services.importing.import_resources(
         [draft(2), draft(3)],
         town.coordinator,
         progress=lambda done, total: seen.append((done, total)),
@@ -281,4 +287,4 @@ def test_only_coordinators_and_admins_may_import(
     memory_container: Container, town: Town, who: str
 ) -> None:
     with pytest.raises(PermissionDeniedError):
-        memory_container.app.import_resources([draft(2)], getattr(town, who))
+        memory_container.services.importing.import_resources([draft(2)], getattr(town, who))

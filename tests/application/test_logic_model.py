@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from application.dto import NeedDTO
+from application.needs import NeedDTO
 from domain.base import recorded_at
 from domain.errors import InvalidValueError
 from domain.values import (
@@ -34,11 +34,11 @@ def on(day: date, hour: int = 3) -> Iterator[None]:
 
 
 def _matched(container: Container, town: Town, raised: date, confirmed: date) -> NeedDTO:
-    app = container.app
+    app = container.services
     resource = make_resource(app, town.coordinator)
     client = make_client(app, town.care_manager)
     with on(raised):
-        need = app.raise_need(
+        need = app.needs.raise_need(
             client.id,
             NeedCategory.SHOPPING,
             "買い物",
@@ -46,23 +46,23 @@ def _matched(container: Container, town: Town, raised: date, confirmed: date) ->
             Urgency.NORMAL,
             town.care_manager,
         )
-        need = app.assign_need(need.id, "sc", need.version, town.coordinator)
-        need = app.propose_match(need.id, resource.id, "近い", need.version, town.coordinator)
+        need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
+        need = app.matching.propose(need.id, resource.id, "近い", need.version, town.coordinator)
     with on(confirmed):
-        return app.confirm_match(need.id, confirmed, need.version, town.coordinator)
+        return app.matching.confirm(need.id, confirmed, need.version, town.coordinator)
 
 
 def test_matches_and_days_to_match_fall_in_the_fiscal_year_of_the_match(
     memory_container: Container,
 ) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     _matched(memory_container, town, date(2026, 3, 20), date(2026, 4, 9))
     _matched(memory_container, town, date(2026, 5, 1), date(2026, 5, 11))
     _matched(memory_container, town, date(2027, 3, 1), date(2027, 4, 2))
 
-    fy2026 = app.logic_model(2026, town.supervisor)
-    fy2025 = app.logic_model(2025, town.supervisor)
+    fy2026 = app.oversight.logic_model(2026, town.supervisor)
+    fy2025 = app.oversight.logic_model(2025, town.supervisor)
 
     assert fy2026.outputs["matches_confirmed"] == 2
     assert fy2026.outcomes["median_days_raise_to_match"] == 15.0
@@ -72,24 +72,24 @@ def test_matches_and_days_to_match_fall_in_the_fiscal_year_of_the_match(
 
 
 def test_outcomes_count_goals_achieved_and_care_levels_kept(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     need = _matched(memory_container, town, date(2026, 6, 1), date(2026, 6, 10))
     with on(date(2026, 9, 1)):
-        need = app.record_follow_up(
+        need = app.needs.follow_up(
             need.id, "順調", Progress.GOAL_MET, need.version, town.coordinator
         )
-        app.close_need(need.id, Outcome.GOAL_ACHIEVED, "達成", need.version, town.coordinator)
+        app.needs.close(need.id, Outcome.GOAL_ACHIEVED, "達成", need.version, town.coordinator)
     kept = make_client(app, town.care_manager)
     worse = make_client(app, town.care_manager)
-    app.change_care_level(
+    app.clients.change_care_level(
         kept.id, CareLevel.SUPPORT_1, date(2026, 10, 1), "維持", kept.version, town.care_manager
     )
-    app.change_care_level(
+    app.clients.change_care_level(
         worse.id, CareLevel.CARE_2, date(2026, 10, 1), "悪化", worse.version, town.care_manager
     )
 
-    report = app.logic_model(2026, town.supervisor, area_code="north")
+    report = app.oversight.logic_model(2026, town.supervisor, area_code="north")
 
     assert report.outcomes["needs_closed_goal_achieved"] == 1
     assert report.outcomes["clients_assessed"] == 2
@@ -100,12 +100,12 @@ def test_outcomes_count_goals_achieved_and_care_levels_kept(memory_container: Co
 def test_recurrence_counts_the_same_category_again_within_180_days(
     memory_container: Container,
 ) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     client = make_client(app, town.care_manager)
     for day in (date(2026, 4, 10), date(2026, 8, 1), date(2027, 3, 1)):
         with on(day):
-            app.raise_need(
+            app.needs.raise_need(
                 client.id,
                 NeedCategory.GARBAGE,
                 "ゴミ出し",
@@ -114,7 +114,7 @@ def test_recurrence_counts_the_same_category_again_within_180_days(
                 town.care_manager,
             )
 
-    report = app.logic_model(2026, town.supervisor)
+    report = app.oversight.logic_model(2026, town.supervisor)
 
     assert report.outcomes["needs_raised"] == 3
     assert report.outcomes["recurrences_within_180_days"] == 1
@@ -123,25 +123,29 @@ def test_recurrence_counts_the_same_category_again_within_180_days(
 def test_network_and_development_fill_inputs_activities_and_outputs(
     memory_container: Container,
 ) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     with on(date(2026, 4, 2)):
-        org = app.register_organization(
+        org = app.organizations.register(
             "北町NPO", OrganizationKind.NPO, ["north", "south"], town.coordinator
         )
-        council = app.form_council("第1層協議体", CouncilTier.MUNICIPALITY, town.coordinator)
-        council = app.admit_to_council(
+        council = app.network.form_council(
+            "第1層協議体", CouncilTier.MUNICIPALITY, town.coordinator
+        )
+        council = app.network.admit_to_council(
             council.id, org.id, date(2026, 4, 2), council.version, town.coordinator
         )
-        initiative = app.open_initiative(
+        initiative = app.development.open(
             "移動支援", "north", NeedCategory.TRANSPORT, "通院の足がない", town.coordinator
         )
-    org = app.get_organization(org.id, town.coordinator)
-    app.log_contact(org.id, date(2026, 5, 1), "協力依頼", "了承", org.version, town.coordinator)
-    app.record_council_meeting(
+    org = app.organizations.get(org.id, town.coordinator)
+    app.organizations.log_contact(
+        org.id, date(2026, 5, 1), "協力依頼", "了承", org.version, town.coordinator
+    )
+    app.network.record_council_meeting(
         council.id, date(2026, 6, 1), [org.id], ["移動支援"], council.version, town.coordinator
     )
-    initiative = app.record_initiative_milestone(
+    initiative = app.development.record_milestone(
         initiative.id,
         Milestone.VOLUNTEERS_TRAINED,
         date(2026, 7, 1),
@@ -151,12 +155,12 @@ def test_network_and_development_fill_inputs_activities_and_outputs(
         volunteers=12,
     )
     with on(date(2026, 8, 1)):
-        app.launch_initiative(
+        app.development.launch(
             initiative.id, "おでかけ号", ServiceType.VISIT_D, initiative.version, town.coordinator
         )
 
-    north = app.logic_model(2026, town.supervisor, area_code="north")
-    everywhere = app.logic_model(2026, town.supervisor)
+    north = app.oversight.logic_model(2026, town.supervisor, area_code="north")
+    everywhere = app.oversight.logic_model(2026, town.supervisor)
 
     assert north.inputs["organizations_in_network"] == 1
     assert north.inputs["councils"] == 1
@@ -172,8 +176,8 @@ def test_network_and_development_fill_inputs_activities_and_outputs(
 
 
 def test_fiscal_years_far_away_are_refused(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
 
     with pytest.raises(InvalidValueError):
-        app.logic_model(1999, town.supervisor)
+        app.oversight.logic_model(1999, town.supervisor)

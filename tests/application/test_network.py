@@ -6,54 +6,54 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from application.dto import OrganizationDTO
+from application.organizations import OrganizationDTO
 from domain.errors import InvalidValueError
 from domain.values import CouncilTier, NeedCategory, OrganizationKind, ServiceType
-from interfaces.bootstrap import Container
+from interfaces.bootstrap import Container, Settings, bootstrap
 from tests.builders import Town, make_need, make_town
 
 
 def _org(container: Container, town: Town, name: str = "北町老人クラブ") -> OrganizationDTO:
-    return container.app.register_organization(
+    return container.services.organizations.register(
         name, OrganizationKind.SENIORS_CLUB, ["north"], town.coordinator
     )
 
 
 def test_an_organization_joins_a_council_on_both_sides(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     org = _org(memory_container, town)
-    council = app.form_council(
+    council = app.network.form_council(
         "北地区協議体", CouncilTier.AREA, town.coordinator, area_code="north"
     )
 
-    council = app.admit_to_council(
+    council = app.network.admit_to_council(
         council.id, org.id, date(2026, 4, 1), council.version, town.coordinator
     )
 
     assert council.member_ids == (org.id,)
-    assert council.id in app.repository.get(org.id).councils
+    assert council.id in memory_container.store.get(org.id).councils  # type: ignore[union-attr]
 
 
 def test_a_tier_two_council_needs_an_area(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
 
     with pytest.raises(InvalidValueError):
-        app.form_council("協議体", CouncilTier.AREA, town.coordinator)
+        app.network.form_council("協議体", CouncilTier.AREA, town.coordinator)
 
 
 def test_meetings_record_attendees_topics_needs_and_gaps(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     org = _org(memory_container, town)
     need = make_need(app, town)
-    council = app.form_council("第1層協議体", CouncilTier.MUNICIPALITY, town.coordinator)
-    council = app.admit_to_council(
+    council = app.network.form_council("第1層協議体", CouncilTier.MUNICIPALITY, town.coordinator)
+    council = app.network.admit_to_council(
         council.id, org.id, date(2026, 4, 1), council.version, town.coordinator
     )
 
-    app.record_council_meeting(
+    app.network.record_council_meeting(
         council.id,
         date(2026, 10, 15),
         [org.id],
@@ -65,25 +65,25 @@ def test_meetings_record_attendees_topics_needs_and_gaps(memory_container: Conta
         note="次回までに担い手候補を探す",
     )
 
-    [meeting] = app.council_meetings(council.id, town.auditor)
+    [meeting] = app.network.council_meetings(council.id, town.auditor)
     assert (meeting.held_on, meeting.attendee_ids, meeting.topics) == (
         date(2026, 10, 15),
         (org.id,),
         ("移動支援の不足",),
     )
     assert meeting.gaps == (("north", NeedCategory.TRANSPORT),)
-    [row] = app.list_councils(town.supervisor)
+    [row] = app.network.list_councils(town.supervisor)
     assert (row.members, row.meetings, row.last_meeting_on) == (1, 1, date(2026, 10, 15))
 
 
 def test_only_members_attend(memory_container: Container) -> None:
-    app = memory_container.app
+    app = memory_container.services
     town = make_town(app)
     stranger = _org(memory_container, town)
-    council = app.form_council("第1層協議体", CouncilTier.MUNICIPALITY, town.coordinator)
+    council = app.network.form_council("第1層協議体", CouncilTier.MUNICIPALITY, town.coordinator)
 
     with pytest.raises(InvalidValueError):
-        app.record_council_meeting(
+        app.network.record_council_meeting(
             council.id,
             date(2026, 10, 1),
             [stranger.id],
@@ -94,17 +94,19 @@ def test_only_members_attend(memory_container: Container) -> None:
 
 
 def test_the_network_view_shows_councils_contacts_resources_and_ties(
-    memory_container: Container,
+    memory_settings: Settings,
 ) -> None:
-    app = memory_container.app
-    app.clock = lambda: datetime(2026, 11, 27, tzinfo=UTC)
+    memory_container = bootstrap(memory_settings, clock=lambda: datetime(2026, 11, 27, tzinfo=UTC))
+    app = memory_container.services
     town = make_town(app)
     club = _org(memory_container, town)
     quiet = _org(memory_container, town, "南町NPO")
-    council = app.form_council("第1層協議体", CouncilTier.MUNICIPALITY, town.coordinator)
-    app.admit_to_council(council.id, club.id, date(2026, 4, 3), council.version, town.coordinator)
-    club = app.get_organization(club.id, town.coordinator)  # joining changed it too
-    club = app.log_contact(
+    council = app.network.form_council("第1層協議体", CouncilTier.MUNICIPALITY, town.coordinator)
+    app.network.admit_to_council(
+        council.id, club.id, date(2026, 4, 3), council.version, town.coordinator
+    )
+    club = app.organizations.get(club.id, town.coordinator)  # joining changed it too
+    club = app.organizations.log_contact(
         club.id,
         date(2026, 11, 1),
         "担い手の相談",
@@ -112,8 +114,10 @@ def test_the_network_view_shows_councils_contacts_resources_and_ties(
         club.version,
         town.coordinator,
     )
-    app.log_contact(club.id, date(2026, 5, 1), "挨拶", "顔つなぎ", club.version, town.coordinator)
-    app.register_resource(
+    app.organizations.log_contact(
+        club.id, date(2026, 5, 1), "挨拶", "顔つなぎ", club.version, town.coordinator
+    )
+    app.resources.register(
         "老人クラブの見守り",
         ServiceType.VISIT_B,
         [NeedCategory.WATCH_OVER],
@@ -122,7 +126,7 @@ def test_the_network_view_shows_councils_contacts_resources_and_ties(
         organization_id=club.id,
     )
 
-    overview = app.network_overview(town.supervisor)
+    overview = app.network.overview(town.supervisor)
 
     by_name = {o.name: o for o in overview.organizations}
     assert by_name["北町老人クラブ"].councils == ("第1層協議体",)

@@ -97,7 +97,7 @@ def serving(backend: str, directory: Path) -> Iterator[Site]:
     container = bootstrap(settings)
     server: BaseWSGIServer | None = None
     try:
-        town = make_town(container.app)
+        town = make_town(container.services)
         server = make_server("127.0.0.1", 0, create_app(container=container), threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from application.dto import ClientDTO, NeedDTO
+from application.clients import ClientDTO
+from application.needs import NeedDTO
 from domain.values import (
     CareLevel,
     CouncilTier,
@@ -27,7 +28,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
 
 
 def _client(site: Site, kana: str) -> ClientDTO:
-    return site.container.app.register_client(
+    return site.container.services.clients.register(
         PersonalData("複合 太郎", kana, date(1938, 3, 4), None, None),
         CareLevel.SUPPORT_2,
         True,
@@ -38,19 +39,19 @@ def _client(site: Site, kana: str) -> ClientDTO:
 
 
 def _need(site: Site, client: ClientDTO, category: NeedCategory, gap: bool = False) -> NeedDTO:
-    app, sc = site.container.app, site.town.coordinator
-    need = app.raise_need(
+    app, sc = site.container.services, site.town.coordinator
+    need = app.needs.raise_need(
         client.id, category, "退院後の生活の困りごと", "自宅で暮らし続ける", Urgency.NORMAL, sc
     )
-    need = app.assign_need(need.id, "sc", need.version, sc)
+    need = app.needs.assign(need.id, "sc", need.version, sc)
     if gap:
-        need = app.record_gap(need.id, "南地区に担い手がいない", need.version, sc)
+        need = app.matching.record_gap(need.id, "南地区に担い手がいない", need.version, sc)
     return need
 
 
 def test_a_coordinator_accepts_a_multi_need_plan_in_one_step(site: Site, new_page: Any) -> None:
-    app, sc = site.container.app, site.town.coordinator
-    both = app.register_resource(
+    app, sc = site.container.services, site.town.coordinator
+    both = app.resources.register(
         "南町くらしサポート",
         ServiceType.VISIT_B,
         [NeedCategory.HOUSEWORK, NeedCategory.YARD_WORK],
@@ -74,13 +75,13 @@ def test_a_coordinator_accepts_a_multi_need_plan_in_one_step(site: Site, new_pag
 
     assert page.get_by_role("status").first.inner_text() == "2 件のマッチングを提案しました。"
     for need in (housework, yard):
-        assert app.get_need(need.id, sc).status.value == "proposed"
+        assert app.needs.get(need.id, sc).status.value == "proposed"
     screenshot(page, "coordinator_accepts_a_plan")
 
 
 def test_choosing_a_candidate_works_with_the_keyboard(site: Site, new_page: Any) -> None:
-    app, sc = site.container.app, site.town.coordinator
-    resource = app.register_resource(
+    app, sc = site.container.services, site.town.coordinator
+    resource = app.resources.register(
         "南町キーボード見守り", ServiceType.OTHER_SUPPORT, [NeedCategory.WATCH_OVER], ["south"], sc
     )
     need = _need(site, _client(site, "キーボード ハナコ"), NeedCategory.WATCH_OVER)
@@ -161,13 +162,15 @@ def test_a_coordinator_checks_then_imports_a_resource_list(site: Site, new_page:
 def test_an_auditor_reads_a_council_and_the_logic_model_on_a_phone(
     site: Site, new_page: Any
 ) -> None:
-    app, sc = site.container.app, site.town.coordinator
-    org = app.register_organization(
+    app, sc = site.container.services, site.town.coordinator
+    org = app.organizations.register(
         "南町自治会", OrganizationKind.NEIGHBOURHOOD_ASSOC, ["south"], sc
     )
-    council = app.form_council("南地区支え合い会議", CouncilTier.AREA, sc, "south")
-    council = app.admit_to_council(council.id, org.id, date(2026, 4, 1), council.version, sc)
-    app.record_council_meeting(
+    council = app.network.form_council("南地区支え合い会議", CouncilTier.AREA, sc, "south")
+    council = app.network.admit_to_council(
+        council.id, org.id, date(2026, 4, 1), council.version, sc
+    )
+    app.network.record_council_meeting(
         council.id, date(2026, 5, 1), [org.id], ["移動の困りごと"], council.version, sc
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from application.dto import NeedDTO
+from application.needs import NeedDTO
 from domain.base import recorded_at
 from domain.values import NeedCategory, Outcome, Urgency
 from tests.browser.conftest import (
@@ -23,9 +23,9 @@ from tests.conftest import POSTGRES_URL
 
 
 def _need(site: Site, category: NeedCategory = NeedCategory.SHOPPING) -> NeedDTO:
-    app, town = site.container.app, site.town
+    app, town = site.container.services, site.town
     client = make_client(app, town.care_manager)
-    return app.raise_need(
+    return app.needs.raise_need(
         client.id,
         category,
         "膝の痛みでスーパーまで歩けない",
@@ -41,7 +41,7 @@ def _open_action(page: Any, summary: str) -> Any:
 
 
 def test_a_care_manager_raises_a_need(site: Site, new_page: Any) -> None:
-    client = site.container.app.register_client(
+    client = site.container.services.clients.register(
         *_client_args(site, "ブラウザ タロウ"), site.town.care_manager
     )
     page = new_page()
@@ -84,8 +84,8 @@ def _client_args(site: Site, kana: str) -> tuple[Any, ...]:
 def test_a_coordinator_assigns_proposes_confirms_follows_up_and_closes(
     site: Site, new_page: Any
 ) -> None:
-    app, town = site.container.app, site.town
-    resource = app.register_resource(
+    app, town = site.container.services, site.town
+    resource = app.resources.register(
         "ブラウザ買い物便",
         __import__("domain.values", fromlist=["ServiceType"]).ServiceType.VISIT_B,
         [NeedCategory.SHOPPING],
@@ -141,7 +141,7 @@ def _pipeline_count(page: Any, status: str) -> int:
 
 
 def test_a_supervisor_sees_the_dashboard_change(site: Site, new_page: Any) -> None:
-    app, town = site.container.app, site.town
+    app, town = site.container.services, site.town
     need = _need(site)
     page = new_page()
     sign_in(page, site, "supervisor")
@@ -149,7 +149,7 @@ def test_a_supervisor_sees_the_dashboard_change(site: Site, new_page: Any) -> No
     closed_before = _pipeline_count(page, "終結")
     assert page.locator("svg#chart-monthly[role=img]").count() == 1
 
-    app.close_need(need.id, Outcome.WITHDRAWN, "本人が辞退", need.version, town.care_manager)
+    app.needs.close(need.id, Outcome.WITHDRAWN, "本人が辞退", need.version, town.care_manager)
     page.reload()
 
     assert _pipeline_count(page, "終結") == closed_before + 1
@@ -162,12 +162,12 @@ def test_a_supervisor_sees_the_dashboard_change(site: Site, new_page: Any) -> No
 def test_an_auditor_replays_a_need_as_of_a_moment_between_two_events(
     site: Site, new_page: Any
 ) -> None:
-    app, town = site.container.app, site.town
+    app, town = site.container.services, site.town
     raised_at = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
     with recorded_at(raised_at):
         need = _need(site)
     with recorded_at(raised_at + timedelta(days=5)):
-        app.assign_need(need.id, "sc", need.version, town.coordinator)
+        app.needs.assign(need.id, "sc", need.version, town.coordinator)
     between = (raised_at + timedelta(days=2)).astimezone(
         __import__("interfaces.web.ui.i18n", fromlist=["JST"]).JST
     )
@@ -190,16 +190,16 @@ def test_an_auditor_replays_a_need_as_of_a_moment_between_two_events(
 
 
 def test_a_refused_action_shows_a_clear_message(site: Site, new_page: Any) -> None:
-    app, town = site.container.app, site.town
+    app, town = site.container.services, site.town
     resource = make_resource(app, town.coordinator, capacity=1)
     needs = []
     for _ in range(2):
         need = _need(site, NeedCategory.SOCIAL_PARTICIPATION)
-        need = app.assign_need(need.id, "sc", need.version, town.coordinator)
+        need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
         needs.append(
-            app.propose_match(need.id, resource.id, "近い", need.version, town.coordinator)
+            app.matching.propose(need.id, resource.id, "近い", need.version, town.coordinator)
         )
-    app.confirm_match(needs[0].id, datetime.now(UTC).date(), needs[0].version, town.coordinator)
+    app.matching.confirm(needs[0].id, datetime.now(UTC).date(), needs[0].version, town.coordinator)
 
     page = new_page()
     sign_in(page, site, "coordinator")

@@ -151,7 +151,7 @@ class Api:
 
     def head(self) -> int:
         """The event log's head (the position of its newest event)."""
-        return self.container.app.head()
+        return self.container.services.oversight.head()
 
     def audit_log(self) -> list[dict[str, Any]]:
         """Every entry of the audit log, read over the API."""
@@ -197,7 +197,7 @@ def running_api(backend: str, directory: Path) -> Iterator[Api]:
     try:
         container = bootstrap(settings)
         try:
-            make_town(container.app)
+            make_town(container.services)
             yield Api(create_app(container=container), container, backend)
         finally:
             container.close()

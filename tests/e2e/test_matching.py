@@ -59,7 +59,7 @@ def test_a_proposal_over_http_records_the_candidates_shown(api: Api) -> None:
 
     events = assert_ok(api.get(f"/needs/{need['id']}/history", "auditor"))["events"]
     proposed = events[-1]
-    assert proposed["type"] == "MatchProposed"
+    assert proposed["type"] == "Need.MatchProposed"
     assert proposed["data"]["rule_set"] == "tsunagu-matching/2026.1"
     assert resource["id"] in [c["resource_id"] for c in proposed["data"]["candidates"]]
 

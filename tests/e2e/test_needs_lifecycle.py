@@ -535,11 +535,11 @@ def test_history_lists_every_event_with_actor_reason_and_data(api: Api) -> None:
     events = response.get_json()["events"]
     assert [e["version"] for e in events] == [1, 2, 3, 4, 5]
     assert [e["type"] for e in events] == [
-        "Raised",
-        "CoordinatorAssigned",
-        "MatchProposed",
-        "MatchConfirmed",
-        "Paused",
+        "Need.Raised",
+        "Need.CoordinatorAssigned",
+        "Need.MatchProposed",
+        "Need.MatchConfirmed",
+        "Need.Paused",
     ]
     assert [e["actor"] for e in events] == ["cm", "sc", "sc", "sc", "cm"]
     assert events[2]["reason"] == PROPOSE_REASON

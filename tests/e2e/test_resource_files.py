@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 from werkzeug.test import TestResponse
 
-from application.dto import ResourceFilter
+from application.resources import ResourceFilter
 from application.security import SYSTEM_ACTOR
 from interfaces.bootstrap import Settings, bootstrap
 from interfaces.cli import cli
@@ -246,7 +246,7 @@ def database(tmp_path: Path) -> dict[str, str]:
         Settings(database_url=url, secret_key="test", demo=False, fast_passwords=True)
     )
     try:
-        make_town(built.app)
+        make_town(built.services)
     finally:
         built.close()
     return {
@@ -264,7 +264,7 @@ def tsunagu(env: dict[str, str], *args: str) -> Result:
 def resource_count(env: dict[str, str]) -> int:
     built = bootstrap(Settings(database_url=env["DATABASE_URL"], secret_key="test", demo=False))
     try:
-        return len(built.app.list_resources(ResourceFilter(), SYSTEM_ACTOR))
+        return len(built.services.resources.list_resources(ResourceFilter(), SYSTEM_ACTOR))
     finally:
         built.close()
 

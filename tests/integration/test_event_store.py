@@ -18,49 +18,49 @@ from tests.builders import make_client, make_need, make_resource, make_town
 
 
 def test_a_stale_expected_version_is_refused(container: Container) -> None:
-    app = container.app
+    app = container.services
     town = make_town(app)
     need = make_need(app, town)
-    app.assign_need(need.id, "sc", need.version, town.coordinator)
+    app.needs.assign(need.id, "sc", need.version, town.coordinator)
 
     with pytest.raises(VersionConflictError):
-        app.pause_need(need.id, "入院", need.version, town.care_manager)
+        app.needs.pause(need.id, "入院", need.version, town.care_manager)
 
 
 def test_concurrent_saves_of_one_need_let_exactly_one_win(container: Container) -> None:
-    app = container.app
+    app = container.services
     town = make_town(app)
     need = make_need(app, town)
     second = bootstrap(replace(container.settings, inline_projections=False))
     try:
         # Both load version 1, then both save: the event store refuses the second.
-        first_copy = app.repository.get(need.id)
-        other_copy = second.app.repository.get(need.id)
+        first_copy = container.store.repository.get(need.id)
+        other_copy = second.store.repository.get(need.id)
         first_copy.pause("入院", town.care_manager.user_id)
         other_copy.close(Outcome.WITHDRAWN, "本人辞退", town.care_manager.user_id)
-        app.save(first_copy)
+        container.store.save(first_copy)
         with pytest.raises(VersionConflictError):
-            second.app._commit(other_copy, kind="need")
+            second.services.aggregates.save(other_copy, kind="need")
     finally:
         second.close()
-    assert app.get_need(need.id, town.coordinator).paused is True
+    assert app.needs.get(need.id, town.coordinator).paused is True
 
 
 def test_parallel_confirmations_never_overbook_a_resource(container: Container) -> None:
-    app = container.app
+    app = container.services
     town = make_town(app)
     resource = make_resource(app, town.coordinator, capacity=1)
     proposed = []
     for _ in range(4):
         need = make_need(app, town)
-        need = app.assign_need(need.id, "sc", need.version, town.coordinator)
-        need = app.propose_match(need.id, resource.id, "近い", need.version, town.coordinator)
+        need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
+        need = app.matching.propose(need.id, resource.id, "近い", need.version, town.coordinator)
         proposed.append(need)
     outcomes: list[str] = []
 
     def confirm(need_id: object, version: int) -> None:
         try:
-            app.confirm_match(need_id, date(2026, 12, 1), version, town.coordinator)  # type: ignore[arg-type]
+            app.matching.confirm(need_id, date(2026, 12, 1), version, town.coordinator)  # type: ignore[arg-type]
             outcomes.append("confirmed")
         except ResourceFullError:
             outcomes.append("full")
@@ -72,32 +72,32 @@ def test_parallel_confirmations_never_overbook_a_resource(container: Container) 
         thread.join()
 
     assert sorted(outcomes) == ["confirmed", "full", "full", "full"]
-    assert app.get_resource(resource.id, town.coordinator).places_taken == 1
+    assert app.resources.get(resource.id, town.coordinator).places_taken == 1
 
 
 def test_confirming_saves_need_and_resource_events_atomically(container: Container) -> None:
-    app = container.app
+    app = container.services
     town = make_town(app)
     resource = make_resource(app, town.coordinator)
     need = make_need(app, town)
-    need = app.assign_need(need.id, "sc", need.version, town.coordinator)
-    need = app.propose_match(need.id, resource.id, "近い", need.version, town.coordinator)
-    head_before = app.head()
+    need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
+    need = app.matching.propose(need.id, resource.id, "近い", need.version, town.coordinator)
+    head_before = app.oversight.head()
 
-    need = app.confirm_match(need.id, date(2026, 12, 1), need.version, town.coordinator)
+    need = app.matching.confirm(need.id, date(2026, 12, 1), need.version, town.coordinator)
 
-    written = app.recorder.select_notifications(start=head_before + 1, limit=10)
+    written = container.store.recorder.select_notifications(start=head_before + 1, limit=10)
     assert [n.topic.rsplit(".", 1)[-1] for n in written] == ["MatchConfirmed", "Enrolled"]
     assert need.position == written[-1].id
 
 
 def test_the_same_idempotency_key_returns_the_first_need(container: Container) -> None:
-    app = container.app
+    app = container.services
     town = make_town(app)
     client = make_client(app, town.care_manager)
 
     def raise_it(key: str) -> object:
-        return app.raise_need(
+        return app.needs.raise_need(
             client.id,
             NeedCategory.SHOPPING,
             "買い物が困難",
@@ -113,43 +113,43 @@ def test_the_same_idempotency_key_returns_the_first_need(container: Container) -
     assert other != first
     needs = [
         n
-        for n in app.recorder.select_notifications(start=1, limit=1000)
+        for n in container.store.recorder.select_notifications(start=1, limit=1000)
         if n.topic.endswith("Need.Raised")
     ]
     assert len(needs) == 2
 
 
 def test_long_need_histories_are_snapshotted_and_load_intact(container: Container) -> None:
-    app = container.app
+    app = container.services
     town = make_town(app)
     resource = make_resource(app, town.coordinator)
     need = make_need(app, town)
-    need = app.assign_need(need.id, "sc", need.version, town.coordinator)
-    need = app.propose_match(need.id, resource.id, "近い", need.version, town.coordinator)
-    need = app.confirm_match(need.id, date(2026, 12, 1), need.version, town.coordinator)
+    need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
+    need = app.matching.propose(need.id, resource.id, "近い", need.version, town.coordinator)
+    need = app.matching.confirm(need.id, date(2026, 12, 1), need.version, town.coordinator)
     for i in range(55):
-        need = app.record_follow_up(
+        need = app.needs.follow_up(
             need.id, f"訪問{i}", Progress.ON_TRACK, need.version, town.coordinator
         )
 
-    assert app.snapshots is not None
-    snapshots = list(app.snapshots.get(need.id))
+    assert container.store.snapshots is not None
+    snapshots = list(container.store.snapshots.get(need.id))
     assert [s.originator_version for s in snapshots] == [50]
-    loaded = app.repository.get(need.id)
+    loaded = container.store.repository.get(need.id)
     assert isinstance(loaded, Need)
     assert loaded.version == 59
-    replayed = app.get_need(need.id, town.coordinator, as_of=need.updated_at)
+    replayed = app.needs.get(need.id, town.coordinator, as_of=need.updated_at)
     assert replayed.version == 59
 
 
 def test_the_event_log_of_a_resource_replays_to_the_same_state(container: Container) -> None:
-    app = container.app
+    app = container.services
     town = make_town(app)
     created = make_resource(app, town.coordinator, capacity=3)
-    app.change_resource_capacity(created.id, 4, "会場拡張", created.version, town.coordinator)
+    app.resources.change_capacity(created.id, 4, "会場拡張", created.version, town.coordinator)
     fresh = bootstrap(Settings(**{**container.settings.__dict__, "inline_projections": False}))
     try:
-        again = fresh.app.repository.get(created.id)
+        again = fresh.store.repository.get(created.id)
     finally:
         fresh.close()
     assert isinstance(again, Resource)
@@ -157,16 +157,16 @@ def test_the_event_log_of_a_resource_replays_to_the_same_state(container: Contai
 
 
 def test_busy_resources_are_snapshotted_too(container: Container) -> None:
-    app = container.app
+    app = container.services
     town = make_town(app)
     resource = make_resource(app, town.coordinator, capacity=1)
     for i in range(52):
-        resource = app.change_resource_capacity(
+        resource = app.resources.change_capacity(
             resource.id, 2 + i, "会場の調整", resource.version, town.coordinator
         )
 
-    assert app.snapshots is not None
-    assert [s.originator_version for s in app.snapshots.get(resource.id)] == [50]
-    loaded = app.repository.get(resource.id)
+    assert container.store.snapshots is not None
+    assert [s.originator_version for s in container.store.snapshots.get(resource.id)] == [50]
+    loaded = container.store.repository.get(resource.id)
     assert isinstance(loaded, Resource)
     assert (loaded.version, loaded.capacity) == (53, 53)

@@ -6,8 +6,10 @@ import threading
 from dataclasses import replace
 from uuid import UUID
 
+import pytest
 from eventsourcing.utils import get_topic
 
+from application.development_policy import DevelopmentPolicy
 from domain.development import DevelopmentInitiative
 from domain.need import Need
 from domain.values import NeedCategory, NeedStatus, ServiceType
@@ -17,8 +19,8 @@ from tests.builders import Town, make_need, make_town
 
 def _waiting_needs(container: Container, town: Town, count: int) -> tuple[UUID, list[UUID]]:
     """An open initiative with ``count`` needs linked to it."""
-    app = container.app
-    initiative = app.open_initiative(
+    app = container.services
+    initiative = app.development.open(
         "配食の立ち上げ",
         "north",
         NeedCategory.SOCIAL_PARTICIPATION,
@@ -28,9 +30,9 @@ def _waiting_needs(container: Container, town: Town, count: int) -> tuple[UUID, 
     need_ids = []
     for _ in range(count):
         need = make_need(app, town)
-        need = app.assign_need(need.id, "sc", need.version, town.coordinator)
-        need = app.record_gap(need.id, "該当なし", need.version, town.coordinator)
-        initiative = app.link_need_to_initiative(
+        need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
+        need = app.matching.record_gap(need.id, "該当なし", need.version, town.coordinator)
+        initiative = app.development.link_need(
             initiative.id, need.id, initiative.version, town.coordinator
         )
         need_ids.append(need.id)
@@ -38,23 +40,23 @@ def _waiting_needs(container: Container, town: Town, count: int) -> tuple[UUID, 
 
 
 def _launch(container: Container, town: Town, initiative_id: UUID) -> None:
-    app = container.app
-    version = app.get_initiative(initiative_id, town.coordinator).version
-    app.launch_initiative(
+    app = container.services
+    version = app.development.get(initiative_id, town.coordinator).version
+    app.development.launch(
         initiative_id, "新サロン", ServiceType.GATHERING_PLACE, version, town.coordinator
     )
 
 
 def _resource_created_events(container: Container, need_id: UUID) -> int:
-    return sum(isinstance(e, Need.ResourceCreated) for e in container.app.events.get(need_id))
+    return sum(isinstance(e, Need.ResourceCreated) for e in container.store.stream(need_id))
 
 
 def test_redelivering_a_launch_moves_each_need_once(container: Container) -> None:
-    town = make_town(container.app)
+    town = make_town(container.services)
     initiative_id, need_ids = _waiting_needs(container, town, 2)
     _launch(container, town, initiative_id)
-    policy = container.app.policies[0]
-    launched = container.app.recorder.select_notifications(
+    policy = DevelopmentPolicy(container.store)
+    launched = container.store.recorder.select_notifications(
         start=1, limit=10_000, topics=[get_topic(DevelopmentInitiative.ResourceLaunched)]
     )
 
@@ -65,13 +67,15 @@ def test_redelivering_a_launch_moves_each_need_once(container: Container) -> Non
     assert [_resource_created_events(container, n) for n in need_ids] == [1, 1]
 
 
-def test_a_restarted_process_manager_finishes_what_was_missed(container: Container) -> None:
-    town = make_town(container.app)
+def test_a_restarted_process_manager_finishes_what_was_missed(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = make_town(container.services)
     initiative_id, need_ids = _waiting_needs(container, town, 3)
     # The process crashes right after the launch is saved: no reaction yet.
-    container.app.policies.clear()
+    monkeypatch.setattr(container.services.aggregates, "_reactions", ())
     _launch(container, town, initiative_id)
-    statuses = {container.app.get_need(n, town.coordinator).status for n in need_ids}
+    statuses = {container.services.needs.get(n, town.coordinator).status for n in need_ids}
     assert statuses == {NeedStatus.IN_DEVELOPMENT}
 
     restarted = bootstrap(replace(container.settings, inline_projections=False))
@@ -84,7 +88,7 @@ def test_a_restarted_process_manager_finishes_what_was_missed(container: Contain
             restarted.projections.catch_up()
             deadline = 50
             while deadline and any(
-                restarted.app.get_need(n, town.coordinator).status
+                restarted.services.needs.get(n, town.coordinator).status
                 is not NeedStatus.RESOURCE_CREATED
                 for n in need_ids
             ):
@@ -93,21 +97,23 @@ def test_a_restarted_process_manager_finishes_what_was_missed(container: Contain
         finally:
             restarted.projections.stop()
             worker.join()
-        moved = [restarted.app.get_need(n, town.coordinator).status for n in need_ids]
+        moved = [restarted.services.needs.get(n, town.coordinator).status for n in need_ids]
     finally:
         restarted.close()
     assert moved == [NeedStatus.RESOURCE_CREATED] * 3
 
 
-def test_two_process_managers_at_once_react_exactly_once(container: Container) -> None:
-    town = make_town(container.app)
+def test_two_process_managers_at_once_react_exactly_once(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = make_town(container.services)
     initiative_id, need_ids = _waiting_needs(container, town, 4)
-    container.app.policies.clear()
+    monkeypatch.setattr(container.services.aggregates, "_reactions", ())
     _launch(container, town, initiative_id)
     first = bootstrap(replace(container.settings, inline_projections=False))
     second = bootstrap(replace(container.settings, inline_projections=False))
     try:
-        runners = [threading.Thread(target=c.app.run_policies) for c in (first, second)]
+        runners = [threading.Thread(target=c.services.aggregates.react) for c in (first, second)]
         for runner in runners:
             runner.start()
         for runner in runners:

@@ -11,8 +11,9 @@ from uuid import UUID
 import pytest
 import sqlalchemy as sa
 
-from application.casework import Casework
-from application.dto import NeedFilter
+from application.board import NeedFilter
+from application.oversight import AuditQuery
+from application.services import Services
 from domain.values import (
     CareLevel,
     CouncilTier,
@@ -30,9 +31,9 @@ from tests.builders import Town, make_client, make_need, make_resource, make_tow
 
 def _workload(container: Container) -> Town:
     """Needs in many states, resources that took and gave back places."""
-    app = container.app
+    app = container.services
     town = make_town(app)
-    app.register_organization(
+    app.organizations.register(
         "北町社会福祉協議会", OrganizationKind.WELFARE_COUNCIL, ["north"], town.coordinator
     )
     resource = make_resource(app, town.coordinator, capacity=3)
@@ -41,51 +42,51 @@ def _workload(container: Container) -> Town:
         need = make_need(app, town, client)
         if step == 0:
             continue
-        need = app.assign_need(need.id, "sc", need.version, town.coordinator)
+        need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
         if step == 1:
-            gap = app.record_gap(need.id, "該当資源なし", need.version, town.coordinator)
+            gap = app.matching.record_gap(need.id, "該当資源なし", need.version, town.coordinator)
             _develop(app, town, gap.id)
             _network(app, town)
             continue
-        need = app.propose_match(need.id, resource.id, "近い", need.version, town.coordinator)
+        need = app.matching.propose(need.id, resource.id, "近い", need.version, town.coordinator)
         if step == 2:
-            app.decline_match(
+            app.matching.decline(
                 need.id, DeclinedBy.CLIENT, "曜日が合わない", need.version, town.coordinator
             )
             continue
-        need = app.confirm_match(need.id, date(2026, 12, 1), need.version, town.coordinator)
-        need = app.record_follow_up(
+        need = app.matching.confirm(need.id, date(2026, 12, 1), need.version, town.coordinator)
+        need = app.needs.follow_up(
             need.id, "順調", Progress.ON_TRACK, need.version, town.coordinator
         )
         if step == 3:
-            app.pause_need(need.id, "入院", need.version, town.care_manager)
+            app.needs.pause(need.id, "入院", need.version, town.care_manager)
         elif step == 4:
-            need = app.close_need(
+            need = app.needs.close(
                 need.id, Outcome.GOAL_ACHIEVED, "目標達成", need.version, town.coordinator
             )
-            app.reopen_need(need.id, "再発", need.version, town.supervisor)
+            app.needs.reopen(need.id, "再発", need.version, town.supervisor)
     return town
 
 
-def _develop(app: Casework, town: Town, need_id: UUID) -> None:
+def _develop(app: Services, town: Town, need_id: UUID) -> None:
     """An initiative that takes the gap need and launches a resource for it."""
-    org = app.register_organization(
+    org = app.organizations.register(
         "北町ボランティア会", OrganizationKind.VOLUNTEER, ["north"], town.coordinator
     )
-    initiative = app.open_initiative(
+    initiative = app.development.open(
         "サロン立ち上げ",
         "north",
         NeedCategory.SOCIAL_PARTICIPATION,
         "通いの場がない",
         town.coordinator,
     )
-    initiative = app.link_need_to_initiative(
+    initiative = app.development.link_need(
         initiative.id, need_id, initiative.version, town.coordinator
     )
-    initiative = app.add_initiative_partner(
+    initiative = app.development.add_partner(
         initiative.id, org.id, initiative.version, town.coordinator
     )
-    initiative = app.record_initiative_milestone(
+    initiative = app.development.record_milestone(
         initiative.id,
         Milestone.VOLUNTEERS_TRAINED,
         date(2026, 10, 1),
@@ -94,7 +95,7 @@ def _develop(app: Casework, town: Town, need_id: UUID) -> None:
         town.coordinator,
         volunteers=8,
     )
-    app.launch_initiative(
+    app.development.launch(
         initiative.id,
         "ふれあいサロン",
         ServiceType.GATHERING_PLACE,
@@ -104,22 +105,24 @@ def _develop(app: Casework, town: Town, need_id: UUID) -> None:
     )
 
 
-def _network(app: Casework, town: Town) -> None:
+def _network(app: Services, town: Town) -> None:
     """A council with a member and a meeting, a contact, and a re-assessment."""
-    org = app.register_organization(
+    org = app.organizations.register(
         "南町老人クラブ", OrganizationKind.SENIORS_CLUB, ["north"], town.coordinator
     )
-    council = app.form_council("第1層協議体", CouncilTier.MUNICIPALITY, town.coordinator)
-    council = app.admit_to_council(
+    council = app.network.form_council("第1層協議体", CouncilTier.MUNICIPALITY, town.coordinator)
+    council = app.network.admit_to_council(
         council.id, org.id, date(2026, 4, 1), council.version, town.coordinator
     )
-    app.record_council_meeting(
+    app.network.record_council_meeting(
         council.id, date(2026, 6, 1), [org.id], ["見守り"], council.version, town.coordinator
     )
-    org = app.get_organization(org.id, town.coordinator)
-    app.log_contact(org.id, date(2026, 7, 1), "相談", "協力", org.version, town.coordinator)
+    org = app.organizations.get(org.id, town.coordinator)
+    app.organizations.log_contact(
+        org.id, date(2026, 7, 1), "相談", "協力", org.version, town.coordinator
+    )
     client = make_client(app, town.care_manager)
-    app.change_care_level(
+    app.clients.change_care_level(
         client.id,
         CareLevel.SUPPORT_2,
         date(2026, 9, 1),
@@ -157,7 +160,7 @@ def test_rebuilding_every_view_reproduces_the_incremental_result(container: Cont
 def test_redelivering_events_changes_nothing(container: Container) -> None:
     _workload(container)
     before = _view_rows(container)
-    everything = container.app.recorder.select_notifications(start=1, limit=10_000)
+    everything = container.store.recorder.select_notifications(start=1, limit=10_000)
 
     for name in container.projections.names:
         applied = container.projections.deliver(name, everything)  # type: ignore[attr-defined]
@@ -167,10 +170,10 @@ def test_redelivering_events_changes_nothing(container: Container) -> None:
 
 
 def test_status_shows_the_lag_until_the_worker_catches_up(container: Container) -> None:
-    town = make_town(container.app)
+    town = make_town(container.services)
     quiet = bootstrap(replace(container.settings, inline_projections=False))
     try:
-        make_need(quiet.app, town)
+        make_need(quiet.services, town)
         lagging = {s.name: s.lag for s in quiet.projections.status()}
         assert lagging["case_board"] > 0
         quiet.projections.catch_up()
@@ -180,13 +183,15 @@ def test_status_shows_the_lag_until_the_worker_catches_up(container: Container) 
 
 
 def test_lists_wait_for_min_position_while_a_worker_runs(container: Container) -> None:
-    town = make_town(container.app)
+    town = make_town(container.services)
     quiet = bootstrap(replace(container.settings, inline_projections=False))
     worker = threading.Thread(target=quiet.projections.run_forever, kwargs={"poll_interval": 0.05})
     try:
-        need = make_need(quiet.app, town)
+        need = make_need(quiet.services, town)
         worker.start()
-        page = quiet.app.list_needs(NeedFilter(), town.coordinator, min_position=need.position)
+        page = quiet.services.board.board(
+            NeedFilter(), town.coordinator, min_position=need.position
+        )
     finally:
         quiet.projections.stop()
         worker.join()
@@ -198,14 +203,16 @@ def test_lists_wait_for_min_position_while_a_worker_runs(container: Container) -
 def test_lists_report_stale_when_no_one_updates_the_view(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import application.base
+    import application.common
 
-    monkeypatch.setattr(application.base, "VIEW_WAIT_SECONDS", 0.2)
-    town = make_town(container.app)
+    monkeypatch.setattr(application.common, "VIEW_WAIT_SECONDS", 0.2)
+    town = make_town(container.services)
     quiet = bootstrap(replace(container.settings, inline_projections=False))
     try:
-        need = make_need(quiet.app, town)
-        page = quiet.app.list_needs(NeedFilter(), town.coordinator, min_position=need.position)
+        need = make_need(quiet.services, town)
+        page = quiet.services.board.board(
+            NeedFilter(), town.coordinator, min_position=need.position
+        )
     finally:
         quiet.close()
     assert page.stale is True
@@ -213,12 +220,12 @@ def test_lists_report_stale_when_no_one_updates_the_view(
 
 
 def test_two_runners_at_once_apply_each_event_exactly_once(container: Container) -> None:
-    town = make_town(container.app)
+    town = make_town(container.services)
     quiet = bootstrap(replace(container.settings, inline_projections=False))
     other = bootstrap(replace(container.settings, inline_projections=False))
     try:
         for _ in range(15):
-            make_need(quiet.app, town)
+            make_need(quiet.services, town)
         runners = [
             threading.Thread(target=quiet.projections.catch_up),
             threading.Thread(target=other.projections.catch_up),
@@ -227,9 +234,9 @@ def test_two_runners_at_once_apply_each_event_exactly_once(container: Container)
             runner.start()
         for runner in runners:
             runner.join()
-        head = quiet.app.head()
-        counts = quiet.app.dashboard(town.supervisor).totals
-        audit = quiet.app.audit_events(town.auditor, limit=1000)
+        head = quiet.services.oversight.head()
+        counts = quiet.services.oversight.dashboard(town.supervisor).totals
+        audit = quiet.services.oversight.audit_after(AuditQuery(), town.auditor, limit=1000).items
     finally:
         quiet.close()
         other.close()

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from application.casework import Casework
-from application.dto import ClientDTO, NeedDTO, ResourceDTO
+from application.clients import ClientDTO
+from application.needs import NeedDTO
+from application.resources import ResourceDTO
 from application.security import Actor
+from application.services import Services
 from domain.values import (
     CareLevel,
     NeedCategory,
@@ -28,7 +30,7 @@ class Town:
     """One test's district, and the actors who work in it."""
 
     api: Api
-    app: Casework
+    app: Services
     district: District
     coordinator: Actor
     care_manager: Actor
@@ -40,14 +42,14 @@ class Town:
 
 
 def town(api: Api) -> Town:
-    app = api.container.app
+    app = api.container.services
     return Town(
         api,
         app,
         new_district(api),
-        app.actor_for_username("sc"),
-        app.actor_for_username("cm"),
-        app.actor_for_username("boss"),
+        app.accounts.actor_for_username("sc"),
+        app.accounts.actor_for_username("cm"),
+        app.accounts.actor_for_username("boss"),
     )
 
 
@@ -57,7 +59,7 @@ def client(
     weekdays: Sequence[Weekday] | None = None,
     name: str = "試験 花子",
 ) -> ClientDTO:
-    return t.app.register_client(
+    return t.app.clients.register(
         PersonalData(name, "シケン ハナコ", date(1940, 5, 6), "北町1-2-3", "090-1111-2222"),
         care_level,
         False,
@@ -75,7 +77,7 @@ def need(
     status: str = "matching",
 ) -> NeedDTO:
     """A need of ``of`` in ``raised``, ``matching`` or ``resource_gap``."""
-    raised = t.app.raise_need(
+    raised = t.app.needs.raise_need(
         of.id,
         category,
         "近くの店まで歩けない",
@@ -85,11 +87,13 @@ def need(
     )
     if status == "raised":
         return raised
-    matching = t.app.assign_need(raised.id, "sc", raised.version, t.coordinator)
+    matching = t.app.needs.assign(raised.id, "sc", raised.version, t.coordinator)
     if status == "matching":
         return matching
     assert status == "resource_gap", status
-    return t.app.record_gap(matching.id, "近くに資源がない", matching.version, t.coordinator)
+    return t.app.matching.record_gap(
+        matching.id, "近くに資源がない", matching.version, t.coordinator
+    )
 
 
 def resource(
@@ -102,7 +106,7 @@ def resource(
     eligible: Sequence[CareLevel] = (),
     areas: Sequence[str] | None = None,
 ) -> ResourceDTO:
-    return t.app.register_resource(
+    return t.app.resources.register(
         name or unique("資源"),
         ServiceType.VISIT_B,
         list(categories),

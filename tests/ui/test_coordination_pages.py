@@ -33,19 +33,23 @@ def places(ui: Api) -> Places:
     item = need(t, person, NeedCategory.SHOPPING)
     need(t, person, NeedCategory.GARBAGE)
     gap = need(t, client(t), NeedCategory.MEALS, status="resource_gap")
-    initiative = t.app.open_initiative(
+    initiative = t.app.development.open(
         "配食の担い手", t.area, NeedCategory.MEALS, "d", t.coordinator
     )
-    t.app.link_need_to_initiative(initiative.id, gap.id, initiative.version, t.coordinator)
-    org = t.app.register_organization(
+    t.app.development.link_need(initiative.id, gap.id, initiative.version, t.coordinator)
+    org = t.app.organizations.register(
         "試験の自治会", OrganizationKind.NEIGHBOURHOOD_ASSOC, [t.area], t.coordinator
     )
-    t.app.log_contact(org.id, date(2026, 10, 1), "協力の相談", "前向き", org.version, t.coordinator)
-    council = t.app.form_council("試験の支え合い会議", CouncilTier.AREA, t.coordinator, t.area)
-    council = t.app.admit_to_council(
+    t.app.organizations.log_contact(
+        org.id, date(2026, 10, 1), "協力の相談", "前向き", org.version, t.coordinator
+    )
+    council = t.app.network.form_council(
+        "試験の支え合い会議", CouncilTier.AREA, t.coordinator, t.area
+    )
+    council = t.app.network.admit_to_council(
         council.id, org.id, date(2026, 4, 1), council.version, t.coordinator
     )
-    t.app.record_council_meeting(
+    t.app.network.record_council_meeting(
         council.id, date(2026, 5, 1), [org.id], ["困りごとの共有"], council.version, t.coordinator
     )
     return Places(

@@ -7,7 +7,7 @@ import io
 import re
 from datetime import date
 
-from application.dto import InitiativeDTO
+from application.development import InitiativeDTO
 from domain.values import Milestone, NeedCategory, NeedStatus
 from tests.e2e.support import Api, new_organization
 from tests.ui.coordination import Town, client, hidden, need, town
@@ -15,7 +15,7 @@ from tests.ui.support import Browser, Page, signed_in
 
 
 def _open(t: Town, category: NeedCategory = NeedCategory.GARBAGE) -> InitiativeDTO:
-    return t.app.open_initiative(
+    return t.app.development.open(
         "ごみ出し支援の担い手づくり", t.area, category, "集積所が遠い団地の支援", t.coordinator
     )
 
@@ -73,7 +73,7 @@ def test_linking_launching_and_the_needs_become_ready_to_match(ui: Api) -> None:
     assert f'value="{other.id}"' not in page.html
 
     assert _act(sc, initiative.id, "link", need_id=str(gap.id)).status == 303
-    assert t.app.get_need(gap.id, t.coordinator).status is NeedStatus.IN_DEVELOPMENT
+    assert t.app.needs.get(gap.id, t.coordinator).status is NeedStatus.IN_DEVELOPMENT
     assert _act(sc, initiative.id, "partner", organization_id=partner["id"]).status == 303
     done = _act(
         sc,
@@ -120,8 +120,8 @@ def test_unlinking_and_abandoning_return_the_needs_to_resource_gap(ui: Api) -> N
     first = need(t, client(t), NeedCategory.GARBAGE, status="resource_gap")
     second = need(t, client(t), NeedCategory.GARBAGE, status="resource_gap")
     for item in (first, second):
-        current = t.app.get_initiative(initiative.id, t.coordinator)
-        t.app.link_need_to_initiative(initiative.id, item.id, current.version, t.coordinator)
+        current = t.app.development.get(initiative.id, t.coordinator)
+        t.app.development.link_need(initiative.id, item.id, current.version, t.coordinator)
     sc = signed_in(ui.app, "coordinator")
 
     refused = _act(sc, initiative.id, "unlink", need_id=str(first.id), reason="")
@@ -130,13 +130,13 @@ def test_unlinking_and_abandoning_return_the_needs_to_resource_gap(ui: Api) -> N
     assert (
         _act(sc, initiative.id, "unlink", need_id=str(first.id), reason="本人が転居").status == 303
     )
-    assert t.app.get_need(first.id, t.coordinator).status is NeedStatus.RESOURCE_GAP
+    assert t.app.needs.get(first.id, t.coordinator).status is NeedStatus.RESOURCE_GAP
     assert _act(sc, initiative.id, "abandon", reason="担い手が見つからない").status == 303
 
     page = sc.get(f"/initiatives/{initiative.id}")
     assert "中止" in page
     assert "本人が転居" in page  # the reason of the unlink stays readable
-    assert t.app.get_need(second.id, t.coordinator).status is NeedStatus.RESOURCE_GAP
+    assert t.app.needs.get(second.id, t.coordinator).status is NeedStatus.RESOURCE_GAP
     timeline = sc.get(f"/needs/{second.id}")
     assert "取組の中止：担い手が見つからない" in timeline  # the system's reason, in Japanese
 
@@ -167,7 +167,7 @@ def test_milestone_and_link_refusals_are_clear_messages(ui: Api) -> None:
     assert "取組と同じ分類のニーズだけです" in wrong
     bad_date = _act(sc, initiative.id, "milestone", milestone="pilot_started", on="10/1", note="n")
     assert bad_date.status == 422
-    assert t.app.get_initiative(initiative.id, t.coordinator).milestones == ()
+    assert t.app.development.get(initiative.id, t.coordinator).milestones == ()
 
 
 def test_a_stale_initiative_form_is_412_and_keeps_the_input(ui: Api) -> None:
@@ -177,7 +177,7 @@ def test_a_stale_initiative_form_is_412_and_keeps_the_input(ui: Api) -> None:
     url = f"/initiatives/{initiative.id}"
     page = sc.get(url)
     version = hidden(page, "version", f"{url}/milestone")
-    t.app.record_initiative_milestone(
+    t.app.development.record_milestone(
         initiative.id,
         Milestone.COUNCIL_DISCUSSED,
         date(2026, 9, 1),

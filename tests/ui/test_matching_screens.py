@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from application.security import SYSTEM_ACTOR
 from domain.values import CareLevel, NeedCategory, Weekday
 from tests.e2e.support import Api
 from tests.ui.coordination import client, hidden, need, resource, town
@@ -20,8 +21,8 @@ def _candidate_names(page: Page) -> list[str]:
 
 
 def _proposals(api: Api, need_id: str) -> list[dict[str, Any]]:
-    history = api.container.app.history(UUID(need_id))
-    return [e.data for e in history if e.type == "MatchProposed"]
+    history = api.container.services.needs.history(UUID(need_id), SYSTEM_ACTOR)
+    return [e.data for e in history if e.type == "Need.MatchProposed"]
 
 
 # -- the matching screen ----------------------------------------------------------------------
@@ -35,11 +36,11 @@ def test_the_matching_screen_ranks_candidates_and_explains_each(ui: Api) -> None
     full = resource(t, name="満員の買い物便", capacity=1)
     care_only = resource(t, name="要介護向け買い物便", eligible=[CareLevel.CARE_1])
     taker = need(t, client(t))
-    t.app.propose_match(taker.id, full.id, "空きあり", taker.version, t.coordinator)
-    taken = t.app.get_need(taker.id, t.coordinator)
-    t.app.confirm_match(taker.id, date(2026, 12, 1), taken.version, t.coordinator)
+    t.app.matching.propose(taker.id, full.id, "空きあり", taker.version, t.coordinator)
+    taken = t.app.needs.get(taker.id, t.coordinator)
+    t.app.matching.confirm(taker.id, date(2026, 12, 1), taken.version, t.coordinator)
     waiting = need(t, client(t))
-    t.app.propose_match(waiting.id, full.id, "空き待ち", waiting.version, t.coordinator)
+    t.app.matching.propose(waiting.id, full.id, "空き待ち", waiting.version, t.coordinator)
     item = need(t, person)
 
     page = signed_in(ui.app, "coordinator").get(f"/needs/{item.id}")
@@ -94,7 +95,7 @@ def test_a_ranking_that_changed_meanwhile_is_a_clear_message(ui: Api) -> None:
     item = need(t, client(t))
     sc = signed_in(ui.app, "coordinator")
     page = sc.get(f"/needs/{item.id}")
-    t.app.suspend_resource(chosen.id, "担い手の急病", chosen.version, t.coordinator)
+    t.app.resources.suspend(chosen.id, "担い手の急病", chosen.version, t.coordinator)
 
     refused = sc.post(
         f"/needs/{item.id}/propose",
@@ -213,7 +214,7 @@ def test_the_multi_need_plan_covers_the_needs_with_the_fewest_resources(ui: Api)
     assert done.status == 303, done.text[:800]
     assert "2 件のマッチングを提案しました。" in sc.follow(done)
     for item in (shopping, garbage):
-        assert t.app.get_need(item.id, t.coordinator).status.value == "proposed"
+        assert t.app.needs.get(item.id, t.coordinator).status.value == "proposed"
 
 
 def _plan_values(page: Page, name: str) -> list[str]:
@@ -230,7 +231,7 @@ def test_a_plan_that_changed_meanwhile_is_a_clear_message_not_an_error(ui: Api) 
     need(t, person, NeedCategory.SHOPPING)
     sc = signed_in(ui.app, "coordinator")
     page = sc.get(f"/clients/{person.id}")
-    t.app.propose_match(first.id, shop.id, "先に提案", first.version, t.coordinator)
+    t.app.matching.propose(first.id, shop.id, "先に提案", first.version, t.coordinator)
 
     refused = sc.post(
         f"/clients/{person.id}/plan",

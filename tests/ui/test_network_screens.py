@@ -7,7 +7,7 @@ import io
 from datetime import date
 from uuid import UUID
 
-from application.dto import CouncilDTO
+from application.network import CouncilDTO
 from domain.values import CouncilTier, NeedCategory, OrganizationKind, ServiceType
 from tests.e2e.support import Api, unique
 from tests.ui.coordination import Town, client, hidden, need, resource, town
@@ -15,16 +15,18 @@ from tests.ui.support import Browser, Page, signed_in
 
 
 def _organization(t: Town, name: str | None = None) -> UUID:
-    org = t.app.register_organization(
+    org = t.app.organizations.register(
         name or unique("自治会"), OrganizationKind.NEIGHBOURHOOD_ASSOC, [t.area], t.coordinator
     )
     return org.id
 
 
 def _council(t: Town, *members: UUID) -> CouncilDTO:
-    council = t.app.form_council(unique("支え合い会議"), CouncilTier.AREA, t.coordinator, t.area)
+    council = t.app.network.form_council(
+        unique("支え合い会議"), CouncilTier.AREA, t.coordinator, t.area
+    )
     for org in members:
-        council = t.app.admit_to_council(
+        council = t.app.network.admit_to_council(
             council.id, org, date(2026, 4, 1), council.version, t.coordinator
         )
     return council
@@ -59,7 +61,7 @@ def test_a_coordinator_logs_a_contact_and_sees_it_with_councils_and_resources(ui
     t = town(ui)
     org = _organization(t)
     council = _council(t, org)
-    run = t.app.register_resource(
+    run = t.app.resources.register(
         unique("見守り"),
         ServiceType.OTHER_SUPPORT,
         [NeedCategory.WATCH_OVER],
@@ -105,8 +107,10 @@ def test_a_coordinator_logs_a_contact_and_sees_it_with_councils_and_resources(ui
 def test_contacts_are_not_shown_to_care_managers_nor_offered_to_auditors(ui: Api) -> None:
     t = town(ui)
     org = _organization(t)
-    current = t.app.get_organization(org, t.coordinator)
-    t.app.log_contact(org, date(2026, 10, 1), "秘密の相談", "継続", current.version, t.coordinator)
+    current = t.app.organizations.get(org, t.coordinator)
+    t.app.organizations.log_contact(
+        org, date(2026, 10, 1), "秘密の相談", "継続", current.version, t.coordinator
+    )
 
     care_manager = signed_in(ui.app, "care_manager").get(f"/organizations/{org}")
     auditor = signed_in(ui.app, "auditor").get(f"/organizations/{org}")
@@ -196,7 +200,7 @@ def test_members_join_and_leave_and_a_meeting_is_recorded(ui: Api) -> None:
         [("organization_id", str(member)), ("on", "2026-11-01"), ("reason", "活動休止")],
     )
     assert left.status == 303
-    assert t.app.get_council(council.id, t.coordinator).member_ids == (newcomer,)
+    assert t.app.network.get_council(council.id, t.coordinator).member_ids == (newcomer,)
 
 
 def test_meeting_input_problems_come_back_with_the_form(ui: Api) -> None:
@@ -218,7 +222,7 @@ def test_meeting_input_problems_come_back_with_the_form(ui: Api) -> None:
     assert "出席できるのは構成員だけです" in outsider
     forged = _act(sc, council.id, "meeting", [("held_on", "x"), ("gaps", "nowhere|flying")])
     assert forged.status == 422
-    assert t.app.get_council(council.id, t.coordinator).meetings == 0
+    assert t.app.network.get_council(council.id, t.coordinator).meetings == 0
 
 
 def test_auditors_read_councils_without_any_form(ui: Api) -> None:

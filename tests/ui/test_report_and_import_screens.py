@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from application.dto import ResourceFilter
+from application.resources import ResourceFilter
 from application.security import SYSTEM_ACTOR
 from interfaces.importing import RowDefaults, read_resource_file
 from interfaces.web.ui.import_messages import translate_problem
@@ -103,7 +103,10 @@ def _apply(browser: Browser, page: Page, *fields: tuple[str, str]) -> Page:
 
 
 def _names(api: Api) -> set[str]:
-    return {r.name for r in api.container.app.list_resources(ResourceFilter(), SYSTEM_ACTOR)}
+    return {
+        r.name
+        for r in api.container.services.resources.list_resources(ResourceFilter(), SYSTEM_ACTOR)
+    }
 
 
 def test_a_dry_run_reports_rows_and_counts_and_writes_nothing(
@@ -208,11 +211,11 @@ def test_only_those_who_register_resources_may_import(ui: Api) -> None:
     sorted(p.name for p in FIXTURES.iterdir() if p.suffix in (".csv", ".xlsx")),
 )
 def test_every_problem_the_sample_files_raise_reads_in_japanese(ui: Api, name: str) -> None:
-    app = ui.container.app
+    app = ui.container.services
     parsed = read_resource_file(
         (FIXTURES / name).read_bytes(), name, defaults=RowDefaults(areas=("nowhere",))
     )
-    report = app.import_resources(parsed.drafts, SYSTEM_ACTOR, apply=False)
+    report = app.importing.import_resources(parsed.drafts, SYSTEM_ACTOR, apply=False)
     messages = {p.message for r in report.rows for p in r.problems}
 
     with ui.app.test_request_context(headers={"Accept-Language": "ja"}):

@@ -152,7 +152,7 @@ def test_an_exported_file_has_the_columns_the_import_reads_back() -> None:
 def test_formula_like_text_is_guarded_in_the_export_and_read_back_as_it_was() -> None:
     from uuid import uuid4
 
-    from application.dto import ResourceDTO
+    from application.resources import ResourceDTO
     from domain.values import ResourceStatus
 
     resource = ResourceDTO(

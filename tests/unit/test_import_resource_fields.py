@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from application.casework import Casework
+from application.store import EventStore
 from domain.errors import InvalidValueError
 from domain.resource import Resource
 from tests.unit.aggregates import ACTOR, new_resource
@@ -46,7 +46,7 @@ def test_coordinates_change_with_update_and_only_when_they_differ() -> None:
 
 
 def test_registered_events_stored_before_the_new_fields_still_load() -> None:
-    app = Casework()
+    app = EventStore()
     stored = app.mapper.to_stored_event(new_resource().collect_events()[0])
     state: dict[str, Any] = json.loads(stored.state)
     for added in ("latitude", "longitude", "source_key"):

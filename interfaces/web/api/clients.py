@@ -29,7 +29,7 @@ clients = Blueprint("clients", __name__, url_prefix="/clients")
 def register_client(call: Call) -> Any:
     b = call.body
     personal = PersonalData(b["name"], b["name_kana"], b["birth_date"], b["address"], b["phone"])
-    return call.app.register_client(
+    return call.services.clients.register(
         personal,
         b["care_level"],
         b["frailty"],
@@ -50,7 +50,7 @@ def register_client(call: Call) -> Any:
     response=s.ClientSchema,
 )
 def get_client(call: Call, client_id: UUID) -> Any:
-    return call.app.get_client(client_id, call.actor)
+    return call.services.clients.get(client_id, call.actor)
 
 
 @operation(
@@ -65,6 +65,6 @@ def get_client(call: Call, client_id: UUID) -> Any:
 )
 def change_care_level(call: Call, client_id: UUID) -> Any:
     b = call.body
-    return call.app.change_care_level(
+    return call.services.clients.change_care_level(
         client_id, b["care_level"], b["assessed_on"], b["reason"], call.expected_version, call.actor
     )

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from flask import Blueprint, Response
 
-from application.dto import GapReport, InitiativeFilter
+from application.development import GapReport, InitiativeFilter
 from interfaces.web.api import schemas as s
 from interfaces.web.api.framework import Call, operation
 from interfaces.web.api.organizations import contact_from
@@ -32,7 +32,7 @@ reports = Blueprint("reports", __name__, url_prefix="/reports")
 )
 def open_initiative(call: Call) -> Any:
     b = call.body
-    return call.app.open_initiative(
+    return call.services.development.open(
         b["title"],
         b["area_code"],
         b["category"],
@@ -54,7 +54,7 @@ def open_initiative(call: Call) -> Any:
 def list_initiatives(call: Call) -> Any:
     q = call.query
     filters = InitiativeFilter(status=q["status"], area_code=q["area"], category=q["category"])
-    return {"items": call.app.list_initiatives(filters, call.actor)}
+    return {"items": call.services.development.list_initiatives(filters, call.actor)}
 
 
 @operation(
@@ -66,7 +66,7 @@ def list_initiatives(call: Call) -> Any:
     response=s.InitiativeSchema,
 )
 def get_initiative(call: Call, initiative_id: UUID) -> Any:
-    return call.app.get_initiative(initiative_id, call.actor)
+    return call.services.development.get(initiative_id, call.actor)
 
 
 @operation(
@@ -80,7 +80,7 @@ def get_initiative(call: Call, initiative_id: UUID) -> Any:
     if_match=True,
 )
 def link_need(call: Call, initiative_id: UUID) -> Any:
-    return call.app.link_need_to_initiative(
+    return call.services.development.link_need(
         initiative_id, call.body["need_id"], call.expected_version, call.actor
     )
 
@@ -97,7 +97,7 @@ def link_need(call: Call, initiative_id: UUID) -> Any:
 )
 def unlink_need(call: Call, initiative_id: UUID) -> Any:
     b = call.body
-    return call.app.unlink_need_from_initiative(
+    return call.services.development.unlink_need(
         initiative_id, b["need_id"], b["reason"], call.expected_version, call.actor
     )
 
@@ -113,7 +113,7 @@ def unlink_need(call: Call, initiative_id: UUID) -> Any:
     if_match=True,
 )
 def add_partner(call: Call, initiative_id: UUID) -> Any:
-    return call.app.add_initiative_partner(
+    return call.services.development.add_partner(
         initiative_id, call.body["organization_id"], call.expected_version, call.actor
     )
 
@@ -130,7 +130,7 @@ def add_partner(call: Call, initiative_id: UUID) -> Any:
 )
 def record_milestone(call: Call, initiative_id: UUID) -> Any:
     b = call.body
-    return call.app.record_initiative_milestone(
+    return call.services.development.record_milestone(
         initiative_id,
         b["milestone"],
         b["on"],
@@ -153,7 +153,7 @@ def record_milestone(call: Call, initiative_id: UUID) -> Any:
 )
 def launch(call: Call, initiative_id: UUID) -> Any:
     b = call.body
-    return call.app.launch_initiative(
+    return call.services.development.launch(
         initiative_id,
         b["name"],
         b["service_type"],
@@ -181,7 +181,7 @@ def launch(call: Call, initiative_id: UUID) -> Any:
     if_match=True,
 )
 def abandon(call: Call, initiative_id: UUID) -> Any:
-    return call.app.abandon_initiative(
+    return call.services.development.abandon(
         initiative_id, call.body["reason"], call.expected_version, call.actor
     )
 
@@ -196,7 +196,9 @@ def abandon(call: Call, initiative_id: UUID) -> Any:
     response=s.GapReportSchema,
 )
 def gap_report(call: Call) -> Any:
-    report = call.app.gap_report(call.actor, min_position=call.query["min_position"])
+    report = call.services.development.gap_report(
+        call.actor, min_position=call.query["min_position"]
+    )
     if call.query["format"] == "csv":
         return csv_response(gap_rows(report), "gaps.csv")
     return report
@@ -213,7 +215,7 @@ def gap_report(call: Call) -> Any:
 )
 def logic_model(call: Call) -> Any:
     q = call.query
-    report = call.app.logic_model(
+    report = call.services.oversight.logic_model(
         q["fiscal_year"], call.actor, area_code=q["area"], min_position=q["min_position"]
     )
     if q["format"] == "csv":

@@ -27,8 +27,8 @@ from marshmallow import Schema
 from marshmallow import fields as ma_fields
 from werkzeug.datastructures import FileStorage
 
-from application.casework import Casework
 from application.security import ANONYMOUS, Actor
+from application.services import Services
 from interfaces.web.api.problems import ProblemError
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -66,7 +66,7 @@ OPERATIONS: list[Operation] = []
 class Call:
     """What a view receives: the actor, the validated body and query, the version."""
 
-    app: Casework
+    services: Services
     actor: Actor
     body: dict[str, Any]
     query: dict[str, Any]
@@ -75,9 +75,9 @@ class Call:
     files: dict[str, FileStorage] = field(default_factory=dict)
 
 
-def casework() -> Casework:
-    app: Casework = current_app.extensions["tsunagu"].app
-    return app
+def services() -> Services:
+    built: Services = current_app.extensions["tsunagu"].services
+    return built
 
 
 def operation(
@@ -128,7 +128,7 @@ def operation(
         OPERATIONS.append(op)
 
         def wrapper(**url_args: Any) -> Response:
-            app = casework()
+            app = services()
             actor = authenticate(app) if permission is not None else ANONYMOUS
             if permission is not None:
                 actor.require(permission)
@@ -153,7 +153,7 @@ def operation(
     return decorator
 
 
-def authenticate(app: Casework) -> Actor:
+def authenticate(app: Services) -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -164,7 +164,7 @@ def authenticate(app: Casework) -> Actor:
             "send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token",
             headers={"WWW-Authenticate": 'Bearer realm="tsunagu"'},
         )
-    actor = app.authenticate(token.strip())
+    actor = app.accounts.authenticate(token.strip())
     g.actor = actor
     return actor
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from flask import Blueprint
 
-from application.dto import CandidateList, PlannedMatch
+from application.matching import CandidateList, PlannedMatch
 from domain.matching import Candidate, Criterion
 from domain.values import CareLevel, NeedCategory, ResourceStatus, Weekday
 from domain.vocabulary import ja
@@ -27,7 +27,7 @@ plans = Blueprint("plans", __name__, url_prefix="/clients")
     response=s.CandidateListSchema,
 )
 def need_candidates(call: Call, need_id: UUID) -> Any:
-    return _explained(call.app.need_candidates(need_id, call.actor))
+    return _explained(call.services.matching.candidates(need_id, call.actor))
 
 
 @operation(
@@ -41,7 +41,7 @@ def need_candidates(call: Call, need_id: UUID) -> Any:
     if_match=True,
 )
 def record_availability(call: Call, client_id: UUID) -> Any:
-    return call.app.record_client_availability(
+    return call.services.clients.record_availability(
         client_id, call.body["weekdays"], call.expected_version, call.actor
     )
 
@@ -55,7 +55,7 @@ def record_availability(call: Call, client_id: UUID) -> Any:
     response=s.MatchPlanSchema,
 )
 def match_plan(call: Call, client_id: UUID) -> Any:
-    return call.app.match_plan(client_id, call.actor)
+    return call.services.matching.plan(client_id, call.actor)
 
 
 @operation(
@@ -71,7 +71,7 @@ def accept_match_plan(call: Call, client_id: UUID) -> Any:
     accepted = [
         PlannedMatch(m["need_id"], m["version"], m["resource_id"]) for m in call.body["matches"]
     ]
-    return call.app.accept_match_plan(client_id, accepted, call.body["reason"], call.actor)
+    return call.services.matching.accept_plan(client_id, accepted, call.body["reason"], call.actor)
 
 
 def _explained(result: CandidateList) -> dict[str, Any]:
@@ -79,6 +79,7 @@ def _explained(result: CandidateList) -> dict[str, Any]:
         "need_id": result.need_id,
         "version": result.version,
         "rule_set": result.rule_set,
+        "digest": result.digest,
         "candidates": [
             {"candidate": c, "reason": {"ja": reason_ja(c), "en": reason_en(c)}}
             for c in result.candidates

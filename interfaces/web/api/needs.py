@@ -7,7 +7,7 @@ from uuid import UUID
 
 from flask import Blueprint
 
-from application.dto import NeedFilter
+from application.board import NeedFilter
 from interfaces.web.api import schemas as s
 from interfaces.web.api.framework import Call, operation
 
@@ -28,7 +28,7 @@ needs = Blueprint("needs", __name__, url_prefix="/needs")
 )
 def raise_need(call: Call) -> Any:
     b = call.body
-    return call.app.raise_need(
+    return call.services.needs.raise_need(
         b["client_id"],
         b["category"],
         b["description"],
@@ -60,7 +60,7 @@ def list_needs(call: Call) -> Any:
         urgency=q["urgency"],
         paused=q["paused"],
     )
-    return call.app.list_needs(
+    return call.services.board.board(
         filters, call.actor, page=q["page"], per_page=q["per_page"], min_position=q["min_position"]
     )
 
@@ -75,7 +75,7 @@ def list_needs(call: Call) -> Any:
     response=s.NeedSchema,
 )
 def get_need(call: Call, need_id: UUID) -> Any:
-    return call.app.get_need(need_id, call.actor, as_of=call.query["as_of"])
+    return call.services.needs.get(need_id, call.actor, as_of=call.query["as_of"])
 
 
 @operation(
@@ -87,7 +87,7 @@ def get_need(call: Call, need_id: UUID) -> Any:
     response=s.HistorySchema,
 )
 def need_history(call: Call, need_id: UUID) -> Any:
-    return {"events": call.app.need_history(need_id, call.actor)}
+    return {"events": call.services.needs.history(need_id, call.actor)}
 
 
 @operation(
@@ -102,7 +102,7 @@ def need_history(call: Call, need_id: UUID) -> Any:
 )
 def assign(call: Call, need_id: UUID) -> Any:
     b = call.body
-    return call.app.assign_need(
+    return call.services.needs.assign(
         need_id, b["coordinator"], call.expected_version, call.actor, reason=b["reason"]
     )
 
@@ -119,8 +119,13 @@ def assign(call: Call, need_id: UUID) -> Any:
 )
 def propose(call: Call, need_id: UUID) -> Any:
     b = call.body
-    return call.app.propose_match(
-        need_id, b["resource_id"], b["reason"], call.expected_version, call.actor
+    return call.services.matching.propose(
+        need_id,
+        b["resource_id"],
+        b["reason"],
+        call.expected_version,
+        call.actor,
+        ranking=b["ranking"],
     )
 
 
@@ -136,7 +141,9 @@ def propose(call: Call, need_id: UUID) -> Any:
 )
 def decline(call: Call, need_id: UUID) -> Any:
     b = call.body
-    return call.app.decline_match(need_id, b["by"], b["reason"], call.expected_version, call.actor)
+    return call.services.matching.decline(
+        need_id, b["by"], b["reason"], call.expected_version, call.actor
+    )
 
 
 @operation(
@@ -150,7 +157,7 @@ def decline(call: Call, need_id: UUID) -> Any:
     if_match=True,
 )
 def confirm(call: Call, need_id: UUID) -> Any:
-    return call.app.confirm_match(
+    return call.services.matching.confirm(
         need_id, call.body["start_date"], call.expected_version, call.actor
     )
 
@@ -166,7 +173,9 @@ def confirm(call: Call, need_id: UUID) -> Any:
     if_match=True,
 )
 def record_gap(call: Call, need_id: UUID) -> Any:
-    return call.app.record_gap(need_id, call.body["reason"], call.expected_version, call.actor)
+    return call.services.matching.record_gap(
+        need_id, call.body["reason"], call.expected_version, call.actor
+    )
 
 
 @operation(
@@ -181,7 +190,7 @@ def record_gap(call: Call, need_id: UUID) -> Any:
 )
 def follow_up(call: Call, need_id: UUID) -> Any:
     b = call.body
-    return call.app.record_follow_up(
+    return call.services.needs.follow_up(
         need_id, b["note"], b["progress"], call.expected_version, call.actor
     )
 
@@ -197,7 +206,9 @@ def follow_up(call: Call, need_id: UUID) -> Any:
     if_match=True,
 )
 def pause(call: Call, need_id: UUID) -> Any:
-    return call.app.pause_need(need_id, call.body["reason"], call.expected_version, call.actor)
+    return call.services.needs.pause(
+        need_id, call.body["reason"], call.expected_version, call.actor
+    )
 
 
 @operation(
@@ -211,7 +222,9 @@ def pause(call: Call, need_id: UUID) -> Any:
     if_match=True,
 )
 def resume(call: Call, need_id: UUID) -> Any:
-    return call.app.resume_need(need_id, call.body["reason"], call.expected_version, call.actor)
+    return call.services.needs.resume(
+        need_id, call.body["reason"], call.expected_version, call.actor
+    )
 
 
 @operation(
@@ -226,7 +239,7 @@ def resume(call: Call, need_id: UUID) -> Any:
 )
 def close(call: Call, need_id: UUID) -> Any:
     b = call.body
-    return call.app.close_need(
+    return call.services.needs.close(
         need_id, b["outcome"], b["reason"], call.expected_version, call.actor
     )
 
@@ -242,4 +255,6 @@ def close(call: Call, need_id: UUID) -> Any:
     if_match=True,
 )
 def reopen(call: Call, need_id: UUID) -> Any:
-    return call.app.reopen_need(need_id, call.body["reason"], call.expected_version, call.actor)
+    return call.services.needs.reopen(
+        need_id, call.body["reason"], call.expected_version, call.actor
+    )

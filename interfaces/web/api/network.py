@@ -29,7 +29,7 @@ network = Blueprint("network", __name__, url_prefix="/reports")
 )
 def form_council(call: Call) -> Any:
     b = call.body
-    return call.app.form_council(
+    return call.services.network.form_council(
         b["name"],
         b["tier"],
         call.actor,
@@ -47,7 +47,7 @@ def form_council(call: Call) -> Any:
     response=s.CouncilListSchema,
 )
 def list_councils(call: Call) -> Any:
-    return {"items": call.app.list_councils(call.actor)}
+    return {"items": call.services.network.list_councils(call.actor)}
 
 
 @operation(
@@ -59,7 +59,7 @@ def list_councils(call: Call) -> Any:
     response=s.CouncilSchema,
 )
 def get_council(call: Call, council_id: UUID) -> Any:
-    return call.app.get_council(council_id, call.actor)
+    return call.services.network.get_council(council_id, call.actor)
 
 
 @operation(
@@ -71,7 +71,7 @@ def get_council(call: Call, council_id: UUID) -> Any:
     response=s.MeetingListSchema,
 )
 def list_meetings(call: Call, council_id: UUID) -> Any:
-    return {"items": call.app.council_meetings(council_id, call.actor)}
+    return {"items": call.services.network.council_meetings(council_id, call.actor)}
 
 
 @operation(
@@ -86,7 +86,7 @@ def list_meetings(call: Call, council_id: UUID) -> Any:
 )
 def admit_member(call: Call, council_id: UUID) -> Any:
     b = call.body
-    return call.app.admit_to_council(
+    return call.services.network.admit_to_council(
         council_id, b["organization_id"], b["on"], call.expected_version, call.actor
     )
 
@@ -103,7 +103,7 @@ def admit_member(call: Call, council_id: UUID) -> Any:
 )
 def release_member(call: Call, council_id: UUID) -> Any:
     b = call.body
-    return call.app.release_from_council(
+    return call.services.network.release_from_council(
         council_id, b["organization_id"], b["on"], b["reason"], call.expected_version, call.actor
     )
 
@@ -120,7 +120,7 @@ def release_member(call: Call, council_id: UUID) -> Any:
 )
 def record_meeting(call: Call, council_id: UUID) -> Any:
     b = call.body
-    return call.app.record_council_meeting(
+    return call.services.network.record_council_meeting(
         council_id,
         b["held_on"],
         b["attendees"],
@@ -145,7 +145,7 @@ def record_meeting(call: Call, council_id: UUID) -> Any:
 )
 def log_contact(call: Call, organization_id: UUID) -> Any:
     b = call.body
-    return call.app.log_contact(
+    return call.services.organizations.log_contact(
         organization_id, b["on"], b["purpose"], b["outcome"], call.expected_version, call.actor
     )
 
@@ -160,4 +160,4 @@ def log_contact(call: Call, organization_id: UUID) -> Any:
     response=s.NetworkSchema,
 )
 def network_overview(call: Call) -> Any:
-    return call.app.network_overview(call.actor)
+    return call.services.network.overview(call.actor)

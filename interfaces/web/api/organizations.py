@@ -32,7 +32,7 @@ def contact_from(data: dict[str, Any] | None) -> Contact | None:
 )
 def register_organization(call: Call) -> Any:
     b = call.body
-    return call.app.register_organization(
+    return call.services.organizations.register(
         b["name"],
         b["kind"],
         b["area_codes"],
@@ -51,7 +51,7 @@ def register_organization(call: Call) -> Any:
     response=s.OrganizationListSchema,
 )
 def list_organizations(call: Call) -> Any:
-    return {"items": call.app.list_organizations(call.actor)}
+    return {"items": call.services.organizations.list_organizations(call.actor)}
 
 
 @operation(
@@ -63,4 +63,4 @@ def list_organizations(call: Call) -> Any:
     response=s.OrganizationSchema,
 )
 def get_organization(call: Call, organization_id: UUID) -> Any:
-    return call.app.get_organization(organization_id, call.actor)
+    return call.services.organizations.get(organization_id, call.actor)

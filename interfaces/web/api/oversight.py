@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Blueprint
 
+from application.oversight import AuditQuery
+from domain.user import User
 from interfaces.web.api import schemas as s
 from interfaces.web.api.framework import Call, operation
 
@@ -24,7 +26,7 @@ system = Blueprint("system", __name__, url_prefix="/system")
     response=s.DashboardSchema,
 )
 def get_dashboard(call: Call) -> Any:
-    return call.app.dashboard(call.actor, min_position=call.query["min_position"])
+    return call.services.oversight.dashboard(call.actor, min_position=call.query["min_position"])
 
 
 @operation(
@@ -38,13 +40,12 @@ def get_dashboard(call: Call) -> Any:
 )
 def audit_events(call: Call) -> Any:
     q = call.query
-    events = call.app.audit_events(
-        call.actor,
+    query = AuditQuery(
         after=q["after"],
-        limit=q["limit"],
         aggregate_id=q["aggregate_id"],
-        actor_username=q["actor"],
+        actor_id=User.id_for(q["actor"]) if q["actor"] else None,
     )
+    events = call.services.oversight.audit_after(query, call.actor, limit=q["limit"]).items
     return {"events": events, "next_after": events[-1].position if events else q["after"]}
 
 
@@ -57,5 +58,5 @@ def audit_events(call: Call) -> Any:
     response=s.ProjectionsSchema,
 )
 def projections(call: Call) -> Any:
-    views = call.app.projection_status(call.actor)
-    return {"head": views[0].head if views else call.app.head(), "views": views}
+    views = call.services.oversight.view_status(call.actor)
+    return {"head": views[0].head if views else call.services.oversight.head(), "views": views}

@@ -11,7 +11,9 @@ from werkzeug.exceptions import HTTPException
 
 from application.errors import (
     AlreadyExistsError,
+    ApplicationError,
     AuthenticationError,
+    ConflictError,
     InvalidReferenceError,
     NotFoundError,
     PermissionDeniedError,
@@ -76,6 +78,25 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+FAMILIES: tuple[tuple[type[Exception], int, str], ...] = (
+    (InvalidValueError, 422, "Invalid request"),
+    (InvalidReferenceError, 422, "Invalid request"),
+    (AuthenticationError, 401, "Authentication failed"),
+    (PermissionDeniedError, 403, "Not allowed for your role"),
+    (NotFoundError, 404, "Not found"),
+    (VersionConflictError, 412, "Changed by someone else"),
+    (AlreadyExistsError, 409, "Already exists"),
+    (ConflictError, 409, "Conflicts with the current state"),
+    (InvalidTransitionError, 409, "Not possible in this state"),
+    (DomainError, 409, "Refused by a business rule"),
+)
+"""Each family of refusals, the HTTP status it answers with, and the problem's title.
+
+The problem's ``type`` is the error's stable code (``urn:tsunagu:problem:resource.full``):
+clients key off it, never off the wording of ``detail``.
+"""
+
+
 def to_problem(error: Exception) -> ProblemError:
     """The problem a known exception stands for."""
     if isinstance(error, ProblemError):
@@ -86,39 +107,26 @@ def to_problem(error: Exception) -> ProblemError:
         return ProblemError(
             422, "validation", "Invalid request", f"check these fields: {fields}", errors
         )
-    if isinstance(error, InvalidValueError | InvalidReferenceError):
-        return ProblemError(
-            422,
-            "validation",
-            "Invalid request",
-            str(error),
-            {error.field: [str(error).split(": ", 1)[-1]]},
-        )
-    if isinstance(error, AuthenticationError):
-        return ProblemError(
-            401,
-            "unauthenticated",
-            "Authentication failed",
-            str(error),
-            headers={"WWW-Authenticate": 'Bearer realm="tsunagu"'},
-        )
-    if isinstance(error, PermissionDeniedError):
-        return ProblemError(403, "forbidden", "Not allowed for your role", str(error))
-    if isinstance(error, NotFoundError):
-        return ProblemError(404, "not-found", "Not found", str(error))
-    if isinstance(error, VersionConflictError):
-        return ProblemError(412, "version-conflict", "Changed by someone else", str(error))
-    if isinstance(error, AlreadyExistsError):
-        return ProblemError(409, "already-exists", "Already exists", str(error))
-    if isinstance(error, InvalidTransitionError):
-        return ProblemError(409, "invalid-transition", "Not possible in this state", str(error))
-    if isinstance(error, DomainError):
-        return ProblemError(409, "rule-violated", "Refused by a business rule", str(error))
+    if isinstance(error, DomainError | ApplicationError):
+        for family, status, title in FAMILIES:
+            if isinstance(error, family):
+                return _refusal(error, status, title)
     if isinstance(error, HTTPException):
         code = error.code or 500
         return ProblemError(code, f"http-{code}", error.name, error.description or error.name)
     log.exception("unexpected error", exc_info=error)
     return ProblemError(500, "internal", "Internal error", "something went wrong on our side")
+
+
+def _refusal(error: DomainError | ApplicationError, status: int, title: str) -> ProblemError:
+    field = getattr(error, "field", None)
+    errors = {field: [getattr(error, "detail", str(error))]} if isinstance(field, str) else None
+    headers = (
+        {"WWW-Authenticate": 'Bearer realm="tsunagu"'}
+        if isinstance(error, AuthenticationError)
+        else None
+    )
+    return ProblemError(status, error.code, title, str(error), errors, headers)
 
 
 def register_problem_handlers(app: Flask) -> None:

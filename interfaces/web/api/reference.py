@@ -24,14 +24,14 @@ centers = Blueprint("centers", __name__, url_prefix="/centers")
     status=201,
 )
 def create_area(call: Call) -> Any:
-    return call.app.create_area(call.body["code"], call.body["name"], call.actor)
+    return call.services.reference.create_area(call.body["code"], call.body["name"], call.actor)
 
 
 @operation(
     areas, "GET", "", summary="List areas", permission="area.read", response=s.AreaListSchema
 )
 def list_areas(call: Call) -> Any:
-    return {"items": call.app.list_areas(call.actor)}
+    return {"items": call.services.reference.list_areas(call.actor)}
 
 
 @operation(
@@ -46,7 +46,7 @@ def list_areas(call: Call) -> Any:
 )
 def create_center(call: Call) -> Any:
     b = call.body
-    return call.app.create_center(b["code"], b["name"], b["area_codes"], call.actor)
+    return call.services.reference.create_center(b["code"], b["name"], b["area_codes"], call.actor)
 
 
 @operation(
@@ -58,4 +58,4 @@ def create_center(call: Call) -> Any:
     response=s.CenterListSchema,
 )
 def list_centers(call: Call) -> Any:
-    return {"items": call.app.list_centers(call.actor)}
+    return {"items": call.services.reference.list_centers(call.actor)}

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response
 from marshmallow import Schema, fields, validate
 
-from application.dto import ResourceFilter
+from application.resources import ResourceFilter
 from domain.values import ServiceType
 from interfaces.importing import FileFormatError, RowDefaults, read_resource_file, report_document
 from interfaces.importing.export import EXTENSIONS, FORMATS, MEDIA_TYPES, to_csv, to_hsds, to_xlsx
@@ -134,7 +134,7 @@ def import_resources(call: Call) -> Any:
             str(error),
             {"file": [str(error)]},
         ) from None
-    report = call.app.import_resources(
+    report = call.services.importing.import_resources(
         parsed.drafts,
         call.actor,
         apply=form["apply"],
@@ -156,10 +156,10 @@ def import_resources(call: Call) -> Any:
 )
 def export_resources(call: Call) -> Response:
     fmt = call.query["format"]
-    resources = call.app.list_resources(ResourceFilter(), call.actor)
-    organizations = {o.id: o for o in call.app.list_organizations(call.actor)}
+    resources = call.services.resources.list_resources(ResourceFilter(), call.actor)
+    organizations = {o.id: o for o in call.services.organizations.list_organizations(call.actor)}
     if fmt == "hsds":
-        areas = {a.code: a.name for a in call.app.list_areas(call.actor)}
+        areas = {a.code: a.name for a in call.services.reference.list_areas(call.actor)}
         body = Response(
             _json(to_hsds(resources, organizations, areas)), mimetype="application/json"
         )

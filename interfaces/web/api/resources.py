@@ -7,7 +7,7 @@ from uuid import UUID
 
 from flask import Blueprint
 
-from application.dto import ResourceFilter
+from application.resources import ResourceFilter
 from interfaces.web.api import schemas as s
 from interfaces.web.api.framework import Call, operation
 from interfaces.web.api.organizations import contact_from
@@ -29,7 +29,7 @@ resources = Blueprint("resources", __name__, url_prefix="/resources")
 )
 def register_resource(call: Call) -> Any:
     b = call.body
-    return call.app.register_resource(
+    return call.services.resources.register(
         b["name"],
         b["service_type"],
         b["categories"],
@@ -63,7 +63,7 @@ def list_resources(call: Call) -> Any:
         status=q["status"],
         service_type=q["service_type"],
     )
-    return {"items": call.app.list_resources(filters, call.actor)}
+    return {"items": call.services.resources.list_resources(filters, call.actor)}
 
 
 @operation(
@@ -75,7 +75,7 @@ def list_resources(call: Call) -> Any:
     response=s.ResourceSchema,
 )
 def get_resource(call: Call, resource_id: UUID) -> Any:
-    return call.app.get_resource(resource_id, call.actor)
+    return call.services.resources.get(resource_id, call.actor)
 
 
 @operation(
@@ -89,7 +89,7 @@ def get_resource(call: Call, resource_id: UUID) -> Any:
     if_match=True,
 )
 def suspend_resource(call: Call, resource_id: UUID) -> Any:
-    return call.app.suspend_resource(
+    return call.services.resources.suspend(
         resource_id, call.body["reason"], call.expected_version, call.actor
     )
 
@@ -105,7 +105,7 @@ def suspend_resource(call: Call, resource_id: UUID) -> Any:
     if_match=True,
 )
 def reactivate_resource(call: Call, resource_id: UUID) -> Any:
-    return call.app.reactivate_resource(
+    return call.services.resources.reactivate(
         resource_id, call.body["reason"], call.expected_version, call.actor
     )
 
@@ -121,7 +121,7 @@ def reactivate_resource(call: Call, resource_id: UUID) -> Any:
     if_match=True,
 )
 def close_resource(call: Call, resource_id: UUID) -> Any:
-    return call.app.close_resource(
+    return call.services.resources.close(
         resource_id, call.body["reason"], call.expected_version, call.actor
     )
 
@@ -138,6 +138,6 @@ def close_resource(call: Call, resource_id: UUID) -> Any:
 )
 def change_capacity(call: Call, resource_id: UUID) -> Any:
     b = call.body
-    return call.app.change_resource_capacity(
+    return call.services.resources.change_capacity(
         resource_id, b["capacity"], b["reason"], call.expected_version, call.actor
     )

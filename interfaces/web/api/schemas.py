@@ -444,6 +444,18 @@ class AssignSchema(Schema):
 class ProposeSchema(Schema):
     resource_id = fields.UUID(required=True)
     reason = Text(required=True)
+    ranking = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": (
+                "The `digest` of the candidates the choice was made from "
+                "(GET /needs/{need_id}/candidates). When given and the ranking has changed "
+                "since (a resource changed, places were taken), nothing is proposed and the "
+                "answer is 409 `urn:tsunagu:problem:match.ranking_changed`."
+            )
+        },
+    )
 
 
 class DeclineSchema(Schema):
@@ -697,6 +709,12 @@ class CandidateListSchema(Schema):
     need_id = fields.UUID(required=True)
     version = fields.Integer(required=True)
     rule_set = fields.String(required=True)
+    digest = fields.String(
+        required=True,
+        metadata={
+            "description": "Fingerprint of this ranking; send it as `ranking` with the proposal."
+        },
+    )
     candidates = fields.List(fields.Nested(CandidateSchema), required=True)
 
 

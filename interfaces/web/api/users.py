@@ -23,7 +23,7 @@ users = Blueprint("users", __name__, url_prefix="/users")
     response=s.TokenSchema,
 )
 def issue_token(call: Call) -> Any:
-    return call.app.issue_token(call.body["username"], call.body["password"])
+    return call.services.accounts.issue_token(call.body["username"], call.body["password"])
 
 
 @operation(
@@ -38,7 +38,7 @@ def issue_token(call: Call) -> Any:
 )
 def create_user(call: Call) -> Any:
     b = call.body
-    return call.app.create_user(
+    return call.services.accounts.create_user(
         b["username"],
         b["password"],
         [b["role"]],
@@ -52,4 +52,4 @@ def create_user(call: Call) -> Any:
     users, "GET", "", summary="List users", permission="user.read", response=s.UserListSchema
 )
 def list_users(call: Call) -> Any:
-    return {"items": call.app.list_users(call.actor)}
+    return {"items": call.services.accounts.list_users(call.actor)}

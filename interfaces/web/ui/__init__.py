@@ -22,10 +22,10 @@ from interfaces.web.api.framework import MAX_UPLOAD_BYTES
 from interfaces.web.ui.core import (
     LANGUAGE_KEY,
     TOKEN_KEY,
-    casework,
     current_section,
     current_user,
     navigation,
+    services,
     session_token,
     wants_html,
 )
@@ -107,7 +107,7 @@ def load_session_user() -> None:
     if token is None:
         return
     try:
-        g.session_user = casework().session_user(token)
+        g.session_user = services().accounts.session_user(token)
     except AuthenticationError:
         language = session.get(LANGUAGE_KEY)
         session.clear()

@@ -10,7 +10,7 @@ from application.errors import ApplicationError, PermissionDeniedError, VersionC
 from domain.errors import DomainError
 from domain.values import Role
 from interfaces.web.ui import ui
-from interfaces.web.ui.core import actor, casework, redirect_to, render, signed_in
+from interfaces.web.ui.core import actor, redirect_to, render, services, signed_in
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _
 
@@ -33,21 +33,21 @@ def _refuse(form: Form, error: Exception) -> int:
 @ui.get("/admin/users")
 @signed_in("user.read")
 def admin_users() -> Any:
-    app = casework()
+    app = services()
     who = actor()
     return render(
         "admin/users.html",
-        users=app.list_users(who),
-        centers={c.code: c.name for c in app.list_centers(who)},
+        users=app.accounts.list_users(who),
+        centers={c.code: c.name for c in app.reference.list_centers(who)},
     )
 
 
 @ui.route("/admin/users/new", methods=["GET", "POST"])
 @signed_in("user.create")
 def admin_new_user() -> Any:
-    app = casework()
+    app = services()
     who = actor()
-    centers = {c.code: c.name for c in app.list_centers(who)}
+    centers = {c.code: c.name for c in app.reference.list_centers(who)}
     form = Form(request.form if request.method == "POST" else {})
     status = 200
     if request.method == "POST":
@@ -60,7 +60,7 @@ def admin_new_user() -> Any:
         center = form.code("center", centers, required=Role.CARE_MANAGER in roles)
         if form.ok and username and password:
             try:
-                app.create_user(username, password, roles, who, center, display_name)
+                app.accounts.create_user(username, password, roles, who, center, display_name)
             except (DomainError, ApplicationError) as error:
                 status = _refuse(form, error)
             else:
@@ -80,9 +80,9 @@ def admin_user(username: str) -> Any:
 def _user_page(
     username: str, status: int = 200, form: Form | None = None, open_action: str | None = None
 ) -> Any:
-    app = casework()
+    app = services()
     who = actor()
-    account = app.get_user(username, who)
+    account = app.accounts.get_user(username, who)
     return render(
         "admin/user.html",
         status,
@@ -91,14 +91,14 @@ def _user_page(
         blank=Form(),
         open_action=open_action,
         roles=list(Role),
-        centers={c.code: c.name for c in app.list_centers(who)},
+        centers={c.code: c.name for c in app.reference.list_centers(who)},
     )
 
 
 @ui.post("/admin/users/<username>/<action>")
 @signed_in("user.create")
 def admin_user_action(username: str, action: str) -> Any:
-    app = casework()
+    app = services()
     who = actor()
     form = Form(request.form)
     version = form.version()
@@ -110,13 +110,13 @@ def admin_user_action(username: str, action: str) -> Any:
     if form.ok and version is not None:
         try:
             if action == "grant" and role is not None:
-                app.grant_role(username, role, version, who)
+                app.accounts.grant_role(username, role, version, who)
                 flash(_("Role granted."), "success")
             elif action == "revoke" and role is not None:
-                app.revoke_role(username, role, version, who)
+                app.accounts.revoke_role(username, role, version, who)
                 flash(_("Role revoked."), "success")
             elif reason is not None:
-                app.deactivate_user(username, reason, version, who)
+                app.accounts.deactivate_user(username, reason, version, who)
                 flash(_("User deactivated; their sessions have ended."), "success")
             return redirect_to("ui.admin_user", username=username)
         except (DomainError, ApplicationError) as error:
@@ -130,7 +130,7 @@ def admin_user_action(username: str, action: str) -> Any:
 @ui.route("/admin/areas", methods=["GET", "POST"])
 @signed_in("area.read")
 def admin_areas() -> Any:
-    app = casework()
+    app = services()
     who = actor()
     form = Form(request.form if request.method == "POST" else {})
     status = 200
@@ -140,7 +140,7 @@ def admin_areas() -> Any:
         name = form.text("name", max_length=NAME_MAX)
         if form.ok and code and name:
             try:
-                app.create_area(code, name, who)
+                app.reference.create_area(code, name, who)
             except (DomainError, ApplicationError) as error:
                 status = _refuse(form, error)
             else:
@@ -148,15 +148,15 @@ def admin_areas() -> Any:
                 return redirect_to("ui.admin_areas")
         else:
             status = 422
-    return render("admin/areas.html", status, form=form, areas=app.list_areas(who))
+    return render("admin/areas.html", status, form=form, areas=app.reference.list_areas(who))
 
 
 @ui.route("/admin/centers", methods=["GET", "POST"])
 @signed_in("center.read")
 def admin_centers() -> Any:
-    app = casework()
+    app = services()
     who = actor()
-    areas = {a.code: a.name for a in app.list_areas(who)}
+    areas = {a.code: a.name for a in app.reference.list_areas(who)}
     form = Form(request.form if request.method == "POST" else {})
     status = 200
     if request.method == "POST":
@@ -166,7 +166,7 @@ def admin_centers() -> Any:
         area_codes = form.codes("area_codes", areas, required=True)
         if form.ok and code and name:
             try:
-                app.create_center(code, name, area_codes, who)
+                app.reference.create_center(code, name, area_codes, who)
             except (DomainError, ApplicationError) as error:
                 status = _refuse(form, error)
             else:
@@ -175,5 +175,9 @@ def admin_centers() -> Any:
         else:
             status = 422
     return render(
-        "admin/centers.html", status, form=form, centers=app.list_centers(who), areas=areas
+        "admin/centers.html",
+        status,
+        form=form,
+        centers=app.reference.list_centers(who),
+        areas=areas,
     )

@@ -8,11 +8,11 @@ from uuid import UUID
 
 from flask import request, url_for
 
-from application.oversight import REPLAY_FIELDS
-from application.oversight_ports import AuditQuery
+from application.needs import REPLAY_FIELDS
+from application.oversight import AuditQuery
 from domain.user import User
 from interfaces.web.ui import ui
-from interfaces.web.ui.core import actor, casework, now, render, signed_in
+from interfaces.web.ui.core import actor, now, render, services, signed_in
 from interfaces.web.ui.forms import Form
 from interfaces.web.ui.i18n import JST, _
 
@@ -22,7 +22,7 @@ PER_PAGE = 50
 @ui.get("/audit")
 @signed_in("audit.read")
 def audit() -> Any:
-    app = casework()
+    app = services()
     who = actor()
     form = Form(request.args)
     since = form.day("since", required=False)
@@ -39,7 +39,7 @@ def audit() -> Any:
     if since and until and until < since:
         form.error("until", _("The end is before the start."))
     page = form.integer("page", required=False, minimum=1, maximum=100000) or 1
-    types = app.audit_event_types(who)
+    types = app.oversight.audit_event_types(who)
     if (
         event_type
         and event_type not in types
@@ -53,7 +53,7 @@ def audit() -> Any:
         event_type=event_type if "type" not in form.errors else None,
         aggregate_id=aggregate_id,
     )
-    result = app.search_audit(query, who, page, PER_PAGE)
+    result = app.oversight.audit(query, who, page=page, per_page=PER_PAGE)
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
     return render(
         "audit/log.html",
@@ -61,7 +61,7 @@ def audit() -> Any:
         form=form,
         page=result,
         types=types,
-        users=app.list_users(who) if who.can("user.read") else [],
+        users=app.accounts.list_users(who) if who.can("user.read") else [],
         page_url=lambda n: url_for("ui.audit", page=n, **args),
     )
 
@@ -74,7 +74,7 @@ def _start_of(day: date) -> datetime:
 @ui.get("/audit/needs/<uuid:need_id>")
 @signed_in("audit.read")
 def replay(need_id: UUID) -> Any:
-    app = casework()
+    app = services()
     who = actor()
     form = Form(request.args)
     as_of = None
@@ -87,7 +87,7 @@ def replay(need_id: UUID) -> Any:
         except ValueError:
             as_of = form.moment("as_of")
     moment = as_of or now()
-    result = app.need_replay(need_id, moment, who)
+    result = app.needs.replay(need_id, moment, who)
     return render(
         "audit/replay.html",
         422 if form.errors else 200,
@@ -97,6 +97,6 @@ def replay(need_id: UUID) -> Any:
         as_of=moment,
         chosen=as_of is not None,
         fields=REPLAY_FIELDS,
-        areas={a.code: a.name for a in app.list_areas(who)},
-        centers={c.code: c.name for c in app.list_centers(who)},
+        areas={a.code: a.name for a in app.reference.list_areas(who)},
+        centers={c.code: c.name for c in app.reference.list_centers(who)},
     )

@@ -8,9 +8,8 @@ from typing import Any
 from flask import g, request, session
 from werkzeug.wrappers import Response
 
-from application.dto import NeedFilter
+from application.board import BoardSort, NeedFilter
 from application.errors import AuthenticationError
-from application.oversight_ports import BoardSort
 from domain.user import LANGUAGES
 from domain.values import NeedStatus, Role
 from interfaces.web.ui import ui
@@ -18,13 +17,13 @@ from interfaces.web.ui.core import (
     LANGUAGE_KEY,
     TOKEN_KEY,
     actor,
-    casework,
     current_user,
     home_endpoint,
     now,
     redirect_to,
     render,
     safe_next,
+    services,
     session_token,
     signed_in,
 )
@@ -58,7 +57,7 @@ def sign_in() -> Any:
     if not form.ok or username is None or password is None:
         return render("auth/sign_in.html", 422, form=form, expired=False)
     try:
-        token = casework().sign_in(username, password)
+        token = services().accounts.issue_token(username, password)
     except AuthenticationError as error:
         if "deactivated" in str(error):
             form.error(FORM, _("This account is deactivated. Ask your administrator."))
@@ -70,7 +69,7 @@ def sign_in() -> Any:
     session[TOKEN_KEY] = token.token
     if language in LANGUAGES:
         session[LANGUAGE_KEY] = language
-    g.session_user = casework().session_user(token.token)
+    g.session_user = services().accounts.session_user(token.token)
     default = "/"
     target = safe_next(form.value("next"), default)
     if target == default:
@@ -82,7 +81,7 @@ def sign_in() -> Any:
 def sign_out() -> Response:
     token = session_token()
     if token is not None:
-        casework().sign_out(token)
+        services().accounts.revoke_token(token)
     user = current_user()
     language = session.get(LANGUAGE_KEY) or (user.language if user is not None else None)
     session.clear()
@@ -100,7 +99,7 @@ def choose_language() -> Response:
     session[LANGUAGE_KEY] = language
     user = current_user()
     if user is not None:
-        casework().choose_language(language, user.actor)
+        services().accounts.choose_language(language, user.actor)
     return Response(status=303, headers={"Location": target})
 
 
@@ -109,7 +108,7 @@ def choose_language() -> Response:
 def home() -> Any:
     """Care managers and coordinators: what waits for them today."""
     who = actor()
-    app = casework()
+    app = services()
     sections: list[dict[str, Any]] = []
     stale_before = now() - timedelta(days=STALE_DAYS)
     if who.can("need.read") and (Role.COORDINATOR in who.roles or Role.CARE_MANAGER in who.roles):
@@ -117,13 +116,13 @@ def home() -> Any:
             sections.append(
                 {
                     "title": _("Waiting for a coordinator"),
-                    "page": app.board(
+                    "page": app.board.board(
                         NeedFilter(status=NeedStatus.RAISED), who, BoardSort.URGENCY, 1, 10
                     ),
                     "more": {"status": NeedStatus.RAISED.value},
                 }
             )
-            ready = app.board(
+            ready = app.board.board(
                 NeedFilter(status=NeedStatus.RESOURCE_CREATED), who, BoardSort.OLDEST, 1, 10
             )
             if ready.total:
@@ -138,7 +137,7 @@ def home() -> Any:
             sections.append(
                 {
                     "title": _("My needs"),
-                    "page": app.board(
+                    "page": app.board.board(
                         NeedFilter(assignee=who.username), who, BoardSort.URGENCY, 1, 10
                     ),
                     "more": {"assignee": who.username},
@@ -148,7 +147,7 @@ def home() -> Any:
             sections.append(
                 {
                     "title": _("Matched: time for a follow-up"),
-                    "page": app.board(
+                    "page": app.board.board(
                         NeedFilter(status=NeedStatus.MATCHED), who, BoardSort.OLDEST_ACTIVITY, 1, 10
                     ),
                     "more": {"status": NeedStatus.MATCHED.value},
@@ -157,13 +156,13 @@ def home() -> Any:
         sections.append(
             {
                 "title": _("No activity for %(days)d days or more", days=STALE_DAYS),
-                "page": app.board(
+                "page": app.board.board(
                     NeedFilter(stale_before=stale_before), who, BoardSort.OLDEST_ACTIVITY, 1, 10
                 ),
                 "more": {"stale": STALE_DAYS},
             }
         )
-    counts = app.board(NeedFilter(), who, BoardSort.LAST_ACTIVITY, 1, 1).status_counts
+    counts = app.board.board(NeedFilter(), who, per_page=1, counts=True).status_counts
     return render(
         "home.html",
         sections=sections,
@@ -171,5 +170,5 @@ def home() -> Any:
         statuses=list(NeedStatus),
         stale_days=STALE_DAYS,
         today=now(),
-        areas={a.code: a.name for a in app.list_areas(who)},
+        areas={a.code: a.name for a in app.reference.list_areas(who)},
     )

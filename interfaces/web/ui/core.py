@@ -14,10 +14,10 @@ from flask import current_app, g, redirect, render_template, request, session, u
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
-from application.casework import Casework
+from application.accounts import SessionUser
 from application.errors import PermissionDeniedError
-from application.oversight import SessionUser
 from application.security import Actor
+from application.services import Services
 from domain.values import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,13 +30,13 @@ class SignInRequiredError(Exception):
     """Raised by screens that need a signed-in user (answered with a redirect)."""
 
 
-def casework() -> Casework:
-    app: Casework = current_app.extensions["tsunagu"].app
-    return app
+def services() -> Services:
+    built: Services = current_app.extensions["tsunagu"].services
+    return built
 
 
 def now() -> datetime:
-    return casework().clock()
+    return services().clock()
 
 
 def current_user() -> SessionUser | None:

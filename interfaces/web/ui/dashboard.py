@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Response, abort
 
-from application.oversight_ports import DashboardStats
+from application.oversight import Dashboard
 from domain.values import NeedCategory, NeedStatus, Outcome
 from interfaces.web.ui import charts, ui
-from interfaces.web.ui.core import actor, casework, now, render, signed_in
+from interfaces.web.ui.core import actor, now, render, services, signed_in
 from interfaces.web.ui.i18n import _, format_number, local
 from interfaces.web.ui.labels import label
 from interfaces.web.ui.tables import Table, table_csv
@@ -25,7 +25,7 @@ def _bucket_label(low: int, high: int | None) -> str:
     return _("%(low)d–%(high)d days", low=low, high=high - 1)
 
 
-def _tables(stats: DashboardStats, areas: dict[str, str]) -> dict[str, Table]:
+def _tables(stats: Dashboard, areas: dict[str, str]) -> dict[str, Table]:
     statuses = list(NeedStatus)
     months = [flow.month for flow in stats.monthly]
     buckets = [
@@ -84,7 +84,7 @@ def _tables(stats: DashboardStats, areas: dict[str, str]) -> dict[str, Table]:
     }
 
 
-def _charts(tables: dict[str, Table], stats: DashboardStats) -> dict[str, Any]:
+def _charts(tables: dict[str, Table], stats: Dashboard) -> dict[str, Any]:
     median = stats.median_match_days
     median_text = (
         _(
@@ -149,11 +149,11 @@ def _charts(tables: dict[str, Table], stats: DashboardStats) -> dict[str, Any]:
     }
 
 
-def _data() -> tuple[DashboardStats, dict[str, Table]]:
-    app = casework()
+def _data() -> tuple[Dashboard, dict[str, Table]]:
+    app = services()
     who = actor()
-    stats = app.dashboard_stats(who)
-    areas = {a.code: a.name for a in app.list_areas(who)}
+    stats = app.oversight.dashboard(who)
+    areas = {a.code: a.name for a in app.reference.list_areas(who)}
     return stats, _tables(stats, areas)
 
 

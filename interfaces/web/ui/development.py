@@ -10,9 +10,9 @@ from uuid import UUID
 
 from flask import abort, flash, request, url_for
 
-from application.dto import GapReport, InitiativeFilter, NeedFilter, NeedRow
+from application.board import BoardSort, NeedFilter, NeedRow
+from application.development import GapReport, InitiativeFilter, InitiativePage
 from application.errors import ApplicationError, PermissionDeniedError, VersionConflictError
-from application.oversight_ports import BoardSort, InitiativePage
 from application.security import Actor
 from domain.errors import DomainError, InvalidTransitionError, InvalidValueError
 from domain.values import (
@@ -25,7 +25,7 @@ from domain.values import (
     Weekday,
 )
 from interfaces.web.ui import charts, ui
-from interfaces.web.ui.core import actor, casework, now, redirect_to, render, signed_in
+from interfaces.web.ui.core import actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form, refusal
 from interfaces.web.ui.i18n import _, local
@@ -39,11 +39,11 @@ MAX_VOLUNTEERS = 100000
 
 
 def _lookups() -> dict[str, Any]:
-    app = casework()
+    app = services()
     who = actor()
     return {
-        "areas": {a.code: a.name for a in app.list_areas(who)},
-        "organizations": {o.id: o.name for o in app.list_organizations(who)},
+        "areas": {a.code: a.name for a in app.reference.list_areas(who)},
+        "organizations": {o.id: o.name for o in app.organizations.list_organizations(who)},
     }
 
 
@@ -58,7 +58,7 @@ def initiatives() -> Any:
     status = form.choice("status", InitiativeStatus, required=False)
     category = form.choice("category", NeedCategory, required=False)
     area = form.code("area", lookups["areas"], required=False)
-    items = casework().list_initiatives(
+    items = services().development.list_initiatives(
         InitiativeFilter(status=status, area_code=area, category=category), actor()
     )
     return render(
@@ -88,7 +88,7 @@ def new_initiative() -> Any:
         description = form.text("description")
         if form.ok and title and area and category and description:
             try:
-                opened = casework().open_initiative(
+                opened = services().development.open(
                     title, area, category, description, actor(), idempotency_key=f"ui-{key}"
                 )
             except PermissionDeniedError:
@@ -114,7 +114,7 @@ def new_initiative() -> Any:
 def _linkable(page: InitiativePage, who: Actor) -> list[NeedRow]:
     """Needs in resource_gap of the initiative's category; its own area first."""
     initiative = page.initiative
-    rows = casework().board(
+    rows = services().board.board(
         NeedFilter(status=NeedStatus.RESOURCE_GAP, category=initiative.category),
         who,
         BoardSort.OLDEST,
@@ -179,7 +179,7 @@ def _initiative_screen(
 @ui.get("/initiatives/<uuid:initiative_id>")
 @signed_in("initiative.read")
 def initiative(initiative_id: UUID) -> Any:
-    return _initiative_screen(casework().initiative_page(initiative_id, actor()))
+    return _initiative_screen(services().development.page(initiative_id, actor()))
 
 
 Command = Callable[[Form, UUID, int, Actor], Any]
@@ -197,7 +197,7 @@ def _link(form: Form, initiative_id: UUID, version: int, who: Actor) -> Any:
     need_id = _need_id(form)
     if need_id is None:
         return None
-    return casework().link_need_to_initiative(initiative_id, need_id, version, who)
+    return services().development.link_need(initiative_id, need_id, version, who)
 
 
 def _unlink(form: Form, initiative_id: UUID, version: int, who: Actor) -> Any:
@@ -205,7 +205,7 @@ def _unlink(form: Form, initiative_id: UUID, version: int, who: Actor) -> Any:
     reason = form.text("reason")
     if not form.ok or need_id is None or reason is None:
         return None
-    return casework().unlink_need_from_initiative(initiative_id, need_id, reason, version, who)
+    return services().development.unlink_need(initiative_id, need_id, reason, version, who)
 
 
 def _partner(form: Form, initiative_id: UUID, version: int, who: Actor) -> Any:
@@ -214,7 +214,7 @@ def _partner(form: Form, initiative_id: UUID, version: int, who: Actor) -> Any:
     except ValueError:
         form.error("organization_id", _("Choose an organization."))
         return None
-    return casework().add_initiative_partner(initiative_id, organization_id, version, who)
+    return services().development.add_partner(initiative_id, organization_id, version, who)
 
 
 def _milestone(form: Form, initiative_id: UUID, version: int, who: Actor) -> Any:
@@ -230,7 +230,7 @@ def _milestone(form: Form, initiative_id: UUID, version: int, who: Actor) -> Any
         return None
     if milestone is not Milestone.VOLUNTEERS_TRAINED:
         volunteers = None
-    return casework().record_initiative_milestone(
+    return services().development.record_milestone(
         initiative_id, milestone, on, note, version, who, volunteers=volunteers
     )
 
@@ -240,7 +240,7 @@ def _launch(form: Form, initiative_id: UUID, version: int, who: Actor) -> Any:
     values = read_resource_form(form, _lookups())
     if values is None or not form.ok:
         return None
-    return casework().launch_initiative(
+    return services().development.launch(
         initiative_id,
         values["name"],
         values["service_type"],
@@ -261,7 +261,7 @@ def _abandon(form: Form, initiative_id: UUID, version: int, who: Actor) -> Any:
     reason = form.text("reason")
     if not form.ok or reason is None:
         return None
-    return casework().abandon_initiative(initiative_id, reason, version, who)
+    return services().development.abandon(initiative_id, reason, version, who)
 
 
 COMMANDS: dict[str, Command] = {
@@ -310,7 +310,7 @@ def initiative_refusal(error: Exception) -> str:
 def initiative_action(initiative_id: UUID, action: str) -> Any:
     if action not in COMMANDS:
         abort(404)
-    app = casework()
+    app = services()
     who = actor()
     form = Form(request.form)
     version = form.version()
@@ -328,7 +328,7 @@ def initiative_action(initiative_id: UUID, action: str) -> Any:
                     "you sent was saved; check the page as it is now and send again."
                 )
                 + " "
-                + changed_by(app.last_change(initiative_id, who)),
+                + changed_by(app.history.last_change(initiative_id, who)),
             )
         except PermissionDeniedError:
             raise
@@ -343,7 +343,7 @@ def initiative_action(initiative_id: UUID, action: str) -> Any:
             if result is not None:
                 flash(_done_message(action), "success")
                 return redirect_to("ui.initiative", initiative_id=initiative_id)
-    page = app.initiative_page(initiative_id, who)
+    page = app.development.page(initiative_id, who)
     if conflict:
         form.data.setlist("version", [str(page.initiative.version)])
     if not form.errors:
@@ -418,7 +418,7 @@ def _gap_tables(
 
 
 def _gap_args() -> tuple[dict[str, str], str | None, NeedCategory | None, Form]:
-    areas = {a.code: a.name for a in casework().list_areas(actor())}
+    areas = {a.code: a.name for a in services().reference.list_areas(actor())}
     form = Form(request.args)
     area = form.code("area", areas, required=False)
     category = form.choice("category", NeedCategory, required=False)
@@ -429,7 +429,7 @@ def _gap_args() -> tuple[dict[str, str], str | None, NeedCategory | None, Form]:
 @signed_in("report.read")
 def gaps() -> Any:
     areas, area, category, form = _gap_args()
-    report = casework().gap_report(actor())
+    report = services().development.gap_report(actor())
     tables = _gap_tables(report, areas, area, category)
     unmet, monthly = tables["unmet"], tables["monthly"]
     query: dict[str, Any] = {
@@ -489,7 +489,7 @@ def gaps() -> Any:
 @signed_in("report.read")
 def gaps_csv(name: str) -> Any:
     areas, area, category, _form = _gap_args()
-    tables = _gap_tables(casework().gap_report(actor()), areas, area, category)
+    tables = _gap_tables(services().development.gap_report(actor()), areas, area, category)
     if name not in tables:
         abort(404)
     return table_csv(tables[name])

@@ -13,8 +13,8 @@ from uuid import UUID
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from application.dto import UserDTO
-from application.oversight_ports import ChangeNote, TimelineEntry
+from application.accounts import UserDTO
+from application.history import ChangeNote, TimelineEntry
 from domain.values import PersonalData, display_code
 from interfaces.web.ui.i18n import _, format_day, format_moment, local
 from interfaces.web.ui.labels import label

@@ -3,27 +3,28 @@ the client page with its available weekdays and its multi-need plan (複合課�
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from flask import flash, request
 
-from application.dto import ClientDTO, MatchPlanDTO, NeedFilter, PlannedMatch
+from application.board import NeedFilter
+from application.clients import ClientDTO
 from application.errors import (
     ApplicationError,
     InvalidReferenceError,
+    MatchPlanChangedError,
     PermissionDeniedError,
     VersionConflictError,
 )
-from application.matching import MatchPlanChangedError
+from application.matching import MatchPlanDTO, PlannedMatch
 from domain.errors import DomainError
 from domain.matching import Candidate, Criterion, CriterionScore
 from domain.values import CareLevel, NeedCategory, NeedStatus, ResourceStatus, Weekday
 from interfaces.web.ui import ui
 from interfaces.web.ui.auth import STALE_DAYS
-from interfaces.web.ui.core import actor, casework, now, redirect_to, render, signed_in
+from interfaces.web.ui.core import actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
 from interfaces.web.ui.forms import FORM, Form, refusal
 from interfaces.web.ui.i18n import _
@@ -95,16 +96,6 @@ def blocker_labels(candidate: Candidate) -> list[str]:
     return texts
 
 
-def ranking_digest(rule_set: str, candidates: tuple[Candidate, ...] | list[Candidate]) -> str:
-    """A fingerprint of a ranking as shown: rule set, order, totals and what was choosable."""
-    text = (
-        rule_set
-        + "|"
-        + "|".join(f"{c.resource_id}:{c.total}:{int(c.proposable)}" for c in candidates)
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
 ui.add_app_template_global(criterion_text, "criterion_text")
 ui.add_app_template_global(reason_line, "reason_line")
 ui.add_app_template_global(blocker_labels, "blocker_labels")
@@ -114,11 +105,11 @@ ui.add_app_template_global(blocker_labels, "blocker_labels")
 
 
 def _places() -> dict[str, Any]:
-    app = casework()
+    app = services()
     who = actor()
     return {
-        "areas": {a.code: a.name for a in app.list_areas(who)},
-        "centers": {c.code: c.name for c in app.list_centers(who)},
+        "areas": {a.code: a.name for a in app.reference.list_areas(who)},
+        "centers": {c.code: c.name for c in app.reference.list_centers(who)},
     }
 
 
@@ -130,11 +121,10 @@ def _client_screen(
     plan_form: Form | None = None,
     plan_message: str | None = None,
 ) -> Any:
-    app = casework()
+    app = services()
     who = actor()
     moment = now()
-    # list_needs filters by client (the board's sorted query does not know clients).
-    page = app.list_needs(NeedFilter(client_id=client.id), who, 1, CLIENT_NEEDS_SHOWN)
+    page = app.board.board(NeedFilter(client_id=client.id), who, per_page=CLIENT_NEEDS_SHOWN)
     rows = [
         {
             "need": row,
@@ -151,15 +141,15 @@ def _client_screen(
     waiting = [r for r in page.items if r.status in PROPOSABLE and not r.paused]
     if waiting:
         try:
-            plan = app.match_plan(client.id, who)
+            plan = app.matching.plan(client.id, who)
         except InvalidReferenceError:
             plan_problem = _(
                 "This client has too many needs waiting for a proposal to plan them at once; "
                 "propose on each need's page instead."
             )
-    names = app.resource_names(plan.resource_ids) if plan is not None else {}
+    names = app.resources.names(plan.resource_ids) if plan is not None else {}
     planned = [m.need_id for m in plan.matches] + list(plan.gaps) if plan is not None else []
-    needs = {r.id: r for r in app.need_rows(planned, who)}
+    needs = {r.id: r for r in app.board.rows(planned, who)}
     return render(
         "clients/detail.html",
         status,
@@ -181,13 +171,13 @@ def _client_screen(
 @ui.get("/clients/<uuid:client_id>")
 @signed_in("client.read")
 def client(client_id: UUID) -> Any:
-    return _client_screen(casework().get_client(client_id, actor()))
+    return _client_screen(services().clients.get(client_id, actor()))
 
 
 @ui.post("/clients/<uuid:client_id>/availability")
 @signed_in("client.assess")
 def client_availability(client_id: UUID) -> Any:
-    app = casework()
+    app = services()
     who = actor()
     form = Form(request.form)
     version = form.version()
@@ -195,7 +185,7 @@ def client_availability(client_id: UUID) -> Any:
     status = 422
     if form.ok and version is not None:
         try:
-            app.record_client_availability(client_id, weekdays, version, who)
+            app.clients.record_availability(client_id, weekdays, version, who)
         except VersionConflictError:
             status = 412
             form.error(
@@ -205,7 +195,7 @@ def client_availability(client_id: UUID) -> Any:
                     "below are yours; check the current ones and save again."
                 )
                 + " "
-                + changed_by(app.last_change(client_id, who)),
+                + changed_by(app.history.last_change(client_id, who)),
             )
         except PermissionDeniedError:
             raise
@@ -214,7 +204,7 @@ def client_availability(client_id: UUID) -> Any:
         else:
             flash(_("The available weekdays were saved."), "success")
             return redirect_to("ui.client", client_id=client_id, _anchor="availability")
-    current = app.get_client(client_id, who)
+    current = app.clients.get(client_id, who)
     if status == 412:
         form.data.setlist("version", [str(current.version)])
     return _client_screen(current, status, availability=form)
@@ -237,7 +227,7 @@ def _accepted(form: Form) -> list[PlannedMatch] | None:
 @ui.post("/clients/<uuid:client_id>/plan")
 @signed_in("match.plan")
 def accept_plan(client_id: UUID) -> Any:
-    app = casework()
+    app = services()
     who = actor()
     who.require("need.propose")
     form = Form(request.form)
@@ -249,7 +239,7 @@ def accept_plan(client_id: UUID) -> Any:
     message = None
     if form.ok and accepted is not None and reason is not None:
         try:
-            result = app.accept_match_plan(client_id, accepted, reason, who)
+            result = app.matching.accept_plan(client_id, accepted, reason, who)
         except (VersionConflictError, MatchPlanChangedError) as error:
             status = 412 if isinstance(error, VersionConflictError) else 409
             message = _(
@@ -270,7 +260,7 @@ def accept_plan(client_id: UUID) -> Any:
                 "success",
             )
             return redirect_to("ui.client", client_id=client_id, _anchor="plan")
-    current = app.get_client(client_id, who)
+    current = app.clients.get(client_id, who)
     if message is not None:
         form = Form({"reason": form.value("reason")})
     return _client_screen(current, status, plan_form=form, plan_message=message)

@@ -12,14 +12,14 @@ from uuid import UUID
 
 from flask import abort, flash, request, url_for
 
-from application.dto import NeedFilter
+from application.board import BoardSort, NeedFilter
 from application.errors import (
     ApplicationError,
     PermissionDeniedError,
+    RankingChangedError,
     VersionConflictError,
 )
-from application.oversight import ACTION_PERMISSIONS
-from application.oversight_ports import BoardSort, NeedPage
+from application.needs import ACTION_PERMISSIONS, NeedPage
 from application.security import Actor
 from domain.errors import DomainError
 from domain.values import (
@@ -34,21 +34,20 @@ from domain.values import (
 )
 from interfaces.web.ui import ui
 from interfaces.web.ui.auth import STALE_DAYS
-from interfaces.web.ui.core import actor, casework, now, redirect_to, render, signed_in
+from interfaces.web.ui.core import actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _, local
-from interfaces.web.ui.matching import ranking_digest
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 MAX_STALE_DAYS = 3650
 
 
 def _places(areas: bool = True) -> dict[str, Any]:
-    app = casework()
+    app = services()
     who = actor()
     return {
-        "areas": {a.code: a.name for a in app.list_areas(who)} if areas else {},
-        "centers": {c.code: c.name for c in app.list_centers(who)},
+        "areas": {a.code: a.name for a in app.reference.list_areas(who)} if areas else {},
+        "centers": {c.code: c.name for c in app.reference.list_centers(who)},
     }
 
 
@@ -118,9 +117,9 @@ def _board_args(who: Actor) -> BoardArgs:
 @signed_in("need.read")
 def board() -> Any:
     who = actor()
-    app = casework()
+    app = services()
     args = _board_args(who)
-    page = app.board(args.filters, who, args.sort, args.page, args.per_page)
+    page = app.board.board(args.filters, who, args.sort, args.page, args.per_page, counts=True)
     moment = now()
     stale_days = args.stale_days or STALE_DAYS
     rows = [
@@ -145,7 +144,7 @@ def board() -> Any:
         urgencies=list(Urgency),
         sorts=list(BoardSort),
         per_page_choices=PER_PAGE_CHOICES,
-        coordinators=app.coordinators(who),
+        coordinators=app.accounts.coordinators(who),
         scoped=who.center_scope is not None,
         **_places(),
     )
@@ -172,18 +171,18 @@ ui.add_app_template_global(board_url, "board_url")
 @signed_in("need.raise")
 def raise_need() -> Any:
     who = actor()
-    app = casework()
+    app = services()
     form = Form(request.form if request.method == "POST" else request.args)
     client_id = _uuid(form.value("client"))
     card = None
     if client_id is not None:
         try:
-            card = app.client_card(client_id, who)
+            card = app.clients.card(client_id, who)
         except ApplicationError:
             form.error("client", _("Choose a client of your support center."))
     if request.method == "GET" or card is None:
         query = form.value("q").strip()
-        results = app.search_clients(query, who) if query else []
+        results = app.clients.search(query, who) if query else []
         if request.method == "POST" and card is None and "client" not in form.errors:
             form.error("client", _("Choose the client first."))
         return render(
@@ -207,7 +206,7 @@ def raise_need() -> Any:
     key = form.text("key", required=False, max_length=64) or uuid.uuid4().hex
     if form.ok and category and urgency and description and goal:
         try:
-            need = app.raise_need(
+            need = app.needs.raise_need(
                 card.summary.id,
                 category,
                 description,
@@ -243,7 +242,7 @@ def raise_need() -> Any:
 @signed_in("client.create")
 def register_client() -> Any:
     who = actor()
-    app = casework()
+    app = services()
     places = _places()
     centers = places["centers"]
     if who.center_scope is not None:
@@ -263,7 +262,7 @@ def register_client() -> Any:
         center = form.code("center", centers)
         if form.ok and name and kana and birth_date and care_level and area and center:
             try:
-                client = app.register_client(
+                client = app.clients.register(
                     PersonalData(name, kana, birth_date, address, phone),
                     care_level,
                     form.checkbox("frailty"),
@@ -309,11 +308,13 @@ def _need_screen(
     open_action: str | None = None,
     conflict: Any = None,
 ) -> Any:
-    app = casework()
+    app = services()
     who = actor()
     need = page.need
-    coordinators = app.coordinators(who) if {"assign", "reassign"} & set(page.actions) else []
-    candidates = app.need_candidates(need.id, who) if "propose" in page.actions else None
+    coordinators = (
+        app.accounts.coordinators(who) if {"assign", "reassign"} & set(page.actions) else []
+    )
+    candidates = app.matching.candidates(need.id, who) if "propose" in page.actions else None
     return render(
         "needs/detail.html",
         status,
@@ -325,7 +326,7 @@ def _need_screen(
         conflict=conflict,
         coordinators=coordinators,
         candidates=candidates,
-        ranking=ranking_digest(candidates.rule_set, candidates.candidates) if candidates else "",
+        ranking=candidates.digest if candidates else "",
         chosen=_uuid(form.value("resource_id")) if form is not None else None,
         outcomes=list(Outcome),
         progresses=list(Progress),
@@ -339,23 +340,19 @@ def _need_screen(
 @ui.get("/needs/<uuid:need_id>")
 @signed_in("need.read")
 def need(need_id: UUID) -> Any:
-    return _need_screen(casework().need_page(need_id, actor()))
+    return _need_screen(services().needs.page(need_id, actor()))
 
 
 Command = Callable[[Form, UUID, int, Actor], Any]
 
 
 def _assign(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
-    names = {u.username for u in casework().coordinators(who)}
+    names = {u.username for u in services().accounts.coordinators(who)}
     coordinator = form.code("coordinator", names)
     reason = form.text("reason", required=form.value("action") == "reassign")
     if not form.ok or coordinator is None:
         return None
-    return casework().assign_need(need_id, coordinator, version, who, reason=reason)
-
-
-class RankingChangedError(Exception):
-    """The candidates changed between showing them and choosing one."""
+    return services().needs.assign(need_id, coordinator, version, who, reason=reason)
 
 
 def _propose(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
@@ -365,14 +362,8 @@ def _propose(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     reason = form.text("reason")
     if not form.ok or resource_id is None or reason is None:
         return None
-    shown = form.value("ranking").strip()
-    if shown:
-        # The event records the ranking as the rules give it at this moment: it must be
-        # the ranking the coordinator chose from, or they chose from something else.
-        now_ranked = casework().need_candidates(need_id, who)
-        if ranking_digest(now_ranked.rule_set, now_ranked.candidates) != shown:
-            raise RankingChangedError
-    return casework().propose_match(need_id, resource_id, reason, version, who)
+    shown = form.value("ranking").strip() or None
+    return services().matching.propose(need_id, resource_id, reason, version, who, ranking=shown)
 
 
 def _decline(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
@@ -380,14 +371,14 @@ def _decline(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     reason = form.text("reason")
     if not form.ok or by is None or reason is None:
         return None
-    return casework().decline_match(need_id, by, reason, version, who)
+    return services().matching.decline(need_id, by, reason, version, who)
 
 
 def _confirm(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     start = form.day("start_date")
     if not form.ok or start is None:
         return None
-    return casework().confirm_match(need_id, start, version, who)
+    return services().matching.confirm(need_id, start, version, who)
 
 
 def _follow_up(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
@@ -395,7 +386,7 @@ def _follow_up(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     progress = form.choice("progress", Progress)
     if not form.ok or note is None or progress is None:
         return None
-    return casework().record_follow_up(need_id, note, progress, version, who)
+    return services().needs.follow_up(need_id, note, progress, version, who)
 
 
 def _close(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
@@ -403,7 +394,7 @@ def _close(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     reason = form.text("reason")
     if not form.ok or outcome is None or reason is None:
         return None
-    return casework().close_need(need_id, outcome, reason, version, who)
+    return services().needs.close(need_id, outcome, reason, version, who)
 
 
 def _with_reason(method: str) -> Command:
@@ -411,7 +402,7 @@ def _with_reason(method: str) -> Command:
         reason = form.text("reason")
         if not form.ok or reason is None:
             return None
-        return getattr(casework(), method)(need_id, reason, version, who)
+        return getattr(services(), method)(need_id, reason, version, who)
 
     return command
 
@@ -454,7 +445,7 @@ def need_action(need_id: UUID, action: str) -> Any:
     if action not in COMMANDS:
         abort(404)
     who = actor()
-    app = casework()
+    app = services()
     who.require(ACTION_PERMISSIONS[action])
     form = Form(request.form)
     form.data.setlist("action", [action])
@@ -466,7 +457,7 @@ def need_action(need_id: UUID, action: str) -> Any:
             result = COMMANDS[action](form, need_id, version, who)
         except VersionConflictError:
             status = 412
-            conflict = app.last_change(need_id, who)
+            conflict = app.history.last_change(need_id, who)
         except RankingChangedError:
             status = 409
             form.error(
@@ -486,7 +477,7 @@ def need_action(need_id: UUID, action: str) -> Any:
             if result is not None:
                 flash(_done_message(action), "success")
                 return redirect_to("ui.need", need_id=need_id, _anchor="status")
-    page = app.need_page(need_id, who)
+    page = app.needs.page(need_id, who)
     if conflict is not None:
         # Show the current state; what the person typed stays in the form,
         # now carrying the current version, to send again once they have checked.

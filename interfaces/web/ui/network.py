@@ -10,14 +10,14 @@ from uuid import UUID
 
 from flask import abort, flash, request, url_for
 
-from application.dto import CouncilDTO, MeetingRow, NeedFilter, NeedRow, NetworkOverview
+from application.board import BoardSort, NeedFilter, NeedRow
 from application.errors import ApplicationError, PermissionDeniedError, VersionConflictError
-from application.oversight_ports import BoardSort
+from application.network import CouncilDTO, MeetingRow, NetworkOverview
 from application.security import Actor
 from domain.errors import DomainError, InvalidValueError
 from domain.values import Contact, CouncilTier, NeedCategory, NeedStatus, OrganizationKind
 from interfaces.web.ui import charts, ui
-from interfaces.web.ui.core import actor, casework, now, redirect_to, render, signed_in
+from interfaces.web.ui.core import actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form, refusal
 from interfaces.web.ui.i18n import _, local
@@ -30,11 +30,11 @@ MAX_TOPICS = 30
 
 
 def _areas() -> dict[str, str]:
-    return {a.code: a.name for a in casework().list_areas(actor())}
+    return {a.code: a.name for a in services().reference.list_areas(actor())}
 
 
 def _organizations() -> dict[UUID, str]:
-    return {o.id: o.name for o in casework().list_organizations(actor())}
+    return {o.id: o.name for o in services().organizations.list_organizations(actor())}
 
 
 def network_refusal(error: Exception) -> str:
@@ -71,7 +71,7 @@ def _refuse(form: Form, error: Exception) -> None:
 @ui.get("/organizations")
 @signed_in("organization.read")
 def organizations() -> Any:
-    app = casework()
+    app = services()
     who = actor()
     areas = _areas()
     form = Form(request.args)
@@ -80,14 +80,14 @@ def organizations() -> Any:
     query = (form.text("q", required=False, max_length=100) or "").casefold()
     items = [
         o
-        for o in app.list_organizations(who)
+        for o in app.organizations.list_organizations(who)
         if (kind is None or o.kind is kind)
         and (area is None or area in o.area_codes)
         and (not query or query in o.name.casefold())
     ]
     network = {}
     if who.can("report.read"):
-        network = {o.id: o for o in app.network_overview(who).organizations}
+        network = {o.id: o for o in app.network.overview(who).organizations}
     return render(
         "network/organizations.html",
         items=items,
@@ -122,7 +122,7 @@ def new_organization() -> Any:
                 else None
             )
             try:
-                created = casework().register_organization(
+                created = services().organizations.register(
                     name, kind, area_codes, actor(), contact=contact, idempotency_key=f"ui-{key}"
                 )
             except PermissionDeniedError:
@@ -145,7 +145,7 @@ def new_organization() -> Any:
 def _organization_screen(
     organization_id: UUID, status: int = 200, form: Form | None = None, conflict: bool = False
 ) -> Any:
-    page = casework().organization_page(organization_id, actor())
+    page = services().organizations.page(organization_id, actor())
     if form is not None and conflict:
         form.data.setlist("version", [str(page.organization.version)])
     return render(
@@ -177,7 +177,9 @@ def log_contact(organization_id: UUID) -> Any:
     conflict = False
     if form.ok and version is not None and on and purpose and outcome:
         try:
-            casework().log_contact(organization_id, on, purpose, outcome, version, actor())
+            services().organizations.log_contact(
+                organization_id, on, purpose, outcome, version, actor()
+            )
         except VersionConflictError:
             status, conflict = 412, True
             form.error(
@@ -187,7 +189,7 @@ def log_contact(organization_id: UUID) -> Any:
                     "you typed is below; send it again."
                 )
                 + " "
-                + changed_by(casework().last_change(organization_id, actor())),
+                + changed_by(services().history.last_change(organization_id, actor())),
             )
         except PermissionDeniedError:
             raise
@@ -208,7 +210,7 @@ def log_contact(organization_id: UUID) -> Any:
 @ui.route("/councils", methods=["GET", "POST"])
 @signed_in("council.read")
 def councils() -> Any:
-    app = casework()
+    app = services()
     who = actor()
     areas = _areas()
     form = Form(request.form if request.method == "POST" else {})
@@ -220,7 +222,7 @@ def councils() -> Any:
         area = form.code("area_code", areas, required=False)
         if form.ok and name and tier:
             try:
-                formed = app.form_council(
+                formed = app.network.form_council(
                     name, tier, who, area_code=area, idempotency_key=f"ui-{key}"
                 )
             except PermissionDeniedError:
@@ -233,7 +235,7 @@ def councils() -> Any:
     return render(
         "network/councils.html",
         422 if form.errors else 200,
-        items=app.list_councils(who),
+        items=app.network.list_councils(who),
         form=form,
         key=key,
         tiers=list(CouncilTier),
@@ -245,7 +247,7 @@ def _offered_needs(council: CouncilDTO, who: Actor) -> list[NeedRow]:
     """Unmet needs a meeting may discuss: those of the council's area (tier 2) or all."""
     rows: list[NeedRow] = []
     for status in (NeedStatus.RESOURCE_GAP, NeedStatus.IN_DEVELOPMENT):
-        page = casework().board(
+        page = services().board.board(
             NeedFilter(status=status, area_code=council.area_code),
             who,
             BoardSort.OLDEST,
@@ -263,20 +265,20 @@ def _council_screen(
     open_action: str | None = None,
     conflict: bool = False,
 ) -> Any:
-    app = casework()
+    app = services()
     who = actor()
-    council = app.get_council(council_id, who)
-    meetings = app.council_meetings(council_id, who)
+    council = app.network.get_council(council_id, who)
+    meetings = app.network.council_meetings(council_id, who)
     organizations = _organizations()
     discussed = {n for m in meetings for n in m.need_ids}
     can_change = who.can("council.change")
     offered = _offered_needs(council, who) if can_change else []
-    need_rows = {r.id: r for r in app.need_rows(discussed | {r.id for r in offered}, who)}
+    need_rows = {r.id: r for r in app.board.rows(discussed | {r.id for r in offered}, who)}
     gap_cells: list[tuple[str, NeedCategory]] = []
     if can_change and who.can("report.read"):
         gap_cells = [
             (c.area_code, c.category)
-            for c in app.gap_report(who).current
+            for c in app.development.gap_report(who).current
             if c.unmet and (council.area_code is None or c.area_code == council.area_code)
         ]
     if form is not None and conflict:
@@ -330,7 +332,7 @@ def _admit(form: Form, council_id: UUID, version: int, who: Actor) -> Any:
     on = form.day("on")
     if not form.ok or organization_id is None or on is None:
         return None
-    return casework().admit_to_council(council_id, organization_id, on, version, who)
+    return services().network.admit_to_council(council_id, organization_id, on, version, who)
 
 
 def _release(form: Form, council_id: UUID, version: int, who: Actor) -> Any:
@@ -339,7 +341,9 @@ def _release(form: Form, council_id: UUID, version: int, who: Actor) -> Any:
     reason = form.text("reason")
     if not form.ok or organization_id is None or on is None or reason is None:
         return None
-    return casework().release_from_council(council_id, organization_id, on, reason, version, who)
+    return services().network.release_from_council(
+        council_id, organization_id, on, reason, version, who
+    )
 
 
 def _uuids(form: Form, name: str) -> list[UUID]:
@@ -382,7 +386,7 @@ def _meeting(form: Form, council_id: UUID, version: int, who: Actor) -> Any:
     note = form.text("note", required=False)
     if not form.ok or held_on is None or not topics:
         return None
-    return casework().record_council_meeting(
+    return services().network.record_council_meeting(
         council_id,
         held_on,
         attendees,
@@ -423,7 +427,7 @@ def council_action(council_id: UUID, action: str) -> Any:
                     "sent was saved; what you typed is below, send it again."
                 )
                 + " "
-                + changed_by(casework().last_change(council_id, actor())),
+                + changed_by(services().history.last_change(council_id, actor())),
             )
         except PermissionDeniedError:
             raise
@@ -495,8 +499,8 @@ def _network_tables(overview: NetworkOverview, areas: dict[str, str]) -> dict[st
 @ui.get("/network")
 @signed_in("report.read")
 def network() -> Any:
-    app = casework()
-    overview = app.network_overview(actor())
+    app = services()
+    overview = app.network.overview(actor())
     tables = _network_tables(overview, _areas())
     active, ties = tables["active"], tables["ties"]
     return render(
@@ -534,7 +538,7 @@ def network() -> Any:
 @ui.get("/network/<name>.csv")
 @signed_in("report.read")
 def network_csv(name: str) -> Any:
-    tables = _network_tables(casework().network_overview(actor()), _areas())
+    tables = _network_tables(services().network.overview(actor()), _areas())
     if name not in tables:
         abort(404)
     return table_csv(tables[name])

@@ -9,12 +9,11 @@ from typing import Any
 
 from flask import Response, request
 
-from application.dto import LogicModelReport
-from application.reports import FIRST_FISCAL_YEAR
+from application.oversight import FIRST_FISCAL_YEAR, LogicModelReport
 from domain.errors import InvalidValueError
 from interfaces.cli_reports import write_logic_model_xlsx
 from interfaces.web.ui import ui
-from interfaces.web.ui.core import actor, casework, now, render, signed_in
+from interfaces.web.ui.core import actor, now, render, services, signed_in
 from interfaces.web.ui.forms import Form
 from interfaces.web.ui.i18n import _, format_number, local
 from interfaces.web.ui.labels import STAGE_LABELS, metric_label
@@ -46,9 +45,9 @@ ui.add_app_template_global(metric_label, "metric_label")
 
 
 def _report() -> tuple[LogicModelReport, Form, dict[str, str], int]:
-    app = casework()
+    app = services()
     who = actor()
-    areas = {a.code: a.name for a in app.list_areas(who)}
+    areas = {a.code: a.name for a in app.reference.list_areas(who)}
     form = Form(request.args)
     latest = current_fiscal_year()
     year = form.integer(
@@ -56,10 +55,10 @@ def _report() -> tuple[LogicModelReport, Form, dict[str, str], int]:
     )
     area = form.code("area", areas, required=False)
     try:
-        report = app.logic_model(year or latest, who, area_code=area)
+        report = app.oversight.logic_model(year or latest, who, area_code=area)
     except InvalidValueError:
         form.error("fiscal_year", _("Choose one of the options."))
-        report = app.logic_model(latest, who, area_code=area)
+        report = app.oversight.logic_model(latest, who, area_code=area)
     return report, form, areas, latest
 
 

@@ -13,15 +13,15 @@ from typing import Any
 
 from flask import Response, abort, flash, request, url_for
 
-from application.dto import ResourceFilter
 from application.importing import ImportReport, RowResult
+from application.resources import ResourceFilter
 from application.security import Actor
 from domain.values import ServiceType
 from interfaces.importing import FileFormatError, ParsedFile, RowDefaults, read_resource_file
 from interfaces.importing.export import EXTENSIONS, MEDIA_TYPES, to_csv, to_hsds, to_xlsx
 from interfaces.web.api.framework import MAX_UPLOAD_BYTES
 from interfaces.web.ui import ui, uploads
-from interfaces.web.ui.core import actor, casework, render, signed_in
+from interfaces.web.ui.core import actor, render, services, signed_in
 from interfaces.web.ui.forms import FORM, Form
 from interfaces.web.ui.i18n import _
 from interfaces.web.ui.import_messages import field_label, layout_label, translate_problem
@@ -127,7 +127,7 @@ def _screen(
     filename: str = "",
 ) -> Any:
     who = actor()
-    areas = {a.code: a.name for a in casework().list_areas(who)}
+    areas = {a.code: a.name for a in services().reference.list_areas(who)}
     return render(
         "resources/import.html",
         status,
@@ -158,7 +158,7 @@ def _parse(data: bytes, filename: str, options: Options, form: Form) -> ParsedFi
 
 
 def _import(parsed: ParsedFile, filename: str, who: Actor, apply: bool, atomic: bool) -> Any:
-    return casework().import_resources(
+    return services().importing.import_resources(
         parsed.drafts,
         who,
         apply=apply,
@@ -173,7 +173,7 @@ def import_resources() -> Any:
     if request.method == "GET":
         return _screen(Form())
     who = actor()
-    areas = {a.code: a.name for a in casework().list_areas(who)}
+    areas = {a.code: a.name for a in services().reference.list_areas(who)}
     form = Form(request.form)
     options = _options(form, areas)
     if form.value("step") == "apply":
@@ -244,12 +244,12 @@ def export_resources(fmt: str) -> Response:
     if fmt not in kinds:
         abort(404)
     kind = kinds[fmt]
-    app = casework()
+    app = services()
     who = actor()
-    resources = app.list_resources(ResourceFilter(), who)
-    organizations = {o.id: o for o in app.list_organizations(who)}
+    resources = app.resources.list_resources(ResourceFilter(), who)
+    organizations = {o.id: o for o in app.organizations.list_organizations(who)}
     if kind == "hsds":
-        areas = {a.code: a.name for a in app.list_areas(who)}
+        areas = {a.code: a.name for a in app.reference.list_areas(who)}
         document = to_hsds(resources, organizations, areas)
         body: bytes = (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
     elif kind == "xlsx":

@@ -10,12 +10,12 @@ from uuid import UUID
 from flask import abort, flash, request
 from werkzeug.datastructures import MultiDict
 
-from application.dto import ResourceDTO, ResourceFilter
 from application.errors import ApplicationError, PermissionDeniedError, VersionConflictError
+from application.resources import ResourceDTO, ResourceFilter
 from domain.errors import DomainError
 from domain.values import CareLevel, Contact, NeedCategory, ResourceStatus, ServiceType, Weekday
 from interfaces.web.ui import ui
-from interfaces.web.ui.core import actor, casework, redirect_to, render, signed_in
+from interfaces.web.ui.core import actor, redirect_to, render, services, signed_in
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _
 
@@ -23,11 +23,11 @@ MAX_CAPACITY = 100000
 
 
 def _lookups() -> dict[str, Any]:
-    app = casework()
+    app = services()
     who = actor()
     return {
-        "areas": {a.code: a.name for a in app.list_areas(who)},
-        "organizations": {o.id: o.name for o in app.list_organizations(who)},
+        "areas": {a.code: a.name for a in app.reference.list_areas(who)},
+        "organizations": {o.id: o.name for o in app.organizations.list_organizations(who)},
         "categories": list(NeedCategory),
         "service_types": list(ServiceType),
         "statuses": list(ResourceStatus),
@@ -45,7 +45,7 @@ def resources() -> Any:
     status = form.choice("status", ResourceStatus, required=False)
     area = form.text("area", required=False, max_length=32)
     has_capacity = form.value("has_capacity") == "1"
-    items = casework().list_resources(
+    items = services().resources.list_resources(
         ResourceFilter(category=category, area_code=area, status=status, service_type=service_type),
         actor(),
     )
@@ -69,7 +69,7 @@ def resources() -> Any:
 @ui.get("/resources/<uuid:resource_id>")
 @signed_in("resource.read")
 def resource(resource_id: UUID) -> Any:
-    return _detail(casework().get_resource(resource_id, actor()))
+    return _detail(services().resources.get(resource_id, actor()))
 
 
 def _detail(
@@ -143,7 +143,7 @@ def new_resource() -> Any:
         values = read_resource_form(form, lookups)
         if values is not None:
             try:
-                created = casework().register_resource(
+                created = services().resources.register(
                     values.pop("name"),
                     values.pop("service_type"),
                     values.pop("categories"),
@@ -196,8 +196,8 @@ def _form_of(item: ResourceDTO) -> Form:
 @ui.route("/resources/<uuid:resource_id>/edit", methods=["GET", "POST"])
 @signed_in("resource.change")
 def edit_resource(resource_id: UUID) -> Any:
-    app = casework()
-    item = app.get_resource(resource_id, actor())
+    app = services()
+    item = app.resources.get(resource_id, actor())
     lookups = _lookups()
     if request.method == "GET":
         return render("resources/form.html", form=_form_of(item), item=item, key="", **lookups)
@@ -207,7 +207,7 @@ def edit_resource(resource_id: UUID) -> Any:
     status = 422
     if values is not None and version is not None:
         try:
-            app.update_resource(resource_id, values, version, actor())
+            app.resources.update(resource_id, values, version, actor())
         except VersionConflictError:
             status = 412
             form.error(
@@ -237,7 +237,7 @@ RESOURCE_ACTIONS = ("capacity", "suspend", "reactivate", "close")
 def resource_action(resource_id: UUID, action: str) -> Any:
     if action not in RESOURCE_ACTIONS:
         abort(404)
-    app = casework()
+    app = services()
     who = actor()
     form = Form(request.form)
     version = form.version()
@@ -250,13 +250,13 @@ def resource_action(resource_id: UUID, action: str) -> Any:
     if form.ok and version is not None and reason is not None:
         try:
             if action == "capacity":
-                app.change_resource_capacity(resource_id, capacity, reason, version, who)
+                app.resources.change_capacity(resource_id, capacity, reason, version, who)
             elif action == "suspend":
-                app.suspend_resource(resource_id, reason, version, who)
+                app.resources.suspend(resource_id, reason, version, who)
             elif action == "reactivate":
-                app.reactivate_resource(resource_id, reason, version, who)
+                app.resources.reactivate(resource_id, reason, version, who)
             else:
-                app.close_resource(resource_id, reason, version, who)
+                app.resources.close(resource_id, reason, version, who)
         except VersionConflictError:
             status, conflict = 412, True
             form.error(
@@ -274,7 +274,7 @@ def resource_action(resource_id: UUID, action: str) -> Any:
         else:
             flash(_("The resource was updated."), "success")
             return redirect_to("ui.resource", resource_id=resource_id)
-    item = app.get_resource(resource_id, who)
+    item = app.resources.get(resource_id, who)
     if conflict:
         form.data.setlist("version", [str(item.version)])
     return _detail(item, status, form, action, conflict)

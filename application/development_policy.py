@@ -1,39 +1,38 @@
-"""Process managers: reactions to events that change other aggregates.
+"""The process manager of resource development: when an initiative launches its
+resource, every need waiting on it becomes ``resource_created`` (ready to
+match); when it is abandoned, they are gaps again.
 
-Each policy follows the notification log for the topics it reacts to and saves
-its reaction together with a tracking record of the notification it handled,
-in one transaction (the event store's process recorder). A notification is
+It follows the notification log for the topics it reacts to and saves its
+reaction together with a tracking record of the notification it handled, in
+one transaction (the event store's process recorder). A notification is
 therefore handled exactly once, even with several runners or after a crash:
 a runner resumes after the last tracked position.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.utils import get_topic
 
-from application.errors import NotFoundError, VersionConflictError
+from application.errors import VersionConflictError
+from application.store import EventStore
 from domain.development import DevelopmentInitiative
 from domain.need import Need
 from domain.values import SYSTEM_USER_ID, InitiativeId, NeedStatus, ResourceId
-
-if TYPE_CHECKING:
-    from application.base import CaseworkBase
 
 BATCH = 100
 ATTEMPTS = 5
 
 
 class DevelopmentPolicy:
-    """When an initiative launches its resource, every need waiting on it becomes
-    ``resource_created`` (ready to match); when it is abandoned, they are gaps again."""
+    """Moves the needs of a launched (or abandoned) initiative on."""
 
     name = "development-policy"
 
-    def __init__(self, app: CaseworkBase) -> None:
-        self.app = app
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
         # How far this process has looked for relevant events without finding
         # any: most of the log is not for this policy, and rescanning it after
         # every command would cost more as the log grows. Not persisted: after a
@@ -45,18 +44,18 @@ class DevelopmentPolicy:
         ]
 
     def position(self) -> int:
-        tracked: int | None = self.app.recorder.max_tracking_id(self.name)  # type: ignore[attr-defined]
+        tracked: int | None = self.store.recorder.max_tracking_id(self.name)  # type: ignore[attr-defined]
         return tracked or 0
 
     def catch_up(self) -> int:
         """Handle every pending notification; returns how many were handled."""
         handled = 0
         while True:
-            head = self.app.recorder.max_notification_id() or 0
+            head = self.store.head()
             start = max(self.position(), self._scanned) + 1
             if start > head:
                 return handled
-            notifications = self.app.recorder.select_notifications(
+            notifications = self.store.recorder.select_notifications(
                 start=start, limit=BATCH, stop=head, topics=self.topics
             )
             if not notifications:
@@ -71,10 +70,10 @@ class DevelopmentPolicy:
         for _ in range(ATTEMPTS):
             if self.position() >= notification.id:
                 return  # another runner got there first
-            event = self.app.mapper.to_domain_event(notification)
+            event = self.store.mapper.to_domain_event(notification)
             needs = self._react(event)
             try:
-                self.app._commit_tracked(Tracking(self.name, notification.id), *needs)
+                self.store.save_tracked(Tracking(self.name, notification.id), *needs)
             except VersionConflictError:
                 continue  # handled elsewhere meanwhile, or a need moved on: look again
             return
@@ -85,9 +84,8 @@ class DevelopmentPolicy:
         initiative_id = InitiativeId(event.originator_id)
         moved = []
         for need_id in event.need_ids:
-            try:
-                need = self.app._load(Need, need_id, "need")
-            except NotFoundError:
+            need = self.store.get(need_id)
+            if not isinstance(need, Need):
                 continue
             waiting = (
                 need.status is NeedStatus.IN_DEVELOPMENT and need.initiative_id == initiative_id

@@ -1,0 +1,156 @@
+"""The case board: every need as one row, filtered, sorted, paged and counted.
+
+One query answers the API's need list, the screens' board, "my needs" and the
+rows of needs other pages name (an initiative's, a meeting's).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from application.common import ViewMonitor, clamp_page, wait_for_view
+from application.security import Actor
+from domain.values import NeedCategory, NeedStatus, Outcome, Urgency
+
+VIEW = "case_board"
+
+
+@dataclass(frozen=True)
+class NeedRow:
+    """One row of the case board."""
+
+    id: UUID
+    version: int
+    status: NeedStatus
+    paused: bool
+    client_id: UUID
+    client_code: str
+    category: NeedCategory
+    urgency: Urgency
+    center_code: str
+    area_code: str
+    assignee: str | None
+    resource_id: UUID | None
+    outcome: Outcome | None
+    raised_at: datetime
+    last_activity_at: datetime
+
+
+@dataclass(frozen=True)
+class NeedFilter:
+    status: NeedStatus | None = None
+    category: NeedCategory | None = None
+    area_code: str | None = None
+    center_code: str | None = None
+    assignee: str | None = None
+    urgency: Urgency | None = None
+    paused: bool | None = None
+    stale_before: datetime | None = None
+    """Only needs with no activity since this instant (still open)."""
+    client_id: UUID | None = None
+
+
+class BoardSort(enum.Enum):
+    """Orders of the case board."""
+
+    LAST_ACTIVITY = "last_activity"
+    """Most recently active first."""
+    OLDEST_ACTIVITY = "oldest_activity"
+    """Longest without activity first (what is going stale)."""
+    NEWEST = "newest"
+    """Most recently raised first."""
+    OLDEST = "oldest"
+    """Raised longest ago first."""
+    URGENCY = "urgency"
+    """High urgency first, then by last activity."""
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    """One page of the case board."""
+
+    items: tuple[NeedRow, ...]
+    total: int
+    page: int
+    per_page: int
+    status_counts: dict[NeedStatus, int] = field(default_factory=dict)
+    """Needs per status matching every filter except the status itself (when asked for)."""
+    position: int = 0
+    """The view's position in the log when it was read."""
+    stale: bool = False
+    """The view had not reached the ``min_position`` the caller asked for."""
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+class CaseBoard(Protocol):
+    """The case board view: one row per need."""
+
+    def page(
+        self, filters: NeedFilter, sort: BoardSort, page: int, per_page: int
+    ) -> tuple[list[NeedRow], int]:
+        """Rows matching ``filters`` in ``sort`` order, and how many match in all."""
+
+    def status_counts(self, filters: NeedFilter) -> dict[NeedStatus, int]:
+        """Needs per status matching ``filters`` (whose status is ignored)."""
+
+    def by_ids(self, need_ids: Collection[UUID]) -> list[NeedRow]:
+        """The rows of ``need_ids`` that exist, most recently active first."""
+
+    def waiting_by_resource(self) -> dict[UUID, int]:
+        """For each resource, how many needs are proposed to it and not yet confirmed."""
+
+
+class BoardCases:
+    """Reading the case board (care managers see their own center only)."""
+
+    def __init__(self, board: CaseBoard, monitor: ViewMonitor) -> None:
+        self._board = board
+        self._monitor = monitor
+
+    def board(
+        self,
+        filters: NeedFilter,
+        actor: Actor,
+        sort: BoardSort = BoardSort.LAST_ACTIVITY,
+        page: int = 1,
+        per_page: int = 50,
+        *,
+        counts: bool = False,
+        min_position: int | None = None,
+    ) -> BoardPage:
+        """A page of needs; with ``counts``, the count per status under the same filters.
+
+        ``min_position`` waits briefly for the view to reach a position the caller
+        wrote (read-your-writes); ``stale`` says when it did not.
+        """
+        actor.require("need.read")
+        page, per_page = clamp_page(page, per_page)
+        stale = wait_for_view(self._monitor, VIEW, min_position)
+        position = self._monitor.position(VIEW)
+        scope = actor.center_scope
+        if scope is not None and filters.center_code not in (None, scope):
+            return BoardPage((), 0, page, per_page, {}, position, stale)
+        if scope is not None:
+            filters = replace(filters, center_code=scope)
+        rows, total = self._board.page(filters, sort, page, per_page)
+        status_counts = self._board.status_counts(filters) if counts else {}
+        return BoardPage(tuple(rows), total, page, per_page, status_counts, position, stale)
+
+    def rows(self, need_ids: Collection[UUID], actor: Actor) -> list[NeedRow]:
+        """Board rows of the given needs that this actor may see (unknown ids left out)."""
+        actor.require("need.read")
+        if not need_ids:
+            return []
+        return [row for row in self._board.by_ids(need_ids) if actor.sees_center(row.center_code)]
+
+    def waiting_by_resource(self) -> dict[UUID, int]:
+        """Needs proposed to each resource and not yet confirmed (its waiting list)."""
+        return self._board.waiting_by_resource()

@@ -1,0 +1,211 @@
+"""Clients (利用者): registering the elderly people needs belong to, their
+assessments and availability, and finding them again.
+
+Personal data (name, kana, birth date, address, phone) leaves this feature
+only for roles with ``client.read_personal``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+from uuid import UUID
+
+from application.common import Clock, require_not_future
+from application.errors import InvalidReferenceError, NotFoundError, VersionConflictError
+from application.reference import References
+from application.security import Actor
+from application.store import Aggregates
+from domain.client import Client
+from domain.values import CareLevel, ClientId, PersonalData, Weekday
+
+SEARCH_LIMIT = 20
+SEARCH_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class ClientDTO:
+    id: UUID
+    version: int
+    position: int | None
+    display_code: str
+    care_level: CareLevel
+    frailty: bool
+    area_code: str
+    center_code: str
+    assessed_on: date | None
+    registered_at: datetime
+    personal: PersonalData | None
+    """None when the actor may not see personal data."""
+    available_weekdays: tuple[Weekday, ...] | None = None
+    """None: not known."""
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    """A client as lists may show it: pseudonymous, no personal fields."""
+
+    id: UUID
+    display_code: str
+    care_level: CareLevel
+    frailty: bool
+    area_code: str
+    center_code: str
+    registered_at: datetime
+    assessed_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ClientCard:
+    """A client on a detail page: the summary and, for roles allowed, personal data."""
+
+    summary: ClientSummary
+    personal: PersonalData | None
+    """None when the actor may not see personal data."""
+
+
+class ClientDirectory(Protocol):
+    """Clients by display code or kana. Personal data leaves only through :meth:`card`."""
+
+    def search(self, text: str, center_code: str | None, limit: int) -> list[ClientSummary]:
+        """Clients whose display code starts with, or whose kana contains, ``text``
+        (at ``center_code`` only, when given), newest first."""
+
+    def card(self, client_id: UUID, with_personal: bool) -> ClientCard | None:
+        """One client; personal data only when ``with_personal``. None if unknown."""
+
+
+def load_client(
+    aggregates: Aggregates, client_id: UUID, actor: Actor, expected_version: int | None = None
+) -> Client:
+    """A client this actor may see (care managers: of their own center), or not found."""
+    client = aggregates.load(Client, client_id, "client")
+    if not actor.sees_center(client.center_code):
+        raise NotFoundError("client", client_id)
+    if expected_version is not None and client.version != expected_version:
+        raise VersionConflictError("client", expected_version, client.version)
+    return client
+
+
+def client_dto(client: Client, position: int | None, actor: Actor) -> ClientDTO:
+    return ClientDTO(
+        id=client.id,
+        version=client.version,
+        position=position,
+        display_code=client.display_code,
+        care_level=client.care_level,
+        frailty=client.frailty,
+        area_code=client.area_code,
+        center_code=client.center_code,
+        assessed_on=client.assessed_on,
+        registered_at=client.created_on,
+        personal=client.personal if actor.can("client.read_personal") else None,
+        available_weekdays=(
+            tuple(client.available_weekdays) if client.available_weekdays is not None else None
+        ),
+    )
+
+
+class ClientCases:
+    """Register clients, record assessments and availability, find and show them."""
+
+    def __init__(
+        self,
+        aggregates: Aggregates,
+        references: References,
+        directory: ClientDirectory,
+        clock: Clock,
+    ) -> None:
+        self._aggregates = aggregates
+        self._references = references
+        self._directory = directory
+        self._clock = clock
+
+    def register(
+        self,
+        personal: PersonalData,
+        care_level: CareLevel,
+        frailty: bool,
+        area_code: str,
+        center_code: str,
+        actor: Actor,
+        idempotency_key: str | None = None,
+        available_weekdays: list[Weekday] | None = None,
+    ) -> ClientDTO:
+        actor.require("client.create")
+        if not actor.sees_center(center_code):
+            raise InvalidReferenceError(
+                "center_code",
+                "you can register clients only at your own support center",
+                code="client.center_not_yours",
+            )
+        self._references.require_areas("area_code", [area_code])
+        self._references.require_center("center_code", center_code)
+        client_id = ClientId(self._aggregates.new_id("client", actor, idempotency_key))
+        client = Client.register(
+            client_id,
+            personal,
+            care_level,
+            frailty,
+            area_code,
+            center_code,
+            actor.user_id,
+            available_weekdays,
+        )
+        client, position = self._aggregates.create(
+            client, "client", lambda: self._aggregates.load(Client, client_id, "client")
+        )
+        return client_dto(client, position, actor)
+
+    def get(self, client_id: UUID, actor: Actor) -> ClientDTO:
+        actor.require("client.read")
+        client = load_client(self._aggregates, client_id, actor)
+        return client_dto(client, self._aggregates.head(), actor)
+
+    def change_care_level(
+        self,
+        client_id: UUID,
+        care_level: CareLevel,
+        assessed_on: date,
+        reason: str,
+        expected_version: int | None,
+        actor: Actor,
+    ) -> ClientDTO:
+        actor.require("client.assess")
+        require_not_future("assessed_on", assessed_on, self._clock)
+        client = load_client(self._aggregates, client_id, actor, expected_version)
+        client.change_care_level(care_level, assessed_on, reason, actor.user_id)
+        return client_dto(client, self._aggregates.save(client, kind="client"), actor)
+
+    def record_availability(
+        self,
+        client_id: UUID,
+        weekdays: list[Weekday],
+        expected_version: int | None,
+        actor: Actor,
+    ) -> ClientDTO:
+        """The weekdays the client can take part; matching prefers resources on them."""
+        actor.require("client.assess")
+        client = load_client(self._aggregates, client_id, actor, expected_version)
+        client.record_availability(weekdays, actor.user_id)
+        return client_dto(client, self._aggregates.save(client, kind="client"), actor)
+
+    def search(self, text: str, actor: Actor) -> list[ClientSummary]:
+        """Clients by display code or kana, for raising a need (care managers: their center)."""
+        actor.require("need.raise")
+        text = text.strip()
+        if not text or len(text) > SEARCH_MAX_LENGTH:
+            return []
+        return self._directory.search(text, actor.center_scope, SEARCH_LIMIT)
+
+    def card(self, client_id: UUID, actor: Actor) -> ClientCard:
+        actor.require("client.read")
+        card = self._directory.card(client_id, actor.can("client.read_personal"))
+        if card is None or not actor.sees_center(card.summary.center_code):
+            raise NotFoundError("client", client_id)
+        return card
+
+    def card_of(self, client_id: UUID, actor: Actor) -> ClientCard | None:
+        """The card shown on a need's page (None when the directory does not know it yet)."""
+        return self._directory.card(client_id, actor.can("client.read_personal"))

@@ -1,0 +1,94 @@
+"""Small things every feature shares: Japan's calendar, pages of results, view freshness."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Generic, Protocol, TypeVar
+
+from domain.errors import InvalidValueError
+
+T = TypeVar("T")
+
+JST = timezone(timedelta(hours=9), "JST")
+"""The municipality's clock for calendar days and months (Japan has no daylight saving time)."""
+
+MAX_PER_PAGE = 200
+
+Clock = Callable[[], datetime]
+"""The current instant (timezone-aware); injected so that tests control time."""
+
+
+def today_in_japan(clock: Clock) -> date:
+    return clock().astimezone(JST).date()
+
+
+def require_not_future(field: str, day: date, clock: Clock) -> None:
+    """Things that happened (contacts, meetings, assessments) cannot be dated later
+    than today in Japan."""
+    today = today_in_japan(clock)
+    if day > today:
+        raise InvalidValueError(
+            field, f"must not be in the future (today is {today})", code="value.in_future"
+        )
+
+
+def clamp_page(page: int, per_page: int) -> tuple[int, int]:
+    """A page number of at least 1 and a page size between 1 and :data:`MAX_PER_PAGE`."""
+    return max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list read from a view."""
+
+    items: tuple[T, ...]
+    total: int
+    page: int
+    per_page: int
+    position: int = 0
+    """The view's position in the log when it was read."""
+    stale: bool = False
+    """The view had not reached the position the caller asked for (``min_position``)."""
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+@dataclass(frozen=True)
+class ViewStatus:
+    """Where one read model stands against the event log."""
+
+    name: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+class ViewMonitor(Protocol):
+    """Where each read model stands against the event log."""
+
+    def status(self) -> list[ViewStatus]:
+        """Every view's position and the log's head."""
+
+    def position(self, view: str) -> int:
+        """One view's position."""
+
+    def wait_for(self, view: str, position: int, timeout: float) -> bool:
+        """Block until ``view`` has processed ``position`` or ``timeout`` seconds
+        pass; returns whether it got there."""
+
+
+VIEW_WAIT_SECONDS = 2.0
+
+
+def wait_for_view(monitor: ViewMonitor, view: str, min_position: int | None) -> bool:
+    """Wait briefly for ``view`` to reach ``min_position``; returns whether it is stale."""
+    if min_position is None:
+        return False
+    return not monitor.wait_for(view, min_position, VIEW_WAIT_SECONDS)

@@ -1,0 +1,124 @@
+"""Reference data (areas 日常生活圏域 and support centers 地域包括支援センター):
+the use cases, their results, and the checks other features make against them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from application.errors import AlreadyExistsError, InvalidReferenceError, VersionConflictError
+from application.security import Actor
+from application.store import Aggregates
+from domain.reference import Area, SupportCenter
+
+
+@dataclass(frozen=True)
+class AreaDTO:
+    id: UUID
+    version: int
+    position: int | None
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CenterDTO:
+    id: UUID
+    version: int
+    position: int | None
+    code: str
+    name: str
+    area_codes: tuple[str, ...]
+
+
+class ReferenceDirectory(Protocol):
+    """Areas and centers as a view lists them."""
+
+    def areas(self) -> list[AreaDTO]:
+        """All areas by code."""
+
+    def centers(self) -> list[CenterDTO]:
+        """All support centers by code."""
+
+
+def area_dto(area: Area, position: int | None) -> AreaDTO:
+    return AreaDTO(
+        id=area.id, version=area.version, position=position, code=area.code, name=area.name
+    )
+
+
+def center_dto(center: SupportCenter, position: int | None) -> CenterDTO:
+    return CenterDTO(
+        id=center.id,
+        version=center.version,
+        position=position,
+        code=center.code,
+        name=center.name,
+        area_codes=tuple(center.area_codes),
+    )
+
+
+class References:
+    """Whether the areas and centers a command names exist (read from the event store,
+    so a command never trusts a view that may lag)."""
+
+    def __init__(self, aggregates: Aggregates) -> None:
+        self._aggregates = aggregates
+
+    def area_exists(self, code: str) -> bool:
+        return self._aggregates.exists(Area, Area.id_for(code))
+
+    def require_areas(self, field: str, area_codes: Sequence[str]) -> None:
+        for code in area_codes:
+            if not self.area_exists(code):
+                raise InvalidReferenceError(field, f"no area with code {code!r}")
+
+    def require_center(self, field: str, center_code: str) -> SupportCenter:
+        center = self._aggregates.find(SupportCenter, SupportCenter.id_for(center_code))
+        if center is None:
+            raise InvalidReferenceError(field, f"no support center with code {center_code!r}")
+        return center
+
+
+class ReferenceCases:
+    """Add and list areas and support centers (administrators)."""
+
+    def __init__(
+        self, aggregates: Aggregates, references: References, directory: ReferenceDirectory
+    ) -> None:
+        self._aggregates = aggregates
+        self._references = references
+        self._directory = directory
+
+    def create_area(self, code: str, name: str, actor: Actor) -> AreaDTO:
+        actor.require("area.create")
+        area = Area.register(code, name, actor.user_id)
+        if self._aggregates.exists(Area, area.id):
+            raise AlreadyExistsError("area", code)
+        try:
+            position = self._aggregates.save(area, kind="area")
+        except VersionConflictError:
+            raise AlreadyExistsError("area", code) from None
+        return area_dto(area, position)
+
+    def list_areas(self, actor: Actor) -> list[AreaDTO]:
+        actor.require("area.read")
+        return self._directory.areas()
+
+    def create_center(self, code: str, name: str, area_codes: list[str], actor: Actor) -> CenterDTO:
+        actor.require("center.create")
+        center = SupportCenter.register(code, name, area_codes, actor.user_id)
+        self._references.require_areas("area_codes", area_codes)
+        if self._aggregates.exists(SupportCenter, center.id):
+            raise AlreadyExistsError("support center", code)
+        try:
+            position = self._aggregates.save(center, kind="support center")
+        except VersionConflictError:
+            raise AlreadyExistsError("support center", code) from None
+        return center_dto(center, position)
+
+    def list_centers(self, actor: Actor) -> list[CenterDTO]:
+        actor.require("center.read")
+        return self._directory.centers()

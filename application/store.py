@@ -1,0 +1,270 @@
+"""The event store, and the one way every use case loads, changes and saves aggregates.
+
+:class:`EventStore` is tsunagu's only eventsourcing ``Application``: the
+notification log, the transcoder for domain values, snapshots. It holds no use
+case. :class:`Aggregates` is what the features *use* (composition, not a base
+class): load an aggregate at the version the caller read, change it, save it
+atomically with whatever else changed, retry when only a co-saved aggregate
+moved on, and tell the process managers and the views that the log grew.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    JSONTranscoder,
+    RecordConflictError,
+    Tracking,
+    Transcoder,
+)
+
+from application.errors import NotFoundError, VersionConflictError
+from application.security import Actor
+from application.transcodings import register_domain_transcodings
+from domain.need import Need
+from domain.resource import Resource
+from domain.values import derived_id
+
+A = TypeVar("A", bound=Aggregate)
+log = logging.getLogger(__name__)
+
+SAVE_ATTEMPTS = 3
+"""Tries of a command whose co-saved aggregate (a resource's places) moved on meanwhile."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def project_events(aggregate: A | None, events: Iterable[DomainEventProtocol[UUID]]) -> A | None:
+    """Replay ``events`` onto ``aggregate``.
+
+    The library's default projector asserts a protocol with ``isinstance`` per
+    event, which dominates the cost of loading long streams.
+    """
+    for domain_event in events:
+        aggregate = domain_event.mutate(aggregate)  # type: ignore[attr-defined]
+    return aggregate
+
+
+class EventStore(Application[UUID]):
+    """tsunagu's event log: every aggregate's events, in one global order."""
+
+    name = "tsunagu"
+    # Needs and resources both grow long histories (a busy resource gains two
+    # events per match); both are loaded by most commands.
+    snapshotting_intervals = {Need: 50, Resource: 50}  # noqa: RUF012 - the library's class API
+    snapshotting_projectors = {Need: project_events, Resource: project_events}  # noqa: RUF012
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """A process recorder: an application recorder that can also record
+        tracking atomically with new events (process managers need it)."""
+        return self.factory.process_recorder()
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = super().construct_transcoder()
+        if isinstance(transcoder, JSONTranscoder):
+            register_domain_transcodings(transcoder)
+        return transcoder
+
+    def head(self) -> int:
+        """Position of the newest event in the log (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    def get(self, aggregate_id: UUID) -> Aggregate | None:
+        """The aggregate now, or None when no such id exists."""
+        try:
+            aggregate: Aggregate = self.repository.get(
+                aggregate_id,
+                projector_func=project_events,  # type: ignore[arg-type]
+            )
+        except AggregateNotFoundError:
+            return None
+        return aggregate
+
+    def stream(self, aggregate_id: UUID) -> list[Any]:
+        """Every event of one aggregate, oldest first."""
+        return list(self.events.get(aggregate_id))
+
+    def latest_event(self, aggregate_id: UUID) -> Any | None:
+        latest = list(self.events.get(aggregate_id, desc=True, limit=1))
+        return latest[0] if latest else None
+
+    def save_tracked(self, tracking: Tracking, *aggregates: Aggregate) -> int | None:
+        """Save a process manager's reaction together with the position it reacted to.
+
+        Raises :class:`VersionConflictError` when the position was processed
+        already (or an aggregate moved on): the caller decides which.
+        """
+        processing = ProcessingEvent[UUID](tracking=tracking)
+        processing.collect_events(*aggregates)
+        try:
+            if processing.events:
+                recordings = self._record(processing)
+            else:
+                self.recorder.insert_tracking(tracking)  # type: ignore[attr-defined]
+                recordings = []
+        except RecordConflictError:
+            raise VersionConflictError("record", None, None) from None
+        self._take_snapshots(processing)
+        return recordings[-1].notification.id if recordings else None
+
+
+class Reaction(Protocol):
+    """A process manager: follows the log and changes other aggregates in response."""
+
+    name: str
+
+    def catch_up(self) -> int:
+        """Handle what is new in the log; returns how many notifications were handled."""
+
+
+class ChangeListener(Protocol):
+    """Told after every successful save (e.g. to update views in-process)."""
+
+    def changed(self, position: int) -> None:
+        """Events up to ``position`` are committed to the log."""
+
+
+def react(reactions: Iterable[Reaction]) -> int:
+    """Let process managers react to what is new in the log; returns how many
+    notifications they handled.
+
+    The command that wrote the events has committed already: a failure here is
+    logged and left to the next run (the next command, or the projection worker).
+    """
+    handled = 0
+    for reaction in reactions:
+        try:
+            handled += reaction.catch_up()
+        except Exception:
+            log.exception("process manager %s failed; it will retry", reaction.name)
+    return handled
+
+
+Change = Callable[[A], Sequence[Aggregate]]
+"""Changes an aggregate; returns the other aggregates to save with it atomically."""
+
+
+class Aggregates:
+    """Load at an expected version, change, save atomically, retry: for every feature."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        reactions: Sequence[Reaction] = (),
+        listener: ChangeListener | None = None,
+    ) -> None:
+        self.store = store
+        self._reactions = tuple(reactions)
+        self._listener = listener
+
+    # -- loading ---------------------------------------------------------------------
+
+    def load(
+        self, cls: type[A], aggregate_id: UUID, kind: str, expected_version: int | None = None
+    ) -> A:
+        """The aggregate, at ``expected_version`` when given.
+
+        Raises NotFoundError (``<kind>.not_found``) for an unknown id or one of
+        another type, VersionConflictError when the version differs.
+        """
+        aggregate = self.store.get(aggregate_id)
+        if not isinstance(aggregate, cls):
+            raise NotFoundError(kind, aggregate_id)
+        if expected_version is not None and aggregate.version != expected_version:
+            raise VersionConflictError(kind, expected_version, aggregate.version)
+        return aggregate
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate, or None when there is no such one."""
+        aggregate = self.store.get(aggregate_id)
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def exists(self, cls: type[Aggregate], aggregate_id: UUID) -> bool:
+        return self.find(cls, aggregate_id) is not None
+
+    def head(self) -> int:
+        return self.store.head()
+
+    # -- saving ----------------------------------------------------------------------
+
+    def save(self, *aggregates: Aggregate, kind: str = "record") -> int:
+        """Save atomically; returns the log position of the last event written.
+
+        Afterwards the process managers react and the views (when updated
+        in-process) catch up; their failures are theirs, never the command's.
+        """
+        try:
+            recordings = self.store.save(*aggregates)
+        except RecordConflictError:
+            raise VersionConflictError(kind, None, None) from None
+        if not recordings:
+            return self.store.head()
+        position = recordings[-1].notification.id
+        self.react()
+        if self._listener is not None:
+            self._listener.changed(self.store.head())
+        return position
+
+    def create(self, aggregate: A, kind: str, load: Callable[[], A]) -> tuple[A, int]:
+        """Save a new aggregate; a retry with the same (derived) id returns the first."""
+        try:
+            return aggregate, self.save(aggregate, kind=kind)
+        except VersionConflictError:
+            return load(), self.store.head()
+
+    def change(
+        self,
+        load: Callable[[], A],
+        change: Change[A],
+        kind: str,
+    ) -> tuple[A, int]:
+        """Load, change, and save with whatever else changed, in one transaction.
+
+        When the aggregate itself is unchanged but another one saved with it
+        (a resource taking or giving back a place) moved on concurrently, the
+        whole command runs again on fresh state.
+        """
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            aggregate = load()
+            others = change(aggregate)
+            try:
+                return aggregate, self.save(aggregate, *others, kind=kind)
+            except VersionConflictError:
+                if not others or attempt == SAVE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def react(self) -> int:
+        """Let the process managers react to what is new in the log, right now."""
+        return react(self._reactions)
+
+    @contextmanager
+    def views_deferred(self) -> Iterator[None]:
+        """Skip the in-process view update inside the block; the views catch up once
+        at its end (bulk loads: imports, the demo)."""
+        listener, self._listener = self._listener, None
+        try:
+            yield
+        finally:
+            self._listener = listener
+            if listener is not None:
+                listener.changed(self.store.head())
+
+    @staticmethod
+    def new_id(scope: str, actor: Actor, idempotency_key: str | None) -> UUID:
+        """A fresh id, or the same id for every retry with the same Idempotency-Key."""
+        if idempotency_key is None:
+            return uuid4()
+        return derived_id(f"{scope}:{actor.user_id}", idempotency_key)

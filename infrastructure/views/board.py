@@ -1,0 +1,203 @@
+"""The case board: one row per need (``case_board``), and the one query over it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any, ClassVar
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from application.board import BoardSort, NeedFilter, NeedRow
+from domain.need import STATUS_AFTER, Need, status_after
+from domain.user import User
+from domain.values import NeedCategory, NeedStatus, Outcome, Urgency, display_code
+from infrastructure.views.projection import Handler, View
+from infrastructure.views.schema import case_board, dir_users
+
+MAX_IDS = 500
+"""Ids per query of :meth:`SqlCaseBoard.by_ids` (an initiative or a meeting names far fewer)."""
+
+
+class CaseBoardView(View):
+    """``case_board``: one row per need with what a coordinator scans for."""
+
+    name = "case_board"
+    tables: ClassVar = (case_board,)
+
+    def handlers(self) -> dict[type, Handler]:
+        table: dict[type, Handler] = dict.fromkeys(STATUS_AFTER, self._changed)
+        table[Need.Raised] = self._raised
+        return table
+
+    def _raised(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            case_board.insert().values(
+                need_id=e.originator_id,
+                version=e.originator_version,
+                status=NeedStatus.RAISED.value,
+                paused=False,
+                client_id=e.client_id,
+                category=e.category.value,
+                urgency=e.urgency.value,
+                center_code=e.center_code,
+                area_code=e.area_code,
+                raised_at=e.timestamp,
+                last_activity_at=e.timestamp,
+            )
+        )
+
+    def _changed(self, conn: Connection, e: Any, position: int) -> None:
+        row = conn.execute(
+            sa.select(case_board.c.status, case_board.c.assignee_id).where(
+                case_board.c.need_id == e.originator_id
+            )
+        ).one()
+        status = status_after(e, NeedStatus(row.status), row.assignee_id is not None)
+        values: dict[str, Any] = {
+            "version": e.originator_version,
+            "last_activity_at": e.timestamp,
+            "status": status.value,
+        }
+        if isinstance(e, Need.CoordinatorAssigned | Need.Reassigned):
+            values["assignee_id"] = e.coordinator
+        elif isinstance(e, Need.MatchProposed | Need.ResourceCreated):
+            values["resource_id"] = e.resource_id
+        elif isinstance(e, Need.MatchDeclined | Need.GapRecorded):
+            values.update(resource_id=None, matched_at=None)
+        elif isinstance(e, Need.MatchConfirmed):
+            values["matched_at"] = e.timestamp
+        elif isinstance(e, Need.Paused | Need.Resumed):
+            values["paused"] = isinstance(e, Need.Paused)
+        elif isinstance(e, Need.Closed):
+            values.update(outcome=e.outcome.value, closed_at=e.timestamp, paused=False)
+        elif isinstance(e, Need.Reopened):
+            values.update(outcome=None, closed_at=None, resource_id=None, matched_at=None)
+        conn.execute(
+            case_board.update().where(case_board.c.need_id == e.originator_id).values(**values)
+        )
+
+
+_URGENCY_RANK = sa.case(
+    {Urgency.HIGH.value: 0, Urgency.NORMAL.value: 1, Urgency.LOW.value: 2},
+    value=case_board.c.urgency,
+    else_=3,
+)
+
+_ORDERS: dict[BoardSort, list[Any]] = {
+    BoardSort.LAST_ACTIVITY: [case_board.c.last_activity_at.desc()],
+    BoardSort.OLDEST_ACTIVITY: [case_board.c.last_activity_at.asc()],
+    BoardSort.NEWEST: [case_board.c.raised_at.desc()],
+    BoardSort.OLDEST: [case_board.c.raised_at.asc()],
+    BoardSort.URGENCY: [_URGENCY_RANK, case_board.c.last_activity_at.desc()],
+}
+
+
+def _conditions(filters: NeedFilter, *, with_status: bool = True) -> Any:
+    """The one translation of a :class:`NeedFilter` into SQL."""
+    c = case_board.c
+    conditions: list[Any] = []
+    if with_status and filters.status is not None:
+        conditions.append(c.status == filters.status.value)
+    if filters.category is not None:
+        conditions.append(c.category == filters.category.value)
+    if filters.area_code is not None:
+        conditions.append(c.area_code == filters.area_code)
+    if filters.center_code is not None:
+        conditions.append(c.center_code == filters.center_code)
+    if filters.urgency is not None:
+        conditions.append(c.urgency == filters.urgency.value)
+    if filters.paused is not None:
+        conditions.append(c.paused == filters.paused)
+    if filters.stale_before is not None:
+        conditions.append(c.last_activity_at < filters.stale_before)
+        conditions.append(c.status != NeedStatus.CLOSED.value)
+    if filters.assignee is not None:
+        conditions.append(c.assignee_id == User.id_for(filters.assignee))
+    if filters.client_id is not None:
+        conditions.append(c.client_id == filters.client_id)
+    return sa.and_(sa.true(), *conditions)
+
+
+def _rows_query() -> Any:
+    return sa.select(case_board, dir_users.c.username).select_from(
+        case_board.outerjoin(dir_users, dir_users.c.id == case_board.c.assignee_id)
+    )
+
+
+class SqlCaseBoard:
+    """application.board.CaseBoard on the ``case_board`` table."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def page(
+        self, filters: NeedFilter, sort: BoardSort, page: int, per_page: int
+    ) -> tuple[list[NeedRow], int]:
+        where = _conditions(filters)
+        query = (
+            _rows_query()
+            .where(where)
+            .order_by(*_ORDERS[sort], case_board.c.need_id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        with self.engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(case_board).where(where))
+            count = int(total.scalar() or 0)
+            rows = conn.execute(query).all()
+        return [need_row(r) for r in rows], count
+
+    def status_counts(self, filters: NeedFilter) -> dict[NeedStatus, int]:
+        c = case_board.c
+        query = (
+            sa.select(c.status, sa.func.count())
+            .where(_conditions(filters, with_status=False))
+            .group_by(c.status)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {NeedStatus(r[0]): int(r[1]) for r in rows}
+
+    def by_ids(self, need_ids: Collection[UUID]) -> list[NeedRow]:
+        ids = sorted(set(need_ids))[:MAX_IDS]
+        if not ids:
+            return []
+        c = case_board.c
+        query = (
+            _rows_query().where(c.need_id.in_(ids)).order_by(c.last_activity_at.desc(), c.need_id)
+        )
+        with self.engine.connect() as conn:
+            return [need_row(r) for r in conn.execute(query).all()]
+
+    def waiting_by_resource(self) -> dict[UUID, int]:
+        c = case_board.c
+        query = (
+            sa.select(c.resource_id, sa.func.count())
+            .where(c.status == NeedStatus.PROPOSED.value, c.resource_id.is_not(None))
+            .group_by(c.resource_id)
+        )
+        with self.engine.connect() as conn:
+            return {row[0]: int(row[1]) for row in conn.execute(query)}
+
+
+def need_row(r: Any) -> NeedRow:
+    """A case_board row (joined with the assignee's username) as a NeedRow."""
+    return NeedRow(
+        id=r.need_id,
+        version=r.version,
+        status=NeedStatus(r.status),
+        paused=r.paused,
+        client_id=r.client_id,
+        client_code=display_code("C", r.client_id),
+        category=NeedCategory(r.category),
+        urgency=Urgency(r.urgency),
+        center_code=r.center_code,
+        area_code=r.area_code,
+        assignee=r.username if r.assignee_id is not None else None,
+        resource_id=r.resource_id,
+        outcome=Outcome(r.outcome) if r.outcome else None,
+        raised_at=r.raised_at,
+        last_activity_at=r.last_activity_at,
+    )

@@ -1,0 +1,216 @@
+"""The ``dashboard`` view: needs counted for supervisors, per status along each
+dimension, per month, by time to match and by outcome.
+
+One row per need (``dashboard_facts``) lets a status change move one count from
+the old cell to the new one; ``dashboard_counts`` keeps the counts by status
+per center, area and category; ``dashboard_monthly`` the raised, matched and
+closed needs of each month (Japan time).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from application.common import JST
+from application.oversight import Dashboard, MonthlyFlow
+from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
+from domain.values import NeedStatus
+from infrastructure.views.projection import Handler, View
+from infrastructure.views.schema import UtcDateTime, dashboard_counts, metadata
+
+dashboard_facts = sa.Table(
+    "dashboard_facts",
+    metadata,
+    sa.Column("need_id", sa.Uuid, primary_key=True),
+    sa.Column("status", sa.String(32), nullable=False, index=True),
+    sa.Column("center_code", sa.String(32), nullable=False),
+    sa.Column("area_code", sa.String(32), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("assigned", sa.Boolean, nullable=False),
+    sa.Column("raised_at", UtcDateTime(), nullable=False),
+    sa.Column("first_matched_at", UtcDateTime(), nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=True),
+)
+
+dashboard_monthly = sa.Table(
+    "dashboard_monthly",
+    metadata,
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("metric", sa.String(16), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+_MONTHLY_METRIC = {Need.Raised: "raised", Need.MatchConfirmed: "matched", Need.Closed: "closed"}
+DIMENSIONS = ("center", "area", "category")
+
+
+class DashboardView(View):
+    """``dashboard``: one view for every figure of the supervisor dashboard."""
+
+    name = "dashboard"
+    version = 2
+    """2: the dashboard and the screens' statistics folded into one view."""
+    tables: ClassVar = (dashboard_counts, dashboard_monthly, dashboard_facts)
+
+    def handlers(self) -> dict[type, Handler]:
+        table: dict[type, Handler] = dict.fromkeys(STATUS_CHANGING_EVENTS, self._changed)
+        table[Need.Raised] = self._raised
+        return table
+
+    def _raised(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            dashboard_facts.insert().values(
+                need_id=e.originator_id,
+                status=NeedStatus.RAISED.value,
+                center_code=e.center_code,
+                area_code=e.area_code,
+                category=e.category.value,
+                assigned=False,
+                raised_at=e.timestamp,
+            )
+        )
+        keys = {"center": e.center_code, "area": e.area_code, "category": e.category.value}
+        _count(conn, keys, NeedStatus.RAISED.value, +1)
+        _month(conn, e)
+
+    def _changed(self, conn: Connection, e: Any, position: int) -> None:
+        row = conn.execute(
+            sa.select(dashboard_facts).where(dashboard_facts.c.need_id == e.originator_id)
+        ).one()
+        assigned = row.assigned or isinstance(e, Need.CoordinatorAssigned)
+        new = status_after(e, NeedStatus(row.status), assigned).value
+        if new != row.status:
+            keys = {"center": row.center_code, "area": row.area_code, "category": row.category}
+            _count(conn, keys, row.status, -1)
+            _count(conn, keys, new, +1)
+        values: dict[str, Any] = {"status": new, "assigned": assigned}
+        if isinstance(e, Need.MatchConfirmed) and row.first_matched_at is None:
+            values["first_matched_at"] = e.timestamp
+        elif isinstance(e, Need.Closed):
+            values["outcome"] = e.outcome.value
+        elif isinstance(e, Need.Reopened):
+            values["outcome"] = None
+        conn.execute(
+            dashboard_facts.update()
+            .where(dashboard_facts.c.need_id == e.originator_id)
+            .values(**values)
+        )
+        _month(conn, e)
+
+
+def _count(conn: Connection, keys: dict[str, str], status: str, delta: int) -> None:
+    for dimension in DIMENSIONS:
+        where = (
+            (dashboard_counts.c.dimension == dimension)
+            & (dashboard_counts.c.key == keys[dimension])
+            & (dashboard_counts.c.status == status)
+        )
+        updated = conn.execute(
+            dashboard_counts.update().where(where).values(count=dashboard_counts.c["count"] + delta)
+        ).rowcount
+        if not updated:
+            conn.execute(
+                dashboard_counts.insert().values(
+                    dimension=dimension, key=keys[dimension], status=status, count=delta
+                )
+            )
+
+
+def _month(conn: Connection, e: Any) -> None:
+    metric = _MONTHLY_METRIC.get(type(e))
+    if metric is None:
+        return
+    month = e.timestamp.astimezone(JST).strftime("%Y-%m")
+    where = (dashboard_monthly.c.month == month) & (dashboard_monthly.c.metric == metric)
+    updated = conn.execute(
+        dashboard_monthly.update().where(where).values(count=dashboard_monthly.c["count"] + 1)
+    ).rowcount
+    if not updated:
+        conn.execute(dashboard_monthly.insert().values(month=month, metric=metric, count=1))
+
+
+class SqlDashboard:
+    """application.oversight.DashboardView on the ``dashboard`` tables."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _rows(self, query: Any) -> list[Any]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).all())
+
+    def counts(self, center_code: str | None = None) -> Dashboard:
+        if center_code is None:
+            rows = self._rows(sa.select(dashboard_counts).where(dashboard_counts.c["count"] > 0))
+        else:
+            # One center's needs along every dimension: counted from the facts.
+            f = dashboard_facts.c
+            rows = [
+                {"dimension": dimension, "key": key, "status": status, "count": count}
+                for dimension, column in (
+                    ("center", f.center_code),
+                    ("area", f.area_code),
+                    ("category", f.category),
+                )
+                for key, status, count in self._rows(
+                    sa.select(column, f.status, sa.func.count())
+                    .where(f.center_code == center_code)
+                    .group_by(column, f.status)
+                )
+            ]
+        tables: dict[str, dict[str, dict[str, int]]] = {d: defaultdict(dict) for d in DIMENSIONS}
+        totals: dict[str, int] = defaultdict(int)
+        for r in rows:
+            m = r if isinstance(r, dict) else r._mapping  # Row.count is the tuple method
+            count = int(m["count"])
+            tables[m["dimension"]][m["key"]][m["status"]] = count
+            if m["dimension"] == "center":
+                totals[m["status"]] += count
+        return Dashboard(
+            by_center={k: dict(v) for k, v in sorted(tables["center"].items())},
+            by_area={k: dict(v) for k, v in sorted(tables["area"].items())},
+            by_category={k: dict(v) for k, v in sorted(tables["category"].items())},
+            totals=dict(totals),
+        )
+
+    def monthly(self, since_month: str) -> list[MonthlyFlow]:
+        rows = self._rows(
+            sa.select(dashboard_monthly)
+            .where(dashboard_monthly.c.month >= since_month)
+            .order_by(dashboard_monthly.c.month)
+        )
+        months: dict[str, dict[str, int]] = {}
+        for r in rows:
+            months.setdefault(r.month, {})[r.metric] = int(r._mapping["count"])
+        return [MonthlyFlow(month, **counts) for month, counts in months.items()]
+
+    def match_days(self) -> list[float]:
+        c = dashboard_facts.c
+        rows = self._rows(
+            sa.select(c.raised_at, c.first_matched_at).where(c.first_matched_at.is_not(None))
+        )
+        return sorted(
+            max((r.first_matched_at - r.raised_at).total_seconds(), 0.0) / 86400 for r in rows
+        )
+
+    def by_area_category(self, statuses: frozenset[str]) -> dict[tuple[str, str], int]:
+        c = dashboard_facts.c
+        rows = self._rows(
+            sa.select(c.area_code, c.category, sa.func.count())
+            .where(c.status.in_(sorted(statuses)))
+            .group_by(c.area_code, c.category)
+        )
+        return {(r[0], r[1]): int(r[2]) for r in rows}
+
+    def outcomes(self) -> dict[str, int]:
+        c = dashboard_facts.c
+        rows = self._rows(
+            sa.select(c.outcome, sa.func.count())
+            .where(c.status == NeedStatus.CLOSED.value, c.outcome.is_not(None))
+            .group_by(c.outcome)
+        )
+        return {r[0]: int(r[1]) for r in rows}
