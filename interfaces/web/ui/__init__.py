@@ -19,6 +19,19 @@ from werkzeug.wrappers import Response
 
 from application.errors import AuthenticationError
 from interfaces.web.api.framework import MAX_UPLOAD_BYTES
+from interfaces.web.ui import (
+    admin,
+    audit,
+    auth,
+    dashboard,
+    development,
+    matching,
+    needs,
+    network,
+    reports,
+    resource_files,
+    resources,
+)
 from interfaces.web.ui.core import (
     LANGUAGE_KEY,
     TOKEN_KEY,
@@ -34,16 +47,7 @@ from interfaces.web.ui.errors import register_error_pages
 from interfaces.web.ui.i18n import init_i18n
 from interfaces.web.ui.labels import label
 
-ui = Blueprint(
-    "ui",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/assets",
-)
-
-# The screens register their routes on ``ui`` when imported.
-from interfaces.web.ui import (  # noqa: E402, F401
+SCREENS = (
     admin,
     audit,
     auth,
@@ -56,6 +60,7 @@ from interfaces.web.ui import (  # noqa: E402, F401
     resource_files,
     resources,
 )
+"""The screen modules; each declares its routes on its own ``screens``."""
 
 csrf = CSRFProtect()
 
@@ -93,6 +98,15 @@ def init_ui(app: Flask) -> None:
     app.before_request(load_session_user)
     app.before_request(protect_forms)
     app.after_request(security_headers)
+    ui = Blueprint(
+        "ui",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/assets",
+    )
+    for module in SCREENS:
+        module.screens.register(ui)
     app.register_blueprint(ui)
     register_error_pages(app)
     app.jinja_env.globals.update(label=label, options=options)

@@ -9,10 +9,11 @@ from flask import abort, flash, request
 from application.errors import ApplicationError, PermissionDeniedError, VersionConflictError
 from domain.errors import DomainError
 from domain.values import Role
-from interfaces.web.ui import ui
-from interfaces.web.ui.core import actor, redirect_to, render, services, signed_in
+from interfaces.web.ui.core import Screens, actor, redirect_to, render, services, signed_in
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _
+
+screens = Screens()
 
 
 def _refuse(form: Form, error: Exception) -> int:
@@ -30,7 +31,7 @@ def _refuse(form: Form, error: Exception) -> int:
 # -- users -----------------------------------------------------------------------------------
 
 
-@ui.get("/admin/users")
+@screens.get("/admin/users")
 @signed_in("user.read")
 def admin_users() -> Any:
     app = services()
@@ -42,7 +43,7 @@ def admin_users() -> Any:
     )
 
 
-@ui.route("/admin/users/new", methods=["GET", "POST"])
+@screens.route("/admin/users/new", methods=["GET", "POST"])
 @signed_in("user.create")
 def admin_new_user() -> Any:
     app = services()
@@ -71,7 +72,7 @@ def admin_new_user() -> Any:
     return render("admin/user_form.html", status, form=form, roles=list(Role), centers=centers)
 
 
-@ui.get("/admin/users/<username>")
+@screens.get("/admin/users/<username>")
 @signed_in("user.read")
 def admin_user(username: str) -> Any:
     return _user_page(username)
@@ -95,7 +96,7 @@ def _user_page(
     )
 
 
-@ui.post("/admin/users/<username>/<action>")
+@screens.post("/admin/users/<username>/<action>")
 @signed_in("user.create")
 def admin_user_action(username: str, action: str) -> Any:
     app = services()
@@ -127,7 +128,7 @@ def admin_user_action(username: str, action: str) -> Any:
 # -- areas and centers ------------------------------------------------------------------------
 
 
-@ui.route("/admin/areas", methods=["GET", "POST"])
+@screens.route("/admin/areas", methods=["GET", "POST"])
 @signed_in("area.read")
 def admin_areas() -> Any:
     app = services()
@@ -151,7 +152,7 @@ def admin_areas() -> Any:
     return render("admin/areas.html", status, form=form, areas=app.reference.list_areas(who))
 
 
-@ui.route("/admin/centers", methods=["GET", "POST"])
+@screens.route("/admin/centers", methods=["GET", "POST"])
 @signed_in("center.read")
 def admin_centers() -> Any:
     app = services()

@@ -11,15 +11,16 @@ from flask import request, url_for
 from application.needs import REPLAY_FIELDS
 from application.oversight import AuditQuery
 from domain.user import User
-from interfaces.web.ui import ui
-from interfaces.web.ui.core import actor, now, render, services, signed_in
+from interfaces.web.ui.core import Screens, actor, now, render, services, signed_in
 from interfaces.web.ui.forms import Form
 from interfaces.web.ui.i18n import JST, _
+
+screens = Screens()
 
 PER_PAGE = 50
 
 
-@ui.get("/audit")
+@screens.get("/audit")
 @signed_in("audit.read")
 def audit() -> Any:
     app = services()
@@ -71,7 +72,7 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=JST)
 
 
-@ui.get("/audit/needs/<uuid:need_id>")
+@screens.get("/audit/needs/<uuid:need_id>")
 @signed_in("audit.read")
 def replay(need_id: UUID) -> Any:
     app = services()

@@ -12,10 +12,10 @@ from application.board import BoardSort, NeedFilter
 from application.errors import AuthenticationError
 from domain.user import LANGUAGES
 from domain.values import NeedStatus, Role
-from interfaces.web.ui import ui
 from interfaces.web.ui.core import (
     LANGUAGE_KEY,
     TOKEN_KEY,
+    Screens,
     actor,
     current_user,
     home_endpoint,
@@ -30,11 +30,13 @@ from interfaces.web.ui.core import (
 from interfaces.web.ui.forms import FORM, Form
 from interfaces.web.ui.i18n import _
 
+screens = Screens()
+
 STALE_DAYS = 14
 """A need without activity for this many days stands out (the board's default)."""
 
 
-@ui.get("/")
+@screens.get("/")
 def index() -> Response:
     user = current_user()
     if user is None:
@@ -42,7 +44,7 @@ def index() -> Response:
     return redirect_to(home_endpoint(user.actor))
 
 
-@ui.route("/sign-in", methods=["GET", "POST"])
+@screens.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Any:
     form = Form(
         request.form if request.method == "POST" else {"next": request.args.get("next", "")}
@@ -77,7 +79,7 @@ def sign_in() -> Any:
     return Response(status=303, headers={"Location": target})
 
 
-@ui.post("/sign-out")
+@screens.post("/sign-out")
 def sign_out() -> Response:
     token = session_token()
     if token is not None:
@@ -90,7 +92,7 @@ def sign_out() -> Response:
     return redirect_to("ui.sign_in", signed_out=1)
 
 
-@ui.post("/language")
+@screens.post("/language")
 def choose_language() -> Response:
     language = request.form.get("language", "")
     target = safe_next(request.form.get("next"), "/")
@@ -103,7 +105,7 @@ def choose_language() -> Response:
     return Response(status=303, headers={"Location": target})
 
 
-@ui.get("/home")
+@screens.get("/home")
 @signed_in()
 def home() -> Any:
     """Care managers and coordinators: what waits for them today."""

@@ -10,7 +10,7 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
@@ -24,6 +24,38 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 TOKEN_KEY = "token"  # noqa: S105 - the session key, not a secret
 LANGUAGE_KEY = "lang"
+
+
+class Screens:
+    """The routes and template helpers of one screen module.
+
+    Each module declares its screens on its own ``Screens`` (like a blueprint);
+    :func:`interfaces.web.ui.init_ui` registers every module's on the UI
+    blueprint of each app it builds. Importing a module registers nothing.
+    """
+
+    def __init__(self) -> None:
+        self._deferred: list[Callable[[Blueprint], None]] = []
+
+    def route(self, rule: str, **options: Any) -> Callable[[F], F]:
+        def decorator(view: F) -> F:
+            self._deferred.append(lambda bp: bp.add_url_rule(rule, view_func=view, **options))
+            return view
+
+        return decorator
+
+    def get(self, rule: str, **options: Any) -> Callable[[F], F]:
+        return self.route(rule, methods=["GET"], **options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[F], F]:
+        return self.route(rule, methods=["POST"], **options)
+
+    def template_global(self, function: Callable[..., Any], name: str) -> None:
+        self._deferred.append(lambda bp: bp.add_app_template_global(function, name))
+
+    def register(self, blueprint: Blueprint) -> None:
+        for deferred in self._deferred:
+            deferred(blueprint)
 
 
 class SignInRequiredError(Exception):

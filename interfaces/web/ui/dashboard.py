@@ -9,11 +9,13 @@ from flask import Response, abort
 
 from application.oversight import Dashboard
 from domain.values import NeedCategory, NeedStatus, Outcome
-from interfaces.web.ui import charts, ui
-from interfaces.web.ui.core import actor, now, render, services, signed_in
+from interfaces.web.ui import charts
+from interfaces.web.ui.core import Screens, actor, now, render, services, signed_in
 from interfaces.web.ui.i18n import _, format_number, local
 from interfaces.web.ui.labels import label
 from interfaces.web.ui.tables import Table, table_csv
+
+screens = Screens()
 
 MATCH_BUCKETS = ((0, 7), (7, 14), (14, 30), (30, 60), (60, 90), (90, None))
 """Days from raise to match, as [low, high) ranges."""
@@ -167,7 +169,7 @@ CHART_ORDER: Sequence[str] = (
 )
 
 
-@ui.get("/dashboard")
+@screens.get("/dashboard")
 @signed_in("dashboard.read")
 def dashboard() -> Any:
     stats, tables = _data()
@@ -182,7 +184,7 @@ def dashboard() -> Any:
     )
 
 
-@ui.get("/dashboard/<name>.csv")
+@screens.get("/dashboard/<name>.csv")
 @signed_in("dashboard.read")
 def dashboard_csv(name: str) -> Response:
     _stats, tables = _data()

@@ -24,14 +24,16 @@ from domain.values import (
     ServiceType,
     Weekday,
 )
-from interfaces.web.ui import charts, ui
-from interfaces.web.ui.core import actor, now, redirect_to, render, services, signed_in
+from interfaces.web.ui import charts
+from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form, refusal
 from interfaces.web.ui.i18n import _, local
 from interfaces.web.ui.labels import label
 from interfaces.web.ui.resources import MAX_CAPACITY, read_resource_form
 from interfaces.web.ui.tables import Table, table_csv
+
+screens = Screens()
 
 LINKABLE_SHOWN = 100
 MONTHS_SHOWN = 24
@@ -50,7 +52,7 @@ def _lookups() -> dict[str, Any]:
 # -- the list ---------------------------------------------------------------------------------
 
 
-@ui.get("/initiatives")
+@screens.get("/initiatives")
 @signed_in("initiative.read")
 def initiatives() -> Any:
     lookups = _lookups()
@@ -75,7 +77,7 @@ def initiatives() -> Any:
 # -- opening ------------------------------------------------------------------------------------
 
 
-@ui.route("/initiatives/new", methods=["GET", "POST"])
+@screens.route("/initiatives/new", methods=["GET", "POST"])
 @signed_in("initiative.create")
 def new_initiative() -> Any:
     lookups = _lookups()
@@ -176,7 +178,7 @@ def _initiative_screen(
     )
 
 
-@ui.get("/initiatives/<uuid:initiative_id>")
+@screens.get("/initiatives/<uuid:initiative_id>")
 @signed_in("initiative.read")
 def initiative(initiative_id: UUID) -> Any:
     return _initiative_screen(services().development.page(initiative_id, actor()))
@@ -305,7 +307,7 @@ def initiative_refusal(error: Exception) -> str:
     return refusal(error)
 
 
-@ui.post("/initiatives/<uuid:initiative_id>/<action>")
+@screens.post("/initiatives/<uuid:initiative_id>/<action>")
 @signed_in("initiative.change")
 def initiative_action(initiative_id: UUID, action: str) -> Any:
     if action not in COMMANDS:
@@ -425,7 +427,7 @@ def _gap_args() -> tuple[dict[str, str], str | None, NeedCategory | None, Form]:
     return areas, area, category, form
 
 
-@ui.get("/gaps")
+@screens.get("/gaps")
 @signed_in("report.read")
 def gaps() -> Any:
     areas, area, category, form = _gap_args()
@@ -485,7 +487,7 @@ def gaps() -> Any:
     )
 
 
-@ui.get("/gaps/<name>.csv")
+@screens.get("/gaps/<name>.csv")
 @signed_in("report.read")
 def gaps_csv(name: str) -> Any:
     areas, area, category, _form = _gap_args()

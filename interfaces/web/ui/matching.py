@@ -22,13 +22,14 @@ from application.matching import MatchPlanDTO, PlannedMatch
 from domain.errors import DomainError
 from domain.matching import Candidate, Criterion, CriterionScore
 from domain.values import CareLevel, NeedCategory, NeedStatus, ResourceStatus, Weekday
-from interfaces.web.ui import ui
 from interfaces.web.ui.auth import STALE_DAYS
-from interfaces.web.ui.core import actor, now, redirect_to, render, services, signed_in
+from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
 from interfaces.web.ui.forms import FORM, Form, refusal
 from interfaces.web.ui.i18n import _
 from interfaces.web.ui.labels import label
+
+screens = Screens()
 
 CLIENT_NEEDS_SHOWN = 50
 PROPOSABLE = (NeedStatus.MATCHING, NeedStatus.RESOURCE_CREATED)
@@ -96,9 +97,9 @@ def blocker_labels(candidate: Candidate) -> list[str]:
     return texts
 
 
-ui.add_app_template_global(criterion_text, "criterion_text")
-ui.add_app_template_global(reason_line, "reason_line")
-ui.add_app_template_global(blocker_labels, "blocker_labels")
+screens.template_global(criterion_text, "criterion_text")
+screens.template_global(reason_line, "reason_line")
+screens.template_global(blocker_labels, "blocker_labels")
 
 
 # -- the client page --------------------------------------------------------------------------
@@ -168,13 +169,13 @@ def _client_screen(
     )
 
 
-@ui.get("/clients/<uuid:client_id>")
+@screens.get("/clients/<uuid:client_id>")
 @signed_in("client.read")
 def client(client_id: UUID) -> Any:
     return _client_screen(services().clients.get(client_id, actor()))
 
 
-@ui.post("/clients/<uuid:client_id>/availability")
+@screens.post("/clients/<uuid:client_id>/availability")
 @signed_in("client.assess")
 def client_availability(client_id: UUID) -> Any:
     app = services()
@@ -224,7 +225,7 @@ def _accepted(form: Form) -> list[PlannedMatch] | None:
     return accepted
 
 
-@ui.post("/clients/<uuid:client_id>/plan")
+@screens.post("/clients/<uuid:client_id>/plan")
 @signed_in("match.plan")
 def accept_plan(client_id: UUID) -> Any:
     app = services()

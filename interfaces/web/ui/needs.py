@@ -32,11 +32,12 @@ from domain.values import (
     Progress,
     Urgency,
 )
-from interfaces.web.ui import ui
 from interfaces.web.ui.auth import STALE_DAYS
-from interfaces.web.ui.core import actor, now, redirect_to, render, services, signed_in
+from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _, local
+
+screens = Screens()
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
 MAX_STALE_DAYS = 3650
@@ -113,7 +114,7 @@ def _board_args(who: Actor) -> BoardArgs:
     return BoardArgs(filters, sort, page, per_page, stale, query)
 
 
-@ui.get("/needs")
+@screens.get("/needs")
 @signed_in("need.read")
 def board() -> Any:
     who = actor()
@@ -161,13 +162,13 @@ def board_url(args: BoardArgs, **changes: Any) -> str:
     return url_for("ui.board", **query)
 
 
-ui.add_app_template_global(board_url, "board_url")
+screens.template_global(board_url, "board_url")
 
 
 # -- raising a need ---------------------------------------------------------------------------
 
 
-@ui.route("/needs/new", methods=["GET", "POST"])
+@screens.route("/needs/new", methods=["GET", "POST"])
 @signed_in("need.raise")
 def raise_need() -> Any:
     who = actor()
@@ -238,7 +239,7 @@ def raise_need() -> Any:
     )
 
 
-@ui.route("/clients/new", methods=["GET", "POST"])
+@screens.route("/clients/new", methods=["GET", "POST"])
 @signed_in("client.create")
 def register_client() -> Any:
     who = actor()
@@ -337,7 +338,7 @@ def _need_screen(
     )
 
 
-@ui.get("/needs/<uuid:need_id>")
+@screens.get("/needs/<uuid:need_id>")
 @signed_in("need.read")
 def need(need_id: UUID) -> Any:
     return _need_screen(services().needs.page(need_id, actor()))
@@ -439,7 +440,7 @@ def _done_message(action: str) -> str:
     return messages[action]
 
 
-@ui.post("/needs/<uuid:need_id>/<action>")
+@screens.post("/needs/<uuid:need_id>/<action>")
 @signed_in("need.read")
 def need_action(need_id: UUID, action: str) -> Any:
     if action not in COMMANDS:

@@ -16,13 +16,15 @@ from application.network import CouncilDTO, MeetingRow, NetworkOverview
 from application.security import Actor
 from domain.errors import DomainError, InvalidValueError
 from domain.values import Contact, CouncilTier, NeedCategory, NeedStatus, OrganizationKind
-from interfaces.web.ui import charts, ui
-from interfaces.web.ui.core import actor, now, redirect_to, render, services, signed_in
+from interfaces.web.ui import charts
+from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form, refusal
 from interfaces.web.ui.i18n import _, local
 from interfaces.web.ui.labels import label
 from interfaces.web.ui.tables import Table, table_csv
+
+screens = Screens()
 
 MONTHS_SHOWN = 12
 NEEDS_OFFERED = 50
@@ -68,7 +70,7 @@ def _refuse(form: Form, error: Exception) -> None:
 # -- organizations -------------------------------------------------------------------------------
 
 
-@ui.get("/organizations")
+@screens.get("/organizations")
 @signed_in("organization.read")
 def organizations() -> Any:
     app = services()
@@ -99,7 +101,7 @@ def organizations() -> Any:
     )
 
 
-@ui.route("/organizations/new", methods=["GET", "POST"])
+@screens.route("/organizations/new", methods=["GET", "POST"])
 @signed_in("organization.create")
 def new_organization() -> Any:
     areas = _areas()
@@ -159,13 +161,13 @@ def _organization_screen(
     )
 
 
-@ui.get("/organizations/<uuid:organization_id>")
+@screens.get("/organizations/<uuid:organization_id>")
 @signed_in("organization.read")
 def organization(organization_id: UUID) -> Any:
     return _organization_screen(organization_id)
 
 
-@ui.post("/organizations/<uuid:organization_id>/contact")
+@screens.post("/organizations/<uuid:organization_id>/contact")
 @signed_in("organization.contact")
 def log_contact(organization_id: UUID) -> Any:
     form = Form(request.form)
@@ -207,7 +209,7 @@ def log_contact(organization_id: UUID) -> Any:
 # -- councils -----------------------------------------------------------------------------------
 
 
-@ui.route("/councils", methods=["GET", "POST"])
+@screens.route("/councils", methods=["GET", "POST"])
 @signed_in("council.read")
 def councils() -> Any:
     app = services()
@@ -310,7 +312,7 @@ def _council_screen(
     )
 
 
-@ui.get("/councils/<uuid:council_id>")
+@screens.get("/councils/<uuid:council_id>")
 @signed_in("council.read")
 def council(council_id: UUID) -> Any:
     return _council_screen(council_id)
@@ -406,7 +408,7 @@ COUNCIL_COMMANDS: dict[str, CouncilCommand] = {
 }
 
 
-@ui.post("/councils/<uuid:council_id>/<action>")
+@screens.post("/councils/<uuid:council_id>/<action>")
 @signed_in("council.change")
 def council_action(council_id: UUID, action: str) -> Any:
     if action not in COUNCIL_COMMANDS:
@@ -454,7 +456,7 @@ def meeting_gaps(meeting: MeetingRow, areas: dict[str, str]) -> list[str]:
     return [f"{areas.get(a, a)} × {label(c)}" for a, c in meeting.gaps]
 
 
-ui.add_app_template_global(meeting_gaps, "meeting_gaps")
+screens.template_global(meeting_gaps, "meeting_gaps")
 
 
 # -- the network overview ----------------------------------------------------------------------
@@ -496,7 +498,7 @@ def _network_tables(overview: NetworkOverview, areas: dict[str, str]) -> dict[st
     }
 
 
-@ui.get("/network")
+@screens.get("/network")
 @signed_in("report.read")
 def network() -> Any:
     app = services()
@@ -535,7 +537,7 @@ def network() -> Any:
     )
 
 
-@ui.get("/network/<name>.csv")
+@screens.get("/network/<name>.csv")
 @signed_in("report.read")
 def network_csv(name: str) -> Any:
     tables = _network_tables(services().network.overview(actor()), _areas())

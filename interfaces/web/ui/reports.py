@@ -11,13 +11,14 @@ from flask import Response, request
 
 from application.oversight import FIRST_FISCAL_YEAR, LogicModelReport
 from domain.errors import InvalidValueError
-from interfaces.cli_reports import write_logic_model_xlsx
-from interfaces.web.ui import ui
-from interfaces.web.ui.core import actor, now, render, services, signed_in
+from interfaces.report_files import write_logic_model_xlsx
+from interfaces.web.ui.core import Screens, actor, now, render, services, signed_in
 from interfaces.web.ui.forms import Form
 from interfaces.web.ui.i18n import _, format_number, local
 from interfaces.web.ui.labels import STAGE_LABELS, metric_label
 from interfaces.web.ui.tables import csv_download
+
+screens = Screens()
 
 YEARS_OFFERED = 10
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,8 +41,8 @@ def metric_value(metric: str, value: int | float | None) -> str:
     return format_number(value)
 
 
-ui.add_app_template_global(metric_value, "metric_value")
-ui.add_app_template_global(metric_label, "metric_label")
+screens.template_global(metric_value, "metric_value")
+screens.template_global(metric_label, "metric_label")
 
 
 def _report() -> tuple[LogicModelReport, Form, dict[str, str], int]:
@@ -68,7 +69,7 @@ def _area_name(report: LogicModelReport, areas: dict[str, str]) -> str:
     return areas.get(report.area_code, report.area_code)
 
 
-@ui.get("/reports/logic-model")
+@screens.get("/reports/logic-model")
 @signed_in("report.read")
 def logic_model() -> Any:
     report, form, areas, latest = _report()
@@ -90,7 +91,7 @@ def logic_model() -> Any:
     )
 
 
-@ui.get("/reports/logic-model.csv")
+@screens.get("/reports/logic-model.csv")
 @signed_in("report.read")
 def logic_model_csv() -> Response:
     report, _form, areas, _latest = _report()
@@ -112,7 +113,7 @@ def logic_model_csv() -> Response:
     )
 
 
-@ui.get("/reports/logic-model.xlsx")
+@screens.get("/reports/logic-model.xlsx")
 @signed_in("report.read")
 def logic_model_xlsx() -> Response:
     """The workbook ``tsunagu report logic-model --format xlsx`` writes, served as a download."""

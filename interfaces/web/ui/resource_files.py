@@ -20,11 +20,13 @@ from domain.values import ServiceType
 from interfaces.importing import FileFormatError, ParsedFile, RowDefaults, read_resource_file
 from interfaces.importing.export import EXTENSIONS, MEDIA_TYPES, to_csv, to_hsds, to_xlsx
 from interfaces.web.api.framework import MAX_UPLOAD_BYTES
-from interfaces.web.ui import ui, uploads
-from interfaces.web.ui.core import actor, render, services, signed_in
+from interfaces.web.ui import uploads
+from interfaces.web.ui.core import Screens, actor, render, services, signed_in
 from interfaces.web.ui.forms import FORM, Form
 from interfaces.web.ui.i18n import _
 from interfaces.web.ui.import_messages import field_label, layout_label, translate_problem
+
+screens = Screens()
 
 ENCODINGS = ("utf-8", "cp932")
 ROWS_SHOWN = 300
@@ -167,7 +169,7 @@ def _import(parsed: ParsedFile, filename: str, who: Actor, apply: bool, atomic: 
     )
 
 
-@ui.route("/resources/import", methods=["GET", "POST"])
+@screens.route("/resources/import", methods=["GET", "POST"])
 @signed_in("resource.create")
 def import_resources() -> Any:
     if request.method == "GET":
@@ -236,7 +238,7 @@ def _apply(form: Form, options: Options, who: Actor) -> Any:
     return _screen(Form(), parsed=parsed, report=report, filename=filename)
 
 
-@ui.get("/resources/export.<fmt>")
+@screens.get("/resources/export.<fmt>")
 @signed_in("resource.read")
 def export_resources(fmt: str) -> Response:
     """The whole directory as CSV or .xlsx (the import's columns) or HSDS JSON."""
@@ -273,4 +275,4 @@ def export_links() -> list[tuple[str, str]]:
     ]
 
 
-ui.add_app_template_global(export_links, "export_links")
+screens.template_global(export_links, "export_links")

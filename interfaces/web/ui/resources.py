@@ -14,10 +14,11 @@ from application.errors import ApplicationError, PermissionDeniedError, VersionC
 from application.resources import ResourceDTO, ResourceFilter
 from domain.errors import DomainError
 from domain.values import CareLevel, Contact, NeedCategory, ResourceStatus, ServiceType, Weekday
-from interfaces.web.ui import ui
-from interfaces.web.ui.core import actor, redirect_to, render, services, signed_in
+from interfaces.web.ui.core import Screens, actor, redirect_to, render, services, signed_in
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _
+
+screens = Screens()
 
 MAX_CAPACITY = 100000
 
@@ -36,7 +37,7 @@ def _lookups() -> dict[str, Any]:
     }
 
 
-@ui.get("/resources")
+@screens.get("/resources")
 @signed_in("resource.read")
 def resources() -> Any:
     form = Form(request.args)
@@ -66,7 +67,7 @@ def resources() -> Any:
     )
 
 
-@ui.get("/resources/<uuid:resource_id>")
+@screens.get("/resources/<uuid:resource_id>")
 @signed_in("resource.read")
 def resource(resource_id: UUID) -> Any:
     return _detail(services().resources.get(resource_id, actor()))
@@ -132,7 +133,7 @@ def read_resource_form(form: Form, lookups: dict[str, Any]) -> dict[str, Any] | 
     }
 
 
-@ui.route("/resources/new", methods=["GET", "POST"])
+@screens.route("/resources/new", methods=["GET", "POST"])
 @signed_in("resource.create")
 def new_resource() -> Any:
     lookups = _lookups()
@@ -193,7 +194,7 @@ def _form_of(item: ResourceDTO) -> Form:
     return Form(MultiDict(data))
 
 
-@ui.route("/resources/<uuid:resource_id>/edit", methods=["GET", "POST"])
+@screens.route("/resources/<uuid:resource_id>/edit", methods=["GET", "POST"])
 @signed_in("resource.change")
 def edit_resource(resource_id: UUID) -> Any:
     app = services()
@@ -232,7 +233,7 @@ def edit_resource(resource_id: UUID) -> Any:
 RESOURCE_ACTIONS = ("capacity", "suspend", "reactivate", "close")
 
 
-@ui.post("/resources/<uuid:resource_id>/<action>")
+@screens.post("/resources/<uuid:resource_id>/<action>")
 @signed_in("resource.change")
 def resource_action(resource_id: UUID, action: str) -> Any:
     if action not in RESOURCE_ACTIONS:

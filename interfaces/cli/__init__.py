@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import secrets
 import signal
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -18,13 +15,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
-from application.errors import ApplicationError
 from application.security import SYSTEM_ACTOR
-from domain.errors import DomainError
 from domain.values import Role
 from interfaces.bootstrap import Container
-from interfaces.cli_reports import report_group
-from interfaces.cli_resources import resources_group
+from interfaces.cli.common import container, friendly_errors, progress_bar
+from interfaces.cli.reports import report_group
+from interfaces.cli.resources import resources_group
 from interfaces.web import create_app
 
 DEFAULT_HOST = "127.0.0.1"
@@ -33,41 +29,6 @@ DEFAULT_PORT = 8000
 
 def _create_app() -> Flask:
     return create_app()
-
-
-def container() -> Container:
-    built: Container = current_app.extensions["tsunagu"]
-    return built
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Business and input errors end the command with a message, not a traceback."""
-    try:
-        yield
-    except (DomainError, ApplicationError, LookupError) as error:
-        raise click.ClickException(str(error)) from None
-
-
-@contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A click progress bar driven by ``update(done, total)`` callbacks."""
-    bars: list[Any] = []
-    reached = [0]
-
-    def update(done: int, total: int) -> None:
-        if not bars:
-            bars.append(click.progressbar(length=max(total, 1), label=label, file=sys.stderr))
-            bars[0].__enter__()
-        bars[0].length = max(total, 1)
-        bars[0].update(max(done - reached[0], 0))
-        reached[0] = done
-
-    try:
-        yield update
-    finally:
-        for bar in bars:
-            bar.__exit__(None, None, None)
 
 
 @click.group(
