@@ -29,6 +29,7 @@ from interfaces.web.ui.core import (
 )
 from interfaces.web.ui.forms import FORM, Form
 from interfaces.web.ui.i18n import _
+from interfaces.web.ui.refusals import refusal
 
 screens = Screens()
 
@@ -61,10 +62,7 @@ def sign_in() -> Any:
     try:
         token = services().accounts.issue_token(username, password)
     except AuthenticationError as error:
-        if "deactivated" in str(error):
-            form.error(FORM, _("This account is deactivated. Ask your administrator."))
-        else:
-            form.error(FORM, _("Unknown username or wrong password."))
+        form.error(FORM, refusal(error))
         return render("auth/sign_in.html", 401, form=form, expired=False)
     language = session.get(LANGUAGE_KEY)
     session.clear()  # a fresh session: nothing from before signing in carries over

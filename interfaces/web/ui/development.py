@@ -14,7 +14,7 @@ from application.board import BoardSort, NeedFilter, NeedRow
 from application.development import GapReport, InitiativeFilter, InitiativePage
 from application.errors import ApplicationError, PermissionDeniedError, VersionConflictError
 from application.security import Actor
-from domain.errors import DomainError, InvalidTransitionError, InvalidValueError
+from domain.errors import DomainError
 from domain.values import (
     CareLevel,
     InitiativeStatus,
@@ -27,9 +27,10 @@ from domain.values import (
 from interfaces.web.ui import charts
 from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
-from interfaces.web.ui.forms import FORM, NAME_MAX, Form, refusal
+from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _, local
 from interfaces.web.ui.labels import label
+from interfaces.web.ui.refusals import refusal
 from interfaces.web.ui.resources import MAX_CAPACITY, read_resource_form
 from interfaces.web.ui.tables import Table, table_csv
 
@@ -287,26 +288,6 @@ def _done_message(action: str) -> str:
     }[action]
 
 
-def initiative_refusal(error: Exception) -> str:
-    """What the application refused about an initiative, in words."""
-    text = str(error)
-    if isinstance(error, InvalidValueError):
-        if "the initiative about" in text:
-            return _("Only needs of the initiative's category can be linked.")
-        if "already a partner" in text:
-            return _("This organization is already a partner.")
-        if "not linked" in text:
-            return _("This need is not linked to the initiative.")
-    if isinstance(error, InvalidTransitionError):
-        if "already linked" in text:
-            return _("This need is already linked.")
-        if "development initiative" in text:
-            return _("The initiative has ended; it cannot change any more.")
-    if isinstance(error, ApplicationError) and getattr(error, "field", None) == "need_id":
-        return _("Choose a need in resource gap.")
-    return refusal(error)
-
-
 @screens.post("/initiatives/<uuid:initiative_id>/<action>")
 @signed_in("initiative.change")
 def initiative_action(initiative_id: UUID, action: str) -> Any:
@@ -339,7 +320,7 @@ def initiative_action(initiative_id: UUID, action: str) -> Any:
             field = getattr(error, "field", None)
             form.error(
                 field if isinstance(field, str) and field in form.data else FORM,
-                initiative_refusal(error),
+                refusal(error),
             )
         else:
             if result is not None:

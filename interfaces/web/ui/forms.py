@@ -16,28 +16,8 @@ from typing import Any, TypeVar
 
 from werkzeug.datastructures import MultiDict
 
-from application.errors import (
-    AlreadyExistsError,
-    AuthenticationError,
-    InvalidReferenceError,
-    NotFoundError,
-    PermissionDeniedError,
-    VersionConflictError,
-)
-from domain.errors import (
-    DomainError,
-    InvalidTransitionError,
-    InvalidValueError,
-    NeedAlreadyClosedError,
-    NeedPausedError,
-    ResourceCapacityBelowEnrolmentError,
-    ResourceFullError,
-    ResourceHasEnrolmentsError,
-    ResourceNotActiveError,
-    UserInactiveError,
-    UserRoleError,
-)
 from interfaces.web.ui.i18n import JST, _
+from interfaces.web.ui.refusals import refusal
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -204,87 +184,6 @@ class Form:
         field = getattr(error, "field", None)
         message = refusal(error)
         self.error(field if isinstance(field, str) and field in self.data else FORM, message)
-
-
-def refusal(error: Exception) -> str:
-    """A translated message for an error raised by the application or the domain."""
-    if isinstance(error, VersionConflictError):
-        return _("Someone else changed this since you opened the page; reload and try again.")
-    if isinstance(error, PermissionDeniedError):
-        return _("Your role does not allow this.")
-    if isinstance(error, NotFoundError):
-        return _("This no longer exists, or you may not see it.")
-    if isinstance(error, AuthenticationError):
-        return _("Please sign in again.")
-    if isinstance(error, AlreadyExistsError):
-        return _("This already exists.")
-    if isinstance(error, InvalidReferenceError):
-        return _reference_message(error.field)
-    if isinstance(error, InvalidValueError):
-        return _value_message(str(error).split(": ", 1)[-1])
-    if isinstance(error, NeedAlreadyClosedError):
-        return _("This need is closed; reopen it first.")
-    if isinstance(error, NeedPausedError):
-        return _("This need is paused; resume it first.")
-    if isinstance(error, ResourceFullError):
-        return _("Every place of this resource is taken.")
-    if isinstance(error, ResourceNotActiveError):
-        return _("This resource is not active.")
-    if isinstance(error, ResourceCapacityBelowEnrolmentError):
-        return _("The capacity cannot be lower than the clients already enrolled.")
-    if isinstance(error, ResourceHasEnrolmentsError):
-        return _("Clients are enrolled at this resource; end their matches first.")
-    if isinstance(error, UserInactiveError):
-        return _("This user is deactivated.")
-    if isinstance(error, UserRoleError):
-        text = str(error)
-        if "already has" in text:
-            return _("The user already has this role.")
-        if "at least one role" in text:
-            return _("A user keeps at least one role; deactivate the user instead.")
-        return _("The user does not have this role.")
-    if isinstance(error, InvalidTransitionError):
-        if "already theirs" in str(error):
-            return _("The need is already assigned to this coordinator.")
-        return _("This is not possible in the current state.")
-    if isinstance(error, DomainError):
-        return _("A business rule refused this.")
-    return _("Something went wrong on our side.")
-
-
-def _reference_message(field: str) -> str:
-    messages = {
-        "coordinator": _("Choose an active coordinator."),
-        "client_id": _("Choose a client of your support center."),
-        "center_code": _("Choose your own support center."),
-        "resource_id": _("Choose an existing resource."),
-        "organization_id": _("Choose an existing organization."),
-    }
-    return messages.get(field, _("Choose an existing entry."))
-
-
-def _value_message(text: str) -> str:
-    if text == "must not be empty":
-        return _("Enter a value.")
-    if text.startswith("must be at most"):
-        return _("This is too long.")
-    if "control" in text or "NUL" in text:
-        return _("Remove the control characters.")
-    if text.startswith("use 2-64 lower-case"):
-        return _("Use 2 to 64 lower-case letters, digits, '.', '_' or '-'.")
-    if text.startswith("use 1-32 letters"):
-        return _("Use 1 to 32 letters, digits, '-' or '_', starting with a letter or digit.")
-    if "care manager belongs" in text:
-        return _("A support-center staff member needs a support center.")
-    if "at least one role" in text:
-        return _("Choose at least one role.")
-    if "at least" in text and "characters" in text:
-        return _("The password is too short.")
-    if "own account" in text:
-        return _("You cannot deactivate your own account.")
-    if "before the last assessment" in text:
-        return _("The date is before the last assessment.")
-    return _("This value is not accepted.")
 
 
 def options(items: Iterable[E]) -> list[E]:

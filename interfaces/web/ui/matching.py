@@ -25,9 +25,10 @@ from domain.values import CareLevel, NeedCategory, NeedStatus, ResourceStatus, W
 from interfaces.web.ui.auth import STALE_DAYS
 from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
-from interfaces.web.ui.forms import FORM, Form, refusal
+from interfaces.web.ui.forms import FORM, Form
 from interfaces.web.ui.i18n import _
 from interfaces.web.ui.labels import label
+from interfaces.web.ui.refusals import refusal
 
 screens = Screens()
 

@@ -36,6 +36,7 @@ from interfaces.web.ui.auth import STALE_DAYS
 from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _, local
+from interfaces.web.ui.refusals import refusal
 
 screens = Screens()
 
@@ -459,16 +460,9 @@ def need_action(need_id: UUID, action: str) -> Any:
         except VersionConflictError:
             status = 412
             conflict = app.history.last_change(need_id, who)
-        except RankingChangedError:
+        except RankingChangedError as error:
             status = 409
-            form.error(
-                FORM,
-                _(
-                    "The candidates changed since you opened the page (a resource was "
-                    "changed, or places were taken). Nothing was proposed. Check the "
-                    "candidates below as they are now and choose again."
-                ),
-            )
+            form.error(FORM, refusal(error))
         except PermissionDeniedError:
             raise
         except (DomainError, ApplicationError) as error:

@@ -14,14 +14,15 @@ from application.board import BoardSort, NeedFilter, NeedRow
 from application.errors import ApplicationError, PermissionDeniedError, VersionConflictError
 from application.network import CouncilDTO, MeetingRow, NetworkOverview
 from application.security import Actor
-from domain.errors import DomainError, InvalidValueError
+from domain.errors import DomainError
 from domain.values import Contact, CouncilTier, NeedCategory, NeedStatus, OrganizationKind
 from interfaces.web.ui import charts
 from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
-from interfaces.web.ui.forms import FORM, NAME_MAX, Form, refusal
+from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _, local
 from interfaces.web.ui.labels import label
+from interfaces.web.ui.refusals import refusal
 from interfaces.web.ui.tables import Table, table_csv
 
 screens = Screens()
@@ -39,32 +40,9 @@ def _organizations() -> dict[UUID, str]:
     return {o.id: o.name for o in services().organizations.list_organizations(actor())}
 
 
-def network_refusal(error: Exception) -> str:
-    """What the application refused about a council or an organization, in words."""
-    text = str(error)
-    if isinstance(error, InvalidValueError):
-        if "already a member" in text:
-            return _("This organization is already a member.")
-        if "not a member" in text:
-            return _("This organization is not a member.")
-        if "only members attend" in text:
-            return _("Only members attend; admit the organization first.")
-        if "at least one topic" in text:
-            return _("Name at least one topic.")
-        if "topics" in text and "at most" in text:
-            return _("Name at most %(count)d topics.", count=MAX_TOPICS)
-        if "belongs to one area" in text:
-            return _("A tier-2 council belongs to one area: choose it.")
-        if "whole municipality" in text:
-            return _("A tier-1 council covers the whole municipality: leave the area empty.")
-    return refusal(error)
-
-
 def _refuse(form: Form, error: Exception) -> None:
     field = getattr(error, "field", None)
-    form.error(
-        field if isinstance(field, str) and field in form.data else FORM, network_refusal(error)
-    )
+    form.error(field if isinstance(field, str) and field in form.data else FORM, refusal(error))
 
 
 # -- organizations -------------------------------------------------------------------------------

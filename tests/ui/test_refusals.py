@@ -1,0 +1,52 @@
+"""The screens word what the application refused by its stable code, never by its
+English message: rewording a rule's message cannot change what people read."""
+
+from __future__ import annotations
+
+import pytest
+
+from application.errors import NotFoundError, RankingChangedError, VersionConflictError
+from domain.errors import (
+    InvalidValueError,
+    NeedPausedError,
+    NeedTransitionError,
+    ResourceFullError,
+    UserRoleError,
+)
+from tests.e2e.support import Api
+
+
+def _in_japanese(api: Api, error: Exception) -> str:
+    from interfaces.web.ui.refusals import refusal
+
+    with api.app.test_request_context(headers={"Accept-Language": "ja"}):
+        return refusal(error)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (NeedPausedError("matching", "propose"), "一時停止"),
+        (ResourceFullError("サロン", 5), "定員"),
+        (VersionConflictError("need", 3, 4), "変更"),
+        (NotFoundError("client", "x"), "存在しない"),
+        (RankingChangedError(), "候補"),
+        (InvalidValueError("topics", "name at least one topic", code="value.empty"), "議題"),
+    ],
+    ids=["paused", "full", "conflict", "not-found", "ranking", "field-specific"],
+)
+def test_each_refusal_is_worded_from_its_code(ui: Api, error: Exception, expected: str) -> None:
+    assert expected in _in_japanese(ui, error)
+
+
+def test_rewording_a_message_keeps_the_words_people_read(ui: Api) -> None:
+    original = UserRoleError("user 'a' already has role 'x'", code="user.role_already_granted")
+    reworded = UserRoleError("role x is held by a already", code="user.role_already_granted")
+    assert _in_japanese(ui, original) == _in_japanese(ui, reworded)
+
+
+def test_an_unknown_code_falls_back_to_its_family(ui: Api) -> None:
+    error = NeedTransitionError(
+        "raised", "confirm", "no resource", code="need.no_resource_proposed"
+    )
+    assert _in_japanese(ui, error) == _in_japanese(ui, NeedTransitionError("raised", "confirm"))
