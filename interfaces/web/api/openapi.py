@@ -9,6 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Response, jsonify
 
+from application.security import PERMISSIONS
 from interfaces.web.api.framework import OPERATIONS, Operation
 from interfaces.web.api.schemas import ProblemSchema
 
@@ -30,6 +31,19 @@ _ERROR_TEXT = {
     422: "Invalid fields; see 'errors'",
     428: "If-Match is missing",
 }
+
+
+PROBLEMS_TEXT = (
+    "Errors are `application/problem+json` (RFC 9457). Their `type` is "
+    "`urn:tsunagu:problem:<code>`: for a business refusal the stable code of the rule "
+    "(`need.transition_not_allowed`, `need.paused`, `need.already_closed`, `resource.full`, "
+    "`resource.not_active`, `match.ranking_changed`, `match.plan_changed`, "
+    "`<kind>.not_found`, `<kind>.version_conflict`, `<kind>.already_exists`, `value.empty`, "
+    "`value.too_long`, `permission.denied`, `auth.invalid_credentials`, …), otherwise "
+    "`validation` (422, see `errors`), `unauthenticated`, `malformed-json`, "
+    "`precondition-required`, `bad-if-match`, `unsupported-media-type` or `http-<status>`. "
+    "Key off `type`; `detail` is for people and may be reworded."
+)
 
 
 def _path(rule: str) -> str:
@@ -134,6 +148,9 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
             "description": _ERROR_TEXT[code],
             "content": {"application/problem+json": {"schema": "ProblemSchema"}},
         }
+    if op.permission is not None:
+        roles = ", ".join(sorted(r.value for r in PERMISSIONS[op.permission]))
+        doc["description"] = f"Permission `{op.permission}`: {roles}."
     return doc
 
 
@@ -147,7 +164,7 @@ def build_spec() -> dict[str, Any]:
         info={
             "description": "Needs, resources and matching for community life-support "
             "coordination (生活支援体制整備事業). Authenticate with a bearer token from "
-            "POST /api/v1/auth/token."
+            "POST /api/v1/auth/token.\n\n" + PROBLEMS_TEXT
         },
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
