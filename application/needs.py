@@ -6,7 +6,7 @@ Matching the need (candidates, propose, decline, confirm, gaps) is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from application.accounts import UserNames
 from application.clients import ClientCard, ClientDirectory, load_client
 from application.errors import InvalidReferenceError, NotFoundError, VersionConflictError
 from application.history import Timeline, TimelineEntry, replay
-from application.security import Actor
+from application.security import ACTION_PERMISSIONS, Actor
 from application.store import Aggregates, EventStore
 from domain.need import ALLOWED_FROM, Need
 from domain.resource import Resource
@@ -36,21 +36,6 @@ from domain.values import (
     UserId,
     display_code,
 )
-
-ACTION_PERMISSIONS: dict[str, str] = {
-    "assign": "need.assign",
-    "reassign": "need.assign",
-    "propose": "need.propose",
-    "decline": "need.decline",
-    "confirm": "need.confirm",
-    "record_gap": "need.record_gap",
-    "follow_up": "need.follow_up",
-    "pause": "need.pause",
-    "resume": "need.resume",
-    "close": "need.close",
-    "reopen": "need.reopen",
-}
-"""Every action people take on a need, and the permission of the role matrix it needs."""
 
 REPLAY_FIELDS = (
     "status",
@@ -245,7 +230,7 @@ class NeedCases:
         expected_version: int | None,
         actor: Actor,
     ) -> NeedDTO:
-        return self._simple(
+        return self.change(
             need_id,
             expected_version,
             actor,
@@ -256,18 +241,14 @@ class NeedCases:
     def pause(
         self, need_id: UUID, reason: str, expected_version: int | None, actor: Actor
     ) -> NeedDTO:
-        return self._simple(
-            need_id,
-            expected_version,
-            actor,
-            "need.pause",
-            lambda n: n.pause(reason, actor.user_id),
+        return self.change(
+            need_id, expected_version, actor, "need.pause", lambda n: n.pause(reason, actor.user_id)
         )
 
     def resume(
         self, need_id: UUID, reason: str, expected_version: int | None, actor: Actor
     ) -> NeedDTO:
-        return self._simple(
+        return self.change(
             need_id,
             expected_version,
             actor,
@@ -300,7 +281,7 @@ class NeedCases:
     def reopen(
         self, need_id: UUID, reason: str, expected_version: int | None, actor: Actor
     ) -> NeedDTO:
-        return self._simple(
+        return self.change(
             need_id,
             expected_version,
             actor,
@@ -314,23 +295,17 @@ class NeedCases:
         expected_version: int | None,
         actor: Actor,
         permission: str,
-        change: Any,
+        change: Callable[[Need], Sequence[Aggregate] | None],
     ) -> NeedDTO:
-        """Check the role, load the need at the version read, change, save atomically."""
+        """Check the role, load the need at the version read, change it, and save it
+        with whatever else the change returns, atomically."""
         actor.require(permission)
         need, position = self._aggregates.change(
-            lambda: load_need(self._aggregates, need_id, actor, expected_version), change, "need"
+            lambda: load_need(self._aggregates, need_id, actor, expected_version),
+            lambda need: change(need) or [],
+            "need",
         )
         return self.dto(need, position)
-
-    def _simple(
-        self, need_id: UUID, expected_version: int | None, actor: Actor, permission: str, act: Any
-    ) -> NeedDTO:
-        def change(need: Need) -> list[Aggregate]:
-            act(need)
-            return []
-
-        return self.change(need_id, expected_version, actor, permission, change)
 
     # -- queries ---------------------------------------------------------------------
 

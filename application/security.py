@@ -57,6 +57,23 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 }
 
 
+ACTION_PERMISSIONS: dict[str, str] = {
+    "assign": "need.assign",
+    "reassign": "need.assign",
+    "propose": "need.propose",
+    "decline": "need.decline",
+    "confirm": "need.confirm",
+    "record_gap": "need.record_gap",
+    "follow_up": "need.follow_up",
+    "pause": "need.pause",
+    "resume": "need.resume",
+    "close": "need.close",
+    "reopen": "need.reopen",
+}
+"""Every action people take on a need (``domain.need.ALLOWED_FROM``), and the permission
+of the matrix above it needs."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """The signed-in user a command or query runs for."""

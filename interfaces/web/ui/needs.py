@@ -19,8 +19,8 @@ from application.errors import (
     RankingChangedError,
     VersionConflictError,
 )
-from application.needs import ACTION_PERMISSIONS, NeedPage
-from application.security import Actor
+from application.needs import NeedPage
+from application.security import ACTION_PERMISSIONS, Actor
 from domain.errors import DomainError
 from domain.values import (
     CareLevel,
