@@ -4,7 +4,8 @@ A driving adapter (``interfaces.importing``) reads the file and turns each row
 into a :class:`ResourceDraft` in our vocabulary, noting what it could not
 read. This module decides what each row means for the directory — a new
 resource, a change to one imported before, nothing, or a row that cannot be
-imported and why — and, when asked to, writes it.
+imported and why — and, when asked to, writes it. The drafts, the results and
+the row problems (with their stable codes) are in ``application.import_rows``.
 
 Rows are identified by a source key (the 事業所番号, or the normalised name and
 address), from which the resource id is derived: importing the same file twice
@@ -15,13 +16,33 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from application.errors import VersionConflictError
+from application.import_rows import (
+    AREAS_AMBIGUOUS,
+    AREAS_MISSING,
+    AREAS_UNKNOWN,
+    CATEGORIES_MISSING,
+    DRAFT_FIELDS,
+    DUPLICATE_KEY,
+    NAME_MISSING,
+    NO_KEY,
+    ORGANIZATION_UNKNOWN,
+    OUTCOMES,
+    SERVICE_TYPE_MISSING,
+    Finding,
+    ImportReport,
+    Outcome,
+    ResourceDraft,
+    RowProblem,
+    RowResult,
+    Severity,
+    refusal,
+)
 from application.organizations import OrganizationDirectory
 from application.reference import ReferenceDirectory
 from application.security import Actor
@@ -29,118 +50,28 @@ from application.store import Aggregates
 from domain.errors import DomainError
 from domain.reference import CODE_PATTERN, Area
 from domain.resource import Resource
-from domain.values import (
-    CareLevel,
-    Contact,
-    NeedCategory,
-    OrganizationId,
-    ResourceId,
-    ServiceType,
-    Weekday,
-    derived_id,
-)
+from domain.values import Contact, OrganizationId, ResourceId, ServiceType, derived_id
 
-Severity = Literal["error", "warning"]
-Outcome = Literal["new", "updated", "unchanged", "invalid"]
-OUTCOMES: tuple[Outcome, ...] = ("new", "updated", "unchanged", "invalid")
+# The row types moved to ``application.import_rows``; callers still find them here.
+__all__ = [
+    "DRAFT_FIELDS",
+    "OUTCOMES",
+    "ImportCases",
+    "ImportReport",
+    "Outcome",
+    "ResourceDraft",
+    "RowProblem",
+    "RowResult",
+    "Severity",
+    "name_key",
+    "source_resource_id",
+]
 
 SOURCE_KIND = "resource-source"
 """Namespace of the resource ids derived from source keys."""
 
 SAVE_BATCH = 100
 """Resources saved per transaction when rows may be imported one by one."""
-
-# Fields a draft may carry; ``ResourceDraft.provided`` names those the file had
-# a column for, so that a re-import never blanks what the file does not know.
-DRAFT_FIELDS = frozenset(
-    {
-        "name",
-        "organization",
-        "service_type",
-        "categories",
-        "areas",
-        "weekdays",
-        "capacity",
-        "eligible_care_levels",
-        "fee",
-        "phone",
-        "email",
-        "address",
-        "latitude",
-        "longitude",
-    }
-)
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """Something about one field of one row: an error keeps the row out, a warning does not."""
-
-    row: int
-    field: str
-    message: str
-    severity: Severity = "error"
-
-
-@dataclass(frozen=True)
-class ResourceDraft:
-    """One row of a resource list, read into our vocabulary by a driving adapter.
-
-    ``areas`` holds area codes or area names as written; the import resolves
-    them. ``problems`` are what the adapter found while reading the row.
-    """
-
-    row: int
-    source_key: str | None
-    name: str | None = None
-    organization: str | None = None
-    service_type: ServiceType | None = None
-    categories: tuple[NeedCategory, ...] = ()
-    areas: tuple[str, ...] = ()
-    weekdays: tuple[Weekday, ...] = ()
-    capacity: int | None = None
-    eligible_care_levels: tuple[CareLevel, ...] = ()
-    fee: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    address: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    provided: frozenset[str] = DRAFT_FIELDS
-    problems: tuple[RowProblem, ...] = ()
-
-
-@dataclass(frozen=True)
-class RowResult:
-    """What the import made (or would make) of one row."""
-
-    row: int
-    source_key: str | None
-    name: str | None
-    outcome: Outcome
-    resource_id: UUID | None
-    changed: tuple[str, ...] = ()
-    """Fields an update changes (empty for new, unchanged and invalid rows)."""
-    problems: tuple[RowProblem, ...] = ()
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    """The per-row report and the counts of an import (dry run or applied)."""
-
-    rows: tuple[RowResult, ...]
-    dry_run: bool
-    applied: bool
-    """Whether anything was written (False for a dry run and for an aborted import)."""
-    aborted: bool = False
-    """All-or-nothing import refused because at least one row is invalid."""
-    position: int | None = None
-    """Log position of the last event written, when something was."""
-    counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def problems(self) -> tuple[RowProblem, ...]:
-        return tuple(p for r in self.rows for p in r.problems)
 
 
 EXPORTED_PREFIX = "tsunagu:"
@@ -230,45 +161,38 @@ class ImportCases:
     ) -> _Plan:
         plan = _Plan(draft, list(draft.problems))
 
-        def error(field_name: str, message: str) -> None:
-            plan.problems.append(RowProblem(draft.row, field_name, message))
+        def error(field_name: str, finding: Finding) -> None:
+            plan.problems.append(finding.at(draft.row, field_name))
 
         def reported(field_name: str) -> bool:
             return any(p.field == field_name and p.severity == "error" for p in plan.problems)
 
         key = draft.source_key
         if not key:
-            error("source_key", "no 事業所番号 and no name: the row cannot be told apart")
+            error("source_key", NO_KEY.found())
         elif key in seen:
-            error("source_key", f"same source key {key!r} as row {seen[key]}")
+            error("source_key", DUPLICATE_KEY.found(key=key, other_row=seen[key]))
         else:
             seen[key] = draft.row
         if not draft.name and not reported("name"):
-            error("name", "empty: every resource needs a name")
+            error("name", NAME_MISSING.found())
         if draft.service_type is None and not reported("service_type"):
-            error("service_type", "missing: say which kind of service or activity this is")
+            error("service_type", SERVICE_TYPE_MISSING.found())
         if not draft.categories and draft.service_type is not None and not reported("categories"):
-            error("categories", "no need category: say which needs it serves")
+            error("categories", CATEGORIES_MISSING.found())
         area_codes = [
             code
             for code in (areas.resolve(a, draft.row, plan.problems) for a in draft.areas)
             if code
         ]
         if not draft.areas and not reported("areas"):
-            error("areas", "no area: name the daily-living area(s) it covers (code or name)")
+            error("areas", AREAS_MISSING.found())
         organization_id = None
         if draft.organization:
             found = organizations.get(name_key(draft.organization))
             if found is None:
-                plan.problems.append(
-                    RowProblem(
-                        draft.row,
-                        "organization",
-                        f"{draft.organization!r} is not in the organization directory; "
-                        "the resource is not linked to it (register the organization first)",
-                        "warning",
-                    )
-                )
+                unknown = ORGANIZATION_UNKNOWN.found(organization=draft.organization)
+                plan.problems.append(unknown.at(draft.row, "organization", "warning"))
             else:
                 organization_id = OrganizationId(found)
         if any(p.severity == "error" for p in plan.problems) or key is None:
@@ -284,7 +208,8 @@ class ImportCases:
                 plan.resource = existing
                 plan.outcome = "updated" if plan.changed else "unchanged"
         except DomainError as refused:
-            error(getattr(refused, "field", "row"), str(refused))
+            # The domain's own code and params: a screen words the rule, not our guess of it.
+            error(getattr(refused, "field", "row"), refusal(refused))
             plan.resource = None
             plan.outcome = "invalid"
         return plan
@@ -322,7 +247,7 @@ class ImportCases:
             except VersionConflictError as conflict:
                 plan.outcome = "invalid"
                 plan.changed = ()
-                plan.problems.append(RowProblem(plan.draft.row, "row", str(conflict)))
+                plan.problems.append(refusal(conflict).at(plan.draft.row, "row"))
         return position
 
 
@@ -344,14 +269,12 @@ class _AreaLookup:
         if len(codes) == 1:
             return codes[0]
         if len(codes) > 1:
-            problems.append(
-                RowProblem(row, "areas", f"{written!r} names several areas; use the area code")
-            )
+            problems.append(AREAS_AMBIGUOUS.found(area=written).at(row, "areas"))
             return None
         if CODE_PATTERN.fullmatch(written) and self._aggregates.exists(Area, Area.id_for(written)):
             self._codes.add(written)
             return written
-        problems.append(RowProblem(row, "areas", f"no area with code or name {written!r}"))
+        problems.append(AREAS_UNKNOWN.found(area=written).at(row, "areas"))
         return None
 
 

@@ -3,13 +3,15 @@
 ``read_resource_file`` turns a CSV (UTF-8 with or without BOM, or Shift_JIS)
 or .xlsx file into drafts for ``Services.import_resources``; ``report_document``
 renders the outcome for people and programs; ``export`` writes the directory
-back out as CSV, .xlsx or HSDS-shaped JSON. See ``docs/importing.md``.
+back out as CSV, .xlsx or HSDS-shaped JSON. ``PROBLEM_CODES`` lists every code a
+row problem can carry. See ``docs/importing.md``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from interfaces.importing.problems import PROBLEM_CODES
 from interfaces.importing.reader import FileFormatError, Table, read_table
 from interfaces.importing.report import report_document
 from interfaces.importing.rows import ParsedFile, RowDefaults, parse_table
@@ -28,6 +30,7 @@ def read_resource_file(
 
 
 __all__ = [
+    "PROBLEM_CODES",
     "FileFormatError",
     "ParsedFile",
     "RowDefaults",

@@ -3,6 +3,7 @@
 Every parser here returns what it understood and, separately, what it could
 not: ``Parsed(value, notes, error)``. ``notes`` are warnings for the report
 (something was guessed or dropped); ``error`` means the cell cannot be used.
+Both are findings of the kinds declared in ``interfaces.importing.problems``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,28 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Generic, TypeVar
 
+from application.import_rows import Finding
 from domain.values import Weekday
+from interfaces.importing.problems import (
+    CAPACITY_IMPLAUSIBLE,
+    CAPACITY_NOT_A_NUMBER,
+    CAPACITY_RANGE,
+    CAPACITY_READ_AS,
+    COORDINATE_MISSING,
+    COORDINATE_NOT_A_DECIMAL,
+    COORDINATES_SWAPPED,
+    DATES_DROPPED,
+    FREQUENCY_DROPPED,
+    HOLIDAYS_DROPPED,
+    LATITUDE_OUT_OF_RANGE,
+    LEADING_ZERO_RESTORED,
+    LONGITUDE_OUT_OF_RANGE,
+    MONTHLY_PATTERN_DROPPED,
+    TIME_OF_DAY_DROPPED,
+    TIMES_DROPPED,
+    WEEKDAYS_NONE_NAMED,
+    WEEKDAYS_NOT_UNDERSTOOD,
+)
 
 T = TypeVar("T")
 
@@ -28,8 +50,8 @@ class Parsed(Generic[T]):
     """The result of reading one cell."""
 
     value: T
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    error: str | None = None
+    notes: tuple[Finding, ...] = field(default_factory=tuple)
+    error: Finding | None = None
 
 
 def clean(value: object) -> str | None:
@@ -86,17 +108,17 @@ def parse_capacity(text: str | None) -> Parsed[int | None]:
     match = _COUNT.match(text)
     if match:
         number = int(match.group(1).replace(",", ""))
-        notes: tuple[str, ...] = ()
+        notes: tuple[Finding, ...] = ()
         if number > 100_000:
-            return Parsed(None, error=f"「{text}」 is not a plausible number of places")
+            return Parsed(None, error=CAPACITY_IMPLAUSIBLE.found(cell=text))
         if not text.isdigit():
-            notes = (f"「{text}」 read as {number}",)
+            notes = (CAPACITY_READ_AS.found(cell=text, number=number),)
         return Parsed(number, notes)
     match = _COUNT_RANGE.match(text)
     if match:
         upper = int(match.group(2))
-        return Parsed(upper, (f"「{text}」 is a range; the upper bound {upper} was used",))
-    return Parsed(None, error=f"「{text}」 is not a number of places (write e.g. 20, or 定員なし)")
+        return Parsed(upper, (CAPACITY_RANGE.found(cell=text, number=upper),))
+    return Parsed(None, error=CAPACITY_NOT_A_NUMBER.found(cell=text))
 
 
 def parse_coordinate(text: str | None, field_name: str) -> Parsed[float | None]:
@@ -107,9 +129,9 @@ def parse_coordinate(text: str | None, field_name: str) -> Parsed[float | None]:
     try:
         number = float(stripped)
     except ValueError:
-        return Parsed(None, error=f"「{text}」 is not a decimal {field_name}")
+        return Parsed(None, error=COORDINATE_NOT_A_DECIMAL.found(cell=text, field=field_name))
     if not math.isfinite(number):
-        return Parsed(None, error=f"「{text}」 is not a decimal {field_name}")
+        return Parsed(None, error=COORDINATE_NOT_A_DECIMAL.found(cell=text, field=field_name))
     return Parsed(number)
 
 
@@ -122,16 +144,15 @@ def parse_coordinates(
         return lat, lon
     if (lat.value is None) != (lon.value is None):
         missing = "latitude" if lat.value is None else "longitude"
-        return lat, Parsed(None, error=f"{missing} is missing: give both or neither")
+        return lat, Parsed(None, error=COORDINATE_MISSING.found(field=missing))
     if lat.value is None or lon.value is None:
         return lat, lon
     if abs(lat.value) > 90 and abs(lon.value) <= 90:
-        note = ("latitude and longitude were swapped; put back",)
-        return Parsed(lon.value, note), Parsed(lat.value)
+        return Parsed(lon.value, (COORDINATES_SWAPPED.found(),)), Parsed(lat.value)
     if abs(lat.value) > 90:
-        return Parsed(None, error=f"{lat.value} is not a latitude (-90 to 90)"), lon
+        return Parsed(None, error=LATITUDE_OUT_OF_RANGE.found(value=lat.value)), lon
     if abs(lon.value) > 180:
-        return lat, Parsed(None, error=f"{lon.value} is not a longitude (-180 to 180)")
+        return lat, Parsed(None, error=LONGITUDE_OUT_OF_RANGE.found(value=lon.value))
     return lat, lon
 
 
@@ -171,18 +192,18 @@ _WEEKEND_WORD = re.compile(r"週末|weekends?")
 _DROPPED = [
     (
         re.compile(r"第\s*\d(?:\s*[・、,及びと]\s*(?:第\s*)?\d)*\s*(?=[月火水木金土日])"),
-        "monthly pattern",
+        MONTHLY_PATTERN_DROPPED,
     ),
     (
         re.compile(
             r"\d{1,2}\s*[:時]\s*\d{0,2}\s*分?(?:\s*(?:~|〜|-|から)\s*\d{1,2}\s*[:時]\s*\d{0,2}\s*分?)?"
         ),
-        "times",
+        TIMES_DROPPED,
     ),
-    (re.compile(r"(?:毎月|月)\s*\d+\s*回|週\s*\d+\s*回|隔週|毎月"), "frequency"),
-    (re.compile(r"\d+\s*月\s*\d*\s*日?|\d+\s*日"), "dates"),
-    (re.compile(r"祝日?|祭日"), "public holidays"),
-    (re.compile(r"午前|午後|AM|PM", re.IGNORECASE), "time of day"),
+    (re.compile(r"(?:毎月|月)\s*\d+\s*回|週\s*\d+\s*回|隔週|毎月"), FREQUENCY_DROPPED),
+    (re.compile(r"\d+\s*月\s*\d*\s*日?|\d+\s*日"), DATES_DROPPED),
+    (re.compile(r"祝日?|祭日"), HOLIDAYS_DROPPED),
+    (re.compile(r"午前|午後|AM|PM", re.IGNORECASE), TIME_OF_DAY_DROPPED),
 ]
 _FILLER = re.compile(
     r"曜日|曜|毎週|週|及び|および|と|の|又は|または|・|、|,|/|\s|\(|\)|（|）|and|&|\.",
@@ -201,7 +222,7 @@ def parse_weekdays(text: str | None) -> Parsed[tuple[Weekday, ...]]:
         return Parsed(())
     rest = text.casefold()
     found: list[Weekday] = []
-    notes: list[str] = []
+    notes: list[Finding] = []
     if _ALL_WEEK.search(rest):
         found += _ORDER
         rest = _ALL_WEEK.sub(" ", rest)
@@ -211,10 +232,10 @@ def parse_weekdays(text: str | None) -> Parsed[tuple[Weekday, ...]]:
     if _WEEKEND_WORD.search(rest):
         found += _ORDER[5:]
         rest = _WEEKEND_WORD.sub(" ", rest)
-    for pattern, what in _DROPPED:
+    for pattern, kind in _DROPPED:
         dropped = [m.group(0).strip() for m in pattern.finditer(rest)]
         if dropped:
-            notes.append(f"{what} not recorded: 「{'」「'.join(dropped)}」")
+            notes.append(kind.found(items="".join(f"「{item}」" for item in dropped)))
             rest = pattern.sub(" ", rest)
     for pattern, names in ((_KANJI_RANGE, _KANJI_DAYS), (_ENGLISH_RANGE, _ENGLISH_DAYS)):
         for match in pattern.finditer(rest):
@@ -233,10 +254,10 @@ def parse_weekdays(text: str | None) -> Parsed[tuple[Weekday, ...]]:
     rest = "".join(" " if c in _KANJI_DAYS else c for c in rest)
     leftover = _FILLER.sub("", rest)
     if leftover:
-        notes.append(f"「{text}」: 「{leftover}」 not understood as a weekday")
+        notes.append(WEEKDAYS_NOT_UNDERSTOOD.found(cell=text, rest=leftover))
     days = tuple(day for day in _ORDER if day in found)
     if not days and leftover:
-        return Parsed((), (f"「{text}」 names no weekday; no schedule recorded",))
+        return Parsed((), (WEEKDAYS_NONE_NAMED.found(cell=text),))
     return Parsed(days, tuple(notes))
 
 
@@ -246,5 +267,5 @@ def business_number(text: str | None) -> Parsed[str | None]:
         return Parsed(None)
     compact = text.replace(" ", "").replace("-", "")
     if compact.isdigit() and len(compact) == 9:
-        return Parsed("0" + compact, (f"事業所番号 {compact} had lost its leading zero",))
+        return Parsed("0" + compact, (LEADING_ZERO_RESTORED.found(number=compact),))
     return Parsed(compact)

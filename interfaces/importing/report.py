@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.importing import ImportReport, RowProblem
+from application.import_rows import ImportReport, RowProblem
 from interfaces.importing.rows import ParsedFile
 
 
@@ -14,6 +14,9 @@ def _problem(problem: RowProblem) -> dict[str, Any]:
         "field": problem.field,
         "severity": problem.severity,
         "message": problem.message,
+        # Programs key off the stable code and its params, never off the English message.
+        "code": problem.code,
+        "params": dict(problem.params),
     }
 
 

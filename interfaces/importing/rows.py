@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.importing import DRAFT_FIELDS, ResourceDraft, RowProblem, name_key
+from application.import_rows import DRAFT_FIELDS, Finding, ResourceDraft, RowProblem
+from application.importing import name_key
 from domain.values import NeedCategory, ServiceType
 from interfaces.importing.columns import ADDRESS_PARTS, GENERIC, Layout, map_headers, recognise
 from interfaces.importing.normalize import (
@@ -16,6 +17,17 @@ from interfaces.importing.normalize import (
     parse_coordinates,
     parse_weekdays,
     split_items,
+)
+from interfaces.importing.problems import (
+    ADDRESS_ASSEMBLED,
+    ADDRESS_SHORTENED,
+    AREAS_EMPTY,
+    CATEGORIES_EMPTY,
+    CATEGORIES_INFERRED,
+    CATEGORIES_NONE_KNOWN,
+    FEE_SHORTENED,
+    SERVICE_TYPE_DEFAULT_USED,
+    SERVICE_TYPE_EMPTY,
 )
 from interfaces.importing.reader import Table
 from interfaces.importing.vocabulary import (
@@ -104,12 +116,12 @@ def _draft(
     cell = {name: clean(value) for name, value in raw.items()}
     problems: list[RowProblem] = []
 
-    def warn(field_name: str, *notes: str) -> None:
-        problems.extend(RowProblem(row, field_name, note, "warning") for note in notes)
+    def warn(field_name: str, *notes: Finding) -> None:
+        problems.extend(note.at(row, field_name, "warning") for note in notes)
 
-    def fail(field_name: str, message: str | None) -> None:
-        if message:
-            problems.append(RowProblem(row, field_name, message))
+    def fail(field_name: str, error: Finding | None) -> None:
+        if error is not None:
+            problems.append(error.at(row, field_name))
 
     name = cell.get("name")
     number = business_number(cell.get("business_number"))
@@ -129,14 +141,16 @@ def _draft(
             service_type = defaults.service_type
             warn(
                 "service_type",
-                f"「{service_words}」 not mapped; the default {service_type.value} was used",
+                SERVICE_TYPE_DEFAULT_USED.found(
+                    cell=service_words, service_type=service_type.value
+                ),
             )
         else:
             fail("service_type", parsed_service.error)
     elif defaults.service_type is not None:
         service_type = defaults.service_type
     else:
-        fail("service_type", "empty: say which kind of service or activity this is")
+        fail("service_type", SERVICE_TYPE_EMPTY.found())
 
     # Categories: the column, else what the service type implies or its words describe.
     categories_text = cell.get("categories")
@@ -147,16 +161,14 @@ def _draft(
         inferred = tuple(dict.fromkeys([*implied, *categories_in(service_words or "")]))
         if inferred:
             categories = inferred
-            warn(
-                "categories",
-                f"inferred from 「{service_words}」: {', '.join(c.value for c in inferred)}",
-            )
+            listed = ", ".join(c.value for c in inferred)
+            warn("categories", CATEGORIES_INFERRED.found(cell=service_words, categories=listed))
         elif service_type is not None:
             fail(
                 "categories",
-                f"「{categories_text}」 names no need category we know"
+                CATEGORIES_NONE_KNOWN.found(cell=categories_text)
                 if categories_text
-                else "no need category: add a categories column (e.g. 買い物, 見守り)",
+                else CATEGORIES_EMPTY.found(),
             )
 
     # Areas: the column, else the defaults given for the whole file.
@@ -166,7 +178,7 @@ def _draft(
     elif defaults.areas:
         areas = defaults.areas
     else:
-        fail("areas", "no area: give the daily-living area (code or name), or --area for the file")
+        fail("areas", AREAS_EMPTY.found())
 
     weekdays = parse_weekdays(cell.get("weekdays"))
     warn("weekdays", *weekdays.notes)
@@ -182,7 +194,7 @@ def _draft(
 
     fee = cell.get("fee")
     if fee and len(fee) > 200:
-        warn("fee", "longer than 200 characters; shortened")
+        warn("fee", FEE_SHORTENED.found())
         fee = fee[:200]
     address, address_notes = _address(cell)
     warn("address", *address_notes)
@@ -220,15 +232,15 @@ def _draft(
     )
 
 
-def _address(cell: dict[str, str | None]) -> tuple[str | None, list[str]]:
+def _address(cell: dict[str, str | None]) -> tuple[str | None, list[Finding]]:
     """One address line from whatever the file gives: a whole address, its parts,
     the building (方書) and the venue (会場)."""
-    notes: list[str] = []
+    notes: list[Finding] = []
     address = cell.get("address")
     parts = [cell.get(p) for p in ADDRESS_PARTS if cell.get(p)]
     if not address and parts:
         address = "".join(p for p in parts if p)
-        notes.append("address assembled from its parts (所在地_都道府県, 所在地_市区町村, ...)")
+        notes.append(ADDRESS_ASSEMBLED.found())
     building = cell.get("address_building")
     if building and address and building not in address:
         address = f"{address} {building}"
@@ -240,7 +252,7 @@ def _address(cell: dict[str, str | None]) -> tuple[str | None, list[str]]:
     elif venue and not address:
         address = venue
     if address and len(address) > 200:
-        notes.append("address longer than 200 characters; shortened")
+        notes.append(ADDRESS_SHORTENED.found())
         address = address[:200]
     return address, notes
 

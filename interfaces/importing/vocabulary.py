@@ -14,8 +14,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from application.import_rows import Finding
 from domain.values import CareLevel, NeedCategory, ServiceType
 from interfaces.importing.normalize import Parsed, split_items
+from interfaces.importing.problems import (
+    CATEGORY_NOT_KNOWN,
+    NOT_A_CARE_LEVEL,
+    SERVICE_TYPE_CARE_BENEFIT,
+    SERVICE_TYPE_NO_COUNTERPART,
+    SERVICE_TYPE_NO_DAY_D,
+)
 
 C = NeedCategory
 S = ServiceType
@@ -93,7 +101,9 @@ _LETTERED_TYPES: dict[tuple[str, str], tuple[ServiceType, tuple[NeedCategory, ..
 }
 
 # (pattern, service type, the categories such a service serves, note when the match is a stretch)
-SERVICE_RULES: list[tuple[re.Pattern[str], ServiceType, tuple[NeedCategory, ...], str | None]] = [
+SERVICE_RULES: list[
+    tuple[re.Pattern[str], ServiceType, tuple[NeedCategory, ...], Finding | None]
+] = [
     (re.compile(r"緩和した基準.*訪問"), S.VISIT_A, (C.HOUSEWORK,), None),
     (re.compile(r"住民主体.*訪問"), S.VISIT_B, (C.HOUSEWORK,), None),
     (re.compile(r"短期集中.*訪問"), S.VISIT_C, (C.EXERCISE,), None),
@@ -117,13 +127,13 @@ SERVICE_RULES: list[tuple[re.Pattern[str], ServiceType, tuple[NeedCategory, ...]
         re.compile(r"^訪問介護$"),
         S.VISIT_STANDARD,
         (C.HOUSEWORK,),
-        "「訪問介護」 (a care benefit) mapped to 訪問型・従前相当, which the same providers run",
+        SERVICE_TYPE_CARE_BENEFIT.found(cell="訪問介護", target="訪問型・従前相当"),
     ),
     (
         re.compile(r"^(地域密着型)?通所介護$"),
         S.DAY_STANDARD,
         (C.SOCIAL_PARTICIPATION, C.EXERCISE),
-        "「通所介護」 (a care benefit) mapped to 通所型・従前相当, which the same providers run",
+        SERVICE_TYPE_CARE_BENEFIT.found(cell="通所介護", target="通所型・従前相当"),
     ),
     (re.compile(r"配食"), S.OTHER_SUPPORT, (C.MEALS,), None),
     (re.compile(r"見守り|安否確認"), S.OTHER_SUPPORT, (C.WATCH_OVER,), None),
@@ -181,7 +191,7 @@ def parse_categories(text: str | None) -> Parsed[tuple[NeedCategory, ...]]:
             found += described
         else:
             unknown.append(item)
-    notes = tuple(f"「{item}」 is not a need category we know; ignored" for item in unknown)
+    notes = tuple(CATEGORY_NOT_KNOWN.found(cell=item) for item in unknown)
     return Parsed(tuple(dict.fromkeys(found)), notes)
 
 
@@ -203,15 +213,12 @@ def parse_service_type(
         kind = (lettered.group(1), lettered.group(2))
         if kind in _LETTERED_TYPES:
             return Parsed(_LETTERED_TYPES[kind])
-        return Parsed(None, error=f"「{text}」: there is no 通所型D; did you mean 訪問型D?")
+        return Parsed(None, error=SERVICE_TYPE_NO_DAY_D.found(cell=text))
     for pattern, service, categories, note in SERVICE_RULES:
         if pattern.search(compact):
             return Parsed((service, categories), (note,) if note else ())
-    return Parsed(
-        None,
-        error=f"「{text}」 has no clear counterpart among our service types; "
-        "give one of: " + ", ".join(s.value for s in ServiceType),
-    )
+    choices = ", ".join(s.value for s in ServiceType)
+    return Parsed(None, error=SERVICE_TYPE_NO_COUNTERPART.found(cell=text, choices=choices))
 
 
 _LEVEL_GROUP = re.compile(r"(要支援|要介護)\s*((?:\d\s*(?:[~〜\-・、,及びと]\s*)?)*)")
@@ -254,9 +261,9 @@ def parse_care_levels(text: str | None) -> Parsed[tuple[CareLevel, ...]]:
     )
     for level in CareLevel:
         leftover = leftover.replace(level.value, "")
-    notes: tuple[str, ...] = ()
+    notes: tuple[Finding, ...] = ()
     if leftover:
-        notes = (f"「{text}」: 「{leftover}」 is not a care level; not recorded",)
+        notes = (NOT_A_CARE_LEVEL.found(cell=text, rest=leftover),)
     if everyone and not levels:
         return Parsed((), notes)
     ordered = tuple(level for level in CareLevel if level in levels)

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from application.errors import PermissionDeniedError
+from application.import_rows import ProblemKind
 from application.importing import ResourceDraft, source_resource_id
 from application.resources import ResourceFilter
+from application.security import SYSTEM_ACTOR
 from domain.values import CareLevel, NeedCategory, OrganizationKind, ServiceType, Weekday
 from interfaces.bootstrap import Container
 from tests.builders import Town, make_need, make_town
@@ -92,21 +94,39 @@ def test_areas_are_found_by_code_or_by_name(memory_container: Container, town: T
 
 
 @pytest.mark.parametrize(
-    ("overrides", "field"),
+    ("overrides", "field", "code", "params"),
     [
-        ({"areas": ("atlantis",)}, "areas"),
-        ({"areas": ()}, "areas"),
-        ({"name": None}, "name"),
-        ({"name": "名" * 201}, "name"),
-        ({"service_type": None}, "service_type"),
-        ({"categories": ()}, "categories"),
-        ({"source_key": None}, "source_key"),
-        ({"capacity": -1}, "capacity"),
-        ({"latitude": 95.0}, "latitude"),
+        ({"areas": ("atlantis",)}, "areas", "areas.unknown", {"area": "atlantis"}),
+        ({"areas": ()}, "areas", "areas.missing", {}),
+        ({"name": None}, "name", "name.missing", {}),
+        ({"service_type": None}, "service_type", "service_type.missing", {}),
+        ({"categories": ()}, "categories", "categories.missing", {}),
+        ({"source_key": None}, "source_key", "row.no_key", {}),
+        # Refused by the domain's rules: the domain's own code and params.
+        (
+            {"name": "名" * 201},
+            "name",
+            "value.too_long",
+            {"field": "name", "max_length": "200"},
+        ),
+        ({"name": "  "}, "name", "value.empty", {"field": "name"}),
+        ({"name": "北\x00町"}, "name", "value.control_characters", {"field": "name"}),
+        ({"capacity": -1}, "capacity", "value.negative", {"field": "capacity"}),
+        (
+            {"latitude": 95.0},
+            "latitude",
+            "value.out_of_range",
+            {"field": "latitude", "minimum": "-90", "maximum": "90"},
+        ),
     ],
 )
-def test_invalid_rows_are_reported_with_their_field_and_not_written(
-    memory_container: Container, town: Town, overrides: dict[str, Any], field: str
+def test_invalid_rows_are_reported_with_their_field_code_and_params_and_not_written(
+    memory_container: Container,
+    town: Town,
+    overrides: dict[str, Any],
+    field: str,
+    code: str,
+    params: dict[str, str],
 ) -> None:
     report = memory_container.services.importing.import_resources(
         [draft(2), draft(3, **overrides)], town.coordinator, apply=True
@@ -114,7 +134,8 @@ def test_invalid_rows_are_reported_with_their_field_and_not_written(
 
     bad = report.rows[1]
     assert bad.outcome == "invalid"
-    assert field in {p.field for p in bad.problems if p.severity == "error"}, bad.problems
+    errors = [(p.field, p.code, p.params) for p in bad.problems if p.severity == "error"]
+    assert (field, code, params) in errors, bad.problems
     assert bad.problems[0].row == 3
     assert [r.name for r in listed(memory_container, town)] == ["ふれあいサロン2"]
 
@@ -122,9 +143,8 @@ def test_invalid_rows_are_reported_with_their_field_and_not_written(
 def test_problems_found_while_reading_keep_the_row_out(
     memory_container: Container, town: Town
 ) -> None:
-    from application.importing import RowProblem
-
-    unreadable = draft(3, problems=(RowProblem(3, "capacity", "「たくさん」 is not a number"),))
+    not_a_number = ProblemKind("capacity.not_a_number", "「{cell}」 is not a number")
+    unreadable = draft(3, problems=(not_a_number.found(cell="たくさん").at(3, "capacity"),))
 
     report = memory_container.services.importing.import_resources(
         [unreadable], town.coordinator, apply=True
@@ -141,7 +161,14 @@ def test_warnings_do_not_keep_a_row_out(memory_container: Container, town: Town)
 
     [row] = report.rows
     assert row.outcome == "new"
-    assert [(p.field, p.severity) for p in row.problems] == [("organization", "warning")]
+    [warning] = row.problems
+    assert (warning.field, warning.severity) == ("organization", "warning")
+    assert warning.code == "organization.not_in_directory"
+    assert warning.params == {"organization": "どこにもない会"}
+    assert warning.message == (
+        "'どこにもない会' is not in the organization directory; "
+        "the resource is not linked to it (register the organization first)"
+    )
 
 
 def test_all_or_nothing_writes_nothing_when_one_row_is_bad(
@@ -243,7 +270,40 @@ def test_a_capacity_below_the_places_taken_is_refused_for_that_row(
     report = app.importing.import_resources([draft(2, capacity=0)], town.coordinator, apply=True)
 
     assert report.rows[0].outcome == "invalid"
+    [refused] = report.rows[0].problems
+    assert refused.code == "resource.capacity_below_enrolment"
+    assert refused.params == {"capacity": "0", "enrolled": "1"}
     assert app.resources.get(resource_id, town.coordinator).capacity == 1
+
+
+def test_a_closed_resource_is_not_changed_and_the_row_says_why(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.services
+    app.importing.import_resources([draft(2)], town.coordinator, apply=True)
+    resource_id = source_resource_id("test:2")
+    app.resources.close(resource_id, "事業終了", None, town.coordinator)
+
+    report = app.importing.import_resources([draft(2, fee="200円")], town.coordinator)
+
+    [row] = report.rows
+    assert row.outcome == "invalid"
+    assert [(p.field, p.code, p.params["state"]) for p in row.problems] == [
+        ("row", "resource.transition_not_allowed", "closed")
+    ]
+
+
+def test_a_name_that_names_several_areas_asks_for_the_code(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.services
+    app.reference.create_area("north-2", "北地区", SYSTEM_ACTOR)
+
+    report = app.importing.import_resources([draft(2, areas=("北地区",))], town.coordinator)
+
+    [problem] = report.rows[0].problems
+    assert (problem.code, problem.params) == ("areas.ambiguous", {"area": "北地区"})
+    assert problem.message == "'北地区' names several areas; use the area code"
 
 
 def test_the_same_source_key_twice_in_one_file_is_a_problem(
@@ -254,7 +314,10 @@ def test_the_same_source_key_twice_in_one_file_is_a_problem(
     )
 
     assert [r.outcome for r in report.rows] == ["new", "invalid"]
-    assert "row 2" in report.rows[1].problems[0].message
+    [duplicate] = report.rows[1].problems
+    assert duplicate.code == "row.duplicate_key"
+    assert duplicate.params == {"key": "test:2", "other_row": "2"}
+    assert duplicate.message == "same source key 'test:2' as row 2"
 
 
 def test_organizations_are_linked_by_name(memory_container: Container, town: Town) -> None:

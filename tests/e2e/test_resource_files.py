@@ -58,9 +58,15 @@ def test_a_dry_run_reports_every_row_and_writes_nothing(fresh_api: Api) -> None:
     assert counts(body) == {"new": 4, "updated": 0, "unchanged": 0, "invalid": 2}
     invalid = [r for r in body["rows"] if r["outcome"] == "invalid"]
     assert [r["row"] for r in invalid] == [4, 5]
-    assert {"row": 5, "field": "areas", "severity": "error"}.items() <= invalid[1]["problems"][
-        0
-    ].items()
+    assert invalid[1]["problems"][0] == {
+        "row": 5,
+        "field": "areas",
+        "severity": "error",
+        "message": "no area with code or name '西地区'",
+        "code": "areas.unknown",
+        "params": {"area": "西地区"},
+    }
+    assert [p["code"] for p in invalid[0]["problems"]] == ["row.no_key", "name.missing"]
     assert fresh_api.head() == head
 
 
@@ -229,6 +235,9 @@ def test_the_openapi_document_describes_the_upload_and_the_files(api: Api) -> No
     assert schema["properties"]["file"] == {"type": "string", "format": "binary"}
     assert "file" in schema["required"]
     assert {"apply", "all_or_nothing", "area"} <= schema["properties"].keys()
+    problem = document["components"]["schemas"]["ImportProblem"]
+    assert {"row", "field", "severity", "message", "code", "params"} <= set(problem["required"])
+    assert problem["properties"]["params"]["additionalProperties"] == {"type": "string"}
     get = document["paths"][f"{API}/resources/export"]["get"]
     assert {"text/csv; charset=utf-8", "application/json"} <= get["responses"]["200"][
         "content"
@@ -281,6 +290,23 @@ def test_the_cli_dry_run_prints_a_readable_report_and_writes_nothing(
     assert "new 4 · updated 0 · unchanged 0 · invalid 2" in result.output
     assert "dry run: nothing written" in result.output
     assert resource_count(database) == 0
+
+
+def test_the_cli_json_report_gives_each_problem_its_code_and_params(
+    database: dict[str, str],
+) -> None:
+    result = tsunagu(database, "resources", "import", str(FIXTURES / "mixed_cp932.csv"), "--json")
+
+    problems = [p for row in json.loads(result.output)["rows"] for p in row["problems"]]
+    assert {
+        "row": 2,
+        "field": "capacity",
+        "severity": "warning",
+        "message": "「20名」 read as 20",
+        "code": "capacity.read_as",
+        "params": {"cell": "20名", "number": "20"},
+    } in problems
+    assert all(p["code"] and isinstance(p["params"], dict) for p in problems)
 
 
 def test_the_cli_applies_and_a_second_run_changes_nothing(database: dict[str, str]) -> None:

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from application.resources import ResourceFilter
 from application.security import SYSTEM_ACTOR
-from interfaces.importing import RowDefaults, read_resource_file
+from interfaces.importing import PROBLEM_CODES, RowDefaults, read_resource_file
 from interfaces.web.ui.import_messages import translate_problem
 from tests.e2e.support import Api
 from tests.ui.support import Browser, Page, signed_in
@@ -144,6 +144,32 @@ def test_applying_imports_the_valid_rows_and_forgets_the_file(
     assert "確認したファイルはもう保管されていません" in again
 
 
+def test_row_problems_read_in_japanese_with_the_cells_they_are_about(
+    ui: Api, uploads: Path
+) -> None:
+    sc = signed_in(ui.app, "coordinator")
+    sc.get("/resources/import")
+    rows = [
+        "name,service_type,categories,areas,capacity,weekdays,organization",
+        "サロン西,gathering_place,social_participation,西の果て,たくさん,不定期,",
+        "サロン東,gathering_place,social_participation,north,約30名,毎週火曜 10:00~11:30,東町の会",
+    ]
+    data = "\n".join(rows).encode()
+
+    page = sc.post(
+        "/resources/import", [("step", "check"), ("file", (io.BytesIO(data), "list.csv"))]
+    )
+
+    assert page.status == 200
+    assert "「たくさん」は定員の数ではありません（例：20、または 定員なし）。" in page
+    assert "コードまたは名称が 西の果て の圏域はありません。" in page
+    assert "「不定期」には曜日がないため、曜日は記録していません。" in page
+    assert "「約30名」を 30 と読み取りました。" in page
+    assert "時刻は記録していません：「10:00~11:30」" in page
+    assert "東町の会 は主体の一覧にないため" in page
+    assert 'lang="en"' not in page.html.split("<main")[1]
+
+
 def test_all_or_nothing_imports_nothing_when_a_row_is_bad(
     fresh_ui: Api, fresh_uploads: Path
 ) -> None:
@@ -216,11 +242,12 @@ def test_every_problem_the_sample_files_raise_reads_in_japanese(ui: Api, name: s
         (FIXTURES / name).read_bytes(), name, defaults=RowDefaults(areas=("nowhere",))
     )
     report = app.importing.import_resources(parsed.drafts, SYSTEM_ACTOR, apply=False)
-    messages = {p.message for r in report.rows for p in r.problems}
+    problems = [p for r in report.rows for p in r.problems]
 
     with ui.app.test_request_context(headers={"Accept-Language": "ja"}):
-        untranslated = [m for m in messages if not translate_problem(m)[1]]
+        untranslated = [p.code for p in problems if not translate_problem(p)[1]]
 
+    assert {p.code for p in problems} <= PROBLEM_CODES  # the declaration knows them all
     assert not untranslated
 
 

@@ -92,7 +92,9 @@ def test_the_36_column_national_layout_is_recognised_and_mapped() -> None:
     assert day_service.address == "架空県つなぐ市南町2-2 つなぐビル1階"
     assert day_service.capacity == 18
     assert nursing.service_type is None
-    assert any("訪問看護" in p.message for p in nursing.problems)
+    assert ("service_type.no_counterpart", "訪問看護") in {
+        (p.code, p.params.get("cell")) for p in nursing.problems
+    }
 
 
 def test_the_22_column_recommended_layout_in_shift_jis_is_recognised() -> None:

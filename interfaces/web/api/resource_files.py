@@ -55,6 +55,19 @@ class ImportProblemSchema(Schema):
     field = fields.String(required=True)
     severity = fields.String(required=True, metadata={"enum": ["error", "warning"]})
     message = fields.String(required=True)
+    code = fields.String(
+        required=True,
+        metadata={
+            "description": "Stable code of the problem (e.g. `capacity.not_a_number`); "
+            "key off it, not off the English message. See docs/importing.md."
+        },
+    )
+    params = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "The values the message is made from (cell text, number, ...)."},
+    )
 
 
 class ImportRowSchema(Schema):

@@ -1,22 +1,22 @@
 """The import's per-row problems in the screen's language.
 
-The reader (``interfaces.importing``) and the import use case word their
-problems in English for the CLI and the API. The upload page shows them
-translated: each known wording is recognised here and its values are carried
-into a catalogue message. A wording not known here is shown as it is, marked
-as English (``translate_problem`` says so), and a test runs the sample files
-through every known wording so that new ones are noticed.
+The reader (``interfaces.importing``) and the import use case give every row
+problem a stable code with params, besides the English message the CLI and the
+API show. The upload page looks the code up in ``CATALOGUE`` and formats the
+params into the catalogue's message. A code not in the catalogue is shown with
+its English message, marked as English (``translate_problem`` says so); a test
+checks that every code the import can produce (``PROBLEM_CODES``) is here.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from domain.values import NeedCategory, ServiceType
+from application.import_rows import RowProblem
+from domain.values import NeedCategory, ResourceStatus, ServiceType
 from interfaces.web.ui.i18n import _
 from interfaces.web.ui.labels import label
 
@@ -57,13 +57,14 @@ LAYOUT_LABELS: dict[str, LazyString] = {
     "generic": _l("Columns matched by their header names"),
 }
 
+# What a schedule cell said that weekdays cannot hold, by the code of its note.
 _DROPPED: dict[str, LazyString] = {
-    "monthly pattern": _l("Monthly patterns"),
-    "times": _l("Times"),
-    "frequency": _l("Frequencies"),
-    "dates": _l("Dates"),
-    "public holidays": _l("Public holidays"),
-    "time of day": _l("Times of day"),
+    "weekdays.monthly_pattern_dropped": _l("Monthly patterns"),
+    "weekdays.times_dropped": _l("Times"),
+    "weekdays.frequency_dropped": _l("Frequencies"),
+    "weekdays.dates_dropped": _l("Dates"),
+    "weekdays.holidays_dropped": _l("Public holidays"),
+    "weekdays.time_of_day_dropped": _l("Times of day"),
 }
 
 
@@ -75,13 +76,16 @@ def layout_label(code: str) -> str:
     return str(LAYOUT_LABELS.get(code, code))
 
 
-def _coordinate(name: str) -> str:
-    return field_label(name)
-
-
 def _service(value: str) -> str:
     try:
         return str(label(ServiceType(value)))
+    except ValueError:
+        return value
+
+
+def _status(value: str) -> str:
+    try:
+        return str(label(ResourceStatus(value)))
     except ValueError:
         return value
 
@@ -96,216 +100,175 @@ def _categories(values: str) -> str:
     return _(", ").join(names)
 
 
-def _unquote(text: str) -> str:
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
+Wording = Callable[[Mapping[str, str]], str]
+"""The message of one code in the screen's language, from the problem's params."""
 
 
-Wording = Callable[[dict[str, str]], str]
-
-_TEXT = r"「(?P<text>.*)」"
-WORDINGS: list[tuple[re.Pattern[str], Wording]] = [
-    (
-        re.compile(rf"^{_TEXT} is not a plausible number of places$"),
-        lambda g: _("「%(cell)s」 is not a plausible number of places.", cell=g["text"]),
-    ),
-    (
-        re.compile(rf"^{_TEXT} read as (?P<number>\d+)$"),
-        lambda g: _("「%(cell)s」 was read as %(number)s.", cell=g["text"], number=g["number"]),
-    ),
-    (
-        re.compile(rf"^{_TEXT} is a range; the upper bound (?P<number>\d+) was used$"),
-        lambda g: _(
-            "「%(cell)s」 is a range; its upper bound %(number)s was used.",
-            cell=g["text"],
-            number=g["number"],
-        ),
-    ),
-    (
-        re.compile(rf"^{_TEXT} is not a number of places \(write e\.g\. 20, or 定員なし\)$"),
-        lambda g: _(
-            "「%(cell)s」 is not a number of places (write e.g. 20, or 定員なし).",
-            cell=g["text"],
-        ),
-    ),
-    (
-        re.compile(rf"^{_TEXT} is not a decimal (?P<field>latitude|longitude)$"),
-        lambda g: _(
-            "「%(cell)s」 is not a decimal %(field)s.",
-            cell=g["text"],
-            field=_coordinate(g["field"]),
-        ),
-    ),
-    (
-        re.compile(r"^(?P<field>latitude|longitude) is missing: give both or neither$"),
-        lambda g: _(
-            "%(field)s is missing: give both coordinates or neither.",
-            field=_coordinate(g["field"]),
-        ),
-    ),
-    (
-        re.compile(r"^latitude and longitude were swapped; put back$"),
-        lambda g: _("Latitude and longitude were swapped; they were put back."),
-    ),
-    (
-        re.compile(r"^(?P<value>\S+) is not a latitude \(-90 to 90\)$"),
-        lambda g: _("%(value)s is not a latitude (-90 to 90).", value=g["value"]),
-    ),
-    (
-        re.compile(r"^(?P<value>\S+) is not a longitude \(-180 to 180\)$"),
-        lambda g: _("%(value)s is not a longitude (-180 to 180).", value=g["value"]),
-    ),
-    (
-        re.compile(
-            r"^(?P<what>monthly pattern|times|frequency|dates|public holidays|time of day) "
-            r"not recorded: (?P<items>.*)$"
-        ),
-        lambda g: _(
-            "%(what)s are not recorded: %(items)s",
-            what=str(_DROPPED[g["what"]]),
-            items=g["items"],
-        ),
-    ),
-    (
-        re.compile(rf"^{_TEXT}: 「(?P<rest>.*)」 not understood as a weekday$"),
-        lambda g: _(
-            "「%(cell)s」: 「%(rest)s」 was not understood as a weekday.",
-            cell=g["text"],
-            rest=g["rest"],
-        ),
-    ),
-    (
-        re.compile(rf"^{_TEXT} names no weekday; no schedule recorded$"),
-        lambda g: _("「%(cell)s」 names no weekday; no schedule was recorded.", cell=g["text"]),
-    ),
-    (
-        re.compile(r"^事業所番号 (?P<number>\d+) had lost its leading zero$"),
-        lambda g: _(
-            "The business number %(number)s had lost its leading zero; it was put back.",
-            number=g["number"],
-        ),
-    ),
-    (
-        re.compile(rf"^{_TEXT} is not a need category we know; ignored$"),
-        lambda g: _("「%(cell)s」 is not a need category we know; it was ignored.", cell=g["text"]),
-    ),
-    (
-        re.compile(rf"^{_TEXT}: there is no 通所型D; did you mean 訪問型D\?$"),
-        lambda g: _("「%(cell)s」: there is no 通所型D; did you mean 訪問型D?", cell=g["text"]),
-    ),
-    (
-        re.compile(rf"^{_TEXT} has no clear counterpart among our service types; give one of: .*$"),
-        lambda g: _(
-            "「%(cell)s」 has no clear counterpart among our service types; choose a default "
-            "service type above, or write one of ours in the file.",
-            cell=g["text"],
-        ),
-    ),
-    (
-        re.compile(rf"^{_TEXT}: 「(?P<rest>.*)」 is not a care level; not recorded$"),
-        lambda g: _(
-            "「%(cell)s」: 「%(rest)s」 is not a care level; it was not recorded.",
-            cell=g["text"],
-            rest=g["rest"],
-        ),
-    ),
-    (
-        re.compile(
-            rf"^{_TEXT} \(a care benefit\) mapped to (?P<target>\S+), which the same providers run$"
-        ),
-        lambda g: _(
-            "「%(cell)s」 is a care benefit; it was read as %(target)s, which the same "
-            "providers run.",
-            cell=g["text"],
-            target=g["target"],
-        ),
-    ),
-    (
-        re.compile(rf"^{_TEXT} not mapped; the default (?P<type>[a-z_]+) was used$"),
-        lambda g: _(
-            "「%(cell)s」 could not be mapped; the default %(type)s was used.",
-            cell=g["text"],
-            type=_service(g["type"]),
-        ),
-    ),
-    (
-        re.compile(r"^(empty|missing): say which kind of service or activity this is$"),
-        lambda g: _("No service type: say which kind of service or activity this is."),
-    ),
-    (
-        re.compile(rf"^inferred from {_TEXT}: (?P<categories>.*)$"),
-        lambda g: _(
-            "Categories inferred from 「%(cell)s」: %(categories)s",
-            cell=g["text"],
-            categories=_categories(g["categories"]),
-        ),
-    ),
-    (
-        re.compile(rf"^{_TEXT} names no need category we know$"),
-        lambda g: _("「%(cell)s」 names no need category we know.", cell=g["text"]),
-    ),
-    (
-        re.compile(r"^no need category: (add a categories column .*|say which needs it serves)$"),
-        lambda g: _("No need category: say which needs it serves (e.g. 買い物, 見守り)."),
-    ),
-    (
-        re.compile(r"^no area: .*$"),
-        lambda g: _(
-            "No area: give the daily-living area (code or name) in the file, or choose areas "
-            "for the whole file above."
-        ),
-    ),
-    (
-        re.compile(r"^(address )?longer than 200 characters; shortened$"),
-        lambda g: _("Longer than 200 characters; it was shortened."),
-    ),
-    (
-        re.compile(r"^address assembled from its parts .*$"),
-        lambda g: _(
-            "The address was assembled from its parts (所在地_都道府県, 所在地_市区町村, …)."
-        ),
-    ),
-    (
-        re.compile(r"^no 事業所番号 and no name: the row cannot be told apart$"),
-        lambda g: _("No business number and no name: the row cannot be told apart from others."),
-    ),
-    (
-        re.compile(r"^same source key (?P<key>.+) as row (?P<row>\d+)$"),
-        lambda g: _(
-            "The same source key %(key)s as row %(row)s.", key=_unquote(g["key"]), row=g["row"]
-        ),
-    ),
-    (
-        re.compile(r"^empty: every resource needs a name$"),
-        lambda g: _("No name: every resource needs one."),
-    ),
-    (
-        re.compile(
-            r"^(?P<org>.+) is not in the organization directory; the resource is not linked to "
-            r"it \(register the organization first\)$"
-        ),
-        lambda g: _(
-            "%(organization)s is not in the organization directory; the resource is not linked "
-            "to it (register the organization first).",
-            organization=_unquote(g["org"]),
-        ),
-    ),
-    (
-        re.compile(r"^(?P<area>.+) names several areas; use the area code$"),
-        lambda g: _("%(area)s names several areas; use the area code.", area=_unquote(g["area"])),
-    ),
-    (
-        re.compile(r"^no area with code or name (?P<area>.+)$"),
-        lambda g: _("No area has the code or name %(area)s.", area=_unquote(g["area"])),
-    ),
-]
+def _dropped(code: str) -> Wording:
+    return lambda p: _(
+        "%(what)s are not recorded: %(items)s", what=str(_DROPPED[code]), items=p["items"]
+    )
 
 
-def translate_problem(message: str) -> tuple[str, bool]:
-    """The problem in the screen's language, and whether it could be translated."""
-    for pattern, wording in WORDINGS:
-        match = pattern.match(message)
-        if match:
-            return wording(match.groupdict()), True
-    return message, False
+def _no_service_type(p: Mapping[str, str]) -> str:
+    return _("No service type: say which kind of service or activity this is.")
+
+
+def _no_category(p: Mapping[str, str]) -> str:
+    return _("No need category: say which needs it serves (e.g. 買い物, 見守り).")
+
+
+def _no_area(p: Mapping[str, str]) -> str:
+    return _(
+        "No area: give the daily-living area (code or name) in the file, or choose areas "
+        "for the whole file above."
+    )
+
+
+def _shortened(p: Mapping[str, str]) -> str:
+    return _("Longer than 200 characters; it was shortened.")
+
+
+CATALOGUE: dict[str, Wording] = {
+    # -- what the reader finds -----------------------------------------------------------
+    "business_number.leading_zero_restored": lambda p: _(
+        "The business number %(number)s had lost its leading zero; it was put back.",
+        number=p["number"],
+    ),
+    "service_type.empty": _no_service_type,
+    "service_type.no_counterpart": lambda p: _(
+        "「%(cell)s」 has no clear counterpart among our service types; choose a default "
+        "service type above, or write one of ours in the file.",
+        cell=p["cell"],
+    ),
+    "service_type.no_day_d": lambda p: _(
+        "「%(cell)s」: there is no 通所型D; did you mean 訪問型D?", cell=p["cell"]
+    ),
+    "service_type.care_benefit_mapped": lambda p: _(
+        "「%(cell)s」 is a care benefit; it was read as %(target)s, which the same providers run.",
+        cell=p["cell"],
+        target=p["target"],
+    ),
+    "service_type.default_used": lambda p: _(
+        "「%(cell)s」 could not be mapped; the default %(type)s was used.",
+        cell=p["cell"],
+        type=_service(p["service_type"]),
+    ),
+    "categories.empty": _no_category,
+    "categories.not_known": lambda p: _(
+        "「%(cell)s」 is not a need category we know; it was ignored.", cell=p["cell"]
+    ),
+    "categories.none_known": lambda p: _(
+        "「%(cell)s」 names no need category we know.", cell=p["cell"]
+    ),
+    "categories.inferred": lambda p: _(
+        "Categories inferred from 「%(cell)s」: %(categories)s",
+        cell=p["cell"],
+        categories=_categories(p["categories"]),
+    ),
+    "areas.empty": _no_area,
+    "eligibility.not_a_care_level": lambda p: _(
+        "「%(cell)s」: 「%(rest)s」 is not a care level; it was not recorded.",
+        cell=p["cell"],
+        rest=p["rest"],
+    ),
+    "fee.shortened": _shortened,
+    "address.assembled": lambda p: _(
+        "The address was assembled from its parts (所在地_都道府県, 所在地_市区町村, …)."
+    ),
+    "address.shortened": _shortened,
+    "capacity.implausible": lambda p: _(
+        "「%(cell)s」 is not a plausible number of places.", cell=p["cell"]
+    ),
+    "capacity.read_as": lambda p: _(
+        "「%(cell)s」 was read as %(number)s.", cell=p["cell"], number=p["number"]
+    ),
+    "capacity.range_upper_bound": lambda p: _(
+        "「%(cell)s」 is a range; its upper bound %(number)s was used.",
+        cell=p["cell"],
+        number=p["number"],
+    ),
+    "capacity.not_a_number": lambda p: _(
+        "「%(cell)s」 is not a number of places (write e.g. 20, or 定員なし).", cell=p["cell"]
+    ),
+    "coordinates.not_a_decimal": lambda p: _(
+        "「%(cell)s」 is not a decimal %(field)s.", cell=p["cell"], field=field_label(p["field"])
+    ),
+    "coordinates.one_missing": lambda p: _(
+        "%(field)s is missing: give both coordinates or neither.", field=field_label(p["field"])
+    ),
+    "coordinates.swapped": lambda p: _("Latitude and longitude were swapped; they were put back."),
+    "coordinates.latitude_out_of_range": lambda p: _(
+        "%(value)s is not a latitude (-90 to 90).", value=p["value"]
+    ),
+    "coordinates.longitude_out_of_range": lambda p: _(
+        "%(value)s is not a longitude (-180 to 180).", value=p["value"]
+    ),
+    **{code: _dropped(code) for code in _DROPPED},
+    "weekdays.not_understood": lambda p: _(
+        "「%(cell)s」: 「%(rest)s」 was not understood as a weekday.",
+        cell=p["cell"],
+        rest=p["rest"],
+    ),
+    "weekdays.none_named": lambda p: _(
+        "「%(cell)s」 names no weekday; no schedule was recorded.", cell=p["cell"]
+    ),
+    # -- what the import use case finds --------------------------------------------------
+    "row.no_key": lambda p: _(
+        "No business number and no name: the row cannot be told apart from others."
+    ),
+    "row.duplicate_key": lambda p: _(
+        "The same source key %(key)s as row %(row)s.", key=p["key"], row=p["other_row"]
+    ),
+    "name.missing": lambda p: _("No name: every resource needs one."),
+    "service_type.missing": _no_service_type,
+    "categories.missing": _no_category,
+    "areas.missing": _no_area,
+    "areas.ambiguous": lambda p: _(
+        "%(area)s names several areas; use the area code.", area=p["area"]
+    ),
+    "areas.unknown": lambda p: _("No area has the code or name %(area)s.", area=p["area"]),
+    "organization.not_in_directory": lambda p: _(
+        "%(organization)s is not in the organization directory; the resource is not linked "
+        "to it (register the organization first).",
+        organization=p["organization"],
+    ),
+    # -- the domain's refusals (the field is shown beside the message) ------------------
+    "value.empty": lambda p: _("Enter a value."),
+    "value.too_long": lambda p: _("Use at most %(count)d characters.", count=int(p["max_length"])),
+    "value.control_characters": lambda p: _("Remove the control characters."),
+    "value.out_of_range": lambda p: _(
+        "Enter a value from %(minimum)s to %(maximum)s.",
+        minimum=p["minimum"],
+        maximum=p["maximum"],
+    ),
+    "value.negative": lambda p: _("Enter %(minimum)d or more.", minimum=0),
+    "resource.transition_not_allowed": lambda p: _(
+        "The resource is %(state)s; an import cannot change it.", state=_status(p["state"])
+    ),
+    "resource.capacity_below_enrolment": lambda p: _(
+        "The capacity %(capacity)s is below the %(enrolled)s clients enrolled; "
+        "end their matches first.",
+        capacity=p["capacity"],
+        enrolled=p["enrolled"],
+    ),
+    "resource.version_conflict": lambda p: _(
+        "Someone else changed this resource at the same time; check the file again."
+    ),
+}
+"""The screen's message for every code the import can produce (see ``PROBLEM_CODES``)."""
+
+
+def translate_problem(problem: RowProblem) -> tuple[str, bool]:
+    """The problem in the screen's language, and whether it could be translated.
+
+    A code the catalogue does not know, or params that do not fit its message,
+    leave the English message: better an English line than a page that fails.
+    """
+    wording = CATALOGUE.get(problem.code)
+    if wording is None:
+        return problem.message, False
+    try:
+        return wording(problem.params), True
+    except (KeyError, ValueError):
+        return problem.message, False

@@ -111,7 +111,7 @@ def _rows(report: ImportReport) -> list[ReportRow]:
     for r in sorted(report.rows, key=rank)[:ROWS_SHOWN]:
         problems = []
         for p in r.problems:
-            text, translated = translate_problem(p.message)
+            text, translated = translate_problem(p)
             problems.append(ProblemLine(field_label(p.field), p.severity, text, translated))
         rows.append(
             ReportRow(r.row, r.name, r.outcome, [field_label(f) for f in r.changed], problems)
