@@ -255,7 +255,7 @@ def test_the_same_seed_gives_the_same_demo(demo: Demo, memory_container: Contain
 
 def test_demo_loads_on_every_backend(container: Container) -> None:
     # Seed 1 (unlike the default) plans confirmations that would meet full
-    # resources and become refusals instead (interfaces.demo._assign_resources).
+    # resources and become refusals instead (interfaces.demo.plan.assign_resources).
     # Loaded as `tsunagu demo` does: views updated after every command.
     app = container.services
     load_demo(app, seed=1)
