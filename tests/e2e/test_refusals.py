@@ -1,4 +1,11 @@
-"""Each refusal class on each endpoint family, as problem documents, writing nothing."""
+"""Each kind of refusal on every endpoint, as problem documents, writing nothing.
+
+The request checks (JSON body, If-Match, Idempotency-Key, ids in the path) are
+one piece of code for every operation: each endpoint is refused once per kind,
+and the variants of a kind (every malformed payload, header or id) are tried on
+one endpoint. Business rules behind the 409s, 403s and 422s of the use cases are
+tested in ``tests/application``.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,13 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from werkzeug.test import TestResponse
 
 from interfaces.web.api.framework import OPERATIONS
 from tests.e2e.support import (
     API,
     AU,
+    JSON_TYPE,
     Api,
     aggregate_path,
     allowed_role,
@@ -19,7 +28,6 @@ from tests.e2e.support import (
     assert_ok,
     assert_problem,
     need_body,
-    need_in,
     seed,
     template,
     url_for_template,
@@ -34,6 +42,16 @@ CHANGES = [op for op in OPERATIONS if op.method == "POST" and op.permission is n
 
 def _ids(ops: list[Any]) -> list[str]:
     return [f"{op.method} {op.rule}" for op in ops]
+
+
+def _operation(method: str, path_template: str) -> Any:
+    return next(
+        op for op in OPERATIONS if (op.method, template(op.rule)) == (method, path_template)
+    )
+
+
+PAUSE = _operation("POST", "/needs/{need}/pause")
+"""The endpoint the variants of each refusal are tried on."""
 
 
 @pytest.fixture(scope="module")
@@ -60,22 +78,37 @@ def _current_version(api: Api, op: Any, ids: dict[str, str]) -> int | None:
 # -- 400: the body is not a JSON object --------------------------------------------------------
 
 
+def _post_raw(
+    api: Api, ids: dict[str, str], op: Any, payload: str, content_type: str | None = JSON_TYPE
+) -> TestResponse:
+    path = template(op.rule)
+    return api.post_raw(
+        url_for_template(path, ids),
+        payload,
+        allowed_role("POST", path),
+        content_type=content_type,
+        if_match=_current_version(api, op, ids),
+    )
+
+
 @pytest.mark.parametrize(
     "payload",
     ["{not json", '{"reason": "x",}', "\ufeff{}x"],
     ids=["garbage", "trailing-comma", "bom-garbage"],
 )
-@pytest.mark.parametrize("op", WITH_BODY, ids=_ids(WITH_BODY))
-def test_malformed_json_body_is_400(api: Api, ids: dict[str, str], op: Any, payload: str) -> None:
-    path = template(op.rule)
+def test_malformed_json_body_is_400(api: Api, ids: dict[str, str], payload: str) -> None:
     head = api.head()
-    response = api.post_raw(
-        url_for_template(path, ids),
-        payload,
-        allowed_role("POST", path),
-        if_match=_current_version(api, op, ids),
-    )
+    response = _post_raw(api, ids, PAUSE, payload)
     assert "JSON" in assert_problem(response, 400)["detail"]
+    assert api.head() == head
+
+
+@pytest.mark.parametrize("op", WITH_BODY, ids=_ids(WITH_BODY))
+def test_every_endpoint_with_a_body_refuses_malformed_json_with_400(
+    api: Api, ids: dict[str, str], op: Any
+) -> None:
+    head = api.head()
+    assert "JSON" in assert_problem(_post_raw(api, ids, op, "{not json"), 400)["detail"]
     assert api.head() == head
 
 
@@ -84,19 +117,20 @@ def test_malformed_json_body_is_400(api: Api, ids: dict[str, str], op: Any, payl
     ["[]", '[{"reason": "x"}]', '"text"', "42", "null", "true"],
     ids=["empty-array", "array", "string", "number", "null", "boolean"],
 )
-@pytest.mark.parametrize("op", WITH_BODY, ids=_ids(WITH_BODY))
 def test_json_body_that_is_not_an_object_is_400(
-    api: Api, ids: dict[str, str], op: Any, payload: str
+    api: Api, ids: dict[str, str], payload: str
 ) -> None:
-    path = template(op.rule)
     head = api.head()
-    response = api.post_raw(
-        url_for_template(path, ids),
-        payload,
-        allowed_role("POST", path),
-        if_match=_current_version(api, op, ids),
-    )
-    assert_problem(response, 400)
+    assert_problem(_post_raw(api, ids, PAUSE, payload), 400)
+    assert api.head() == head
+
+
+@pytest.mark.parametrize("op", WITH_BODY, ids=_ids(WITH_BODY))
+def test_every_endpoint_with_a_body_refuses_a_json_array_with_400(
+    api: Api, ids: dict[str, str], op: Any
+) -> None:
+    head = api.head()
+    assert_problem(_post_raw(api, ids, op, '[{"reason": "x"}]'), 400)
     assert api.head() == head
 
 
@@ -108,19 +142,21 @@ def test_json_body_that_is_not_an_object_is_400(
     ["text/plain", "application/x-www-form-urlencoded", "application/xml", None],
     ids=["text", "form", "xml", "none"],
 )
-@pytest.mark.parametrize("op", WITH_BODY, ids=_ids(WITH_BODY))
 def test_body_that_is_not_json_is_415(
-    api: Api, ids: dict[str, str], op: Any, content_type: str | None
+    api: Api, ids: dict[str, str], content_type: str | None
 ) -> None:
-    path = template(op.rule)
     head = api.head()
-    response = api.post_raw(
-        url_for_template(path, ids),
-        '{"reason": "x"}',
-        allowed_role("POST", path),
-        content_type=content_type,
-        if_match=_current_version(api, op, ids),
-    )
+    response = _post_raw(api, ids, PAUSE, '{"reason": "x"}', content_type)
+    assert "application/json" in assert_problem(response, 415)["detail"]
+    assert api.head() == head
+
+
+@pytest.mark.parametrize("op", WITH_BODY, ids=_ids(WITH_BODY))
+def test_every_endpoint_with_a_body_refuses_a_body_that_is_not_json_with_415(
+    api: Api, ids: dict[str, str], op: Any
+) -> None:
+    head = api.head()
+    response = _post_raw(api, ids, op, '{"reason": "x"}', "text/plain")
     assert "application/json" in assert_problem(response, 415)["detail"]
     assert api.head() == head
 
@@ -178,21 +214,36 @@ def test_malformed_if_match_is_400(api: Api, ids: dict[str, str], path: str, if_
 
 # -- 400: Idempotency-Key ----------------------------------------------------------------------
 
+RAISE = _operation("POST", "/needs")
+
+
+def _post_with_key(api: Api, ids: dict[str, str], op: Any, key: str) -> TestResponse:
+    path = template(op.rule)
+    return api.client.post(
+        API + path,
+        json=valid_body("POST", path, ids),
+        headers=api.headers(allowed_role("POST", path), key=key.encode().decode("latin-1")),
+    )
+
 
 @pytest.mark.parametrize(
     "key",
     ["has space", "k" * 201, "キー", "tab\tkey"],
     ids=["space", "too-long", "non-ascii", "control-character"],
 )
-@pytest.mark.parametrize("op", IDEMPOTENT, ids=_ids(IDEMPOTENT))
-def test_malformed_idempotency_key_is_400(api: Api, ids: dict[str, str], op: Any, key: str) -> None:
-    path = template(op.rule)
+def test_malformed_idempotency_key_is_400(api: Api, ids: dict[str, str], key: str) -> None:
     head = api.head()
-    response = api.client.post(
-        API + path,
-        json=valid_body("POST", path, ids),
-        headers=api.headers(allowed_role("POST", path), key=key.encode().decode("latin-1")),
-    )
+    response = _post_with_key(api, ids, RAISE, key)
+    assert "Idempotency-Key" in assert_problem(response, 400)["detail"]
+    assert api.head() == head
+
+
+@pytest.mark.parametrize("op", IDEMPOTENT, ids=_ids(IDEMPOTENT))
+def test_every_idempotent_endpoint_refuses_a_malformed_idempotency_key_with_400(
+    api: Api, ids: dict[str, str], op: Any
+) -> None:
+    head = api.head()
+    response = _post_with_key(api, ids, op, "has space")
     assert "Idempotency-Key" in assert_problem(response, 400)["detail"]
     assert api.head() == head
 
@@ -200,6 +251,15 @@ def test_malformed_idempotency_key_is_400(api: Api, ids: dict[str, str], op: Any
 # -- 404: ids in the path ----------------------------------------------------------------------
 
 WITH_PATH_ID = [op for op in OPERATIONS if "<" in op.rule]
+READ_NEED = _operation("GET", "/needs/{need}")
+
+
+def _with_id(api: Api, ids: dict[str, str], op: Any, bad_id: str) -> TestResponse:
+    path = template(op.rule)
+    url = re.sub(r"{[a-z]+}", bad_id, path)
+    if op.method == "GET":
+        return api.get(url, allowed_role("GET", path))
+    return api.post(url, valid_body("POST", path, ids), allowed_role("POST", path), if_match=1)
 
 
 @pytest.mark.parametrize(
@@ -207,20 +267,21 @@ WITH_PATH_ID = [op for op in OPERATIONS if "<" in op.rule]
     [str(uuid4()), "not-a-uuid", "1234", "00000000-0000-0000-0000-00000000000g"],
     ids=["unknown", "malformed", "number", "bad-hex"],
 )
-@pytest.mark.parametrize("op", WITH_PATH_ID, ids=_ids(WITH_PATH_ID))
 def test_unknown_or_malformed_id_in_the_path_is_404(
+    api: Api, ids: dict[str, str], bad_id: str
+) -> None:
+    head = api.head()
+    assert_problem(_with_id(api, ids, READ_NEED, bad_id), 404)
+    assert api.head() == head
+
+
+@pytest.mark.parametrize("bad_id", [str(uuid4()), "not-a-uuid"], ids=["unknown", "malformed"])
+@pytest.mark.parametrize("op", WITH_PATH_ID, ids=_ids(WITH_PATH_ID))
+def test_every_endpoint_with_an_id_in_the_path_answers_404_for_a_bad_one(
     api: Api, ids: dict[str, str], op: Any, bad_id: str
 ) -> None:
-    path = template(op.rule)
-    url = re.sub(r"{[a-z]+}", bad_id, path)
     head = api.head()
-    if op.method == "GET":
-        response = api.get(url, allowed_role("GET", path))
-    else:
-        response = api.post(
-            url, valid_body("POST", path, ids), allowed_role("POST", path), if_match=1
-        )
-    assert_problem(response, 404)
+    assert_problem(_with_id(api, ids, op, bad_id), 404)
     assert api.head() == head
 
 
@@ -241,19 +302,6 @@ def test_auditor_is_refused_every_change(api: Api, ids: dict[str, str], op: Any)
     assert api.head() == head
 
 
-@pytest.mark.parametrize("action", ["propose", "confirm", "decline", "record-gap", "assign"])
-def test_care_manager_is_refused_coordinator_decisions(
-    api: Api, ids: dict[str, str], action: str
-) -> None:
-    need = need_in(api, "matching")
-    path = f"/needs/{need['id']}/{action}"
-    body = valid_body("POST", f"/needs/{{need}}/{action}", ids)
-    head = api.head()
-    problem = assert_problem(api.post(path, body, "care_manager", if_match=need["version"]), 403)
-    assert "role" in problem["detail"]
-    assert api.head() == head
-
-
 # -- 422 on need commands ----------------------------------------------------------------------
 
 NEED_422 = [
@@ -263,7 +311,6 @@ NEED_422 = [
     ("/needs", "CLIENT|care_plan_ref=" + "x" * 201, {"care_plan_ref"}),
     ("/needs", "CLIENT|category=gardening", {"category"}),
     ("/needs", "CLIENT|urgency=asap", {"urgency"}),
-    ("/needs", "CLIENT|description=   ", {"description"}),
     (
         "/needs",
         {"client_id": "not-a-uuid", "category": "meals", "description": "x", "goal": "y"},
@@ -290,7 +337,6 @@ NEED_422 = [
     ("/needs/{need}/follow-up", {"note": "あ" * 2001, "progress": "on_track"}, {"note"}),
     ("/needs/{need}/close", {"outcome": "solved", "reason": "x"}, {"outcome"}),
     ("/needs/{need}/pause", {"reason": ""}, {"reason"}),
-    ("/needs/{need}/pause", {"reason": "   "}, {"reason"}),
     ("/needs/{need}/pause", {"reason": None}, {"reason"}),
     ("/needs/{need}/pause", {"reason": {"text": "x"}}, {"reason"}),
     ("/needs/{need}/pause", {"reason": "理" * 2001}, {"reason"}),
