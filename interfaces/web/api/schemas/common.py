@@ -1,0 +1,92 @@
+"""Field types and the schemas every part of the API shares."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+NAME_MAX = 200
+TEXT_MAX = 2000
+CODE_MAX = 32
+LIST_MAX = 50
+MAX_POSITION = 2**62  # log positions are 64-bit integers in the database
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class CleanString(fields.String):
+    """Text without control characters (NUL cannot even be stored by PostgreSQL)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        if _CONTROL.search(text):
+            raise ValidationError("Must not contain control characters.")
+        return text
+
+
+def Name(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
+    return CleanString(validate=validate.Length(min=1, max=NAME_MAX), **kwargs)
+
+
+def Text(**kwargs: Any) -> fields.String:  # noqa: N802
+    return CleanString(validate=validate.Length(min=1, max=TEXT_MAX), **kwargs)
+
+
+def Code(**kwargs: Any) -> fields.String:  # noqa: N802
+    return CleanString(validate=validate.Length(min=1, max=CODE_MAX), **kwargs)
+
+
+def Username(**kwargs: Any) -> fields.String:  # noqa: N802
+    return CleanString(validate=validate.Length(min=1, max=64), **kwargs)
+
+
+def EnumField(enum: Any, **kwargs: Any) -> fields.Enum[Any]:  # noqa: N802
+    return fields.Enum(enum, by_value=True, **kwargs)
+
+
+def ListOf(inner: fields.Field[Any], *, min_items: int = 0, **kwargs: Any) -> fields.List[Any]:  # noqa: N802
+    return fields.List(inner, validate=validate.Length(min=min_items, max=LIST_MAX), **kwargs)
+
+
+# -- shared ----------------------------------------------------------------------
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ContactSchema(Schema):
+    person = CleanString(validate=validate.Length(max=NAME_MAX), allow_none=True)
+    phone = CleanString(validate=validate.Length(max=40), allow_none=True)
+    email = fields.Email(validate=validate.Length(max=NAME_MAX), allow_none=True)
+    address = CleanString(validate=validate.Length(max=NAME_MAX), allow_none=True)
+
+
+class ReasonSchema(Schema):
+    reason = Text(required=True)
+
+
+class AggregateSchema(Schema):
+    id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    position = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "A log position at or after this state; pass it as "
+            "min_position to lists to see views at least this fresh."
+        },
+    )
+
+
+def list_schema(item: type[Schema], name: str) -> type[Schema]:
+    """A ``{items: [item, ...]}`` envelope schema (named for the OpenAPI document)."""
+    return type(name, (Schema,), {"items": fields.List(fields.Nested(item), required=True)})
