@@ -100,6 +100,9 @@ class _Plan:
     resource: Resource | None = None
     outcome: Outcome = "invalid"
     changed: tuple[str, ...] = ()
+    redo: Callable[[], Resource] | None = None
+    """The same change made again on the resource as stored now (after a failed batch
+    save, whose events are spent); refused when someone else changed it meanwhile."""
 
 
 class ImportCases:
@@ -199,13 +202,25 @@ class ImportCases:
             return plan
         resource_id = source_resource_id(key)
         existing = self._aggregates.find(Resource, resource_id)
+        base = existing.version if existing is not None else None
+
+        def change(resource: Resource | None) -> tuple[Resource, tuple[str, ...]]:
+            if resource is None:
+                return _register(draft, resource_id, area_codes, organization_id, actor), ()
+            return resource, _update(resource, draft, area_codes, organization_id, actor, reason)
+
+        def redo() -> Resource:
+            fresh = self._aggregates.find(Resource, resource_id)
+            if (fresh.version if fresh is not None else None) != base:
+                raise VersionConflictError("resource", base, fresh.version if fresh else None)
+            return change(fresh)[0]
+
         try:
+            plan.resource, plan.changed = change(existing)
+            plan.redo = redo
             if existing is None:
-                plan.resource = _register(draft, resource_id, area_codes, organization_id, actor)
                 plan.outcome = "new"
             else:
-                plan.changed = _update(existing, draft, area_codes, organization_id, actor, reason)
-                plan.resource = existing
                 plan.outcome = "updated" if plan.changed else "unchanged"
         except DomainError as refused:
             # The domain's own code and params: a screen words the rule, not our guess of it.
@@ -241,8 +256,9 @@ class ImportCases:
         """After a conflict in a batch: save each row alone, reporting the ones that lost."""
         position = None
         for plan in batch:
-            assert plan.resource is not None  # noqa: S101 - only planned rows get here
+            assert plan.redo is not None  # noqa: S101 - only planned rows get here
             try:
+                plan.resource = plan.redo()
                 position = self._aggregates.save(plan.resource, kind="resource")
             except VersionConflictError as conflict:
                 plan.outcome = "invalid"

@@ -351,3 +351,28 @@ def test_only_coordinators_and_admins_may_import(
 ) -> None:
     with pytest.raises(PermissionDeniedError):
         memory_container.services.importing.import_resources([draft(2)], getattr(town, who))
+
+
+def test_a_row_changed_by_someone_else_during_the_import_is_reported_and_the_others_saved(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.services
+    app.importing.import_resources([draft(2), draft(3)], town.coordinator, apply=True)
+    contested = source_resource_id("test:3")
+
+    def someone_else_changes_row_3(done: int, total: int) -> None:
+        if done == total:  # after every row was planned, before anything is saved
+            app.resources.change_capacity(contested, 25, "増員", None, town.coordinator)
+
+    report = app.importing.import_resources(
+        [draft(2, fee="200円"), draft(3, fee="300円")],
+        town.coordinator,
+        apply=True,
+        progress=someone_else_changes_row_3,
+    )
+
+    assert [row.outcome for row in report.rows] == ["updated", "invalid"]
+    assert [p.code for p in report.rows[1].problems] == ["resource.version_conflict"]
+    saved = app.resources.get(source_resource_id("test:2"), town.coordinator)
+    kept = app.resources.get(contested, town.coordinator)
+    assert (saved.fee, kept.fee, kept.capacity) == ("200円", "100円", 25)
