@@ -33,7 +33,16 @@ ENCODING_NAMES = {
 
 
 class FileFormatError(ValueError):
-    """The file cannot be read as a resource list; the message says why and what to do."""
+    """The file cannot be read as a resource list; the message says why and what to do.
+
+    ``code`` says which way it cannot be read (``file.empty``, ``file.old_excel``,
+    ``file.not_xlsx``, ``file.encoding``, ``file.malformed_csv``, ``file.no_header``,
+    ``file.too_many_rows``): screens word it from the code, never from the message.
+    """
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -53,16 +62,19 @@ class Table:
 def read_table(data: bytes, filename: str | None = None, encoding: str | None = None) -> Table:
     """The table in ``data`` (CSV or .xlsx, decided by content, then by name)."""
     if not data.strip():
-        raise FileFormatError("the file is empty")
+        raise FileFormatError("the file is empty", "file.empty")
     name = (filename or "").lower()
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
         raise FileFormatError(
-            "this is an old Excel (.xls) file; save it as .xlsx or CSV and import that"
+            "this is an old Excel (.xls) file; save it as .xlsx or CSV and import that",
+            "file.old_excel",
         )
     if name.endswith((".xlsx", ".xlsm")):
-        raise FileFormatError("the file is named .xlsx but is not an Excel workbook")
+        raise FileFormatError(
+            "the file is named .xlsx but is not an Excel workbook", "file.not_xlsx"
+        )
     text, used = decode(data, encoding)
     return _read_csv(text, used)
 
@@ -77,11 +89,14 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
             )
             return data.decode(codec), ENCODING_NAMES.get(encoding.lower(), encoding)
         except LookupError:
-            raise FileFormatError(f"unknown encoding {encoding!r}; use utf-8 or cp932") from None
+            raise FileFormatError(
+                f"unknown encoding {encoding!r}; use utf-8 or cp932", "file.encoding"
+            ) from None
         except UnicodeDecodeError as error:
             raise FileFormatError(
                 f"the file is not valid {encoding} (byte {error.start}); "
-                "try without --encoding to detect it"
+                "try without --encoding to detect it",
+                "file.encoding",
             ) from None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16"), "UTF-16"
@@ -96,7 +111,8 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     except UnicodeDecodeError as error:
         raise FileFormatError(
             f"the file is neither UTF-8 nor Shift_JIS (CP932) text (byte {error.start}); "
-            "save it as CSV UTF-8 or .xlsx"
+            "save it as CSV UTF-8 or .xlsx",
+            "file.encoding",
         ) from None
 
 
@@ -106,7 +122,7 @@ def _read_csv(text: str, encoding: str) -> Table:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
-        raise FileFormatError(f"the CSV is malformed: {error}") from None
+        raise FileFormatError(f"the CSV is malformed: {error}", "file.malformed_csv") from None
     return _table("csv", encoding, None, records)
 
 
@@ -117,7 +133,7 @@ def _read_xlsx(data: bytes) -> Table:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as error:
         raise FileFormatError(
-            f"the workbook cannot be read ({error}); is it an .xlsx file?"
+            f"the workbook cannot be read ({error}); is it an .xlsx file?", "file.not_xlsx"
         ) from None
     try:
         problems: list[str] = []
@@ -128,7 +144,8 @@ def _read_xlsx(data: bytes) -> Table:
             except FileFormatError as error:
                 problems.append(f"{sheet.title}: {error}")
         raise FileFormatError(
-            "no sheet has a header row we recognise (" + "; ".join(problems) + ")"
+            "no sheet has a header row we recognise (" + "; ".join(problems) + ")",
+            "file.no_header",
         )
     finally:
         workbook.close()
@@ -139,7 +156,9 @@ def _bounded(rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
     for row in rows:
         taken.append(row)
         if len(taken) > MAX_ROWS + HEADER_SCAN_ROWS:
-            raise FileFormatError(f"more than {MAX_ROWS} rows; split the file")
+            raise FileFormatError(
+                f"more than {MAX_ROWS} rows; split the file", "file.too_many_rows"
+            )
     return taken
 
 
@@ -156,7 +175,9 @@ def _table(
         cells += [None] * (len(headers) - len(cells))
         rows.append((index + 1, cells))
     if len(rows) > MAX_ROWS:
-        raise FileFormatError(f"{len(rows)} rows; at most {MAX_ROWS} at a time, split the file")
+        raise FileFormatError(
+            f"{len(rows)} rows; at most {MAX_ROWS} at a time, split the file", "file.too_many_rows"
+        )
     return Table(fmt, encoding, sheet, header_index + 1, headers, rows)
 
 
@@ -168,5 +189,6 @@ def _find_header(records: Sequence[Sequence[Any]]) -> int:
             return index
     raise FileFormatError(
         "no header row: none of the first rows names two columns we know "
-        "(e.g. 名称 and 住所, or name and service_type); see docs/importing.md"
+        "(e.g. 名称 and 住所, or name and service_type); see docs/importing.md",
+        "file.no_header",
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, abort, flash, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from application.importing import ImportReport, RowResult
 from application.resources import ResourceFilter
@@ -72,29 +73,32 @@ def _options(form: Form, areas: dict[str, str]) -> Options:
     )
 
 
+FILE_PROBLEMS: dict[str, Any] = {
+    "file.empty": _l("The file is empty."),
+    "file.old_excel": _l(
+        "This is an old Excel (.xls) file: save it as .xlsx or CSV and upload that."
+    ),
+    "file.not_xlsx": _l("The file is not an Excel workbook (.xlsx)."),
+    "file.encoding": _l(
+        "The file is neither UTF-8 nor Shift_JIS (CP932) text: save it as CSV UTF-8 or .xlsx."
+    ),
+    "file.no_header": _l(
+        "No header row was found: none of the first rows names two columns we know "
+        "(e.g. 名称 and 住所, or name and service_type)."
+    ),
+    "file.too_many_rows": _l(
+        "The file has too many rows: split it into parts of at most 50,000 rows."
+    ),
+    "file.malformed_csv": _l(
+        "The CSV file is malformed (for example, an unclosed quotation mark)."
+    ),
+}
+"""Why a file cannot be read (the reader's code) -> what the screen says."""
+
+
 def file_problem(error: FileFormatError) -> str:
     """Why the file cannot be read, in the screen's language."""
-    text = str(error)
-    if text == "the file is empty":
-        return _("The file is empty.")
-    if "old Excel (.xls)" in text:
-        return _("This is an old Excel (.xls) file: save it as .xlsx or CSV and upload that.")
-    if "is not an Excel workbook" in text or "workbook cannot be read" in text:
-        return _("The file is not an Excel workbook (.xlsx).")
-    if "neither UTF-8 nor Shift_JIS" in text or "is not valid" in text:
-        return _(
-            "The file is neither UTF-8 nor Shift_JIS (CP932) text: save it as CSV UTF-8 or .xlsx."
-        )
-    if text.startswith("no header row") or text.startswith("no sheet has a header row"):
-        return _(
-            "No header row was found: none of the first rows names two columns we know "
-            "(e.g. 名称 and 住所, or name and service_type)."
-        )
-    if "rows" in text and "split the file" in text:
-        return _("The file has too many rows: split it into parts of at most 50,000 rows.")
-    if text.startswith("the CSV is malformed"):
-        return _("The CSV file is malformed (for example, an unclosed quotation mark).")
-    return _("The file cannot be read.")
+    return str(FILE_PROBLEMS.get(error.code, _l("The file cannot be read.")))
 
 
 def _rows(report: ImportReport) -> list[ReportRow]:
