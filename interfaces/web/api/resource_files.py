@@ -142,7 +142,7 @@ def import_resources(call: Call) -> Any:
     except FileFormatError as error:
         raise ProblemError(
             422,
-            "unreadable-file",
+            error.code,
             "The file cannot be read",
             str(error),
             {"file": [str(error)]},
