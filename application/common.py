@@ -59,11 +59,17 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class ViewStatus:
-    """Where one read model stands against the event log."""
+    """Where one read model stands against the event log: the generation that serves
+    readers and, while one is built beside it (a rebuild or a new version), that one."""
 
     name: str
     position: int
     head: int
+    version: int | None = None
+    generation: int | None = None
+    building_version: int | None = None
+    building_generation: int | None = None
+    building_position: int | None = None
 
     @property
     def lag(self) -> int:

@@ -29,7 +29,7 @@ class AuditLogView(View):
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         aggregate_type, _, event_type = type(event).__qualname__.rpartition(".")
         conn.execute(
-            audit_log.insert().values(
+            self.t.audit_log.insert().values(
                 position=position,
                 aggregate_id=event.originator_id,
                 aggregate_type=aggregate_type,

@@ -33,7 +33,7 @@ class CaseBoardView(View):
 
     def _raised(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            case_board.insert().values(
+            self.t.case_board.insert().values(
                 need_id=e.originator_id,
                 version=e.originator_version,
                 status=NeedStatus.RAISED.value,
@@ -50,8 +50,8 @@ class CaseBoardView(View):
 
     def _changed(self, conn: Connection, e: Any, position: int) -> None:
         row = conn.execute(
-            sa.select(case_board.c.status, case_board.c.assignee_id).where(
-                case_board.c.need_id == e.originator_id
+            sa.select(self.t.case_board.c.status, self.t.case_board.c.assignee_id).where(
+                self.t.case_board.c.need_id == e.originator_id
             )
         ).one()
         status = status_after(e, NeedStatus(row.status), row.assignee_id is not None)
@@ -75,7 +75,9 @@ class CaseBoardView(View):
         elif isinstance(e, Need.Reopened):
             values.update(outcome=None, closed_at=None, resource_id=None, matched_at=None)
         conn.execute(
-            case_board.update().where(case_board.c.need_id == e.originator_id).values(**values)
+            self.t.case_board.update()
+            .where(self.t.case_board.c.need_id == e.originator_id)
+            .values(**values)
         )
 
 

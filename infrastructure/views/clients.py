@@ -24,11 +24,11 @@ from application.clients import ClientCard, ClientSummary
 from domain.client import Client
 from domain.values import CareLevel, PersonalData, display_code
 from infrastructure.views.projection import Handler, View
-from infrastructure.views.schema import UtcDateTime, metadata
+from infrastructure.views.schema import UtcDateTime, view_metadata
 
 client_directory = sa.Table(
     "client_directory",
-    metadata,
+    view_metadata,
     sa.Column("client_id", sa.Uuid, primary_key=True),
     sa.Column("display_code", sa.String(16), nullable=False, index=True),
     sa.Column("version", sa.Integer, nullable=False),
@@ -70,7 +70,7 @@ class ClientDirectoryView(View):
     def _registered(self, conn: Connection, e: Any, position: int) -> None:
         personal: PersonalData = e.personal
         conn.execute(
-            client_directory.insert().values(
+            self.t.client_directory.insert().values(
                 client_id=e.originator_id,
                 display_code=display_code("C", e.originator_id),
                 version=e.originator_version,
@@ -89,8 +89,8 @@ class ClientDirectoryView(View):
 
     def _assessed(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            client_directory.update()
-            .where(client_directory.c.client_id == e.originator_id)
+            self.t.client_directory.update()
+            .where(self.t.client_directory.c.client_id == e.originator_id)
             .values(
                 version=e.originator_version,
                 care_level=e.care_level.value,

@@ -20,11 +20,11 @@ from application.oversight import Dashboard, MonthlyFlow
 from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
 from domain.values import NeedStatus
 from infrastructure.views.projection import Handler, View
-from infrastructure.views.schema import UtcDateTime, dashboard_counts, metadata
+from infrastructure.views.schema import UtcDateTime, dashboard_counts, view_metadata
 
 dashboard_facts = sa.Table(
     "dashboard_facts",
-    metadata,
+    view_metadata,
     sa.Column("need_id", sa.Uuid, primary_key=True),
     sa.Column("status", sa.String(32), nullable=False, index=True),
     sa.Column("center_code", sa.String(32), nullable=False),
@@ -38,7 +38,7 @@ dashboard_facts = sa.Table(
 
 dashboard_monthly = sa.Table(
     "dashboard_monthly",
-    metadata,
+    view_metadata,
     sa.Column("month", sa.String(7), primary_key=True),
     sa.Column("metric", sa.String(16), primary_key=True),
     sa.Column("count", sa.Integer, nullable=False),
@@ -63,7 +63,7 @@ class DashboardView(View):
 
     def _raised(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dashboard_facts.insert().values(
+            self.t.dashboard_facts.insert().values(
                 need_id=e.originator_id,
                 status=NeedStatus.RAISED.value,
                 center_code=e.center_code,
@@ -74,19 +74,21 @@ class DashboardView(View):
             )
         )
         keys = {"center": e.center_code, "area": e.area_code, "category": e.category.value}
-        _count(conn, keys, NeedStatus.RAISED.value, +1)
-        _month(conn, e)
+        self._count(conn, keys, NeedStatus.RAISED.value, +1)
+        self._month(conn, e)
 
     def _changed(self, conn: Connection, e: Any, position: int) -> None:
         row = conn.execute(
-            sa.select(dashboard_facts).where(dashboard_facts.c.need_id == e.originator_id)
+            sa.select(self.t.dashboard_facts).where(
+                self.t.dashboard_facts.c.need_id == e.originator_id
+            )
         ).one()
         assigned = row.assigned or isinstance(e, Need.CoordinatorAssigned)
         new = status_after(e, NeedStatus(row.status), assigned).value
         if new != row.status:
             keys = {"center": row.center_code, "area": row.area_code, "category": row.category}
-            _count(conn, keys, row.status, -1)
-            _count(conn, keys, new, +1)
+            self._count(conn, keys, row.status, -1)
+            self._count(conn, keys, new, +1)
         values: dict[str, Any] = {"status": new, "assigned": assigned}
         if isinstance(e, Need.MatchConfirmed) and row.first_matched_at is None:
             values["first_matched_at"] = e.timestamp
@@ -95,42 +97,48 @@ class DashboardView(View):
         elif isinstance(e, Need.Reopened):
             values["outcome"] = None
         conn.execute(
-            dashboard_facts.update()
-            .where(dashboard_facts.c.need_id == e.originator_id)
+            self.t.dashboard_facts.update()
+            .where(self.t.dashboard_facts.c.need_id == e.originator_id)
             .values(**values)
         )
-        _month(conn, e)
+        self._month(conn, e)
 
+    def _count(self, conn: Connection, keys: dict[str, str], status: str, delta: int) -> None:
+        for dimension in DIMENSIONS:
+            where = (
+                (self.t.dashboard_counts.c.dimension == dimension)
+                & (self.t.dashboard_counts.c.key == keys[dimension])
+                & (self.t.dashboard_counts.c.status == status)
+            )
+            updated = conn.execute(
+                self.t.dashboard_counts.update()
+                .where(where)
+                .values(count=self.t.dashboard_counts.c["count"] + delta)
+            ).rowcount
+            if not updated:
+                conn.execute(
+                    self.t.dashboard_counts.insert().values(
+                        dimension=dimension, key=keys[dimension], status=status, count=delta
+                    )
+                )
 
-def _count(conn: Connection, keys: dict[str, str], status: str, delta: int) -> None:
-    for dimension in DIMENSIONS:
-        where = (
-            (dashboard_counts.c.dimension == dimension)
-            & (dashboard_counts.c.key == keys[dimension])
-            & (dashboard_counts.c.status == status)
+    def _month(self, conn: Connection, e: Any) -> None:
+        metric = _MONTHLY_METRIC.get(type(e))
+        if metric is None:
+            return
+        month = e.timestamp.astimezone(JST).strftime("%Y-%m")
+        where = (self.t.dashboard_monthly.c.month == month) & (
+            self.t.dashboard_monthly.c.metric == metric
         )
         updated = conn.execute(
-            dashboard_counts.update().where(where).values(count=dashboard_counts.c["count"] + delta)
+            self.t.dashboard_monthly.update()
+            .where(where)
+            .values(count=self.t.dashboard_monthly.c["count"] + 1)
         ).rowcount
         if not updated:
             conn.execute(
-                dashboard_counts.insert().values(
-                    dimension=dimension, key=keys[dimension], status=status, count=delta
-                )
+                self.t.dashboard_monthly.insert().values(month=month, metric=metric, count=1)
             )
-
-
-def _month(conn: Connection, e: Any) -> None:
-    metric = _MONTHLY_METRIC.get(type(e))
-    if metric is None:
-        return
-    month = e.timestamp.astimezone(JST).strftime("%Y-%m")
-    where = (dashboard_monthly.c.month == month) & (dashboard_monthly.c.metric == metric)
-    updated = conn.execute(
-        dashboard_monthly.update().where(where).values(count=dashboard_monthly.c["count"] + 1)
-    ).rowcount
-    if not updated:
-        conn.execute(dashboard_monthly.insert().values(month=month, metric=metric, count=1))
 
 
 class SqlDashboard:

@@ -14,11 +14,11 @@ from domain.development import DevelopmentInitiative
 from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
 from domain.values import InitiativeStatus, NeedCategory, NeedStatus
 from infrastructure.views.projection import Handler, View
-from infrastructure.views.schema import UtcDateTime, metadata, projection_tracking
+from infrastructure.views.schema import UtcDateTime, serving_position, view_metadata
 
 dev_initiatives = sa.Table(
     "dev_initiatives",
-    metadata,
+    view_metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("title", sa.String(200), nullable=False),
@@ -36,7 +36,7 @@ dev_initiatives = sa.Table(
 # Each need's coordinates and status, to see when it becomes or stops being unmet.
 gap_needs = sa.Table(
     "gap_needs",
-    metadata,
+    view_metadata,
     sa.Column("need_id", sa.Uuid, primary_key=True),
     sa.Column("area_code", sa.String(32), nullable=False),
     sa.Column("category", sa.String(32), nullable=False),
@@ -46,7 +46,7 @@ gap_needs = sa.Table(
 
 gap_flows = sa.Table(
     "gap_flows",
-    metadata,
+    view_metadata,
     sa.Column("month", sa.String(7), primary_key=True),
     sa.Column("area_code", sa.String(32), primary_key=True),
     sa.Column("category", sa.String(32), primary_key=True),
@@ -80,7 +80,7 @@ class InitiativesView(View):
 
     def _opened(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dev_initiatives.insert().values(
+            self.t.dev_initiatives.insert().values(
                 id=e.originator_id,
                 version=e.originator_version,
                 title=e.title,
@@ -95,30 +95,27 @@ class InitiativesView(View):
             )
         )
 
-    @staticmethod
-    def _counted(column: str, delta: int) -> Handler:
+    def _counted(self, column: str, delta: int) -> Handler:
         def handle(conn: Connection, e: Any, position: int) -> None:
-            _update(conn, e, {column: dev_initiatives.c[column] + delta})
+            self._update(conn, e, {column: self.t.dev_initiatives.c[column] + delta})
 
         return handle
 
-    @staticmethod
-    def _ended(status: InitiativeStatus) -> Handler:
+    def _ended(self, status: InitiativeStatus) -> Handler:
         def handle(conn: Connection, e: Any, position: int) -> None:
             values: dict[str, Any] = {"status": status.value}
             if status is InitiativeStatus.LAUNCHED:
                 values["resource_id"] = e.resource_id
-            _update(conn, e, values)
+            self._update(conn, e, values)
 
         return handle
 
-
-def _update(conn: Connection, e: Any, values: dict[str, Any]) -> None:
-    conn.execute(
-        dev_initiatives.update()
-        .where(dev_initiatives.c.id == e.originator_id)
-        .values(version=e.originator_version, updated_at=e.timestamp, **values)
-    )
+    def _update(self, conn: Connection, e: Any, values: dict[str, Any]) -> None:
+        conn.execute(
+            self.t.dev_initiatives.update()
+            .where(self.t.dev_initiatives.c.id == e.originator_id)
+            .values(version=e.originator_version, updated_at=e.timestamp, **values)
+        )
 
 
 class GapsView(View):
@@ -134,7 +131,7 @@ class GapsView(View):
 
     def _raised(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            gap_needs.insert().values(
+            self.t.gap_needs.insert().values(
                 need_id=e.originator_id,
                 area_code=e.area_code,
                 category=e.category.value,
@@ -144,32 +141,33 @@ class GapsView(View):
         )
 
     def _changed(self, conn: Connection, e: Any, position: int) -> None:
-        row = conn.execute(sa.select(gap_needs).where(gap_needs.c.need_id == e.originator_id)).one()
+        row = conn.execute(
+            sa.select(self.t.gap_needs).where(self.t.gap_needs.c.need_id == e.originator_id)
+        ).one()
         assigned = row.assigned or isinstance(e, Need.CoordinatorAssigned)
         new = status_after(e, NeedStatus(row.status), assigned).value
         was_unmet, is_unmet = row.status in UNMET, new in UNMET
         if was_unmet != is_unmet:
             self._flow(conn, e, row, "opened" if is_unmet else "resolved")
         conn.execute(
-            gap_needs.update()
-            .where(gap_needs.c.need_id == e.originator_id)
+            self.t.gap_needs.update()
+            .where(self.t.gap_needs.c.need_id == e.originator_id)
             .values(status=new, assigned=assigned)
         )
 
-    @staticmethod
-    def _flow(conn: Connection, e: Any, row: Any, column: str) -> None:
+    def _flow(self, conn: Connection, e: Any, row: Any, column: str) -> None:
         key = {
             "month": e.timestamp.astimezone(JST).strftime("%Y-%m"),
             "area_code": row.area_code,
             "category": row.category,
         }
-        where = sa.and_(*(gap_flows.c[k] == v for k, v in key.items()))
+        where = sa.and_(*(self.t.gap_flows.c[k] == v for k, v in key.items()))
         updated = conn.execute(
-            gap_flows.update().where(where).values({column: gap_flows.c[column] + 1})
+            self.t.gap_flows.update().where(where).values({column: self.t.gap_flows.c[column] + 1})
         ).rowcount
         if not updated:
             counts = {"opened": 0, "resolved": 0, column: 1}
-            conn.execute(gap_flows.insert().values(**key, **counts))
+            conn.execute(self.t.gap_flows.insert().values(**key, **counts))
 
 
 class SqlDevelopmentBoard:
@@ -220,11 +218,7 @@ class SqlDevelopmentBoard:
                     gap_flows.c.month, gap_flows.c.area_code, gap_flows.c.category
                 )
             ).all()
-            position = conn.execute(
-                sa.select(projection_tracking.c.position).where(
-                    projection_tracking.c.view == GapsView.name
-                )
-            ).scalar()
+            position = serving_position(conn, GapsView.name)
         running: dict[tuple[str, str], int] = defaultdict(int)
         months = []
         for f in flows:

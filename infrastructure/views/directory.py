@@ -76,21 +76,21 @@ class DirectoryView(View):
 
     def _area(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dir_areas.insert().values(
+            self.t.dir_areas.insert().values(
                 code=e.code, id=e.originator_id, version=e.originator_version, name=e.name
             )
         )
 
     def _area_renamed(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dir_areas.update()
-            .where(dir_areas.c.id == e.originator_id)
+            self.t.dir_areas.update()
+            .where(self.t.dir_areas.c.id == e.originator_id)
             .values(name=e.name, version=e.originator_version)
         )
 
     def _center(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dir_centers.insert().values(
+            self.t.dir_centers.insert().values(
                 code=e.code,
                 id=e.originator_id,
                 version=e.originator_version,
@@ -101,14 +101,14 @@ class DirectoryView(View):
 
     def _center_areas(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dir_centers.update()
-            .where(dir_centers.c.id == e.originator_id)
+            self.t.dir_centers.update()
+            .where(self.t.dir_centers.c.id == e.originator_id)
             .values(area_codes=list(e.area_codes), version=e.originator_version)
         )
 
     def _user(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dir_users.insert().values(
+            self.t.dir_users.insert().values(
                 id=e.originator_id,
                 username=e.username,
                 version=e.originator_version,
@@ -121,34 +121,34 @@ class DirectoryView(View):
 
     def _user_roles(self, conn: Connection, e: Any, position: int) -> None:
         stored: list[str] = conn.execute(
-            sa.select(dir_users.c.roles).where(dir_users.c.id == e.originator_id)
+            sa.select(self.t.dir_users.c.roles).where(self.t.dir_users.c.id == e.originator_id)
         ).scalar_one()
         roles = [r for r in stored if r != e.role.value]
         if isinstance(e, User.RoleGranted):
             roles.append(e.role.value)
         conn.execute(
-            dir_users.update()
-            .where(dir_users.c.id == e.originator_id)
+            self.t.dir_users.update()
+            .where(self.t.dir_users.c.id == e.originator_id)
             .values(roles=roles, version=e.originator_version)
         )
 
     def _user_version(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dir_users.update()
-            .where(dir_users.c.id == e.originator_id)
+            self.t.dir_users.update()
+            .where(self.t.dir_users.c.id == e.originator_id)
             .values(version=e.originator_version)
         )
 
     def _user_deactivated(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dir_users.update()
-            .where(dir_users.c.id == e.originator_id)
+            self.t.dir_users.update()
+            .where(self.t.dir_users.c.id == e.originator_id)
             .values(active=False, version=e.originator_version)
         )
 
     def _organization(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dir_organizations.insert().values(
+            self.t.dir_organizations.insert().values(
                 id=e.originator_id,
                 version=e.originator_version,
                 name=e.name,
@@ -160,8 +160,8 @@ class DirectoryView(View):
 
     def _organization_updated(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dir_organizations.update()
-            .where(dir_organizations.c.id == e.originator_id)
+            self.t.dir_organizations.update()
+            .where(self.t.dir_organizations.c.id == e.originator_id)
             .values(
                 version=e.originator_version,
                 name=e.name,
@@ -173,8 +173,8 @@ class DirectoryView(View):
 
     def _organization_version(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            dir_organizations.update()
-            .where(dir_organizations.c.id == e.originator_id)
+            self.t.dir_organizations.update()
+            .where(self.t.dir_organizations.c.id == e.originator_id)
             .values(version=e.originator_version)
         )
 
@@ -205,7 +205,7 @@ class ResourceDirectoryView(View):
 
     def _registered(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            resource_directory.insert().values(
+            self.t.resource_directory.insert().values(
                 id=e.originator_id,
                 version=e.originator_version,
                 name=e.name,
@@ -224,7 +224,7 @@ class ResourceDirectoryView(View):
         )
         # Events stored before the import existed have none of these attributes.
         conn.execute(
-            resource_locations.insert().values(
+            self.t.resource_locations.insert().values(
                 resource_id=e.originator_id,
                 source_key=getattr(e, "source_key", None),
                 latitude=getattr(e, "latitude", None),
@@ -250,36 +250,37 @@ class ResourceDirectoryView(View):
         self._update(conn, e, values)
         if "categories" in e.changes or "area_codes" in e.changes:
             row = conn.execute(
-                sa.select(resource_directory.c.categories, resource_directory.c.area_codes).where(
-                    resource_directory.c.id == e.originator_id
-                )
+                sa.select(
+                    self.t.resource_directory.c.categories, self.t.resource_directory.c.area_codes
+                ).where(self.t.resource_directory.c.id == e.originator_id)
             ).one()
             self._index(conn, e.originator_id, row.categories, row.area_codes)
 
-    @staticmethod
-    def _locate(conn: Connection, resource_id: UUID, values: dict[str, Any]) -> None:
+    def _locate(self, conn: Connection, resource_id: UUID, values: dict[str, Any]) -> None:
         done = conn.execute(
-            resource_locations.update()
-            .where(resource_locations.c.resource_id == resource_id)
+            self.t.resource_locations.update()
+            .where(self.t.resource_locations.c.resource_id == resource_id)
             .values(**values)
         )
         if done.rowcount == 0:  # registered before this table existed
-            conn.execute(resource_locations.insert().values(resource_id=resource_id, **values))
+            conn.execute(
+                self.t.resource_locations.insert().values(resource_id=resource_id, **values)
+            )
 
     def _capacity(self, conn: Connection, e: Any, position: int) -> None:
         self._update(conn, e, {"version": e.originator_version, "capacity": e.capacity})
 
     def _places(self, conn: Connection, e: Any, position: int) -> None:
-        enrolments = resource_enrolments.c
+        enrolments = self.t.resource_enrolments.c
         if isinstance(e, Resource.Enrolled):
             conn.execute(
-                resource_enrolments.insert().values(
+                self.t.resource_enrolments.insert().values(
                     resource_id=e.originator_id, need_id=e.need_id, client_id=e.client_id
                 )
             )
         else:
             conn.execute(
-                resource_enrolments.delete().where(
+                self.t.resource_enrolments.delete().where(
                     enrolments.resource_id == e.originator_id, enrolments.need_id == e.need_id
                 )
             )
@@ -298,28 +299,38 @@ class ResourceDirectoryView(View):
         }[type(e)]
         self._update(conn, e, {"version": e.originator_version, "status": status.value})
 
-    @staticmethod
-    def _update(conn: Connection, e: Any, values: dict[str, Any]) -> None:
+    def _update(self, conn: Connection, e: Any, values: dict[str, Any]) -> None:
         conn.execute(
-            resource_directory.update()
-            .where(resource_directory.c.id == e.originator_id)
+            self.t.resource_directory.update()
+            .where(self.t.resource_directory.c.id == e.originator_id)
             .values(**values)
         )
 
-    @staticmethod
     def _index(
-        conn: Connection, resource_id: UUID, categories: Sequence[Any], area_codes: Sequence[str]
+        self,
+        conn: Connection,
+        resource_id: UUID,
+        categories: Sequence[Any],
+        area_codes: Sequence[str],
     ) -> None:
         conn.execute(
-            resource_categories.delete().where(resource_categories.c.resource_id == resource_id)
+            self.t.resource_categories.delete().where(
+                self.t.resource_categories.c.resource_id == resource_id
+            )
         )
-        conn.execute(resource_areas.delete().where(resource_areas.c.resource_id == resource_id))
+        conn.execute(
+            self.t.resource_areas.delete().where(self.t.resource_areas.c.resource_id == resource_id)
+        )
         for category in _values(categories):
             conn.execute(
-                resource_categories.insert().values(resource_id=resource_id, category=category)
+                self.t.resource_categories.insert().values(
+                    resource_id=resource_id, category=category
+                )
             )
         for code in area_codes:
-            conn.execute(resource_areas.insert().values(resource_id=resource_id, area_code=code))
+            conn.execute(
+                self.t.resource_areas.insert().values(resource_id=resource_id, area_code=code)
+            )
 
 
 class _Reader:

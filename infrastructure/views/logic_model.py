@@ -27,7 +27,7 @@ from domain.resource import Resource
 from domain.user import User
 from domain.values import CouncilTier, Milestone, Outcome, ResourceStatus, Role
 from infrastructure.views.projection import Handler, View
-from infrastructure.views.schema import UtcDateTime, metadata
+from infrastructure.views.schema import UtcDateTime, view_metadata
 
 JST = timezone(timedelta(hours=9), "JST")
 RECURRENCE_WINDOW = timedelta(days=180)
@@ -36,7 +36,7 @@ ALL_AREAS = "*"
 
 lm_facts = sa.Table(
     "lm_facts",
-    metadata,
+    view_metadata,
     sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("fiscal_year", sa.Integer, nullable=False, index=True),
@@ -49,7 +49,7 @@ lm_facts = sa.Table(
 
 lm_needs = sa.Table(
     "lm_needs",
-    metadata,
+    view_metadata,
     sa.Column("need_id", sa.Uuid, primary_key=True),
     sa.Column("client_id", sa.Uuid, nullable=False, index=True),
     sa.Column("area_code", sa.String(32), nullable=False),
@@ -59,7 +59,7 @@ lm_needs = sa.Table(
 
 lm_places = sa.Table(
     "lm_places",
-    metadata,
+    view_metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("area_codes", sa.JSON, nullable=False),
@@ -69,14 +69,14 @@ lm_places = sa.Table(
 
 lm_users = sa.Table(
     "lm_users",
-    metadata,
+    view_metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("coordinator", sa.Boolean, nullable=False),
 )
 
 lm_states = sa.Table(
     "lm_states",
-    metadata,
+    view_metadata,
     sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("subject_id", sa.Uuid, nullable=False, index=True),
     sa.Column("kind", sa.String(16), nullable=False),
@@ -106,7 +106,8 @@ class LogicModelView(View):
     name = "logic_model"
     tables: ClassVar = (lm_facts, lm_needs, lm_places, lm_users, lm_states)
 
-    def __init__(self) -> None:
+    def __init__(self, generation: int = 1) -> None:
+        super().__init__(generation)
         self._next_seq: tuple[int, int] = (0, 0)
 
     def handlers(self) -> dict[type, Handler]:
@@ -157,7 +158,7 @@ class LogicModelView(View):
             seq = self._next_seq[1] if self._next_seq[0] == position else 0
             self._next_seq = (position, seq + 1)
             conn.execute(
-                lm_facts.insert().values(
+                self.t.lm_facts.insert().values(
                     position=position,
                     seq=seq,
                     fiscal_year=fiscal_year(day),
@@ -169,26 +170,30 @@ class LogicModelView(View):
                 )
             )
 
-    @staticmethod
-    def _areas_of(conn: Connection, place_id: Any) -> list[str]:
-        row = conn.execute(sa.select(lm_places.c.area_codes).where(lm_places.c.id == place_id))
+    def _areas_of(self, conn: Connection, place_id: Any) -> list[str]:
+        row = conn.execute(
+            sa.select(self.t.lm_places.c.area_codes).where(self.t.lm_places.c.id == place_id)
+        )
         areas = row.scalar()
         return list(areas or [])
 
-    @staticmethod
-    def _need(conn: Connection, need_id: Any) -> Any:
-        return conn.execute(sa.select(lm_needs).where(lm_needs.c.need_id == need_id)).one()
+    def _need(self, conn: Connection, need_id: Any) -> Any:
+        return conn.execute(
+            sa.select(self.t.lm_needs).where(self.t.lm_needs.c.need_id == need_id)
+        ).one()
 
     def _place(
         self, conn: Connection, place_id: Any, kind: str, areas: list[str], tier: str | None = None
     ) -> None:
-        conn.execute(lm_places.insert().values(id=place_id, kind=kind, area_codes=areas, tier=tier))
+        conn.execute(
+            self.t.lm_places.insert().values(id=place_id, kind=kind, area_codes=areas, tier=tier)
+        )
 
     def _state(
         self, conn: Connection, position: int, subject: Any, kind: str, day: date, state: str
     ) -> None:
         conn.execute(
-            lm_states.insert().values(
+            self.t.lm_states.insert().values(
                 position=position, subject_id=subject, kind=kind, on=day, state=state
             )
         )
@@ -196,13 +201,13 @@ class LogicModelView(View):
     # -- users, clients, organizations, resources, councils ------------------------------
 
     def _user(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(lm_users.insert().values(id=e.originator_id, coordinator=False))
+        conn.execute(self.t.lm_users.insert().values(id=e.originator_id, coordinator=False))
 
     def _role(self, conn: Connection, e: Any, position: int) -> None:
         if e.role is Role.COORDINATOR:
             conn.execute(
-                lm_users.update()
-                .where(lm_users.c.id == e.originator_id)
+                self.t.lm_users.update()
+                .where(self.t.lm_users.c.id == e.originator_id)
                 .values(coordinator=isinstance(e, User.RoleGranted))
             )
 
@@ -230,8 +235,8 @@ class LogicModelView(View):
 
     def _organization_updated(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            lm_places.update()
-            .where(lm_places.c.id == e.originator_id)
+            self.t.lm_places.update()
+            .where(self.t.lm_places.c.id == e.originator_id)
             .values(area_codes=list(e.area_codes))
         )
 
@@ -248,8 +253,8 @@ class LogicModelView(View):
     def _resource_updated(self, conn: Connection, e: Any, position: int) -> None:
         if "area_codes" in e.changes:
             conn.execute(
-                lm_places.update()
-                .where(lm_places.c.id == e.originator_id)
+                self.t.lm_places.update()
+                .where(self.t.lm_places.c.id == e.originator_id)
                 .values(area_codes=list(e.changes["area_codes"]))
             )
 
@@ -302,14 +307,14 @@ class LogicModelView(View):
         window_start = e.timestamp - RECURRENCE_WINDOW
         earlier = conn.execute(
             sa.select(sa.func.count()).where(
-                lm_needs.c.client_id == e.client_id,
-                lm_needs.c.category == e.category.value,
-                lm_needs.c.raised_at >= window_start,
-                lm_needs.c.raised_at <= e.timestamp,
+                self.t.lm_needs.c.client_id == e.client_id,
+                self.t.lm_needs.c.category == e.category.value,
+                self.t.lm_needs.c.raised_at >= window_start,
+                self.t.lm_needs.c.raised_at <= e.timestamp,
             )
         ).scalar()
         conn.execute(
-            lm_needs.insert().values(
+            self.t.lm_needs.insert().values(
                 need_id=e.originator_id,
                 client_id=e.client_id,
                 area_code=e.area_code,
@@ -360,9 +365,10 @@ class LogicModelView(View):
         metric = "goal_achieved" if e.outcome is Outcome.GOAL_ACHIEVED else "closed_other"
         self._fact(conn, position, jst_date(e.timestamp), [need.area_code], metric, e.originator_id)
 
-    @staticmethod
-    def _is_coordinator(conn: Connection, user_id: Any) -> bool:
-        row = conn.execute(sa.select(lm_users.c.coordinator).where(lm_users.c.id == user_id))
+    def _is_coordinator(self, conn: Connection, user_id: Any) -> bool:
+        row = conn.execute(
+            sa.select(self.t.lm_users.c.coordinator).where(self.t.lm_users.c.id == user_id)
+        )
         return bool(row.scalar())
 
 

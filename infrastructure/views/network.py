@@ -23,11 +23,11 @@ from domain.organization import Organization
 from domain.resource import Resource
 from domain.values import CouncilTier, NeedCategory, OrganizationKind
 from infrastructure.views.projection import Handler, View
-from infrastructure.views.schema import metadata
+from infrastructure.views.schema import view_metadata
 
 net_organizations = sa.Table(
     "net_organizations",
-    metadata,
+    view_metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("kind", sa.String(32), nullable=False),
@@ -36,7 +36,7 @@ net_organizations = sa.Table(
 
 net_councils = sa.Table(
     "net_councils",
-    metadata,
+    view_metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
@@ -50,7 +50,7 @@ net_councils = sa.Table(
 # A membership row per joining; ``left_on`` is set when the organization leaves.
 net_memberships = sa.Table(
     "net_memberships",
-    metadata,
+    view_metadata,
     sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("council_id", sa.Uuid, nullable=False, index=True),
     sa.Column("organization_id", sa.Uuid, nullable=False, index=True),
@@ -60,7 +60,7 @@ net_memberships = sa.Table(
 
 net_meetings = sa.Table(
     "net_meetings",
-    metadata,
+    view_metadata,
     sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("council_id", sa.Uuid, nullable=False, index=True),
     sa.Column("held_on", sa.Date, nullable=False),
@@ -73,7 +73,7 @@ net_meetings = sa.Table(
 
 net_contacts = sa.Table(
     "net_contacts",
-    metadata,
+    view_metadata,
     sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("organization_id", sa.Uuid, nullable=False, index=True),
     sa.Column("on", sa.Date, nullable=False),
@@ -82,7 +82,7 @@ net_contacts = sa.Table(
 
 net_resources = sa.Table(
     "net_resources",
-    metadata,
+    view_metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("organization_id", sa.Uuid, nullable=True, index=True),
     sa.Column("closed", sa.Boolean, nullable=False),
@@ -120,28 +120,28 @@ class NetworkView(View):
 
     def _organization(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            net_organizations.insert().values(
+            self.t.net_organizations.insert().values(
                 id=e.originator_id, name=e.name, kind=e.kind.value, area_codes=list(e.area_codes)
             )
         )
 
     def _organization_updated(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            net_organizations.update()
-            .where(net_organizations.c.id == e.originator_id)
+            self.t.net_organizations.update()
+            .where(self.t.net_organizations.c.id == e.originator_id)
             .values(name=e.name, kind=e.kind.value, area_codes=list(e.area_codes))
         )
 
     def _contact(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            net_contacts.insert().values(
+            self.t.net_contacts.insert().values(
                 position=position, organization_id=e.originator_id, on=e.on, purpose=e.purpose
             )
         )
 
     def _council(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            net_councils.insert().values(
+            self.t.net_councils.insert().values(
                 id=e.originator_id,
                 version=e.originator_version,
                 name=e.name,
@@ -154,19 +154,19 @@ class NetworkView(View):
 
     def _joined(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            net_memberships.insert().values(
+            self.t.net_memberships.insert().values(
                 position=position,
                 council_id=e.originator_id,
                 organization_id=e.organization_id,
                 joined_on=e.on,
             )
         )
-        self._council_changed(conn, e, members=net_councils.c.members + 1)
+        self._council_changed(conn, e, members=self.t.net_councils.c.members + 1)
 
     def _left(self, conn: Connection, e: Any, position: int) -> None:
-        m = net_memberships.c
+        m = self.t.net_memberships.c
         conn.execute(
-            net_memberships.update()
+            self.t.net_memberships.update()
             .where(
                 m.council_id == e.originator_id,
                 m.organization_id == e.organization_id,
@@ -174,11 +174,11 @@ class NetworkView(View):
             )
             .values(left_on=e.on)
         )
-        self._council_changed(conn, e, members=net_councils.c.members - 1)
+        self._council_changed(conn, e, members=self.t.net_councils.c.members - 1)
 
     def _meeting(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            net_meetings.insert().values(
+            self.t.net_meetings.insert().values(
                 position=position,
                 council_id=e.originator_id,
                 held_on=e.held_on,
@@ -191,25 +191,24 @@ class NetworkView(View):
                 note=e.note,
             )
         )
-        last = sa.func.coalesce(net_councils.c.last_meeting_on, e.held_on)
+        last = sa.func.coalesce(self.t.net_councils.c.last_meeting_on, e.held_on)
         self._council_changed(
             conn,
             e,
-            meetings=net_councils.c.meetings + 1,
+            meetings=self.t.net_councils.c.meetings + 1,
             last_meeting_on=sa.case((last > e.held_on, last), else_=e.held_on),
         )
 
-    @staticmethod
-    def _council_changed(conn: Connection, e: Any, **values: Any) -> None:
+    def _council_changed(self, conn: Connection, e: Any, **values: Any) -> None:
         conn.execute(
-            net_councils.update()
-            .where(net_councils.c.id == e.originator_id)
+            self.t.net_councils.update()
+            .where(self.t.net_councils.c.id == e.originator_id)
             .values(version=e.originator_version, **values)
         )
 
     def _resource(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            net_resources.insert().values(
+            self.t.net_resources.insert().values(
                 id=e.originator_id, organization_id=e.organization_id, closed=False, matches=0
             )
         )
@@ -217,21 +216,23 @@ class NetworkView(View):
     def _resource_updated(self, conn: Connection, e: Any, position: int) -> None:
         if "organization_id" in e.changes:
             conn.execute(
-                net_resources.update()
-                .where(net_resources.c.id == e.originator_id)
+                self.t.net_resources.update()
+                .where(self.t.net_resources.c.id == e.originator_id)
                 .values(organization_id=e.changes["organization_id"])
             )
 
     def _resource_closed(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            net_resources.update().where(net_resources.c.id == e.originator_id).values(closed=True)
+            self.t.net_resources.update()
+            .where(self.t.net_resources.c.id == e.originator_id)
+            .values(closed=True)
         )
 
     def _matched(self, conn: Connection, e: Any, position: int) -> None:
         conn.execute(
-            net_resources.update()
-            .where(net_resources.c.id == e.resource_id)
-            .values(matches=net_resources.c.matches + 1)
+            self.t.net_resources.update()
+            .where(self.t.net_resources.c.id == e.resource_id)
+            .values(matches=self.t.net_resources.c.matches + 1)
         )
 
 

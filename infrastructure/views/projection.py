@@ -1,10 +1,25 @@
-"""Keeping SQL views current from the event log, exactly once.
+"""Keeping SQL views current from the event log, exactly once, and rebuilding
+them blue/green.
 
-Each view follows the application's notification log with its own position in
-``projection_tracking``. A step locks the view's tracking row, applies the next
-batch of events and moves the position, all in one transaction: a crash leaves
-either all of it or none, and two runners (web workers and the projection
-worker) never apply the same event twice.
+**Generations.** Every view's rows live in tables of one *generation*
+(``case_board_g3``); readers query the canonical name (``case_board``), an SQL
+view over the generation that serves. A rebuild, or a new version of a view,
+is built into the tables of a new generation while the old one keeps serving;
+once it has caught up with the log, one transaction points the canonical
+names at it and the old generation's tables are dropped. Readers never see an
+empty or half-built view. ``projection_builds`` records every generation: its
+view version, whether it is building, serving or retired, and its position.
+
+**Exactly once.** A step locks the generation's row, applies the next batch of
+events to its tables and moves its position, all in one transaction: a crash
+leaves either all of it or none, and two runners (web workers and the
+projection worker) never apply the same event twice.
+
+**Who runs what.** After a command, the serving generations catch up in the
+request (a bounded number of batches: a request never runs a rebuild).
+Building generations advance only in ``tsunagu projections run`` (the worker),
+``tsunagu projections rebuild`` and ``tsunagu init`` / start-up (which build a
+view that has no generation of the code's version yet).
 
 The library's ``ProjectionRunner`` needs a recorder subscription, which the
 SQLite recorders do not provide; this catch-up loop over
@@ -17,6 +32,9 @@ import threading
 import time
 from abc import ABC
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -28,9 +46,11 @@ from sqlalchemy.engine import Connection, Engine
 from application.common import ViewStatus
 from application.store import EventStore, Reaction, react
 from infrastructure.views.schema import (
+    LEGACY_TABLES,
     RETIRED_TABLES,
     RETIRED_VIEWS,
     metadata,
+    projection_builds,
     projection_tracking,
     projection_versions,
 )
@@ -40,16 +60,45 @@ Progress = Callable[[int, int], None]
 """Called with (position reached, head) after each batch."""
 
 BATCH_SIZE = 500
+REQUEST_BATCHES = 4
+"""Batches a command's request applies to the serving views at most (the rest is
+the worker's, or the next request's): a request never runs a rebuild."""
+
+BUILDING, SERVING, RETIRED = "building", "serving", "retired"
+
+
+def physical_name(table: str, generation: int) -> str:
+    return f"{table}_g{generation}"
 
 
 class View(ABC):
-    """A read model: its tables and how each event type changes them."""
+    """A read model: its tables and how each event type changes them.
+
+    ``tables`` are the canonical tables readers query; an instance is bound to
+    one generation, and its handlers write to that generation's copies
+    (``self.t.case_board``).
+    """
 
     name: ClassVar[str]
     tables: ClassVar[Sequence[sa.Table]]
     version: ClassVar[int] = 1
-    """Raise it when the view's tables or their meaning change: the view is then
-    emptied and rebuilt from the log on the next start."""
+    """Raise it when the view's tables or their meaning change: a generation of
+    the new version is built beside the old one, which serves until it is ready."""
+
+    def __init__(self, generation: int = 1) -> None:
+        self.generation = generation
+        own = sa.MetaData()
+        self.t: Any = SimpleNamespace(
+            **{
+                table.name: table.to_metadata(own, name=physical_name(table.name, generation))
+                for table in self.tables
+            }
+        )
+        """The tables of this view's generation, by canonical name."""
+
+    @property
+    def physical_tables(self) -> list[sa.Table]:
+        return [getattr(self.t, table.name) for table in self.tables]
 
     def handlers(self) -> dict[type, Handler]:
         """Event class -> function(connection, event, position)."""
@@ -72,6 +121,17 @@ class View(ABC):
         return table
 
 
+@dataclass(frozen=True)
+class Generation:
+    """One generation of a view, as ``projection_builds`` records it."""
+
+    view: str
+    generation: int
+    version: int
+    state: str
+    position: int
+
+
 class ViewUpdater:
     """Brings views up to the log's head: in-process, as a worker, or from scratch."""
 
@@ -88,8 +148,9 @@ class ViewUpdater:
         self.reactions = tuple(reactions)
         self.writer = writer
         self.reader = reader
-        self.views = {view.name: view for view in views}
+        self.views: dict[str, type[View]] = {view.name: type(view) for view in views}
         self.batch_size = batch_size
+        self._bound: dict[tuple[str, int], View] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
 
@@ -97,124 +158,269 @@ class ViewUpdater:
     def names(self) -> list[str]:
         return list(self.views)
 
-    # -- schema ------------------------------------------------------------------
+    def bound(self, name: str, generation: int) -> View:
+        """The view ``name`` writing to the tables of ``generation``."""
+        key = (name, generation)
+        if key not in self._bound:
+            self._bound[key] = self.views[name](generation)
+        return self._bound[key]
 
-    def create_tables(self) -> None:
-        """Create any missing table and tracking row (safe to repeat).
+    # -- schema and start-up ------------------------------------------------------
 
-        A view whose version differs from the one that built its rows is emptied
-        and set back to the start of the log, so that it rebuilds; tables of
-        retired views are dropped.
+    def create_tables(self, progress: Callable[[str], Progress] | None = None) -> None:
+        """Make every view servable at the code's version (safe to repeat).
+
+        Creates missing tables; adopts the views of a database written before
+        generations existed (its tables become generation 1); builds, now, every
+        view that has no generation of the code's version yet — at start-up or in
+        ``tsunagu init``, never in a request — and drops retired views' tables.
+        ``progress(view name)`` gives a progress callback for a build.
         """
         with self.writer.begin() as conn:
             metadata.create_all(conn)
-            known = {row.view for row in conn.execute(sa.select(projection_tracking.c.view))}
-            built = {
+            self._adopt_legacy(conn)
+            for table_name in [*RETIRED_TABLES, *(t for ts in RETIRED_VIEWS.values() for t in ts)]:
+                _drop(conn, table_name)
+        for name, view in self.views.items():
+            serving = self.serving(name)
+            if serving is not None and serving.version == view.version:
+                continue
+            building = self._building(name)
+            generation = building or self._start(name)
+            self._build(name, generation, progress(name) if progress else None)
+
+    def _adopt_legacy(self, conn: Connection) -> None:
+        """A database of release 0.1.0 holds each view in tables of the canonical
+        names, tracked in ``projection_tracking``: they become generation 1."""
+        existing = set(sa.inspect(conn).get_table_names())
+        if projection_tracking.name not in existing:
+            return
+        known = {row.view for row in conn.execute(sa.select(projection_builds.c.view))}
+        tracked = {
+            row.view: int(row.position) for row in conn.execute(sa.select(projection_tracking))
+        }
+        versions: dict[str, int] = {}
+        if projection_versions.name in existing:
+            versions = {
                 row.view: int(row.version) for row in conn.execute(sa.select(projection_versions))
             }
-            for name, view in self.views.items():
-                if name not in known:
-                    conn.execute(projection_tracking.insert().values(view=name, position=0))
-                elif built.get(name, 1) != view.version:
-                    for table in reversed(view.tables):
-                        conn.execute(table.delete())
-                    self._move(conn, name, 0)
-                if built.get(name) != view.version:
-                    conn.execute(
-                        projection_versions.delete().where(projection_versions.c.view == name)
-                    )
-                    conn.execute(
-                        projection_versions.insert().values(view=name, version=view.version)
-                    )
-            retired = [*RETIRED_TABLES, *(t for ts in RETIRED_VIEWS.values() for t in ts)]
-            for table_name in retired:
-                sa.Table(table_name, sa.MetaData()).drop(conn, checkfirst=True)
-            conn.execute(
-                projection_tracking.delete().where(projection_tracking.c.view.in_(RETIRED_VIEWS))
-            )
+        for name, view in self.views.items():
+            if name in known or name not in tracked:
+                continue
+            canonical = [t.name for t in view.tables if t.name in existing]
+            if len(canonical) != len(view.tables):
+                continue  # the old tables answer other questions: build anew
+            for table in canonical:
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {_quote(conn, table)} "
+                    f"RENAME TO {_quote(conn, physical_name(table, 1))}"
+                )
+            self._record(conn, name, 1, versions.get(name, 1), SERVING, tracked[name])
+            self._point(conn, view.tables, 1)
+        for table_name in LEGACY_TABLES:
+            _drop(conn, table_name)
 
-    @staticmethod
-    def _move(conn: Connection, name: str, position: int) -> None:
-        conn.execute(
-            projection_tracking.update()
-            .where(projection_tracking.c.view == name)
-            .values(position=position)
-        )
-
-    # -- catching up -------------------------------------------------------------
+    # -- catching up ----------------------------------------------------------------
 
     def changed(self, position: int) -> None:
-        """ChangeListener: bring every view up to (at least) ``position`` now.
+        """ChangeListener: bring the serving views up to (at least) ``position`` now.
 
         After a command only a few events are new and every view stands at the
-        same position, so all views move together: one transaction, one read
-        of the log, each event decoded once.
+        same position, so all views move together: one transaction, one read of
+        the log, each event decoded once. Bounded: a view far behind is left to
+        the worker.
         """
         with self._lock:
-            while self._step_together():
-                pass
-            behind = [status.name for status in self.status() if status.lag]
-            if behind:  # e.g. a view being rebuilt: it catches up on its own
-                self.catch_up(behind)
+            for _ in range(REQUEST_BATCHES):
+                if not self._step_together():
+                    return
 
     def catch_up(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
-        """Process everything up to the current head; returns how far the views moved."""
+        """Bring the serving generations up to the current head; returns how far they moved."""
         applied = 0
         for name in names or list(self.views):
             self._require_view(name)
-            while True:
-                count = self._step(name, progress=progress)
+            serving = self.serving(name)
+            if serving is None:
+                continue
+            while count := self._step(name, serving.generation, progress):
                 applied += count
-                if not count:
-                    break
         return applied
 
     def rebuild(self, name: str, progress: Progress | None = None) -> int:
-        """Empty a view and replay the whole log into it."""
-        view = self._require_view(name)
-        with self.writer.begin() as conn:
-            self._lock_tracking(conn, name)
-            for table in reversed(view.tables):
-                conn.execute(table.delete())
-            self._move(conn, name, 0)
-        return self.catch_up([name], progress)
+        """Build the view anew beside the serving one, then switch readers to it."""
+        self._require_view(name)
+        generation = self._building(name) or self._start(name)
+        return self._build(name, generation, progress)
+
+    def build_pending(self, progress: Progress | None = None) -> int:
+        """Advance every building generation, switching those that caught up."""
+        applied = 0
+        for name in self.views:
+            generation = self._building(name)
+            if generation is not None:
+                applied += self._build(name, generation, progress)
+        return applied
 
     def run_forever(self, poll_interval: float = 0.5, on_batch: Progress | None = None) -> None:
         """Follow the log until :meth:`stop` is called (the projection worker).
 
-        Each pass first lets the application's process managers react (they
-        write events), then brings the views up to date.
+        Each pass lets the process managers react (they write events), brings
+        the serving views up to date and advances any view being built.
         """
         self._stopping.clear()
         while not self._stopping.is_set():
-            reacted = self._run_policies()
-            if not self.catch_up(progress=on_batch) and not reacted:
+            reacted = react(self.reactions)
+            moved = self.catch_up(progress=on_batch) + self.build_pending(on_batch)
+            if not moved and not reacted:
                 self._stopping.wait(poll_interval)
-
-    def _run_policies(self) -> int:
-        return react(self.reactions)
 
     def stop(self) -> None:
         self._stopping.set()
 
     def deliver(self, name: str, notifications: Sequence[Notification]) -> int:
-        """Apply the given notifications to one view, skipping those it has seen.
+        """Apply the given notifications to the serving view, skipping those it has seen.
 
         Re-delivery is harmless: this is how the exactly-once guarantee is
         exercised in tests, and how a batch is applied by :meth:`_step`.
         """
-        view = self._require_view(name)
+        self._require_view(name)
+        serving = self.serving(name)
+        if serving is None:
+            raise LookupError(f"view {name!r} has no serving generation; run 'tsunagu init'")
+        view = self.bound(name, serving.generation)
         with self.writer.begin() as conn:
-            position = self._lock_tracking(conn, name)
+            position = self._lock_generation(conn, name, serving.generation)
             return self._apply(conn, view, position, notifications, None)
 
-    def _step_together(self) -> bool:
-        """One batch for every view at once; returns whether there may be more."""
+    # -- generations ------------------------------------------------------------------
+
+    def serving(self, name: str) -> Generation | None:
+        with self.reader.connect() as conn:
+            row = conn.execute(
+                sa.select(projection_builds).where(
+                    projection_builds.c.view == name, projection_builds.c.state == SERVING
+                )
+            ).first()
+        return _generation(row) if row is not None else None
+
+    def _building(self, name: str) -> int | None:
+        with self.reader.connect() as conn:
+            value = conn.execute(
+                sa.select(sa.func.max(projection_builds.c.generation)).where(
+                    projection_builds.c.view == name, projection_builds.c.state == BUILDING
+                )
+            ).scalar()
+        return int(value) if value is not None else None
+
+    def _start(self, name: str) -> int:
+        """A new, empty generation of the view at the code's version."""
+        view_cls = self.views[name]
         with self.writer.begin() as conn:
-            positions = self._lock_all(conn)
-            head = self.store.recorder.max_notification_id() or 0
-            # A view far behind (being rebuilt) catches up on its own.
-            positions = {n: p for n, p in positions.items() if head - p <= self.batch_size}
+            latest = conn.execute(
+                sa.select(sa.func.max(projection_builds.c.generation)).where(
+                    projection_builds.c.view == name
+                )
+            ).scalar()
+            generation = int(latest or 0) + 1
+            for table in self.bound(name, generation).physical_tables:
+                table.drop(conn, checkfirst=True)  # a leftover of a crashed attempt
+                table.create(conn)
+            self._record(conn, name, generation, view_cls.version, BUILDING, 0)
+        return generation
+
+    def _build(self, name: str, generation: int, progress: Progress | None) -> int:
+        """Catch a building generation up with the log and make it the serving one."""
+        applied = 0
+        while True:
+            head = self.store.head()
+            position = self._position(name, generation)
+            if head - position > self.batch_size:
+                applied += self._step(name, generation, progress)
+                continue
+            # Close enough: finish under the serving generation's lock, so that no
+            # event reaches the old generation that the new one would miss.
+            if self._switch(name, generation, progress):
+                return applied
+
+    def _switch(self, name: str, generation: int, progress: Progress | None) -> bool:
+        view = self.bound(name, generation)
+        with self.writer.begin() as conn:
+            serving = conn.execute(
+                _locked(
+                    conn,
+                    sa.select(projection_builds).where(
+                        projection_builds.c.view == name, projection_builds.c.state == SERVING
+                    ),
+                )
+            ).first()
+            position = self._lock_generation(conn, name, generation)
+            head = self.store.head()
+            if head - position > self.batch_size:
+                return False  # the log ran ahead meanwhile: another batch first
+            notifications = self._read(view, position, head)
+            self._apply(conn, view, position, notifications, head)
+            self._point(conn, type(view).tables, generation)
+            conn.execute(
+                projection_builds.update()
+                .where(
+                    projection_builds.c.view == name, projection_builds.c.generation == generation
+                )
+                .values(state=SERVING, finished_at=_now())
+            )
+            if serving is not None:
+                conn.execute(
+                    projection_builds.update()
+                    .where(
+                        projection_builds.c.view == name,
+                        projection_builds.c.generation == serving.generation,
+                    )
+                    .values(state=RETIRED, finished_at=_now())
+                )
+                for table in self.views[name].tables:
+                    _drop(conn, physical_name(table.name, serving.generation))
+        if progress is not None:
+            progress(head, head)
+        return True
+
+    def _point(self, conn: Connection, tables: Sequence[sa.Table], generation: int) -> None:
+        """Readers' canonical names now show ``generation`` (one transaction)."""
+        legacy = set(sa.inspect(conn).get_table_names())  # tables, not views
+        for table in tables:
+            canonical = _quote(conn, table.name)
+            if table.name in legacy:  # an earlier release's table of that name
+                conn.exec_driver_sql(f"DROP TABLE {canonical}")
+            else:
+                conn.exec_driver_sql(f"DROP VIEW IF EXISTS {canonical}")
+            physical = _quote(conn, physical_name(table.name, generation))
+            # Identifiers quoted by the dialect; no value reaches this text.
+            conn.exec_driver_sql(f"CREATE VIEW {canonical} AS SELECT * FROM {physical}")  # noqa: S608
+
+    @staticmethod
+    def _record(
+        conn: Connection, name: str, generation: int, version: int, state: str, position: int
+    ) -> None:
+        conn.execute(
+            projection_builds.insert().values(
+                view=name,
+                generation=generation,
+                version=version,
+                state=state,
+                position=position,
+                started_at=_now(),
+                finished_at=_now() if state == SERVING else None,
+            )
+        )
+
+    # -- one step --------------------------------------------------------------------
+
+    def _step_together(self) -> bool:
+        """One batch for every serving view at once; returns whether there may be more."""
+        with self.writer.begin() as conn:
+            positions = self._lock_serving(conn)
+            head = self.store.head()
+            # A view far behind catches up on its own (the worker, the next step).
+            positions = {k: p for k, p in positions.items() if head - p <= self.batch_size}
             start = min(positions.values(), default=head)
             if start >= head:
                 return False
@@ -223,45 +429,25 @@ class ViewUpdater:
             )
             reached = head if len(notifications) < self.batch_size else notifications[-1].id
             events = [(n.id, self.store.mapper.to_domain_event(n)) for n in notifications]
-            for name in positions:
-                view = self.views[name]
+            for (name, generation), position in positions.items():
+                view = self.bound(name, generation)
                 table = view._handler_table()
                 everything = view.topics() is None
-                for position, event in events:
-                    if position > positions[name] and (everything or type(event) in table):
-                        view.apply(conn, event, position)
-                conn.execute(
-                    projection_tracking.update()
-                    .where(projection_tracking.c.view == name)
-                    .values(position=max(positions[name], reached))
-                )
+                for at, event in events:
+                    if at > position and (everything or type(event) in table):
+                        view.apply(conn, event, at)
+                self._move(conn, name, generation, max(position, reached))
         return reached < head
 
-    def _lock_all(self, conn: Connection) -> dict[str, int]:
-        """Every view's position, its tracking row locked (in one fixed order)."""
-        query = (
-            sa.select(projection_tracking.c.view, projection_tracking.c.position)
-            .where(projection_tracking.c.view.in_(sorted(self.views)))
-            .order_by(projection_tracking.c.view)
-        )
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        return {row.view: int(row.position) for row in conn.execute(query)}
-
-    def _step(self, name: str, progress: Progress | None = None) -> int:
-        """One batch in one transaction; returns how many positions the view moved."""
-        view = self.views[name]
+    def _step(self, name: str, generation: int, progress: Progress | None = None) -> int:
+        """One batch in one transaction; returns how many positions the generation moved."""
+        view = self.bound(name, generation)
         with self.writer.begin() as conn:
-            position = self._lock_tracking(conn, name)
-            head = self.store.recorder.max_notification_id() or 0
+            position = self._lock_generation(conn, name, generation)
+            head = self.store.head()
             if position >= head:
                 return 0
-            notifications = self.store.recorder.select_notifications(
-                start=position + 1,
-                limit=self.batch_size,
-                stop=head,
-                topics=view.topics() or (),
-            )
+            notifications = self._read(view, position, head)
             # Fewer than a batch means everything up to head has been seen,
             # including events of topics this view ignores.
             reached = head if len(notifications) < self.batch_size else notifications[-1].id
@@ -269,6 +455,11 @@ class ViewUpdater:
         if progress is not None:
             progress(reached, head)
         return reached - position
+
+    def _read(self, view: View, position: int, head: int) -> Sequence[Notification]:
+        return self.store.recorder.select_notifications(
+            start=position + 1, limit=self.batch_size, stop=head, topics=view.topics() or ()
+        )
 
     def _apply(
         self,
@@ -288,48 +479,91 @@ class ViewUpdater:
             applied += 1
         if reached is not None:
             position = max(position, reached)
-        conn.execute(
-            projection_tracking.update()
-            .where(projection_tracking.c.view == view.name)
-            .values(position=position)
-        )
+        self._move(conn, view.name, view.generation, position)
         return applied
 
-    def _lock_tracking(self, conn: Connection, name: str) -> int:
-        query = sa.select(projection_tracking.c.position).where(projection_tracking.c.view == name)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        position = conn.execute(query).scalar()
+    @staticmethod
+    def _move(conn: Connection, name: str, generation: int, position: int) -> None:
+        conn.execute(
+            projection_builds.update()
+            .where(projection_builds.c.view == name, projection_builds.c.generation == generation)
+            .values(position=position)
+        )
+
+    def _lock_serving(self, conn: Connection) -> dict[tuple[str, int], int]:
+        """Every serving generation's position, its row locked (in one fixed order)."""
+        query = (
+            sa.select(
+                projection_builds.c.view,
+                projection_builds.c.generation,
+                projection_builds.c.position,
+            )
+            .where(
+                projection_builds.c.view.in_(sorted(self.views)),
+                projection_builds.c.state == SERVING,
+            )
+            .order_by(projection_builds.c.view)
+        )
+        return {
+            (row.view, int(row.generation)): int(row.position)
+            for row in conn.execute(_locked(conn, query))
+        }
+
+    def _lock_generation(self, conn: Connection, name: str, generation: int) -> int:
+        query = sa.select(projection_builds.c.position).where(
+            projection_builds.c.view == name, projection_builds.c.generation == generation
+        )
+        position = conn.execute(_locked(conn, query)).scalar()
         if position is None:
-            raise LookupError(f"view {name!r} has no tracking row; run 'tsunagu init'")
+            raise LookupError(f"view {name!r} has no generation {generation}; run 'tsunagu init'")
         return int(position)
 
-    def _require_view(self, name: str) -> View:
+    def _position(self, name: str, generation: int) -> int:
+        with self.reader.connect() as conn:
+            value = conn.execute(
+                sa.select(projection_builds.c.position).where(
+                    projection_builds.c.view == name, projection_builds.c.generation == generation
+                )
+            ).scalar()
+        return int(value or 0)
+
+    def _require_view(self, name: str) -> type[View]:
         try:
             return self.views[name]
         except KeyError:
             known = ", ".join(sorted(self.views))
             raise LookupError(f"no view named {name!r} (known: {known})") from None
 
-    # -- monitoring (application.ports.ViewMonitor) --------------------------------
+    # -- monitoring (application.common.ViewMonitor) --------------------------------
 
     def status(self) -> list[ViewStatus]:
-        head = self.store.recorder.max_notification_id() or 0
+        head = self.store.head()
         with self.reader.connect() as conn:
-            rows: dict[str, int] = {
-                row.view: row.position
-                for row in conn.execute(
-                    sa.select(projection_tracking.c.view, projection_tracking.c.position)
+            rows = conn.execute(
+                sa.select(projection_builds).where(projection_builds.c.state != RETIRED)
+            ).all()
+        serving = {r.view: r for r in rows if r.state == SERVING}
+        building = {r.view: r for r in rows if r.state == BUILDING}
+        result = []
+        for name in self.views:
+            s, b = serving.get(name), building.get(name)
+            result.append(
+                ViewStatus(
+                    name,
+                    int(s.position) if s is not None else 0,
+                    head,
+                    version=int(s.version) if s is not None else None,
+                    generation=int(s.generation) if s is not None else None,
+                    building_version=int(b.version) if b is not None else None,
+                    building_generation=int(b.generation) if b is not None else None,
+                    building_position=int(b.position) if b is not None else None,
                 )
-            }
-        return [ViewStatus(name, int(rows.get(name, 0)), head) for name in self.views]
+            )
+        return result
 
     def position(self, name: str) -> int:
-        with self.reader.connect() as conn:
-            value = conn.execute(
-                sa.select(projection_tracking.c.position).where(projection_tracking.c.view == name)
-            ).scalar()
-        return int(value or 0)
+        serving = self.serving(name)
+        return serving.position if serving is not None else 0
 
     def wait_for(self, view: str, position: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -342,3 +576,24 @@ class ViewUpdater:
                 return False
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 0.2)
+
+
+def _generation(row: Any) -> Generation:
+    return Generation(row.view, int(row.generation), int(row.version), row.state, int(row.position))
+
+
+def _locked(conn: Connection, query: Any) -> Any:
+    # SQLite serialises writers with BEGIN IMMEDIATE (see persistence.py).
+    return query.with_for_update() if conn.dialect.name == "postgresql" else query
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return str(conn.dialect.identifier_preparer.quote(name))
+
+
+def _drop(conn: Connection, table_name: str) -> None:
+    sa.Table(table_name, sa.MetaData()).drop(conn, checkfirst=True)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

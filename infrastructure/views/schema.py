@@ -29,21 +29,42 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
 
 
 metadata = sa.MetaData()
+"""Tables that are not views: created and migrated as they are."""
 
-# Where each view stands in the event log. Updated in the same transaction as
-# the view's rows: that is what makes every view exactly-once.
+view_metadata = sa.MetaData()
+"""The canonical tables of the views: readers query these names, which are SQL views
+over the serving generation's tables (see ``projection.py``); never created as such."""
+
+legacy_metadata = sa.MetaData()
+"""Tables of earlier releases, only read when upgrading a database."""
+
+# Every generation of every view: its version, state and position in the log. A
+# generation's position moves in the same transaction as its rows: that is what
+# makes every view exactly-once.
+projection_builds = sa.Table(
+    "projection_builds",
+    metadata,
+    sa.Column("view", sa.String(64), primary_key=True),
+    sa.Column("generation", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+)
+
+# Release 0.1.0: each view's position (its tables had the canonical names).
 projection_tracking = sa.Table(
     "projection_tracking",
-    metadata,
+    legacy_metadata,
     sa.Column("view", sa.String(64), primary_key=True),
     sa.Column("position", sa.BigInteger, nullable=False),
 )
 
-# The version of each view that built its rows (absent: version 1, the first
-# release). A view whose version changed is emptied and rebuilt from the log.
+# Development builds between 0.1.0 and generations: the version of each view.
 projection_versions = sa.Table(
     "projection_versions",
-    metadata,
+    legacy_metadata,
     sa.Column("view", sa.String(64), primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
 )
@@ -56,9 +77,12 @@ RETIRED_VIEWS: dict[str, tuple[str, ...]] = {
 RETIRED_TABLES: tuple[str, ...] = ("dashboard_needs",)
 """Tables of earlier releases' versions of views that still exist (dropped on start)."""
 
+LEGACY_TABLES: tuple[str, ...] = ("projection_tracking", "projection_versions")
+"""Bookkeeping of earlier releases, dropped once its views are adopted."""
+
 case_board = sa.Table(
     "case_board",
-    metadata,
+    view_metadata,
     sa.Column("need_id", sa.Uuid, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("status", sa.String(32), nullable=False, index=True),
@@ -79,7 +103,7 @@ case_board = sa.Table(
 
 audit_log = sa.Table(
     "audit_log",
-    metadata,
+    view_metadata,
     sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("aggregate_id", sa.Uuid, nullable=False, index=True),
     sa.Column("aggregate_type", sa.String(64), nullable=False),
@@ -92,7 +116,7 @@ audit_log = sa.Table(
 
 dashboard_counts = sa.Table(
     "dashboard_counts",
-    metadata,
+    view_metadata,
     sa.Column("dimension", sa.String(16), primary_key=True),
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("status", sa.String(32), primary_key=True),
@@ -101,7 +125,7 @@ dashboard_counts = sa.Table(
 
 dir_areas = sa.Table(
     "dir_areas",
-    metadata,
+    view_metadata,
     sa.Column("code", sa.String(32), primary_key=True),
     sa.Column("id", sa.Uuid, nullable=False, unique=True),
     sa.Column("version", sa.Integer, nullable=False),
@@ -110,7 +134,7 @@ dir_areas = sa.Table(
 
 dir_centers = sa.Table(
     "dir_centers",
-    metadata,
+    view_metadata,
     sa.Column("code", sa.String(32), primary_key=True),
     sa.Column("id", sa.Uuid, nullable=False, unique=True),
     sa.Column("version", sa.Integer, nullable=False),
@@ -120,7 +144,7 @@ dir_centers = sa.Table(
 
 dir_users = sa.Table(
     "dir_users",
-    metadata,
+    view_metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("username", sa.String(64), nullable=False, unique=True),
     sa.Column("version", sa.Integer, nullable=False),
@@ -132,7 +156,7 @@ dir_users = sa.Table(
 
 dir_organizations = sa.Table(
     "dir_organizations",
-    metadata,
+    view_metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("name", sa.String(200), nullable=False, index=True),
@@ -143,7 +167,7 @@ dir_organizations = sa.Table(
 
 resource_directory = sa.Table(
     "resource_directory",
-    metadata,
+    view_metadata,
     sa.Column("id", sa.Uuid, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("name", sa.String(200), nullable=False, index=True),
@@ -167,7 +191,7 @@ resource_directory = sa.Table(
 # takes one place).
 resource_enrolments = sa.Table(
     "resource_enrolments",
-    metadata,
+    view_metadata,
     sa.Column("resource_id", sa.Uuid, primary_key=True),
     sa.Column("need_id", sa.Uuid, primary_key=True),
     sa.Column("client_id", sa.Uuid, nullable=False),
@@ -175,7 +199,7 @@ resource_enrolments = sa.Table(
 
 resource_locations = sa.Table(
     "resource_locations",
-    metadata,
+    view_metadata,
     sa.Column("resource_id", sa.Uuid, primary_key=True),
     sa.Column("source_key", sa.String(200), nullable=True, index=True),
     sa.Column("latitude", sa.Float, nullable=True),
@@ -185,14 +209,14 @@ resource_locations = sa.Table(
 # Filter tables: which categories and areas each resource serves.
 resource_categories = sa.Table(
     "resource_categories",
-    metadata,
+    view_metadata,
     sa.Column("resource_id", sa.Uuid, primary_key=True),
     sa.Column("category", sa.String(32), primary_key=True, index=True),
 )
 
 resource_areas = sa.Table(
     "resource_areas",
-    metadata,
+    view_metadata,
     sa.Column("resource_id", sa.Uuid, primary_key=True),
     sa.Column("area_code", sa.String(32), primary_key=True, index=True),
 )
@@ -206,3 +230,13 @@ api_tokens = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False),
     sa.Column("revoked", sa.Boolean, nullable=False, default=False),
 )
+
+
+def serving_position(conn: Any, view: str) -> int:
+    """Where the serving generation of ``view`` stands in the log (0: none yet)."""
+    position = conn.execute(
+        sa.select(projection_builds.c.position).where(
+            projection_builds.c.view == view, projection_builds.c.state == "serving"
+        )
+    ).scalar()
+    return int(position or 0)

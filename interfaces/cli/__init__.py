@@ -235,11 +235,18 @@ def projections_group() -> None:
 
 @projections_group.command("status")
 def projections_status() -> None:
-    """Show each view's position, the log's head and the lag."""
+    """Show each view's serving version and position, the log's head, the lag, and any
+    version being built beside it (a rebuild or an upgrade) with its progress."""
     statuses = container().projections.status()
-    click.echo(f"{'view':<20} {'position':>10} {'head':>10} {'lag':>8}")
-    for status in statuses:
-        click.echo(f"{status.name:<20} {status.position:>10} {status.head:>10} {status.lag:>8}")
+    click.echo(f"{'view':<20} {'version':>7} {'position':>10} {'head':>10} {'lag':>8}  building")
+    for s in statuses:
+        building = ""
+        if s.building_generation is not None:
+            building = f"v{s.building_version} at {s.building_position} of {s.head}"
+        click.echo(
+            f"{s.name:<20} {s.version or '-':>7} {s.position:>10} {s.head:>10} {s.lag:>8}  "
+            f"{building}"
+        )
 
 
 @projections_group.command("run")
@@ -274,7 +281,8 @@ def projections_run(poll: float) -> None:
 @projections_group.command("rebuild")
 @click.argument("name", required=False)
 def projections_rebuild(name: str | None) -> None:
-    """Drop a view (or all views) and replay the whole event log into it."""
+    """Build a view (or all views) anew from the whole event log, beside the one that
+    serves: readers keep the old one until the new one has caught up, then switch at once."""
     projections = container().projections
     names = [name] if name else projections.names
     with friendly_errors():

@@ -450,9 +450,19 @@ class AuditPageSchema(Schema):
 
 class ViewStatusSchema(Schema):
     name = fields.String(required=True)
-    position = fields.Integer(required=True)
+    position = fields.Integer(required=True, metadata={"description": "Of the serving version."})
     head = fields.Integer(required=True)
     lag = fields.Integer(required=True)
+    version = fields.Integer(
+        allow_none=True, metadata={"description": "Version of the view that serves readers."}
+    )
+    generation = fields.Integer(allow_none=True)
+    building_version = fields.Integer(
+        allow_none=True,
+        metadata={"description": "A rebuild or a new version being built beside it, if any."},
+    )
+    building_generation = fields.Integer(allow_none=True)
+    building_position = fields.Integer(allow_none=True)
 
 
 class ProjectionsSchema(Schema):
