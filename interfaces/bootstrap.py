@@ -33,6 +33,7 @@ from application.reference import ReferenceCases, References
 from application.resources import ResourceCases
 from application.services import Services
 from application.store import Aggregates, EventStore, utc_now
+from infrastructure import migrations
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
 from infrastructure.tokens import SqlTokenStore
@@ -127,6 +128,10 @@ class Container:
     database: Database
     settings: Settings
 
+    def schema_revision(self) -> str | None:
+        """The migration revision of tsunagu's own tables (see infrastructure.migrations)."""
+        return migrations.current(self.projections.reader)
+
     def close(self) -> None:
         self.store.close()
         self.projections.reader.dispose()
@@ -159,6 +164,7 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     store = EventStore(database.event_store_env())
     policy = DevelopmentPolicy(store)
     updater = ViewUpdater(store, writer=writer, reader=reader, views=views(), reactions=[policy])
+    migrations.upgrade(writer)  # tsunagu's own tables, to the newest revision
     updater.create_tables()
     aggregates = Aggregates(
         store, reactions=[policy], listener=updater if settings.inline_projections else None

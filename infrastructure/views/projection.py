@@ -49,7 +49,6 @@ from infrastructure.views.schema import (
     LEGACY_TABLES,
     RETIRED_TABLES,
     RETIRED_VIEWS,
-    metadata,
     projection_builds,
     projection_tracking,
     projection_versions,
@@ -177,7 +176,6 @@ class ViewUpdater:
         ``progress(view name)`` gives a progress callback for a build.
         """
         with self.writer.begin() as conn:
-            metadata.create_all(conn)
             self._adopt_legacy(conn)
             for table_name in [*RETIRED_TABLES, *(t for ts in RETIRED_VIEWS.values() for t in ts)]:
                 _drop(conn, table_name)
@@ -377,8 +375,11 @@ class ViewUpdater:
                     )
                     .values(state=RETIRED, finished_at=_now())
                 )
-                for table in self.views[name].tables:
-                    _drop(conn, physical_name(table.name, serving.generation))
+                kept = {table.name for table in self.views[name].tables}
+                for table_name in serving.tables:
+                    _drop(conn, physical_name(table_name, serving.generation))
+                    if table_name not in kept:  # the new version no longer has it
+                        conn.exec_driver_sql(f"DROP VIEW IF EXISTS {_quote(conn, table_name)}")
         if progress is not None:
             progress(head, head)
         return True
@@ -396,9 +397,8 @@ class ViewUpdater:
             # Identifiers quoted by the dialect; no value reaches this text.
             conn.exec_driver_sql(f"CREATE VIEW {canonical} AS SELECT * FROM {physical}")  # noqa: S608
 
-    @staticmethod
     def _record(
-        conn: Connection, name: str, generation: int, version: int, state: str, position: int
+        self, conn: Connection, name: str, generation: int, version: int, state: str, position: int
     ) -> None:
         conn.execute(
             projection_builds.insert().values(
@@ -407,6 +407,7 @@ class ViewUpdater:
                 version=version,
                 state=state,
                 position=position,
+                tables=[table.name for table in self.views[name].tables],
                 started_at=_now(),
                 finished_at=_now() if state == SERVING else None,
             )

@@ -49,6 +49,7 @@ projection_builds = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("tables", sa.JSON, nullable=False),
     sa.Column("started_at", UtcDateTime(), nullable=False),
     sa.Column("finished_at", UtcDateTime(), nullable=True),
 )

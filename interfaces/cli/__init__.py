@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import signal
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -51,11 +52,28 @@ cli.add_command(report_group)
 
 @cli.command("init")
 def init_command() -> None:
-    """Create the database tables (safe to repeat) and report where they are."""
-    built = container()
-    built.projections.create_tables()
+    """Create or upgrade the database in place (safe to repeat) and report where it is.
+
+    tsunagu's own tables are migrated to the newest revision, the views of an
+    earlier release adopted, and every view whose version changed built beside
+    the old one (progress on stderr). Run it after installing a new release,
+    before starting the servers.
+    """
+    built = container()  # building it migrates the tables (see interfaces.bootstrap)
+    with friendly_errors():
+        built.projections.create_tables(progress=lambda view: _build_progress(view))
     click.echo(f"database ready: {built.database.describe()}")
+    click.echo(f"schema revision: {built.schema_revision()}")
     click.echo(f"events in the log: {built.services.oversight.head()}")
+    for status in built.projections.status():
+        click.echo(f"view {status.name}: version {status.version}, at {status.position}")
+
+
+def _build_progress(view: str) -> Callable[[int, int], None]:
+    def update(position: int, head: int) -> None:
+        click.echo(f"building {view}: {position} of {head}", err=True)
+
+    return update
 
 
 # -- demo ---------------------------------------------------------------------------------
