@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from eventsourcing.persistence import Notification, Tracking
-from eventsourcing.utils import get_topic
 
 from application.errors import VersionConflictError
 from application.store import EventStore
+from application.topics import topics_of
 from domain.development import DevelopmentInitiative
 from domain.need import Need
 from domain.values import SYSTEM_USER_ID, InitiativeId, NeedStatus, ResourceId
@@ -38,10 +38,10 @@ class DevelopmentPolicy:
         # every command would cost more as the log grows. Not persisted: after a
         # restart the first scan starts again from the last tracked position.
         self._scanned = 0
-        self.topics = [
-            get_topic(DevelopmentInitiative.ResourceLaunched),
-            get_topic(DevelopmentInitiative.Abandoned),
-        ]
+        # With every alias: rows stored under a retired topic are events too.
+        self.topics = topics_of(
+            [DevelopmentInitiative.ResourceLaunched, DevelopmentInitiative.Abandoned]
+        )
 
     def position(self) -> int:
         tracked: int | None = self.store.recorder.max_tracking_id(self.name)  # type: ignore[attr-defined]

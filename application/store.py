@@ -1,8 +1,9 @@
 """The event store, and the one way every use case loads, changes and saves aggregates.
 
 :class:`EventStore` is tsunagu's only eventsourcing ``Application``: the
-notification log, the transcoder for domain values, snapshots. It holds no use
-case. :class:`Aggregates` is what the features *use* (composition, not a base
+notification log, the transcoder for domain values, the aliases of retired
+topics (``application/topics.py``), versioned snapshots. It holds no use case.
+:class:`Aggregates` is what the features *use* (composition, not a base
 class): load an aggregate at the version the caller read, change it, save it
 atomically with whatever else changed, retry when only a co-saved aggregate
 moved on, and tell the process managers and the views that the log grew.
@@ -13,22 +14,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol, Snapshot
 from eventsourcing.persistence import (
     ApplicationRecorder,
     JSONTranscoder,
     RecordConflictError,
+    Recording,
     Tracking,
     Transcoder,
 )
+from eventsourcing.persistence import EventStore as StoredEvents
+from eventsourcing.utils import EnvType, resolve_topic
 
 from application.errors import NotFoundError, VersionConflictError
 from application.security import Actor
+from application.topics import install_aliases
 from application.transcodings import register_domain_transcodings
 from domain.need import Need
 from domain.resource import Resource
@@ -56,6 +62,81 @@ def project_events(aggregate: A | None, events: Iterable[DomainEventProtocol[UUI
     return aggregate
 
 
+class VersionedSnapshots(StoredEvents[UUID]):
+    """Snapshots that record their aggregate's ``class_version``, and are read only
+    when today's class can read them.
+
+    Every snapshot written records the version (even 1; the library writes it
+    only above 1), and one without it (release 0.1.0) counts as version 1. A
+    snapshot of an older version is brought up to date by the aggregate's
+    ``upcast_vN_vN+1`` methods; one that cannot be (an upcaster is missing, or
+    it was written by a newer release) is passed over, so the repository
+    replays that aggregate from its events: a snapshot is never half-loaded.
+    """
+
+    def put(
+        self, domain_events: Sequence[DomainEventProtocol[UUID]], **kwargs: Any
+    ) -> list[Recording[UUID]]:
+        return super().put([_versioned(snapshot) for snapshot in domain_events], **kwargs)
+
+    def get(
+        self,
+        originator_id: UUID,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[DomainEventProtocol[UUID]]:
+        for snapshot in super().get(originator_id, gt=gt, lte=lte, desc=desc, limit=limit):
+            readable = _readable(snapshot)
+            if readable is not None:
+                yield readable
+
+
+def _class_version(topic: str) -> int:
+    return int(getattr(resolve_topic(topic), "class_version", 1))
+
+
+def _versioned(snapshot: DomainEventProtocol[UUID]) -> DomainEventProtocol[UUID]:
+    if not isinstance(snapshot, Snapshot):
+        return snapshot
+    state = {**snapshot.state, "class_version": _class_version(snapshot.topic)}
+    return replace(snapshot, state=state)
+
+
+def _readable(snapshot: DomainEventProtocol[UUID]) -> DomainEventProtocol[UUID] | None:
+    """The snapshot as today's aggregate class reads it, or None when it cannot."""
+    if not isinstance(snapshot, Snapshot):
+        return snapshot
+    cls = resolve_topic(snapshot.topic)
+    state = dict(snapshot.state)
+    stored = int(state.pop("class_version", 1))
+    current = _class_version(snapshot.topic)
+    upcasts: list[Callable[[dict[str, Any]], None]] = []
+    for version in range(stored, current):
+        upcast = getattr(cls, f"upcast_v{version}_v{version + 1}", None)
+        if upcast is None:
+            break
+        upcasts.append(upcast)
+    if stored > current or len(upcasts) < current - stored:
+        log.info(
+            "snapshot of %s %s at version %s has class version %s, the code reads %s: "
+            "replaying its events instead",
+            snapshot.topic,
+            snapshot.originator_id,
+            snapshot.originator_version,
+            stored,
+            current,
+        )
+        return None
+    for upcast in upcasts:
+        upcast(state)
+    # The library's Snapshot.mutate upcasts from the version in the state: none is left.
+    state["class_version"] = current
+    return replace(snapshot, state=state)
+
+
 class EventStore(Application[UUID]):
     """tsunagu's event log: every aggregate's events, in one global order."""
 
@@ -64,6 +145,15 @@ class EventStore(Application[UUID]):
     # events per match); both are loaded by most commands.
     snapshotting_intervals = {Need: 50, Resource: 50}  # noqa: RUF012 - the library's class API
     snapshotting_projectors = {Need: project_events, Resource: project_events}  # noqa: RUF012
+
+    def __init__(self, env: EnvType | None = None) -> None:
+        # Before anything is read: rows stored under a retired topic must resolve.
+        install_aliases()
+        super().__init__(env)
+
+    def construct_snapshot_store(self) -> StoredEvents[UUID]:
+        recorder = self.factory.aggregate_recorder(purpose="snapshots")
+        return VersionedSnapshots(mapper=self.mapper, recorder=recorder)
 
     def construct_recorder(self) -> ApplicationRecorder:
         """A process recorder: an application recorder that can also record

@@ -36,9 +36,22 @@ def recorded_at(moment: datetime) -> Iterator[None]:
 
 
 class TsunaguAggregate(Aggregate):
-    """Aggregate whose events honour :func:`recorded_at`."""
+    """Aggregate whose events honour :func:`recorded_at`.
+
+    ``class_version`` is the version of the aggregate's attributes as a snapshot
+    stores them: raise it (with a static ``upcast_vN_vN+1(state)``, or without
+    one to have older snapshots ignored) when an attribute is added, removed or
+    changes meaning. See docs/evolving-events.md.
+    """
+
+    class_version = 1
 
     class Event(Aggregate.Event):
+        # The version of an event's fields; every stored event class inherits 1.
+        # Raise it on the one class whose fields change, together with a static
+        # ``upcast_vN_vN+1(state)`` (tests/fixtures/events.json holds the contract).
+        class_version = 1
+
         @staticmethod
         def create_timestamp() -> datetime:
             return _recorded_at.get() or datetime_now_with_tzinfo()

@@ -85,6 +85,15 @@ class Resource(TsunaguAggregate):
     Reactivated: ClassVar[type[Any]]
     Closed: ClassVar[type[Any]]
 
+    # 2: snapshots always hold latitude, longitude and source_key.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot of version 1 may predate the directory import's fields."""
+        for name in ("latitude", "longitude", "source_key"):
+            state.setdefault(name, None)
+
     @event("Registered")
     def __init__(
         self,

@@ -36,6 +36,7 @@ from application.store import Aggregates, EventStore, utc_now
 from infrastructure import migrations
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
+from infrastructure.snapshots import SqlSnapshots
 from infrastructure.tokens import SqlTokenStore
 from infrastructure.views.audit import AuditLogView, SqlAuditLog
 from infrastructure.views.board import CaseBoardView, SqlCaseBoard
@@ -251,3 +252,8 @@ def _services(
         aggregates=aggregates,
         clock=clock,
     )
+
+
+def stored_snapshots(built: Container) -> SqlSnapshots:
+    """The event store's snapshot rows, for ``tsunagu snapshots``."""
+    return SqlSnapshots.of(built.database, built.projections.writer, built.store.name)

@@ -40,11 +40,11 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
-from eventsourcing.utils import get_topic
 from sqlalchemy.engine import Connection, Engine
 
 from application.common import ViewStatus
 from application.store import EventStore, Reaction, react
+from application.topics import topics_of
 from infrastructure.views.schema import (
     LEGACY_TABLES,
     RETIRED_TABLES,
@@ -104,8 +104,8 @@ class View(ABC):
         raise NotImplementedError
 
     def topics(self) -> list[str] | None:
-        """Topics this view reads, or None for every event."""
-        return [get_topic(cls) for cls in self.handlers()]
+        """Topics this view reads (with every old topic of each), or None for every event."""
+        return topics_of(self.handlers())
 
     def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
         handler = self._handler_table().get(type(event))

@@ -22,6 +22,7 @@ from interfaces.bootstrap import Container
 from interfaces.cli.common import container, friendly_errors, progress_bar
 from interfaces.cli.reports import report_group
 from interfaces.cli.resources import resources_group
+from interfaces.cli.snapshots import snapshots_group
 from interfaces.web import create_app
 
 DEFAULT_HOST = "127.0.0.1"
@@ -29,7 +30,12 @@ DEFAULT_PORT = 8000
 
 
 def _create_app() -> Flask:
-    return create_app()
+    app = create_app()
+    # The app a command builds is the command's: its connections close with it.
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.find_root().call_on_close(app.extensions["tsunagu"].close)
+    return app
 
 
 @click.group(
@@ -48,6 +54,7 @@ def cli() -> None:
 cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
 cli.add_command(resources_group)
 cli.add_command(report_group)
+cli.add_command(snapshots_group)
 
 
 @cli.command("init")

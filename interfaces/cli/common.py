@@ -16,12 +16,7 @@ from interfaces.bootstrap import Container
 
 
 def container() -> Container:
-    """The app's container; its connections are closed when the command ends."""
     built: Container = current_app.extensions["tsunagu"]
-    context = click.get_current_context(silent=True)
-    if context is not None and not context.meta.get("tsunagu.closing"):
-        context.meta["tsunagu.closing"] = True
-        context.find_root().call_on_close(built.close)
     return built
 
 
