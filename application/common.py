@@ -70,6 +70,14 @@ class ViewStatus:
     building_version: int | None = None
     building_generation: int | None = None
     building_position: int | None = None
+    failed_position: int | None = None
+    """The event the view stopped before, when it failed on it (None: not failing)."""
+    failed_event: str | None = None
+    """That event's topic."""
+    error: str | None = None
+    failures: int = 0
+    """How many times in a row it failed on that event."""
+    retry_at: datetime | None = None
 
     @property
     def lag(self) -> int:

@@ -11,6 +11,7 @@ a runner resumes after the last tracked position.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from eventsourcing.persistence import Notification, Tracking
@@ -19,8 +20,11 @@ from application.errors import VersionConflictError
 from application.store import EventStore
 from application.topics import topics_of
 from domain.development import DevelopmentInitiative
+from domain.errors import DomainError
 from domain.need import Need
 from domain.values import SYSTEM_USER_ID, InitiativeId, NeedStatus, ResourceId
+
+log = logging.getLogger(__name__)
 
 BATCH = 100
 ATTEMPTS = 5
@@ -92,11 +96,24 @@ class DevelopmentPolicy:
             )
             if not waiting:
                 continue  # closed or relinked meanwhile: nothing to do for this need
-            if launched:
-                need.mark_resource_created(
-                    ResourceId(event.resource_id), initiative_id, SYSTEM_USER_ID
+            try:
+                if launched:
+                    need.mark_resource_created(
+                        ResourceId(event.resource_id), initiative_id, SYSTEM_USER_ID
+                    )
+                else:
+                    need.unlink_development(f"initiative abandoned: {event.reason}", SYSTEM_USER_ID)
+            except DomainError as refused:
+                # A business refusal is an outcome, not a fault: the need is left as
+                # it is, and the reaction goes on with the others (never stalls).
+                log.warning(
+                    "%s: need %s not moved after %s: %s (%s)",
+                    self.name,
+                    need.id,
+                    type(event).__qualname__,
+                    refused,
+                    refused.code,
                 )
-            else:
-                need.unlink_development(f"initiative abandoned: {event.reason}", SYSTEM_USER_ID)
+                continue
             moved.append(need)
         return moved

@@ -120,3 +120,35 @@ class MatchPlanChangedError(ConflictError):
             "the match plan has changed since it was shown (a need or a resource moved on); "
             "reload the plan and accept it again"
         )
+
+
+class UnavailableError(ApplicationError):
+    """The store cannot answer now; the same request may succeed later (HTTP 503)."""
+
+    retry_after = 1
+    """Seconds a client should wait before trying again."""
+
+
+class BusyError(UnavailableError):
+    """Others kept changing what the command saves with its aggregate (a resource's
+    places); the command was tried several times and gave up (HTTP 503, retry)."""
+
+    code = "store.busy"
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(
+            f"the {kind} could not be saved: what is saved with it kept changing; try again",
+        )
+
+
+class OutcomeUnknownError(UnavailableError):
+    """The database went away while saving: the command may or may not have been saved
+    (HTTP 503). Read the aggregate again before repeating it."""
+
+    code = "store.outcome_unknown"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database did not confirm the save; it may or may not have happened: "
+            "read the record again before repeating the command"
+        )

@@ -12,6 +12,8 @@ moved on, and tell the process managers and the views that the log grew.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -23,16 +25,18 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import Aggregate, DomainEventProtocol, Snapshot
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    InterfaceError,
     JSONTranscoder,
+    OperationalError,
     RecordConflictError,
     Recording,
     Tracking,
     Transcoder,
 )
 from eventsourcing.persistence import EventStore as StoredEvents
-from eventsourcing.utils import EnvType, resolve_topic
+from eventsourcing.utils import Environment, EnvType, resolve_topic
 
-from application.errors import NotFoundError, VersionConflictError
+from application.errors import BusyError, NotFoundError, OutcomeUnknownError, VersionConflictError
 from application.security import Actor
 from application.topics import install_aliases
 from application.transcodings import register_domain_transcodings
@@ -43,8 +47,10 @@ from domain.values import derived_id
 A = TypeVar("A", bound=Aggregate)
 log = logging.getLogger(__name__)
 
-SAVE_ATTEMPTS = 3
+SAVE_ATTEMPTS = 8
 """Tries of a command whose co-saved aggregate (a resource's places) moved on meanwhile."""
+BACKOFF_CAP = 0.2
+"""Seconds at most between two tries (jittered, growing)."""
 
 
 def utc_now() -> datetime:
@@ -165,6 +171,48 @@ class EventStore(Application[UUID]):
         if isinstance(transcoder, JSONTranscoder):
             register_domain_transcodings(transcoder)
         return transcoder
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the configuration tsunagu passes, never the process environment: a stray
+        variable (``POSTGRES_ENABLE_DB_FUNCTIONS``, ``PERSISTENCE_MODULE``, …) would
+        change how events are stored or ordered behind tsunagu's back."""
+        settings = dict(type(self).env)
+        if type(self).is_snapshotting_enabled or type(self).snapshotting_intervals:
+            settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        settings.update(env or {})
+        return Environment(name, settings)
+
+    def save_recognising(self, *aggregates: Aggregate) -> bool:
+        """Save atomically; returns False when nothing was new.
+
+        When the database refuses the events as already stored, and what is
+        stored is exactly these events (a retried insert whose first attempt had
+        committed — its reply lost), they are recognised as this save's own.
+        Raises RecordConflictError when someone else's events are stored there.
+        """
+        processing = ProcessingEvent[UUID]()
+        processing.collect_events(*aggregates)
+        if not processing.events:
+            return False
+        try:
+            self._record(processing)
+        except RecordConflictError:
+            if not self._stored_already(processing.events):
+                raise
+        self._take_snapshots(processing)
+        return True
+
+    def _stored_already(self, events: Sequence[Any]) -> bool:
+        for event in events:
+            ours = self.mapper.to_stored_event(event)
+            stored = self.recorder.select_events(
+                ours.originator_id,
+                gt=ours.originator_version - 1,
+                lte=ours.originator_version,
+            )
+            if not stored or (stored[0].topic, stored[0].state) != (ours.topic, ours.state):
+                return False
+        return True
 
     def head(self) -> int:
         """Position of the newest event in the log (0 when empty)."""
@@ -290,21 +338,26 @@ class Aggregates:
     # -- saving ----------------------------------------------------------------------
 
     def save(self, *aggregates: Aggregate, kind: str = "record") -> int:
-        """Save atomically; returns the log position of the last event written.
+        """Save atomically; returns a log position at or after the last event written.
 
         Afterwards the process managers react and the views (when updated
         in-process) catch up; their failures are theirs, never the command's.
+        A save whose outcome the database did not confirm raises
+        OutcomeUnknownError (never a false "changed by someone else").
         """
         try:
-            recordings = self.store.save(*aggregates)
+            saved = self.store.save_recognising(*aggregates)
         except RecordConflictError:
             raise VersionConflictError(kind, None, None) from None
-        if not recordings:
-            return self.store.head()
-        position = recordings[-1].notification.id
+        except (OperationalError, InterfaceError) as error:
+            log.warning("the outcome of a save is unknown: %s", error)
+            raise OutcomeUnknownError() from error
+        position = self.store.head()
+        if not saved:
+            return position
         self.react()
         if self._listener is not None:
-            self._listener.changed(self.store.head())
+            self._listener.changed(position)
         return position
 
     def create(self, aggregate: A, kind: str, load: Callable[[], A]) -> tuple[A, int]:
@@ -332,9 +385,13 @@ class Aggregates:
             try:
                 return aggregate, self.save(aggregate, *others, kind=kind)
             except VersionConflictError:
-                if not others or attempt == SAVE_ATTEMPTS:
+                if not others:
                     raise
-        raise AssertionError("unreachable")  # pragma: no cover
+            # Another command took the co-saved aggregate (a place) first: wait a
+            # little, differently for each contender, and do it all again on fresh
+            # state (a changed main aggregate is then refused by ``load``).
+            time.sleep(random.uniform(0, min(0.005 * 2**attempt, BACKOFF_CAP)))  # noqa: S311
+        raise BusyError(kind)
 
     def react(self) -> int:
         """Let the process managers react to what is new in the log, right now."""

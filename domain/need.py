@@ -52,9 +52,12 @@ ALLOWED_FROM: dict[str, frozenset[NeedStatus]] = {
 }
 
 # What a paused need still accepts: people can be reassigned and cases closed
-# while the client is in hospital, and a resource launched for the need is a
-# fact the system records regardless.
-ALLOWED_WHILE_PAUSED = frozenset({"resume", "close", "reassign", "mark_resource_created"})
+# while the client is in hospital, and what happens to the initiative it waits
+# on — a resource launched, the initiative abandoned or the need unlinked from
+# it — is a fact recorded regardless (it stays paused).
+ALLOWED_WHILE_PAUSED = frozenset(
+    {"resume", "close", "reassign", "mark_resource_created", "unlink_development"}
+)
 
 OPEN_STATES = frozenset(set(NeedStatus) - {S.CLOSED})
 

@@ -110,6 +110,9 @@ class LogicModelView(View):
         super().__init__(generation)
         self._next_seq: tuple[int, int] = (0, 0)
 
+    def rolled_back(self) -> None:
+        self._next_seq = (0, 0)
+
     def handlers(self) -> dict[type, Handler]:
         return {
             User.Created: self._user,

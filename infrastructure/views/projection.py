@@ -1,5 +1,5 @@
-"""Keeping SQL views current from the event log, exactly once, and rebuilding
-them blue/green.
+"""Keeping SQL views current from the event log, exactly once, rebuilding them
+blue/green, and isolating their failures.
 
 **Generations.** Every view's rows live in tables of one *generation*
 (``case_board_g3``); readers query the canonical name (``case_board``), an SQL
@@ -7,13 +7,24 @@ view over the generation that serves. A rebuild, or a new version of a view,
 is built into the tables of a new generation while the old one keeps serving;
 once it has caught up with the log, one transaction points the canonical
 names at it and the old generation's tables are dropped. Readers never see an
-empty or half-built view. ``projection_builds`` records every generation: its
-view version, whether it is building, serving or retired, and its position.
+empty or half-built view. ``projection_builds`` records every generation.
 
 **Exactly once.** A step locks the generation's row, applies the next batch of
 events to its tables and moves its position, all in one transaction: a crash
 leaves either all of it or none, and two runners (web workers and the
 projection worker) never apply the same event twice.
+
+**Fault isolation.** Each view applies a batch in a savepoint of its own: a
+view that fails on an event (a handler error, or an event the code cannot
+decode) stops just before it, alone — the other views go on, and the command
+that wrote the event keeps its answer. The failure (position, event, error) is
+recorded and shown by ``status``; the view tries again after a growing delay;
+``retry`` tries at once, and ``skip`` lets an operator pass over a poison
+event, recorded with who decided it and why.
+
+**Lock order.** Nothing is read from the event store while a view transaction
+is open: on SQLite the event store and the views share one database lock, and
+waiting for the event store's connections while holding it deadlocks.
 
 **Who runs what.** After a command, the serving generations catch up in the
 request (a bounded number of batches: a request never runs a rebuild).
@@ -28,12 +39,12 @@ SQLite recorders do not provide; this catch-up loop over
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from abc import ABC
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -45,6 +56,8 @@ from sqlalchemy.engine import Connection, Engine
 from application.common import ViewStatus
 from application.store import EventStore, Reaction, react
 from application.topics import topics_of
+from infrastructure.views import registry
+from infrastructure.views.registry import BUILDING, RETIRED, SERVING, Failure, Generation
 from infrastructure.views.schema import (
     LEGACY_TABLES,
     RETIRED_TABLES,
@@ -54,6 +67,8 @@ from infrastructure.views.schema import (
     projection_versions,
 )
 
+log = logging.getLogger(__name__)
+
 Handler = Callable[[Connection, Any, int], None]
 Progress = Callable[[int, int], None]
 """Called with (position reached, head) after each batch."""
@@ -62,8 +77,8 @@ BATCH_SIZE = 500
 REQUEST_BATCHES = 4
 """Batches a command's request applies to the serving views at most (the rest is
 the worker's, or the next request's): a request never runs a rebuild."""
-
-BUILDING, SERVING, RETIRED = "building", "serving", "retired"
+WORKER_PAUSE_MAX = 30.0
+"""Seconds the worker waits at most before trying again after a failed pass."""
 
 
 def physical_name(table: str, generation: int) -> str:
@@ -112,6 +127,9 @@ class View(ABC):
         if handler is not None:
             handler(conn, event, position)
 
+    def rolled_back(self) -> None:  # noqa: B027 - most views keep nothing in memory
+        """A batch of this view was rolled back: forget what it kept in memory of it."""
+
     def _handler_table(self) -> dict[type, Handler]:
         table: dict[type, Handler] | None = self.__dict__.get("_handlers")
         if table is None:
@@ -120,15 +138,17 @@ class View(ABC):
         return table
 
 
-@dataclass(frozen=True)
-class Generation:
-    """One generation of a view, as ``projection_builds`` records it."""
+@dataclass
+class _Batch:
+    """Events read from the log, outside any view transaction, for one step."""
 
-    view: str
-    generation: int
-    version: int
-    state: str
-    position: int
+    head: int
+    notifications: Sequence[Notification]
+    reached: int
+    """What every view reading this batch has seen up to: the head when the batch
+    was not full (the events of other topics up to it were seen too)."""
+    decoded: dict[int, Any] = field(default_factory=dict)
+    """Each event decoded once for every view reading it."""
 
 
 class ViewUpdater:
@@ -150,6 +170,7 @@ class ViewUpdater:
         self.views: dict[str, type[View]] = {view.name: type(view) for view in views}
         self.batch_size = batch_size
         self._bound: dict[tuple[str, int], View] = {}
+        self._topic_sets: dict[str, frozenset[str] | None] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
 
@@ -169,10 +190,10 @@ class ViewUpdater:
     def create_tables(self, progress: Callable[[str], Progress] | None = None) -> None:
         """Make every view servable at the code's version (safe to repeat).
 
-        Creates missing tables; adopts the views of a database written before
-        generations existed (its tables become generation 1); builds, now, every
-        view that has no generation of the code's version yet — at start-up or in
-        ``tsunagu init``, never in a request — and drops retired views' tables.
+        Adopts the views of a database written before generations existed (its
+        tables become generation 1); builds, now, every view that has no
+        generation of the code's version yet — at start-up or in ``tsunagu
+        init``, never in a request — and drops retired views' tables.
         ``progress(view name)`` gives a progress callback for a build.
         """
         with self.writer.begin() as conn:
@@ -183,8 +204,7 @@ class ViewUpdater:
             serving = self.serving(name)
             if serving is not None and serving.version == view.version:
                 continue
-            building = self._building(name)
-            generation = building or self._start(name)
+            generation = self._building(name) or self._start(name)
             self._build(name, generation, progress(name) if progress else None)
 
     def _adopt_legacy(self, conn: Connection) -> None:
@@ -213,7 +233,7 @@ class ViewUpdater:
                     f"ALTER TABLE {_quote(conn, table)} "
                     f"RENAME TO {_quote(conn, physical_name(table, 1))}"
                 )
-            self._record(conn, name, 1, versions.get(name, 1), SERVING, tracked[name])
+            registry.record(conn, name, 1, versions.get(name, 1), SERVING, tracked[name], canonical)
             self._point(conn, view.tables, 1)
         for table_name in LEGACY_TABLES:
             _drop(conn, table_name)
@@ -224,14 +244,18 @@ class ViewUpdater:
         """ChangeListener: bring the serving views up to (at least) ``position`` now.
 
         After a command only a few events are new and every view stands at the
-        same position, so all views move together: one transaction, one read of
-        the log, each event decoded once. Bounded: a view far behind is left to
-        the worker.
+        same position, so all views move together: one read of the log, each
+        event decoded once, each view in its own savepoint. Bounded: a view far
+        behind is left to the worker. Never raises: the command's events are
+        saved, whatever a view makes of them.
         """
-        with self._lock:
-            for _ in range(REQUEST_BATCHES):
-                if not self._step_together():
-                    return
+        try:
+            with self._lock:
+                for _ in range(REQUEST_BATCHES):
+                    if not self._step_together():
+                        return
+        except Exception:
+            log.exception("views could not catch up after a command; the worker will")
 
     def catch_up(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
         """Bring the serving generations up to the current head; returns how far they moved."""
@@ -264,12 +288,22 @@ class ViewUpdater:
         """Follow the log until :meth:`stop` is called (the projection worker).
 
         Each pass lets the process managers react (they write events), brings
-        the serving views up to date and advances any view being built.
+        the serving views up to date and advances any view being built. A pass
+        that fails (the database went away) is logged and tried again after a
+        growing pause: the worker never dies of it.
         """
         self._stopping.clear()
+        pause = poll_interval
         while not self._stopping.is_set():
-            reacted = react(self.reactions)
-            moved = self.catch_up(progress=on_batch) + self.build_pending(on_batch)
+            try:
+                reacted = react(self.reactions)
+                moved = self.catch_up(progress=on_batch) + self.build_pending(on_batch)
+            except Exception:
+                log.exception("a pass of the projection worker failed; again in %.1f s", pause)
+                self._stopping.wait(pause)
+                pause = min(pause * 2, WORKER_PAUSE_MAX)
+                continue
+            pause = poll_interval
             if not moved and not reacted:
                 self._stopping.wait(poll_interval)
 
@@ -280,51 +314,66 @@ class ViewUpdater:
         """Apply the given notifications to the serving view, skipping those it has seen.
 
         Re-delivery is harmless: this is how the exactly-once guarantee is
-        exercised in tests, and how a batch is applied by :meth:`_step`.
+        exercised in tests.
         """
         self._require_view(name)
         serving = self.serving(name)
         if serving is None:
             raise LookupError(f"view {name!r} has no serving generation; run 'tsunagu init'")
-        view = self.bound(name, serving.generation)
+        last = notifications[-1].id if notifications else 0
+        batch = _Batch(last, notifications, last)
         with self.writer.begin() as conn:
-            position = self._lock_generation(conn, name, serving.generation)
-            return self._apply(conn, view, position, notifications, None)
+            position = registry.lock_generation(conn, name, serving.generation)
+            view = self.bound(name, serving.generation)
+            reached, failure = self._apply(conn, view, position, batch, registry.skips(conn))
+        if failure is not None:
+            raise RuntimeError(f"view {name!r} failed at {failure.position}: {failure.error}")
+        return sum(1 for n in notifications if position < n.id <= reached)
+
+    # -- operators ---------------------------------------------------------------------
+
+    def retry(self, name: str) -> bool:
+        """A failed view tries again now; returns whether it had failed."""
+        self._require_view(name)
+        with self.writer.begin() as conn:
+            failed = registry.retry_now(conn, name)
+        self.catch_up([name])
+        return failed
+
+    def skip(self, name: str, position: int, reason: str, by: str) -> None:
+        """Let the view pass over the event at ``position`` (a poison event) for good;
+        recorded with who decided it and why."""
+        self._require_view(name)
+        if not reason.strip():
+            raise ValueError("say why the event is skipped")
+        found = self.store.recorder.select_notifications(start=position, limit=1, stop=position)
+        if not found or found[0].id != position:
+            raise LookupError(f"no event at position {position}")
+        with self.writer.begin() as conn:
+            registry.skip(conn, name, position, found[0].topic, reason.strip(), by)
+            registry.retry_now(conn, name)
+        log.warning("view %s skips the event at %d, as %s decided: %s", name, position, by, reason)
+        self.catch_up([name])
 
     # -- generations ------------------------------------------------------------------
 
     def serving(self, name: str) -> Generation | None:
         with self.reader.connect() as conn:
-            row = conn.execute(
-                sa.select(projection_builds).where(
-                    projection_builds.c.view == name, projection_builds.c.state == SERVING
-                )
-            ).first()
-        return _generation(row) if row is not None else None
+            return registry.serving(conn, name)
 
     def _building(self, name: str) -> int | None:
         with self.reader.connect() as conn:
-            value = conn.execute(
-                sa.select(sa.func.max(projection_builds.c.generation)).where(
-                    projection_builds.c.view == name, projection_builds.c.state == BUILDING
-                )
-            ).scalar()
-        return int(value) if value is not None else None
+            return registry.latest(conn, name, BUILDING)
 
     def _start(self, name: str) -> int:
         """A new, empty generation of the view at the code's version."""
         view_cls = self.views[name]
         with self.writer.begin() as conn:
-            latest = conn.execute(
-                sa.select(sa.func.max(projection_builds.c.generation)).where(
-                    projection_builds.c.view == name
-                )
-            ).scalar()
-            generation = int(latest or 0) + 1
+            generation = (registry.latest(conn, name) or 0) + 1
             for table in self.bound(name, generation).physical_tables:
                 table.drop(conn, checkfirst=True)  # a leftover of a crashed attempt
                 table.create(conn)
-            self._record(conn, name, generation, view_cls.version, BUILDING, 0)
+            registry.record(conn, name, generation, view_cls.version, BUILDING, 0, _names(view_cls))
         return generation
 
     def _build(self, name: str, generation: int, progress: Progress | None) -> int:
@@ -334,54 +383,44 @@ class ViewUpdater:
             head = self.store.head()
             position = self._position(name, generation)
             if head - position > self.batch_size:
-                applied += self._step(name, generation, progress)
+                moved = self._step(name, generation, progress)
+                if not moved:  # failing: the failure is recorded and shown
+                    return applied
+                applied += moved
                 continue
-            # Close enough: finish under the serving generation's lock, so that no
-            # event reaches the old generation that the new one would miss.
             if self._switch(name, generation, progress):
+                return applied
+            if self._failure(name, generation) is not None:
                 return applied
 
     def _switch(self, name: str, generation: int, progress: Progress | None) -> bool:
+        """Finish the building generation and point the readers at it, in one transaction.
+
+        The last events are read first; if, under the serving generation's lock,
+        that one has moved past them, another round is needed (False).
+        """
         view = self.bound(name, generation)
+        batch = self._read(view.topics(), self._position(name, generation))
         with self.writer.begin() as conn:
-            serving = conn.execute(
-                _locked(
-                    conn,
-                    sa.select(projection_builds).where(
-                        projection_builds.c.view == name, projection_builds.c.state == SERVING
-                    ),
-                )
-            ).first()
-            position = self._lock_generation(conn, name, generation)
-            head = self.store.head()
-            if head - position > self.batch_size:
-                return False  # the log ran ahead meanwhile: another batch first
-            notifications = self._read(view, position, head)
-            self._apply(conn, view, position, notifications, head)
+            serving = registry.serving(conn, name, lock=True)
+            position = registry.lock_generation(conn, name, generation)
+            if serving is not None and serving.position > batch.reached:
+                return False  # the log ran ahead meanwhile: another round first
+            reached, failure = self._apply(conn, view, position, batch, registry.skips(conn))
+            if failure is not None or reached < batch.reached:
+                return False
             self._point(conn, type(view).tables, generation)
-            conn.execute(
-                projection_builds.update()
-                .where(
-                    projection_builds.c.view == name, projection_builds.c.generation == generation
-                )
-                .values(state=SERVING, finished_at=_now())
-            )
+            registry.mark(conn, name, generation, SERVING)
             if serving is not None:
-                conn.execute(
-                    projection_builds.update()
-                    .where(
-                        projection_builds.c.view == name,
-                        projection_builds.c.generation == serving.generation,
-                    )
-                    .values(state=RETIRED, finished_at=_now())
-                )
-                kept = {table.name for table in self.views[name].tables}
+                registry.mark(conn, name, serving.generation, RETIRED)
+                registry.clear_failure(conn, name, serving.generation)
+                kept = set(_names(self.views[name]))
                 for table_name in serving.tables:
                     _drop(conn, physical_name(table_name, serving.generation))
                     if table_name not in kept:  # the new version no longer has it
                         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {_quote(conn, table_name)}")
         if progress is not None:
-            progress(head, head)
+            progress(batch.head, batch.head)
         return True
 
     def _point(self, conn: Connection, tables: Sequence[sa.Table], generation: int) -> None:
@@ -397,136 +436,161 @@ class ViewUpdater:
             # Identifiers quoted by the dialect; no value reaches this text.
             conn.exec_driver_sql(f"CREATE VIEW {canonical} AS SELECT * FROM {physical}")  # noqa: S608
 
-    def _record(
-        self, conn: Connection, name: str, generation: int, version: int, state: str, position: int
-    ) -> None:
-        conn.execute(
-            projection_builds.insert().values(
-                view=name,
-                generation=generation,
-                version=version,
-                state=state,
-                position=position,
-                tables=[table.name for table in self.views[name].tables],
-                started_at=_now(),
-                finished_at=_now() if state == SERVING else None,
-            )
-        )
-
     # -- one step --------------------------------------------------------------------
 
     def _step_together(self) -> bool:
         """One batch for every serving view at once; returns whether there may be more."""
+        with self.reader.connect() as conn:
+            positions = {
+                (g.view, g.generation): g.position
+                for g in registry.generations(conn, [SERVING])
+                if g.view in self.views
+            }
+            failures = registry.failures(conn)
+        at = registry.now()
+        head = self.store.head()
+        # Failed views wait for their retry; a view far behind catches up on its own.
+        due = {
+            key: p
+            for key, p in positions.items()
+            if head - p <= self.batch_size and (key not in failures or failures[key].due(at))
+        }
+        start = min(due.values(), default=head)
+        if start >= head:
+            return False
+        batch = self._read(None, start, head)
         with self.writer.begin() as conn:
-            positions = self._lock_serving(conn)
-            head = self.store.head()
-            # A view far behind catches up on its own (the worker, the next step).
-            positions = {k: p for k, p in positions.items() if head - p <= self.batch_size}
-            start = min(positions.values(), default=head)
-            if start >= head:
-                return False
-            notifications = self.store.recorder.select_notifications(
-                start=start + 1, limit=self.batch_size, stop=head
-            )
-            reached = head if len(notifications) < self.batch_size else notifications[-1].id
-            events = [(n.id, self.store.mapper.to_domain_event(n)) for n in notifications]
-            for (name, generation), position in positions.items():
-                view = self.bound(name, generation)
-                table = view._handler_table()
-                everything = view.topics() is None
-                for at, event in events:
-                    if at > position and (everything or type(event) in table):
-                        view.apply(conn, event, at)
-                self._move(conn, name, generation, max(position, reached))
-        return reached < head
+            locked = registry.lock_serving(conn, list(self.views))
+            skips = registry.skips(conn)
+            for key in sorted(due):
+                if key in locked:  # (else: switched to another generation meanwhile)
+                    self._apply(conn, self.bound(*key), locked[key], batch, skips)
+        return batch.reached < batch.head
 
     def _step(self, name: str, generation: int, progress: Progress | None = None) -> int:
         """One batch in one transaction; returns how many positions the generation moved."""
         view = self.bound(name, generation)
+        failure = self._failure(name, generation)
+        if failure is not None and not failure.due(registry.now()):
+            return 0
+        batch = self._read(view.topics(), self._position(name, generation))
         with self.writer.begin() as conn:
-            position = self._lock_generation(conn, name, generation)
-            head = self.store.head()
-            if position >= head:
+            position = registry.lock_generation(conn, name, generation)
+            if position >= batch.head:
                 return 0
-            notifications = self._read(view, position, head)
-            # Fewer than a batch means everything up to head has been seen,
-            # including events of topics this view ignores.
-            reached = head if len(notifications) < self.batch_size else notifications[-1].id
-            self._apply(conn, view, position, notifications, reached)
+            reached, _ = self._apply(conn, view, position, batch, registry.skips(conn))
         if progress is not None:
-            progress(reached, head)
+            progress(reached, batch.head)
         return reached - position
 
-    def _read(self, view: View, position: int, head: int) -> Sequence[Notification]:
-        return self.store.recorder.select_notifications(
-            start=position + 1, limit=self.batch_size, stop=head, topics=view.topics() or ()
+    def _read(self, topics: Sequence[str] | None, position: int, head: int | None = None) -> _Batch:
+        """The next batch after ``position``, read before any view transaction begins."""
+        head = self.store.head() if head is None else head
+        notifications = self.store.recorder.select_notifications(
+            start=position + 1, limit=self.batch_size, stop=head, topics=topics or ()
         )
+        # Fewer than a batch means everything up to head has been seen, including
+        # events of topics this read did not ask for.
+        full = len(notifications) >= self.batch_size
+        return _Batch(head, notifications, notifications[-1].id if full else head)
 
     def _apply(
         self,
         conn: Connection,
         view: View,
         position: int,
-        notifications: Sequence[Notification],
-        reached: int | None,
-    ) -> int:
-        applied = 0
-        for notification in notifications:
-            if notification.id <= position:
-                continue
+        batch: _Batch,
+        skips: set[tuple[str, int]],
+    ) -> tuple[int, Failure | None]:
+        """Apply the batch's events after ``position`` to one view in a savepoint of its
+        own and move its position; a failure stops this view just before the event."""
+        todo = [n for n in batch.notifications if n.id > position]
+        savepoint = conn.begin_nested()
+        current: Notification | None = None
+        try:
+            for current in todo:
+                self._apply_one(conn, view, current, batch, skips)
+        except Exception as error:
+            savepoint.rollback()
+            view.rolled_back()
+            assert current is not None  # noqa: S101 - only events raise here
+            return self._failed(conn, view, position, batch, skips, current, error)
+        savepoint.commit()
+        reached = max(position, batch.reached)
+        registry.move(conn, view.name, view.generation, reached)
+        if registry.clear_failure(conn, view.name, view.generation):
+            log.warning("view %s recovered: it is at %d again", view.name, reached)
+        return reached, None
+
+    def _apply_one(
+        self,
+        conn: Connection,
+        view: View,
+        notification: Notification,
+        batch: _Batch,
+        skips: set[tuple[str, int]],
+    ) -> None:
+        if (view.name, notification.id) in skips:
+            return
+        wanted = self._topics(view)
+        if wanted is not None and notification.topic not in wanted:
+            return  # not this view's: never decoded for it (it may not even decode)
+        event = batch.decoded.get(notification.id)
+        if event is None:
             event = self.store.mapper.to_domain_event(notification)
-            view.apply(conn, event, notification.id)
-            position = notification.id
-            applied += 1
-        if reached is not None:
-            position = max(position, reached)
-        self._move(conn, view.name, view.generation, position)
-        return applied
+            batch.decoded[notification.id] = event
+        view.apply(conn, event, notification.id)
 
-    @staticmethod
-    def _move(conn: Connection, name: str, generation: int, position: int) -> None:
-        conn.execute(
-            projection_builds.update()
-            .where(projection_builds.c.view == name, projection_builds.c.generation == generation)
-            .values(position=position)
+    def _failed(
+        self,
+        conn: Connection,
+        view: View,
+        position: int,
+        batch: _Batch,
+        skips: set[tuple[str, int]],
+        failing: Notification,
+        error: Exception,
+    ) -> tuple[int, Failure]:
+        """Keep the events before the failing one, stop there, record the failure."""
+        before = [n for n in batch.notifications if position < n.id < failing.id]
+        savepoint = conn.begin_nested()
+        for notification in before:
+            self._apply_one(conn, view, notification, batch, skips)
+        savepoint.commit()
+        reached = before[-1].id if before else position
+        registry.move(conn, view.name, view.generation, reached)
+        failure = registry.fail(
+            conn,
+            view.name,
+            view.generation,
+            failing.id,
+            failing.topic,
+            f"{type(error).__name__}: {error}",
         )
-
-    def _lock_serving(self, conn: Connection) -> dict[tuple[str, int], int]:
-        """Every serving generation's position, its row locked (in one fixed order)."""
-        query = (
-            sa.select(
-                projection_builds.c.view,
-                projection_builds.c.generation,
-                projection_builds.c.position,
+        if failure.attempts == 1:  # logged once, not at every retry
+            log.error(
+                "view %s stopped before the event at %d (%s); the other views go on",
+                view.name,
+                failing.id,
+                failing.topic,
+                exc_info=error,
             )
-            .where(
-                projection_builds.c.view.in_(sorted(self.views)),
-                projection_builds.c.state == SERVING,
-            )
-            .order_by(projection_builds.c.view)
-        )
-        return {
-            (row.view, int(row.generation)): int(row.position)
-            for row in conn.execute(_locked(conn, query))
-        }
+        return reached, failure
 
-    def _lock_generation(self, conn: Connection, name: str, generation: int) -> int:
-        query = sa.select(projection_builds.c.position).where(
-            projection_builds.c.view == name, projection_builds.c.generation == generation
-        )
-        position = conn.execute(_locked(conn, query)).scalar()
-        if position is None:
-            raise LookupError(f"view {name!r} has no generation {generation}; run 'tsunagu init'")
-        return int(position)
+    def _topics(self, view: View) -> frozenset[str] | None:
+        key = type(view).__name__
+        if key not in self._topic_sets:
+            topics = view.topics()
+            self._topic_sets[key] = frozenset(topics) if topics is not None else None
+        return self._topic_sets[key]
 
     def _position(self, name: str, generation: int) -> int:
         with self.reader.connect() as conn:
-            value = conn.execute(
-                sa.select(projection_builds.c.position).where(
-                    projection_builds.c.view == name, projection_builds.c.generation == generation
-                )
-            ).scalar()
-        return int(value or 0)
+            return registry.position_of(conn, name, generation)
+
+    def _failure(self, name: str, generation: int) -> Failure | None:
+        with self.reader.connect() as conn:
+            return registry.failures(conn).get((name, generation))
 
     def _require_view(self, name: str) -> type[View]:
         try:
@@ -540,24 +604,29 @@ class ViewUpdater:
     def status(self) -> list[ViewStatus]:
         head = self.store.head()
         with self.reader.connect() as conn:
-            rows = conn.execute(
-                sa.select(projection_builds).where(projection_builds.c.state != RETIRED)
-            ).all()
-        serving = {r.view: r for r in rows if r.state == SERVING}
-        building = {r.view: r for r in rows if r.state == BUILDING}
+            rows = registry.generations(conn, [SERVING, BUILDING])
+            failures = registry.failures(conn)
+        serving = {g.view: g for g in rows if g.state == SERVING}
+        building = {g.view: g for g in rows if g.state == BUILDING}
         result = []
         for name in self.views:
             s, b = serving.get(name), building.get(name)
+            failed = next((f for (v, _), f in sorted(failures.items()) if v == name), None)
             result.append(
                 ViewStatus(
                     name,
-                    int(s.position) if s is not None else 0,
+                    s.position if s is not None else 0,
                     head,
-                    version=int(s.version) if s is not None else None,
-                    generation=int(s.generation) if s is not None else None,
-                    building_version=int(b.version) if b is not None else None,
-                    building_generation=int(b.generation) if b is not None else None,
-                    building_position=int(b.position) if b is not None else None,
+                    version=s.version if s is not None else None,
+                    generation=s.generation if s is not None else None,
+                    building_version=b.version if b is not None else None,
+                    building_generation=b.generation if b is not None else None,
+                    building_position=b.position if b is not None else None,
+                    failed_position=failed.position if failed else None,
+                    failed_event=failed.topic if failed else None,
+                    error=failed.error if failed else None,
+                    failures=failed.attempts if failed else 0,
+                    retry_at=failed.retry_at if failed else None,
                 )
             )
         return result
@@ -579,13 +648,8 @@ class ViewUpdater:
             delay = min(delay * 2, 0.2)
 
 
-def _generation(row: Any) -> Generation:
-    return Generation(row.view, int(row.generation), int(row.version), row.state, int(row.position))
-
-
-def _locked(conn: Connection, query: Any) -> Any:
-    # SQLite serialises writers with BEGIN IMMEDIATE (see persistence.py).
-    return query.with_for_update() if conn.dialect.name == "postgresql" else query
+def _names(view: type[View]) -> list[str]:
+    return [table.name for table in view.tables]
 
 
 def _quote(conn: Connection, name: str) -> str:
@@ -594,7 +658,3 @@ def _quote(conn: Connection, name: str) -> str:
 
 def _drop(conn: Connection, table_name: str) -> None:
     sa.Table(table_name, sa.MetaData()).drop(conn, checkfirst=True)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -54,6 +54,33 @@ projection_builds = sa.Table(
     sa.Column("finished_at", UtcDateTime(), nullable=True),
 )
 
+# A view that failed on an event: it stops just before it (the other views go on),
+# is retried with a growing delay, and is shown as failed until it recovers.
+projection_failures = sa.Table(
+    "projection_failures",
+    metadata,
+    sa.Column("view", sa.String(64), primary_key=True),
+    sa.Column("generation", sa.Integer, primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+    sa.Column("topic", sa.String(255), nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("first_failed_at", UtcDateTime(), nullable=False),
+    sa.Column("retry_at", UtcDateTime(), nullable=False),
+)
+
+# Events an operator decided a view must pass over (poison): who, when and why.
+projection_skips = sa.Table(
+    "projection_skips",
+    metadata,
+    sa.Column("view", sa.String(64), primary_key=True),
+    sa.Column("position", sa.BigInteger, primary_key=True),
+    sa.Column("topic", sa.String(255), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("skipped_by", sa.String(64), nullable=False),
+    sa.Column("skipped_at", UtcDateTime(), nullable=False),
+)
+
 # Release 0.1.0: each view's position (its tables had the canonical names).
 projection_tracking = sa.Table(
     "projection_tracking",

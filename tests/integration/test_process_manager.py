@@ -122,3 +122,23 @@ def test_two_process_managers_at_once_react_exactly_once(
         first.close()
         second.close()
     assert [_resource_created_events(container, n) for n in need_ids] == [1, 1, 1, 1]
+
+
+def test_abandoning_an_initiative_whose_need_is_paused_does_not_stall_the_policy(
+    container: Container,
+) -> None:
+    app = container.services
+    town = make_town(app)
+    abandoned_id, [paused_need] = _waiting_needs(container, town, 1)
+    need = app.needs.get(paused_need, town.care_manager)
+    app.needs.pause(paused_need, "入院", need.version, town.care_manager)
+    version = app.development.get(abandoned_id, town.coordinator).version
+
+    app.development.abandon(abandoned_id, "担い手が見つからない", version, town.coordinator)
+    launched_id, waiting = _waiting_needs(container, town, 2)
+    _launch(container, town, launched_id)
+
+    after_abandon = app.needs.get(paused_need, town.coordinator)
+    assert (after_abandon.status, after_abandon.paused) == (NeedStatus.RESOURCE_GAP, True)
+    moved = {app.needs.get(n, town.coordinator).status for n in waiting}
+    assert moved == {NeedStatus.RESOURCE_CREATED}  # the next initiative's needs moved on

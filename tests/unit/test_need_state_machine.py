@@ -214,8 +214,8 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         # Closed after assignment: back to the same coordinator.
         "reopen": Allowed(Need.Reopened, S.MATCHING),
     },
-    # A paused need accepts only resume, close and reassign (and records a
-    # resource launched for it); everything else says "resume it first".
+    # A paused need accepts only resume, close and reassign (and records what
+    # happens to the initiative it waits on); everything else says "resume it first".
     "raised_paused": {
         "assign": NeedPausedError,
         "reassign": NeedTransitionError,  # nobody to reassign from yet
@@ -224,7 +224,7 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "confirm": NeedPausedError,
         "record_gap": NeedPausedError,
         "link_development": NeedPausedError,
-        "unlink_development": NeedPausedError,
+        "unlink_development": NeedTransitionError,
         "mark_resource_created": NeedTransitionError,
         "follow_up": NeedPausedError,
         "pause": NeedPausedError,
@@ -240,7 +240,7 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "confirm": NeedPausedError,
         "record_gap": NeedPausedError,
         "link_development": NeedPausedError,
-        "unlink_development": NeedPausedError,
+        "unlink_development": NeedTransitionError,
         "mark_resource_created": NeedTransitionError,
         "follow_up": NeedPausedError,
         "pause": NeedPausedError,
@@ -256,7 +256,7 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "confirm": NeedPausedError,
         "record_gap": NeedPausedError,
         "link_development": NeedPausedError,
-        "unlink_development": NeedPausedError,
+        "unlink_development": NeedTransitionError,
         "mark_resource_created": NeedTransitionError,
         "follow_up": NeedPausedError,
         "pause": NeedPausedError,
@@ -272,7 +272,7 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "confirm": NeedPausedError,
         "record_gap": NeedPausedError,
         "link_development": NeedPausedError,
-        "unlink_development": NeedPausedError,
+        "unlink_development": NeedTransitionError,
         "mark_resource_created": NeedTransitionError,
         "follow_up": NeedPausedError,
         "pause": NeedPausedError,
@@ -288,7 +288,7 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "confirm": NeedPausedError,
         "record_gap": NeedPausedError,
         "link_development": NeedPausedError,
-        "unlink_development": NeedPausedError,
+        "unlink_development": NeedTransitionError,
         "mark_resource_created": NeedTransitionError,
         "follow_up": NeedPausedError,
         "pause": NeedPausedError,
@@ -304,7 +304,7 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "confirm": NeedPausedError,
         "record_gap": NeedPausedError,
         "link_development": NeedPausedError,
-        "unlink_development": NeedPausedError,
+        "unlink_development": Allowed(Need.DevelopmentUnlinked, S.RESOURCE_GAP, paused=True),
         "mark_resource_created": Allowed(Need.ResourceCreated, S.RESOURCE_CREATED, paused=True),
         "follow_up": NeedPausedError,
         "pause": NeedPausedError,
@@ -320,7 +320,7 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "confirm": NeedPausedError,
         "record_gap": NeedPausedError,
         "link_development": NeedPausedError,
-        "unlink_development": NeedPausedError,
+        "unlink_development": NeedTransitionError,
         "mark_resource_created": NeedTransitionError,
         "follow_up": NeedPausedError,
         "pause": NeedPausedError,

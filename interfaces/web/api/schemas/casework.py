@@ -463,6 +463,14 @@ class ViewStatusSchema(Schema):
     )
     building_generation = fields.Integer(allow_none=True)
     building_position = fields.Integer(allow_none=True)
+    failed_position = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The event this view stopped before, failing on it."},
+    )
+    failed_event = fields.String(allow_none=True, metadata={"description": "Its topic."})
+    error = fields.String(allow_none=True)
+    failures = fields.Integer(metadata={"description": "Failed tries on that event so far."})
+    retry_at = fields.AwareDateTime(allow_none=True)
 
 
 class ProjectionsSchema(Schema):

@@ -1,0 +1,259 @@
+"""The bookkeeping of the views: generations and their positions, failures, skips.
+
+Plain functions on a connection, used by the projection engine inside its
+transactions (``projection.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from infrastructure.views.schema import projection_builds, projection_failures, projection_skips
+
+BUILDING, SERVING, RETIRED = "building", "serving", "retired"
+
+RETRY_FIRST = timedelta(seconds=1)
+RETRY_MAX = timedelta(minutes=5)
+ERROR_MAX = 2000
+"""Characters of an error kept for the status (the log has the whole traceback)."""
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generation of a view, as ``projection_builds`` records it."""
+
+    view: str
+    generation: int
+    version: int
+    state: str
+    position: int
+    tables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A view stopped just before the event at ``position``, which it could not apply."""
+
+    view: str
+    generation: int
+    position: int
+    topic: str
+    error: str
+    attempts: int
+    first_failed_at: datetime
+    retry_at: datetime
+
+    def due(self, now: datetime) -> bool:
+        return self.retry_at <= now
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def locked(conn: Connection, query: Any) -> Any:
+    """``query`` locking its rows (SQLite serialises writers with BEGIN IMMEDIATE)."""
+    return query.with_for_update() if conn.dialect.name == "postgresql" else query
+
+
+# -- generations ----------------------------------------------------------------------
+
+
+def generations(conn: Connection, states: Iterable[str]) -> list[Generation]:
+    rows = conn.execute(
+        sa.select(projection_builds).where(projection_builds.c.state.in_(list(states)))
+    ).all()
+    return [_generation(row) for row in rows]
+
+
+def serving(conn: Connection, name: str, *, lock: bool = False) -> Generation | None:
+    query = sa.select(projection_builds).where(
+        projection_builds.c.view == name, projection_builds.c.state == SERVING
+    )
+    row = conn.execute(locked(conn, query) if lock else query).first()
+    return _generation(row) if row is not None else None
+
+
+def latest(conn: Connection, name: str, state: str | None = None) -> int | None:
+    query = sa.select(sa.func.max(projection_builds.c.generation)).where(
+        projection_builds.c.view == name
+    )
+    if state is not None:
+        query = query.where(projection_builds.c.state == state)
+    value = conn.execute(query).scalar()
+    return int(value) if value is not None else None
+
+
+def lock_serving(conn: Connection, names: Sequence[str]) -> dict[tuple[str, int], int]:
+    """Every serving generation's position, its row locked (in one fixed order)."""
+    query = (
+        sa.select(
+            projection_builds.c.view, projection_builds.c.generation, projection_builds.c.position
+        )
+        .where(projection_builds.c.view.in_(sorted(names)), projection_builds.c.state == SERVING)
+        .order_by(projection_builds.c.view)
+    )
+    return {
+        (row.view, int(row.generation)): int(row.position)
+        for row in conn.execute(locked(conn, query))
+    }
+
+
+def lock_generation(conn: Connection, name: str, generation: int) -> int:
+    query = sa.select(projection_builds.c.position).where(
+        projection_builds.c.view == name, projection_builds.c.generation == generation
+    )
+    position = conn.execute(locked(conn, query)).scalar()
+    if position is None:
+        raise LookupError(f"view {name!r} has no generation {generation}; run 'tsunagu init'")
+    return int(position)
+
+
+def position_of(conn: Connection, name: str, generation: int) -> int:
+    value = conn.execute(
+        sa.select(projection_builds.c.position).where(
+            projection_builds.c.view == name, projection_builds.c.generation == generation
+        )
+    ).scalar()
+    return int(value or 0)
+
+
+def move(conn: Connection, name: str, generation: int, position: int) -> None:
+    conn.execute(
+        projection_builds.update()
+        .where(projection_builds.c.view == name, projection_builds.c.generation == generation)
+        .values(position=position)
+    )
+
+
+def record(
+    conn: Connection,
+    name: str,
+    generation: int,
+    version: int,
+    state: str,
+    position: int,
+    tables: Sequence[str],
+) -> None:
+    at = now()
+    conn.execute(
+        projection_builds.insert().values(
+            view=name,
+            generation=generation,
+            version=version,
+            state=state,
+            position=position,
+            tables=list(tables),
+            started_at=at,
+            finished_at=at if state == SERVING else None,
+        )
+    )
+
+
+def mark(conn: Connection, name: str, generation: int, state: str) -> None:
+    conn.execute(
+        projection_builds.update()
+        .where(projection_builds.c.view == name, projection_builds.c.generation == generation)
+        .values(state=state, finished_at=now())
+    )
+
+
+def _generation(row: Any) -> Generation:
+    return Generation(
+        row.view,
+        int(row.generation),
+        int(row.version),
+        row.state,
+        int(row.position),
+        tuple(row.tables or ()),
+    )
+
+
+# -- failures and skips -----------------------------------------------------------------
+
+
+def failures(conn: Connection) -> dict[tuple[str, int], Failure]:
+    return {
+        (row.view, int(row.generation)): Failure(
+            row.view,
+            int(row.generation),
+            int(row.position),
+            row.topic,
+            row.error,
+            int(row.attempts),
+            row.first_failed_at,
+            row.retry_at,
+        )
+        for row in conn.execute(sa.select(projection_failures))
+    }
+
+
+def fail(
+    conn: Connection, name: str, generation: int, position: int, topic: str, error: str
+) -> Failure:
+    """Record that the view failed on the event at ``position`` (again); the next try
+    waits twice as long as the last one, up to :data:`RETRY_MAX`."""
+    where = (projection_failures.c.view == name) & (projection_failures.c.generation == generation)
+    row = conn.execute(sa.select(projection_failures).where(where)).first()
+    at = now()
+    attempts = 1 if row is None or int(row.position) != position else int(row.attempts) + 1
+    first = at if row is None or int(row.position) != position else row.first_failed_at
+    retry_at = at + min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
+    values = {
+        "position": position,
+        "topic": topic[:255],
+        "error": error[:ERROR_MAX],
+        "attempts": attempts,
+        "first_failed_at": first,
+        "retry_at": retry_at,
+    }
+    if row is None:
+        conn.execute(
+            projection_failures.insert().values(view=name, generation=generation, **values)
+        )
+    else:
+        conn.execute(projection_failures.update().where(where).values(**values))
+    return Failure(name, generation, position, topic, error, attempts, first, retry_at)
+
+
+def clear_failure(conn: Connection, name: str, generation: int | None = None) -> bool:
+    where = projection_failures.c.view == name
+    if generation is not None:
+        where = where & (projection_failures.c.generation == generation)
+    return bool(conn.execute(projection_failures.delete().where(where)).rowcount)
+
+
+def retry_now(conn: Connection, name: str) -> bool:
+    """Make a failed view try again at once (returns whether it had failed)."""
+    result = conn.execute(
+        projection_failures.update()
+        .where(projection_failures.c.view == name)
+        .values(retry_at=now())
+    )
+    return bool(result.rowcount)
+
+
+def skips(conn: Connection) -> set[tuple[str, int]]:
+    rows = conn.execute(sa.select(projection_skips.c.view, projection_skips.c.position))
+    return {(row.view, int(row.position)) for row in rows}
+
+
+def skip(
+    conn: Connection, name: str, position: int, topic: str, reason: str, skipped_by: str
+) -> None:
+    conn.execute(
+        projection_skips.insert().values(
+            view=name,
+            position=position,
+            topic=topic[:255],
+            reason=reason,
+            skipped_by=skipped_by,
+            skipped_at=now(),
+        )
+    )
