@@ -17,7 +17,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo is asked for here, never by the server: `tsunagu demo` loads it into an
+# empty database (and prints its accounts once); `tsunagu serve` only serves.
 run: $(STAMP)
+	$(BIN)/tsunagu demo
 	$(BIN)/tsunagu serve
 
 lint: $(STAMP)

@@ -1,26 +1,45 @@
-"""Accounts: users and their roles, sign-in tokens, browser sessions, and the
-usernames other features show."""
+"""Accounts: users and their roles, passwords, sign-in tokens, browser sessions, and
+the usernames other features show."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Protocol
 from uuid import UUID
 
 from application.common import Clock
-from application.errors import AlreadyExistsError, AuthenticationError, VersionConflictError
+from application.errors import (
+    AlreadyExistsError,
+    AuthenticationError,
+    NotFoundError,
+    VersionConflictError,
+)
+from application.password_policy import PasswordStrength, check_new_password
 from application.reference import References
 from application.security import SYSTEM_ACTOR, Actor
+from application.sign_in import SignInGuard, SignInRecord
 from application.store import Aggregates
 from domain.errors import InvalidValueError
-from domain.user import User
+from domain.user import USERNAME_PATTERN, User
 from domain.values import Role, UserId
 
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 200
 DEFAULT_TOKEN_TTL = timedelta(hours=12)
+LABEL_LENGTH = 200
+TEMPORARY_PASSWORD_BYTES = 12
+"""A generated password: 16 URL-safe characters (96 random bits)."""
+
+
+class TokenKind(Enum):
+    """What a token was issued for; each works only there."""
+
+    API = "api"
+    """A bearer token of the JSON API (``POST /api/v1/auth/token``, the command line)."""
+    SESSION = "session"
+    """A browser session of the screens (the sign-in form); never a bearer token."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +59,53 @@ class TokenDTO:
     token: str
     expires_at: datetime
     username: str
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token still valid, as its owner may see it (never the token itself)."""
+
+    id: str
+    """A handle that names the token (for revoking it) but cannot be used as one."""
+    kind: TokenKind
+    issued_at: datetime
+    expires_at: datetime
+    label: str
+    """Where it was issued (the browser's or client's User-Agent, or the command line)."""
+
+
+@dataclass(frozen=True)
+class SessionDTO:
+    """One of a user's valid tokens and browser sessions."""
+
+    id: str
+    kind: TokenKind
+    issued_at: datetime
+    expires_at: datetime
+    label: str
+    current: bool
+    """Whether it is the token or session the request came with."""
+
+
+@dataclass(frozen=True)
+class PasswordResetDTO:
+    """An administrator's reset: the user, and the temporary password (shown once)."""
+
+    user: UserDTO
+    temporary_password: str
+
+
+class PasswordChangeRequiredError(AuthenticationError):
+    """The password is right, but an administrator reset it: the user must choose a
+    new one (``POST /api/v1/auth/password``, or the screen) before getting a token."""
+
+    code = "auth.password_change_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "your password was reset by an administrator: choose a new one first "
+            "(POST /api/v1/auth/password with the temporary password as current_password)"
+        )
 
 
 @dataclass(frozen=True)
@@ -64,17 +130,34 @@ class PasswordHasher(Protocol):
 class TokenStore(Protocol):
     """Bearer tokens (API and browser sessions). Only a digest of each token is kept."""
 
-    def issue(self, user_id: UserId, issued_at: datetime, expires_at: datetime) -> str:
-        """Create and return a new random token valid until ``expires_at``."""
+    def issue(
+        self,
+        user_id: UserId,
+        kind: TokenKind,
+        issued_at: datetime,
+        expires_at: datetime,
+        label: str,
+    ) -> str:
+        """Create and return a new random token of ``kind`` valid until ``expires_at``."""
 
-    def lookup(self, token: str, now: datetime) -> UserId | None:
-        """The user a still-valid token belongs to, or None."""
+    def lookup(self, token: str, kind: TokenKind, now: datetime) -> UserId | None:
+        """The user a still-valid token of ``kind`` belongs to, or None (also for a
+        valid token of another kind). Tokens issued before kinds existed are API tokens."""
 
     def revoke(self, token: str) -> bool:
         """Invalidate one token; returns whether it was valid until now."""
 
     def revoke_user(self, user_id: UserId) -> int:
         """Invalidate every token of a user; returns how many."""
+
+    def active(self, user_id: UserId, now: datetime) -> list[TokenInfo]:
+        """The user's tokens still valid at ``now``, newest first."""
+
+    def handle(self, token: str) -> str:
+        """The :attr:`TokenInfo.id` of ``token`` (whether or not it is valid)."""
+
+    def revoke_handle(self, user_id: UserId, handle: str) -> bool:
+        """Invalidate the user's token named ``handle``; returns whether there was one."""
 
 
 class UserDirectory(Protocol):
@@ -140,7 +223,11 @@ class UserNames:
 
 
 class AccountCases:
-    """Users, roles, passwords, tokens and browser sessions."""
+    """Users, roles, passwords, tokens and browser sessions.
+
+    Every password check goes through the :class:`~application.sign_in.SignInGuard`
+    (throttling), and costs the same whether or not the username exists.
+    """
 
     def __init__(
         self,
@@ -150,7 +237,9 @@ class AccountCases:
         passwords: PasswordHasher,
         tokens: TokenStore,
         clock: Clock,
-        token_ttl: timedelta = DEFAULT_TOKEN_TTL,
+        token_ttl: timedelta,
+        guard: SignInGuard,
+        strength: PasswordStrength,
     ) -> None:
         self._aggregates = aggregates
         self._references = references
@@ -159,6 +248,9 @@ class AccountCases:
         self._tokens = tokens
         self._clock = clock
         self._token_ttl = token_ttl
+        self._guard = guard
+        self._strength = strength
+        self._dummy_hash: str | None = None
 
     # -- users -----------------------------------------------------------------------
 
@@ -172,11 +264,11 @@ class AccountCases:
         display_name: str | None = None,
     ) -> UserDTO:
         actor.require("user.create")
-        _require_password(password)
         if center_code is not None:
             self._references.require_center("center_code", center_code)
         # Validate everything cheap before paying for the password hash.
         User.create(username, "-", roles, actor.user_id, center_code, display_name)
+        check_new_password(password, username, self._strength)
         if self._aggregates.exists(User, User.id_for(username)):
             raise AlreadyExistsError("user", username)
         user = User.create(
@@ -239,37 +331,109 @@ class AccountCases:
         self._tokens.revoke_user(UserId(user.id))
         return user_dto(user, position)
 
+    def reset_password(
+        self, username: str, expected_version: int | None, actor: Actor
+    ) -> PasswordResetDTO:
+        """Give the user a generated temporary password that they must change at their
+        next sign-in; their tokens and sessions end, and a lock on the account is lifted."""
+        actor.require("user.create")
+        user = self._user(username, expected_version)
+        temporary = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
+        while not self._acceptable(temporary, user.username):  # it may contain the username
+            temporary = secrets.token_urlsafe(TEMPORARY_PASSWORD_BYTES)
+        user.reset_password(self._passwords.hash(temporary), actor.user_id)
+        position = self._aggregates.save(user, kind="user")
+        self._tokens.revoke_user(UserId(user.id))
+        self._guard.release(user.username)
+        return PasswordResetDTO(user_dto(user, position), temporary)
+
     def choose_language(self, language: str, actor: Actor) -> None:
         """Remember the signed-in user's screen language."""
         user = self._aggregates.load(User, actor.user_id, "user")
         if user.choose_language(language, actor.user_id):
             self._aggregates.save(user, kind="user")
 
+    def sign_in_failures(self, actor: Actor, limit: int = 200) -> list[SignInRecord]:
+        """The newest failed sign-ins and lockouts (administrators)."""
+        actor.require("user.read")
+        return self._guard.recent(max(1, min(limit, 1000)))
+
     # -- signing in ------------------------------------------------------------------
 
-    def issue_token(self, username: str, password: str) -> TokenDTO:
-        """Exchange a username and password for a bearer token (API and browser alike)."""
-        user = self._aggregates.find(User, User.id_for(username))
-        if user is None or not self._passwords.verify(user.password_hash, password):
-            raise AuthenticationError("unknown username or wrong password")
-        return self._issue(user, self._token_ttl)
+    def issue_token(
+        self, username: str, password: str, address: str | None = None, label: str = ""
+    ) -> TokenDTO:
+        """Exchange a username and password for an API bearer token (throttled)."""
+        user = self._verified(username, password, address)
+        if user.must_change_password:
+            raise PasswordChangeRequiredError
+        return self._issue(user, TokenKind.API, self._token_ttl, label)
+
+    def sign_in(
+        self, username: str, password: str, address: str | None = None, label: str = ""
+    ) -> TokenDTO:
+        """Exchange a username and password for a browser session's token (throttled).
+        Refused with ``auth.password_change_required`` after an administrator's reset."""
+        user = self._verified(username, password, address)
+        if user.must_change_password:
+            raise PasswordChangeRequiredError
+        return self._issue(user, TokenKind.SESSION, self._token_ttl, label)
+
+    def change_password(
+        self,
+        username: str,
+        current_password: str,
+        new_password: str,
+        address: str | None = None,
+        kind: TokenKind = TokenKind.API,
+        label: str = "",
+    ) -> TokenDTO:
+        """Change one's own password, proving the current one (throttled like a sign-in).
+
+        Every token and session of the user ends; the answer is a new token of
+        ``kind`` (the caller's way to go on). Also the way out of a forced change.
+        """
+        user = self._verified(username, current_password, address)
+        check_new_password(new_password, user.username, self._strength, field="new_password")
+        if self._passwords.verify(user.password_hash, new_password):
+            raise InvalidValueError(
+                "new_password", "choose a password you do not use now", code="password.unchanged"
+            )
+        user.change_password(self._passwords.hash(new_password), UserId(user.id))
+        self._aggregates.save(user, kind="user")
+        self._tokens.revoke_user(UserId(user.id))
+        return self._issue(user, kind, self._token_ttl, label)
 
     def issue_token_for(self, username: str, ttl: timedelta | None = None) -> TokenDTO:
-        """A token without a password: for administrators at the command line."""
-        return self._issue(self._user(username), ttl or self._token_ttl)
+        """An API token without a password: for administrators at the command line."""
+        return self._issue(self._user(username), TokenKind.API, ttl or self._token_ttl, "tsunagu")
 
     def authenticate(self, token: str) -> Actor:
-        """The actor a bearer token stands for."""
-        return actor_of(self._token_user(token))
+        """The actor an API bearer token stands for (a browser session's token is refused)."""
+        return actor_of(self._token_user(token, TokenKind.API))
 
     def session_user(self, token: str) -> SessionUser:
-        """The signed-in user a session's token stands for (deactivation and expiry apply)."""
-        user = self._token_user(token)
+        """The signed-in user a session's token stands for (deactivation and expiry apply;
+        an API token is refused)."""
+        user = self._token_user(token, TokenKind.SESSION)
         return SessionUser(actor_of(user), user.display_name, user.language)
 
     def revoke_token(self, token: str) -> None:
         """End one session or token at once (signing out)."""
         self._tokens.revoke(token)
+
+    def sessions(self, actor: Actor, current_token: str | None = None) -> list[SessionDTO]:
+        """The actor's valid API tokens and browser sessions, newest first."""
+        current = self._tokens.handle(current_token) if current_token else None
+        return [
+            SessionDTO(t.id, t.kind, t.issued_at, t.expires_at, t.label, t.id == current)
+            for t in self._tokens.active(actor.user_id, self._clock())
+        ]
+
+    def end_session(self, session_id: str, actor: Actor) -> None:
+        """End one of the actor's own tokens or sessions, named by its id."""
+        if not self._tokens.revoke_handle(actor.user_id, session_id):
+            raise NotFoundError("session", session_id)
 
     def actor_for_username(self, username: str) -> Actor:
         """The actor of an existing, active user (for the command line and tests)."""
@@ -280,14 +444,46 @@ class AccountCases:
     def _user(self, username: str, expected_version: int | None = None) -> User:
         return self._aggregates.load(User, User.id_for(username), "user", expected_version)
 
-    def _issue(self, user: User, ttl: timedelta) -> TokenDTO:
+    def _verified(self, username: str, password: str, address: str | None) -> User:
+        """The active user whose password this is; throttled, and as costly for an
+        unknown username as for a known one (a dummy hash is checked instead)."""
+        self._guard.check(username, address)
+        user = (
+            self._aggregates.find(User, User.id_for(username))
+            if USERNAME_PATTERN.fullmatch(username)
+            else None
+        )
+        matches = self._passwords.verify(
+            user.password_hash if user is not None else self._dummy(), password
+        )
+        if user is None or not matches:
+            self._guard.failed(username, address, known_user=user is not None)
+            raise AuthenticationError("unknown username or wrong password")
+        self._guard.succeeded(username)
+        actor_of(user)  # a deactivated account gets nothing, even with the right password
+        return user
+
+    def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = self._passwords.hash(secrets.token_urlsafe(16))
+        return self._dummy_hash
+
+    def _acceptable(self, password: str, username: str) -> bool:
+        try:
+            check_new_password(password, username, self._strength)
+        except InvalidValueError:
+            return False
+        return True
+
+    def _issue(self, user: User, kind: TokenKind, ttl: timedelta, label: str) -> TokenDTO:
         actor_of(user)  # a deactivated account gets no token
         now = self._clock()
-        token = self._tokens.issue(UserId(user.id), now, now + ttl)
+        shown = "".join(c for c in label if c.isprintable())[:LABEL_LENGTH]
+        token = self._tokens.issue(UserId(user.id), kind, now, now + ttl, shown)
         return TokenDTO(token=token, expires_at=now + ttl, username=user.username)
 
-    def _token_user(self, token: str) -> User:
-        user_id = self._tokens.lookup(token, self._clock())
+    def _token_user(self, token: str, kind: TokenKind) -> User:
+        user_id = self._tokens.lookup(token, kind, self._clock())
         if user_id is None:
             raise AuthenticationError(
                 "the token is unknown or has expired", code="auth.token_invalid"
@@ -298,20 +494,3 @@ class AccountCases:
                 "the token's user no longer exists", code="auth.token_invalid"
             )
         return user
-
-
-def _require_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidValueError(
-            "password",
-            f"must be at least {MIN_PASSWORD_LENGTH} characters",
-            code="password.too_short",
-            minimum=MIN_PASSWORD_LENGTH,
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise InvalidValueError(
-            "password",
-            f"must be at most {MAX_PASSWORD_LENGTH} characters",
-            code="value.too_long",
-            max_length=MAX_PASSWORD_LENGTH,
-        )

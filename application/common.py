@@ -102,7 +102,21 @@ VIEW_WAIT_SECONDS = 2.0
 
 
 def wait_for_view(monitor: ViewMonitor, view: str, min_position: int | None) -> bool:
-    """Wait briefly for ``view`` to reach ``min_position``; returns whether it is stale."""
-    if min_position is None:
+    """Wait briefly for ``view`` to reach ``min_position``; returns whether it is stale.
+
+    A position beyond the log's head was never given by a response: waiting for it
+    would only hold a request thread for the whole wait, so it is refused at once.
+    """
+    if min_position is None or monitor.position(view) >= min_position:
         return False
+    statuses = monitor.status()
+    head = statuses[0].head if statuses else 0
+    if min_position > head:
+        raise InvalidValueError(
+            "min_position",
+            f"is beyond the newest event of the log ({head}); pass a position a response gave",
+            code="value.out_of_range",
+            minimum=0,
+            maximum=head,
+        )
     return not monitor.wait_for(view, min_position, VIEW_WAIT_SECONDS)

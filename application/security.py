@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "center.read": EVERYONE,
     "user.create": frozenset({AD}),
     "user.read": frozenset({AD}),
+    "account.self": EVERYONE,
     "client.create": frozenset({CM, CO, AD}),
     "client.read": EVERYONE,
     "client.read_personal": frozenset({CM, CO, AU, AD}),

@@ -29,11 +29,16 @@ class User(TsunaguAggregate):
     RoleGranted: ClassVar[type[Any]]
     RoleRevoked: ClassVar[type[Any]]
     PasswordChanged: ClassVar[type[Any]]
+    PasswordReset: ClassVar[type[Any]]
     Deactivated: ClassVar[type[Any]]
     LanguageChosen: ClassVar[type[Any]]
 
     language: str | None = None
     """The screen language the user chose, or None (the browser decides)."""
+
+    must_change_password: bool = False
+    """An administrator reset the password: the user must choose a new one before
+    anything else (the temporary password only lets them do that)."""
 
     @staticmethod
     def id_for(username: str) -> UserId:
@@ -138,12 +143,24 @@ class User(TsunaguAggregate):
         self.roles.remove(role)
 
     def change_password(self, password_hash: str, actor: UserId) -> None:
+        """The user chose a new password (which ends a forced change)."""
         self._require_active()
         self._password_changed(password_hash=password_hash, actor=actor)
 
     @event("PasswordChanged")
     def _password_changed(self, password_hash: str, actor: UserId) -> None:
         self.password_hash = password_hash
+        self.must_change_password = False
+
+    def reset_password(self, password_hash: str, actor: UserId) -> None:
+        """An administrator set a temporary password; the user must change it at next sign-in."""
+        self._require_active()
+        self._password_reset(password_hash=password_hash, actor=actor)
+
+    @event("PasswordReset")
+    def _password_reset(self, password_hash: str, actor: UserId) -> None:
+        self.password_hash = password_hash
+        self.must_change_password = True
 
     def deactivate(self, reason: str, actor: UserId) -> None:
         self._require_active()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,10 +33,13 @@ from application.oversight import OversightCases
 from application.reference import ReferenceCases, References
 from application.resources import ResourceCases
 from application.services import Services
+from application.sign_in import AttemptStore, SignInGuard
 from application.store import Aggregates, EventStore, utc_now
 from infrastructure import migrations
+from infrastructure.password_strength import ZxcvbnStrength
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
+from infrastructure.sign_in import RedisAttemptStore, SqlAttemptStore, SqlSignInLog
 from infrastructure.snapshots import SqlSnapshots
 from infrastructure.tokens import SqlTokenStore
 from infrastructure.views.audit import AuditLogView, SqlAuditLog
@@ -64,26 +68,42 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off", "n")
 
 
+def private_file(path: Path, content: str = "") -> bool:
+    """Create ``path`` with ``content``, readable and writable by its owner only (0600
+    whatever the umask), in a folder created 0700; False when it already existed."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    try:
+        os.fchmod(descriptor, 0o600)  # the umask may have taken bits away, never added any
+        os.write(descriptor, content.encode("ascii"))
+    finally:
+        os.close(descriptor)
+    return True
+
+
 def instance_secret(instance_path: Path) -> str:
-    """A secret key kept in the instance folder, made on first use.
+    """A secret key kept in the instance folder, made on first use (mode 0600).
 
     Without TSUNAGU_SECRET_KEY every worker and restart must still agree on the
     key, or signed sessions would break between requests.
     """
     path = instance_path / "secret_key"
-    try:
-        return path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        pass
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    try:
-        with path.open("x", encoding="ascii") as file:  # another worker may win the race
-            file.write(key)
-        path.chmod(0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    return key
+    for _ in range(100):
+        try:
+            key: str | None = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            key = None
+        if key:
+            return key
+        if key is None:
+            key = secrets.token_hex(32)
+            if private_file(path, key):
+                return key
+        time.sleep(0.02)  # another worker created it and is writing the key
+    raise RuntimeError(f"{path} stays empty; remove it and start again")
 
 
 @dataclass(frozen=True)
@@ -95,7 +115,11 @@ class Settings:
     inline_projections: bool = True
     """Update views in the request that wrote the events (read-your-writes).
     Turn off when a separate ``tsunagu projections run`` worker does it."""
-    demo: bool = True
+    demo: bool = False
+    """Retired (was TSUNAGU_DEMO): no longer read and ignored; the demo is loaded only
+    by ``tsunagu demo``. Kept so that callers passing it still work."""
+    redis_url: str | None = None
+    """Where sign-in throttling keeps its counts (TSUNAGU_REDIS_URL); None: the database."""
     token_ttl: timedelta = timedelta(hours=12)
     db_schema: str | None = None
     fast_passwords: bool = False
@@ -112,7 +136,7 @@ class Settings:
             database_url=url,
             secret_key=env.get("TSUNAGU_SECRET_KEY") or instance_secret(Path(instance_path)),
             inline_projections=_flag(env.get("TSUNAGU_INLINE_PROJECTIONS"), True),
-            demo=_flag(env.get("TSUNAGU_DEMO"), True),
+            redis_url=env.get("TSUNAGU_REDIS_URL") or None,
             token_ttl=timedelta(hours=ttl_hours),
             db_schema=env.get("TSUNAGU_DB_SCHEMA") or None,
             fast_passwords=_flag(env.get("TSUNAGU_FAST_PASSWORDS"), False),
@@ -158,6 +182,8 @@ def views() -> list[Any]:
 def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     """Build every feature on the configured database; creates missing tables."""
     database = Database.from_url(settings.database_url, schema=settings.db_schema)
+    if database.kind == "sqlite":
+        private_file(Path(database.path))  # before SQLite creates it with the umask's mode
     reader, writer = database.create_engines()
     if database.kind == "postgresql" and database.schema:
         with writer.begin() as conn:
@@ -209,6 +235,8 @@ def _services(
             SqlTokenStore(reader, writer),
             clock,
             settings.token_ttl,
+            SignInGuard(_attempt_store(settings, writer), SqlSignInLog(writer), clock),
+            ZxcvbnStrength(),
         ),
         clients=ClientCases(aggregates, references, client_directory, clock),
         resources=resources,
@@ -252,6 +280,14 @@ def _services(
         aggregates=aggregates,
         clock=clock,
     )
+
+
+def _attempt_store(settings: Settings, writer: Engine) -> AttemptStore:
+    """Sign-in failures are counted in Redis when configured, else in the database:
+    either way every worker and server shares them."""
+    if settings.redis_url:
+        return RedisAttemptStore.from_url(settings.redis_url)
+    return SqlAttemptStore(writer)
 
 
 def stored_snapshots(built: Container) -> SqlSnapshots:

@@ -29,7 +29,7 @@ import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from application.accounts import AccountCases, UserDTO, UserNames, user_dto
+from application.accounts import AccountCases, TokenInfo, TokenKind, UserDTO, UserNames, user_dto
 from application.board import BoardCases, BoardSort, NeedFilter, NeedRow
 from application.clients import ClientCard, ClientCases, ClientDTO, ClientSummary
 from application.common import ViewStatus
@@ -47,6 +47,13 @@ from application.reference import (
 )
 from application.resources import ResourceCases, ResourceDTO, ResourceFilter, resource_dto
 from application.security import SYSTEM_ACTOR, Actor
+from application.sign_in import (
+    ACCOUNT_BACKOFF,
+    ADDRESS_BACKOFF,
+    Backoff,
+    SignInGuard,
+    SignInRecord,
+)
 from application.store import Aggregates, EventStore
 from domain.client import Client
 from domain.errors import DomainError
@@ -340,26 +347,54 @@ class FakeReferenceDirectory:
 @dataclass
 class _Token:
     user_id: UserId
+    kind: TokenKind
+    issued_at: datetime
     expires_at: datetime
+    label: str
     revoked: bool = False
 
 
 class FakeTokens:
-    """Bearer tokens in a dict; tokens are ``token-1``, ``token-2``, ... in order of issue."""
+    """Bearer tokens in a dict; tokens are ``token-1``, ``token-2``, ... in order of issue,
+    and a token's handle is ``handle-<token>``."""
 
     def __init__(self) -> None:
         self.tokens: dict[str, _Token] = {}
 
-    def issue(self, user_id: UserId, issued_at: datetime, expires_at: datetime) -> str:
+    def issue(
+        self,
+        user_id: UserId,
+        kind: TokenKind,
+        issued_at: datetime,
+        expires_at: datetime,
+        label: str,
+    ) -> str:
         token = f"token-{len(self.tokens) + 1}"
-        self.tokens[token] = _Token(user_id, expires_at)
+        self.tokens[token] = _Token(user_id, kind, issued_at, expires_at, label)
         return token
 
-    def lookup(self, token: str, now: datetime) -> UserId | None:
+    def lookup(self, token: str, kind: TokenKind, now: datetime) -> UserId | None:
         found = self.tokens.get(token)
-        if found is None or found.revoked or found.expires_at <= now:
+        if found is None or found.revoked or found.expires_at <= now or found.kind is not kind:
             return None
         return found.user_id
+
+    def active(self, user_id: UserId, now: datetime) -> list[TokenInfo]:
+        return [
+            TokenInfo(self.handle(token), t.kind, t.issued_at, t.expires_at, t.label)
+            for token, t in reversed(self.tokens.items())
+            if t.user_id == user_id and not t.revoked and t.expires_at > now
+        ]
+
+    def handle(self, token: str) -> str:
+        return f"handle-{token}"
+
+    def revoke_handle(self, user_id: UserId, handle: str) -> bool:
+        token = handle.removeprefix("handle-")
+        found = self.tokens.get(token)
+        if found is None or found.user_id != user_id:
+            return False
+        return self.revoke(token)
 
     def revoke(self, token: str) -> bool:
         found = self.tokens.get(token)
@@ -373,6 +408,70 @@ class FakeTokens:
         for token in valid:
             token.revoked = True
         return len(valid)
+
+
+@dataclass
+class _Attempts:
+    failures: int
+    last_failure: datetime
+    locked_until: datetime | None = None
+
+
+class FakeAttempts:
+    """Failed sign-in counts in a dict (``keys`` shows them to tests)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, _Attempts] = {}
+
+    def locked_until(self, keys: Sequence[str], now: datetime) -> datetime | None:
+        ends = [
+            found.locked_until
+            for key in keys
+            if (found := self.keys.get(key)) is not None and found.locked_until is not None
+        ]
+        latest = max(ends, default=None)
+        return latest if latest is not None and latest > now else None
+
+    def add_failure(self, key: str, now: datetime, forget_before: datetime) -> int:
+        found = self.keys.get(key)
+        if found is None:
+            found = self.keys[key] = _Attempts(0, now)
+        elif found.last_failure < forget_before:
+            found.failures = 0
+        found.failures += 1
+        found.last_failure = now
+        return found.failures
+
+    def lock(self, key: str, until: datetime, now: datetime) -> None:
+        found = self.keys[key]
+        if found.locked_until is None or found.locked_until < until:
+            found.locked_until = until
+
+    def clear(self, key: str) -> None:
+        self.keys.pop(key, None)
+
+
+class FakeSignInLog:
+    """The sign-in log as a list, oldest first."""
+
+    def __init__(self) -> None:
+        self.records: list[SignInRecord] = []
+
+    def record(self, record: SignInRecord) -> None:
+        self.records.append(record)
+
+    def recent(self, limit: int) -> list[SignInRecord]:
+        return list(reversed(self.records))[:limit]
+
+
+COMMON_PASSWORDS = frozenset({"password1234", "123456789012", "qwertyuiopas"})
+
+
+class FakeStrength:
+    """Guessable: the few passwords of :data:`COMMON_PASSWORDS`; anything else is strong."""
+
+    def guesses(self, password: str, hints: Sequence[str]) -> float:
+        return 10.0 if password.casefold() in COMMON_PASSWORDS else 1e15
 
 
 class FakePasswords:
@@ -436,6 +535,8 @@ class Features:
     matching: MatchingCases
     store: EventStore
     tokens: FakeTokens
+    attempts: FakeAttempts
+    sign_in_log: FakeSignInLog
     monitor: FakeMonitor
     clock: FakeClock
 
@@ -445,7 +546,11 @@ class Features:
 
 
 def in_memory_features(
-    clock: FakeClock | None = None, token_ttl: timedelta = timedelta(hours=12)
+    clock: FakeClock | None = None,
+    token_ttl: timedelta = timedelta(hours=12),
+    account_backoff: Backoff | None = None,
+    address_backoff: Backoff | None = None,
+    passwords: PasswordHasher | None = None,
 ) -> Features:
     """Each feature built as ``interfaces.bootstrap`` builds it, with fakes for its ports."""
     store = in_memory_store()
@@ -459,6 +564,15 @@ def in_memory_features(
     client_directory = FakeClientDirectory(store)
     monitor = FakeMonitor(store)
     tokens = FakeTokens()
+    attempts = FakeAttempts()
+    sign_in_log = FakeSignInLog()
+    guard = SignInGuard(
+        attempts,
+        sign_in_log,
+        clock,
+        account_backoff or ACCOUNT_BACKOFF,
+        address_backoff or ADDRESS_BACKOFF,
+    )
     needs = NeedCases(
         aggregates, store, users, Timeline(users, resource_directory), client_directory
     )
@@ -468,10 +582,12 @@ def in_memory_features(
             aggregates,
             references,
             user_directory,
-            FakePasswords(),
+            passwords or FakePasswords(),
             tokens,
             clock,
             token_ttl,
+            guard,
+            FakeStrength(),
         ),
         clients=ClientCases(aggregates, references, client_directory, clock),
         resources=ResourceCases(aggregates, references, resource_directory),
@@ -480,6 +596,8 @@ def in_memory_features(
         matching=MatchingCases(aggregates, needs, resource_directory, case_board, monitor),
         store=store,
         tokens=tokens,
+        attempts=attempts,
+        sign_in_log=sign_in_log,
         monitor=monitor,
         clock=clock,
     )

@@ -66,6 +66,7 @@ class DirectoryView(View):
             User.RoleGranted: self._user_roles,
             User.RoleRevoked: self._user_roles,
             User.PasswordChanged: self._user_version,
+            User.PasswordReset: self._user_version,
             User.LanguageChosen: self._user_version,
             User.Deactivated: self._user_deactivated,
             Organization.Registered: self._organization,

@@ -1,11 +1,16 @@
 """The ``tsunagu`` command line (click, through Flask's CLI).
 
 Every command reads ``DATABASE_URL`` (and the other ``TSUNAGU_*`` settings)
-exactly like the server does.
+exactly like the server does. The app (and so the database and the secret key)
+is built only when a command runs: ``--help`` and usage errors touch nothing.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import getpass
+import json
+import os
 import secrets
 import signal
 from collections.abc import Callable
@@ -14,8 +19,9 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, ScriptInfo
 
+from application.common import ViewStatus
 from application.security import SYSTEM_ACTOR
 from domain.values import Role
 from interfaces.bootstrap import Container
@@ -38,20 +44,34 @@ def _create_app() -> Flask:
     return app
 
 
-@click.group(
-    cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False
-)
+class TsunaguGroup(AppGroup):
+    """The root command. Unlike Flask's FlaskGroup it never builds the app to list
+    commands: each command builds it when it runs (AppGroup's ``with_appcontext``),
+    so ``--help`` creates no database and no secret key."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        extra.setdefault(
+            "obj",
+            ScriptInfo(create_app=_create_app, set_debug_flag=False, load_dotenv_defaults=False),
+        )
+        return super().make_context(info_name, args, parent, **extra)
+
+
+@click.group(cls=TsunaguGroup)
 def cli() -> None:
     """tsunagu: needs, resources and matching for community life-support coordination.
 
     Configuration comes from the environment: DATABASE_URL (default: an SQLite
-    file under instance/), TSUNAGU_SECRET_KEY, TSUNAGU_DEMO, ... (see README).
+    file under instance/), TSUNAGU_SECRET_KEY, TSUNAGU_REDIS_URL, ... (see README).
     """
 
 
-# Flask's own --app/--env-file/--debug options do not apply: the app is fixed
-# and configured from the environment.
-cli.params = [p for p in cli.params if p.name not in ("app", "env_file", "debug")]
 cli.add_command(resources_group)
 cli.add_command(report_group)
 cli.add_command(snapshots_group)
@@ -86,30 +106,35 @@ def _build_progress(view: str) -> Callable[[int, int], None]:
 # -- demo ---------------------------------------------------------------------------------
 
 
-def ensure_demo(built: Container, token_ttl: timedelta = timedelta(days=30)) -> None:
-    """Load the demo municipality if it is not there yet; print accounts and tokens."""
+def ensure_demo(built: Container) -> None:
+    """Load the demo municipality into an empty database and print its accounts with
+    their password, once; say so when it is already there or the database holds
+    other data. Never issues a token."""
     from interfaces.demo import DEMO_PASSWORD, demo_accounts, demo_loaded, load_demo
 
     app = built.services
-    if not demo_loaded(app):
-        if app.oversight.head() > 0:
-            click.echo("The database already holds data; not loading the demo into it.")
-            return
-        with progress_bar("loading the demo municipality") as update:
-            load_demo(app, progress=update)
+    if demo_loaded(app):
+        names = ", ".join(account.username for account in demo_accounts())
+        click.echo(f"The demo municipality is already loaded (accounts: {names}).")
+        return
+    if app.oversight.head() > 0:
+        click.echo("The database already holds data; not loading the demo into it.")
+        return
+    with progress_bar("loading the demo municipality") as update:
+        load_demo(app, progress=update)
     click.echo()
     click.echo("Demo accounts (fictional municipality; password for all: " + DEMO_PASSWORD + ")")
-    click.echo(f"{'username':<12} {'role':<13} {'center':<14} API token (valid 30 days)")
+    click.echo(f"{'username':<12} {'role':<13} center")
     for account in demo_accounts():
-        token = app.accounts.issue_token_for(account.username, ttl=token_ttl).token
-        center = account.center_code or "-"
-        click.echo(f"{account.username:<12} {account.role.value:<13} {center:<14} {token}")
+        click.echo(f"{account.username:<12} {account.role.value:<13} {account.center_code or '-'}")
+    click.echo("API tokens: POST /api/v1/auth/token, or tsunagu users token USERNAME")
     click.echo()
 
 
 @cli.command("demo")
 def demo_command() -> None:
-    """Load the fictional demo municipality (once) and print its accounts with tokens."""
+    """Load the fictional demo municipality into an empty database and print its
+    accounts and their password (once, when it loads). Never for production."""
     with friendly_errors():
         ensure_demo(container())
 
@@ -137,16 +162,17 @@ def demo_command() -> None:
 def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the web app: gunicorn when installed, Flask's server otherwise.
 
-    On first start with TSUNAGU_DEMO unset or 1 and an empty database, the demo
-    municipality is loaded and its accounts printed.
+    It never loads the demo and never issues tokens (load the demo with
+    ``tsunagu demo``; ``make run`` does both).
     """
     built = container()
-    if built.settings.demo:
-        with friendly_errors():
-            ensure_demo(built)
-    elif built.services.oversight.head() == 0:
+    if os.environ.get("TSUNAGU_DEMO", "").strip() not in ("", "0"):
+        click.echo("TSUNAGU_DEMO is no longer read: the server never loads the demo.", err=True)
+        click.echo("Load it into an empty database with: tsunagu demo", err=True)
+    if built.services.oversight.head() == 0:
         click.echo("Empty database. Create an administrator with:")
         click.echo("  tsunagu users create admin --role admin")
+        click.echo("or load the fictional demo municipality with: tsunagu demo")
     click.echo(f"database: {built.database.describe()}")
     click.echo(f"serving on http://{host}:{port}  (Ctrl+C to stop)")
     try:
@@ -183,7 +209,7 @@ def _run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
 
 @cli.group("users")
 def users_group() -> None:
-    """Create users and issue API tokens."""
+    """Create users, reset their passwords and issue API tokens."""
 
 
 @users_group.command("create")
@@ -200,7 +226,10 @@ def users_group() -> None:
     "--center", "center_code", default=None, help="Support center code (required for care_manager)."
 )
 @click.option(
-    "--password", default=None, help="Password; without it one is generated and shown once."
+    "--password",
+    default=None,
+    help="Password (at least 12 characters, not the username, not a common one); "
+    "without it one is generated and shown once.",
 )
 @click.option("--name", "display_name", default=None, help="Display name.")
 def users_create(
@@ -210,10 +239,11 @@ def users_create(
     password: str | None,
     display_name: str | None,
 ) -> None:
-    """Create USERNAME with the given role(s) and print an API token."""
+    """Create USERNAME with the given role(s). No token is issued (see ``users token``)."""
     app = container().services
     generated = password is None
-    password = password or secrets.token_urlsafe(12)
+    while password is None or (generated and username.casefold() in password.casefold()):
+        password = secrets.token_urlsafe(12)
     with friendly_errors():
         user = app.accounts.create_user(
             username,
@@ -223,12 +253,24 @@ def users_create(
             center_code=center_code,
             display_name=display_name,
         )
-        token = app.accounts.issue_token_for(user.username)
     click.echo(f"created user {user.username} ({', '.join(r.value for r in user.roles)})")
     if generated:
         click.echo(f"password (shown once): {password}")
-    click.echo(f"token: {token.token}")
-    click.echo(f"token expires: {token.expires_at.isoformat()}")
+
+
+@users_group.command("reset-password")
+@click.argument("username")
+def users_reset_password(username: str) -> None:
+    """Give USERNAME a temporary password (shown once) to change at the next sign-in.
+
+    Their tokens and sessions end and a lock after failed sign-ins is lifted:
+    the way back in for an administrator who forgot their password.
+    """
+    with friendly_errors():
+        reset = container().services.accounts.reset_password(username, None, SYSTEM_ACTOR)
+    click.echo(f"temporary password for {reset.user.username} (shown once): ", nl=False)
+    click.echo(reset.temporary_password)
+    click.echo("they must choose a new password when they sign in with it", err=True)
 
 
 @users_group.command("token")
@@ -259,10 +301,14 @@ def projections_group() -> None:
 
 
 @projections_group.command("status")
-def projections_status() -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON document (for monitoring).")
+def projections_status(as_json: bool) -> None:
     """Show each view's serving version and position, the log's head, the lag, and any
     version being built beside it (a rebuild or an upgrade) with its progress."""
     statuses = container().projections.status()
+    if as_json:
+        click.echo(json.dumps([_status_document(s) for s in statuses], ensure_ascii=False))
+        return
     click.echo(f"{'view':<20} {'version':>7} {'position':>10} {'head':>10} {'lag':>8}  building")
     for s in statuses:
         building = ""
@@ -272,6 +318,55 @@ def projections_status() -> None:
             f"{s.name:<20} {s.version or '-':>7} {s.position:>10} {s.head:>10} {s.lag:>8}  "
             f"{building}"
         )
+        if s.failed_position is not None:
+            click.echo(
+                f"  FAILED before the event at {s.failed_position} ({s.failed_event}), "
+                f"{s.failures} tries: {s.error}"
+            )
+
+
+def _status_document(status: ViewStatus) -> dict[str, Any]:
+    document = dataclasses.asdict(status)
+    document["lag"] = status.lag
+    document["retry_at"] = status.retry_at.isoformat() if status.retry_at else None
+    return document
+
+
+@projections_group.command("retry")
+@click.argument("name")
+def projections_retry(name: str) -> None:
+    """Make a failed view try its failing event again now (after a fix)."""
+    projections = container().projections
+    with friendly_errors():
+        failed = projections.retry(name)
+    status = {s.name: s for s in projections.status()}[name]
+    if status.failed_position is not None:
+        raise click.ClickException(
+            f"{name} still fails at {status.failed_position}: {status.error}"
+        )
+    click.echo(
+        f"{name} is at {status.position} of {status.head}"
+        + ("" if failed else " (it had not failed)")
+    )
+
+
+@projections_group.command("skip")
+@click.argument("name")
+@click.option("--position", type=click.IntRange(1), required=True, help="The poison event.")
+@click.option("--reason", required=True, help="Why this view may pass over it (recorded).")
+@click.option("--by", "by", default=None, help="Who decides (default: the system user).")
+def projections_skip(name: str, position: int, reason: str, by: str | None) -> None:
+    """Let one view pass over an event it cannot apply, for good (recorded with who and why).
+
+    The event stays in the log; only this view ignores it. Use it for an event a
+    bad release wrote, after deciding that the view is right without it.
+    """
+    if not reason.strip():
+        raise click.BadParameter("say why the view may pass over the event", param_hint="--reason")
+    projections = container().projections
+    with friendly_errors():
+        projections.skip(name, position, reason, by or getpass.getuser())
+    click.echo(f"{name} skips the event at {position}")
 
 
 @projections_group.command("run")

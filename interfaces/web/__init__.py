@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, jsonify
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from interfaces.bootstrap import Container, Settings, bootstrap
 from interfaces.web.api import api_blueprint
@@ -10,40 +18,140 @@ from interfaces.web.api.problems import ProblemError, problem_response, register
 from interfaces.web.ui import init_ui
 
 MAX_REQUEST_BYTES = 1024 * 1024
+HSTS = "max-age=63072000; includeSubDomains"
+"""Two years, as browsers' preload lists ask; sent only over HTTPS."""
+READY_TIMEOUT_SECONDS = 1.0
+HEALTH_PATHS = ("/healthz", "/readyz")
+
+log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, container: Container | None = None) -> Flask:
+@dataclass(frozen=True)
+class HttpSettings:
+    """How the app is reached (see docs/security.md, "HTTPS").
+
+    ``behind_https``: every request reached the client over HTTPS (a TLS-terminating
+    proxy in front), so responses carry HSTS and the session cookie is Secure.
+    ``trusted_proxies``: how many proxies in front may be believed about the client's
+    address, scheme and host (``X-Forwarded-For``, ``-Proto``, ``-Host``); 0 believes
+    none of those headers, since anyone can send them.
+    """
+
+    behind_https: bool = False
+    trusted_proxies: int = 0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> HttpSettings:
+        env = os.environ if environ is None else environ
+        behind = (env.get("TSUNAGU_BEHIND_HTTPS") or "").strip().lower()
+        proxies = (env.get("TSUNAGU_TRUSTED_PROXIES") or "0").strip()
+        if not proxies.isdigit():
+            raise ValueError(
+                f"TSUNAGU_TRUSTED_PROXIES must be a number of proxies, not {proxies!r}"
+            )
+        return cls(behind_https=behind in ("1", "true", "yes", "on"), trusted_proxies=int(proxies))
+
+
+def create_app(
+    settings: Settings | None = None,
+    container: Container | None = None,
+    http: HttpSettings | None = None,
+) -> Flask:
     """Build the Flask app. Settings come from the environment unless given."""
     app = Flask(__name__, instance_relative_config=True)
     if container is None:
         settings = settings or Settings.from_env(instance_path=app.instance_path)
         container = bootstrap(settings)
+    http = http or HttpSettings.from_env()
     app.config.update(
         SECRET_KEY=container.settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
+    if http.trusted_proxies:
+        n = http.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["tsunagu"] = container
+    app.extensions["tsunagu.http"] = http
+    app.extensions["tsunagu.readiness"] = Readiness(container.services.oversight.head)
     register_problem_handlers(app)
     app.register_blueprint(api_blueprint())
     # After the API: the UI's error handler answers /api/ with problem+json still.
     init_ui(app)
+    if http.behind_https:
+        app.config["SESSION_COOKIE_SECURE"] = True
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/readyz", "readyz", readyz)
+    app.after_request(transport_headers)
     return app
+
+
+def transport_headers(response: Response) -> Response:
+    """HSTS over HTTPS; and no caching nor type sniffing of API answers, which carry
+    personal data (the screens set their own headers, ``interfaces.web.ui``)."""
+    http: HttpSettings = current_app.extensions["tsunagu.http"]
+    if http.behind_https or request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.path.startswith("/api/") or request.path in HEALTH_PATHS:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def healthz() -> Response:
     return jsonify(status="ok")
 
 
+class Readiness:
+    """Whether the database answers, within a bounded time.
+
+    The check runs in a daemon thread: a database that never answers holds that
+    thread, not the request (which answers 503 after the timeout) nor the process's
+    exit. While one check hangs, later probes wait on the same one instead of
+    piling up threads.
+    """
+
+    def __init__(self, check: Callable[[], object], timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        self._check = check
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._running: Future[object] | None = None
+
+    def ready(self) -> bool:
+        with self._lock:
+            if self._running is None or self._running.done():
+                self._running = self._start()
+            running = self._running
+        try:
+            running.result(timeout=self._timeout)
+        except TimeoutError:
+            log.warning("not ready: the database did not answer within %.1f s", self._timeout)
+            return False
+        except Exception:
+            log.exception("not ready: the database check failed")
+            return False
+        return True
+
+    def _start(self) -> Future[object]:
+        future: Future[object] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(self._check())
+            except BaseException as error:  # handed to the waiting request, which logs it
+                future.set_exception(error)
+
+        threading.Thread(target=run, name="tsunagu-readiness", daemon=True).start()
+        return future
+
+
 def readyz() -> Response:
-    container: Container = current_app.extensions["tsunagu"]
-    try:
-        head = container.services.oversight.head()
-    except Exception as error:
-        return problem_response(
-            ProblemError(503, "not-ready", "Not ready", f"the database does not answer: {error}")
-        )
-    return jsonify(status="ready", database=container.database.describe(), head=head)
+    """Ready or not, nothing more: where the database is and why it failed go to the
+    log, never to an unauthenticated caller."""
+    readiness: Readiness = current_app.extensions["tsunagu.readiness"]
+    if readiness.ready():
+        return jsonify(status="ready")
+    return problem_response(
+        ProblemError(503, "not-ready", "Not ready", "the service cannot serve requests now")
+    )

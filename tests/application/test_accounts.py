@@ -299,7 +299,7 @@ def test_expired_token_does_not_authenticate(app: Features, town: Town, after: t
 
 
 def test_revoke_token_signs_out_that_session_only(app: Features, town: Town) -> None:
-    ended, kept = (app.accounts.issue_token("sc", PASSWORD).token for _ in range(2))
+    ended, kept = (app.accounts.sign_in("sc", PASSWORD).token for _ in range(2))
 
     app.accounts.revoke_token(ended)
 
@@ -318,7 +318,7 @@ def test_session_user_carries_the_display_name_and_chosen_language(
     app: Features, town: Town
 ) -> None:
     app.accounts.choose_language("en", town.coordinator)
-    token = app.accounts.issue_token("sc", PASSWORD).token
+    token = app.accounts.sign_in("sc", PASSWORD).token
 
     session = app.accounts.session_user(token)
 

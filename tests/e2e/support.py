@@ -419,6 +419,14 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/centers"): ALL_ROLES,
     ("POST", "/users"): frozenset({AD}),
     ("GET", "/users"): frozenset({AD}),
+    # Issue 11: an administrator's reset and the sign-in log; everyone's own sessions.
+    ("GET", "/users/{username}"): frozenset({AD}),
+    ("POST", "/users/{username}/reset-password"): frozenset({AD}),
+    ("POST", "/auth/password"): ALL_ROLES,
+    ("DELETE", "/auth/token"): ALL_ROLES,
+    ("GET", "/auth/sessions"): ALL_ROLES,
+    ("DELETE", "/auth/sessions/{session}"): ALL_ROLES,
+    ("GET", "/auth/sign-in-failures"): frozenset({AD}),
     ("POST", "/clients"): frozenset({CM, CO, AD}),
     ("GET", "/clients/{client}"): ALL_ROLES,
     # The issue names no writer for care-level assessments. Assessments are care
@@ -487,14 +495,22 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
 """(method, path under /api/v1 or health route) -> roles allowed, from the issue's table."""
 
 OPEN_ROUTES = frozenset(
-    {("POST", "/auth/token"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/openapi.json")}
+    {
+        ("POST", "/auth/token"),
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/openapi.json"),
+    }
 )
-"""Routes that need no token."""
+"""Routes that need no token and answer 200 to ``valid_body``. ``POST /auth/password``
+needs no token either, but its valid body (the current password again) is refused
+with 422 so that calling it never changes anything (see test_sign_in_and_passwords)."""
 
 
 def template(rule: str) -> str:
-    """An operation's Flask rule as a template of the table: ``<uuid:need_id>`` -> ``{need}``."""
-    return re.sub(r"<(?:[^:>]+:)?([a-z]+)_id>", r"{\1}", rule)
+    """An operation's Flask rule as a template of the table: ``<uuid:need_id>`` -> ``{need}``,
+    ``<username>`` -> ``{username}``."""
+    return re.sub(r"<(?:[^:>]+:)?([a-z]+?)(?:_id)?>", r"{\1}", rule)
 
 
 def allowed_role(method: str, path_template: str) -> str:
@@ -516,6 +532,15 @@ def valid_body(method: str, path_template: str, ids: Mapping[str, str]) -> Any:
         return None
     bodies: dict[str, Any] = {
         "/auth/token": {"username": "sc", "password": PASSWORD},
+        # The seeded user's current password as the new one: checked, then refused (422
+        # password.unchanged), so that any number of calls changes nothing.
+        "/auth/password": {
+            "username": ids["signer"],
+            "current_password": PASSWORD,
+            "new_password": PASSWORD,
+        },
+        "/users/{username}/reset-password": {},
+        "/auth/sessions/{session}": {},
         "/areas": {"code": unique("a"), "name": "試験地区"},
         "/centers": {"code": unique("c"), "name": "試験センター", "area_codes": ["north"]},
         "/users": {"username": unique("u"), "password": "a long secret", "role": "coordinator"},
@@ -589,6 +614,7 @@ AGGREGATE_OF = {
     "initiative": "/initiatives/{initiative}",
     "council": "/councils/{council}",
     "organization": "/organizations/{organization}",
+    "username": "/users/{username}",
 }
 
 
@@ -611,7 +637,18 @@ def seed(api: Api) -> dict[str, str]:
             api.post("/councils", {"name": "第1層協議体", "tier": "municipality"}, "coordinator"),
             201,
         )["id"],
+        # One user whose password an administrator resets, one who only signs in.
+        "username": new_user(api),
+        "signer": new_user(api),
+        # Well formed, naming no token: ending it is a 404, never anyone's session.
+        "session": "0" * 16,
     }
+
+
+def new_user(api: Api, role: str = "coordinator") -> str:
+    """A user of this test's own (password ``PASSWORD``); returns the username."""
+    body = {"username": unique("u"), "password": PASSWORD, "role": role}
+    return str(assert_ok(api.post("/users", body, "admin"), 201)["username"])
 
 
 def new_initiative(api: Api) -> dict[str, Any]:

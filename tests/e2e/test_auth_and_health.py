@@ -29,11 +29,9 @@ def test_healthz_answers_without_token(api: Api) -> None:
     assert assert_ok(response) == {"status": "ok"}
 
 
-def test_readyz_reports_database_and_log_head(api: Api) -> None:
-    body = assert_ok(api.client.get("/readyz"))
-    assert body["status"] == "ready"
-    assert body["head"] == api.head()
-    assert body["database"].startswith(("sqlite", "postgresql"))
+def test_readyz_says_ready_without_a_token(api: Api) -> None:
+    # What it does not say (database, log head, errors) is in tests/e2e/test_http.py.
+    assert assert_ok(api.client.get("/readyz")) == {"status": "ready"}
 
 
 # -- tokens ------------------------------------------------------------------------------------

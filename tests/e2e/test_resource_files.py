@@ -18,6 +18,7 @@ from interfaces.bootstrap import Settings, bootstrap
 from interfaces.cli import cli
 from tests.builders import make_town
 from tests.e2e.support import API, Api, assert_ok, assert_problem
+from tests.hostile_files import compression_bomb
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
 
@@ -183,6 +184,20 @@ def test_an_unreadable_file_is_a_422_problem(api: Api) -> None:
     assert api.head() == head
 
 
+def test_a_workbook_that_would_unpack_hundreds_of_times_is_refused_with_its_code(
+    api: Api,
+) -> None:
+    head = api.head()
+
+    response = upload(api, compression_bomb(), "list.xlsx", apply="true")
+
+    body = assert_problem(response, 422)
+    assert body["type"] == "urn:tsunagu:problem:file.compression_ratio"
+    assert "file" in body["errors"]
+    assert api.head() == head
+    assert_ok(api.get("/resources", "coordinator"))  # and the server goes on serving
+
+
 def test_an_upload_without_a_file_is_a_422_problem(api: Api) -> None:
     response = api.client.post(
         f"{API}/resources/import",
@@ -232,16 +247,17 @@ def test_the_openapi_document_describes_the_upload_and_the_files(api: Api) -> No
     document = assert_ok(api.client.get(f"{API}/openapi.json"))
     post = document["paths"][f"{API}/resources/import"]["post"]
     schema = post["requestBody"]["content"]["multipart/form-data"]["schema"]
-    assert schema["properties"]["file"] == {"type": "string", "format": "binary"}
+    file = schema["properties"]["file"]
+    assert (file["type"], file["format"]) == ("string", "binary")
+    assert "10 MiB" in file["description"]  # and the other limits of an upload
+    assert "file.compression_ratio" in file["description"]
     assert "file" in schema["required"]
     assert {"apply", "all_or_nothing", "area"} <= schema["properties"].keys()
     problem = document["components"]["schemas"]["ImportProblem"]
     assert {"row", "field", "severity", "message", "code", "params"} <= set(problem["required"])
     assert problem["properties"]["params"]["additionalProperties"] == {"type": "string"}
     get = document["paths"][f"{API}/resources/export"]["get"]
-    assert {"text/csv; charset=utf-8", "application/json"} <= get["responses"]["200"][
-        "content"
-    ].keys()
+    assert {"text/csv", "application/json"} <= get["responses"]["200"]["content"].keys()
 
 
 # -- the command line --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from domain.base import recorded_at
-from tests.e2e.support import Api, need_in, new_resource
+from tests.e2e.support import Api, need_in, new_client, new_resource
 from tests.ui.support import signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +95,7 @@ def _english_phrases(text: str) -> list[str]:
 @pytest.mark.parametrize(
     ("who", "paths"),
     [
-        ("care_manager", ["/home", "/needs", "/needs/new", "/needs/new?q=ヤマダ", "/clients/new"]),
+        ("care_manager", ["/home", "/needs", "/needs/new", "/clients/new"]),
         ("coordinator", ["/home", "/needs?stale=1", "/resources", "/resources/new", "/dashboard"]),
         ("supervisor", ["/dashboard", "/needs"]),
         ("auditor", ["/audit", "/audit?type=Need"]),
@@ -117,6 +117,16 @@ def test_japanese_screens_show_no_english(ui: Api, who: str, paths: list[str]) -
         page = browser.get(path)
         assert page.status == 200, path
         assert not _english_phrases(page.text), (path, _english_phrases(page.text))
+
+
+@pytest.mark.parametrize("words", ["ヤマダ", "該当なし"])
+def test_the_client_search_shows_no_english(ui: Api, words: str) -> None:
+    new_client(ui, name_kana="ヤマダ タロウ")
+    browser = signed_in(ui.app, "care_manager")
+    browser.get("/needs/new")
+    page = browser.post("/needs/new", {"q": words})
+    assert page.status == 200
+    assert not _english_phrases(page.text), _english_phrases(page.text)
 
 
 def test_need_and_replay_screens_show_no_english(ui: Api) -> None:

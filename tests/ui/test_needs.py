@@ -38,7 +38,8 @@ def test_a_care_manager_raises_a_need_for_a_client_found_by_kana(ui: Api) -> Non
     client = new_client(ui, name_kana="ツナグ タロウ")
     cm = signed_in(ui.app, "care_manager")
 
-    found = cm.get("/needs/new", q="つなぐ")  # hiragana finds katakana
+    cm.get("/needs/new")
+    found = cm.post("/needs/new", {"q": "つなぐ"})  # hiragana finds katakana
     assert client["display_code"] in found
     assert "ツナグ" not in found.text.replace("つなぐ", "")  # no personal data in the list
 
@@ -54,7 +55,8 @@ def test_a_client_is_found_by_display_code(ui: Api) -> None:
     client = new_client(ui)
     cm = signed_in(ui.app, "care_manager")
 
-    page = cm.get("/needs/new", q=client["display_code"].lower())
+    cm.get("/needs/new")
+    page = cm.post("/needs/new", {"q": client["display_code"].lower()})
 
     assert client["display_code"] in page
 
@@ -68,8 +70,33 @@ def test_a_care_manager_does_not_find_clients_of_another_center(ui: Api) -> None
         name_kana="ミナミ ハナコ",
     )
     cm = signed_in(ui.app, "care_manager")
+    cm.get("/needs/new")
 
-    assert client["display_code"] not in cm.get("/needs/new", q="ミナミ ハナコ")
+    assert client["display_code"] not in cm.post("/needs/new", {"q": "ミナミ ハナコ"})
+
+
+def test_the_client_search_is_sent_in_the_body_not_the_url(ui: Api) -> None:
+    client = new_client(ui, name_kana="ウラル タロウ")
+    cm = signed_in(ui.app, "care_manager")
+
+    form = cm.get("/needs/new")
+    by_url = cm.get("/needs/new", q="ウラル")
+
+    assert re.search(r'<form method="post"[^>]*role="search"', form.html)
+    assert by_url.status == 200
+    assert client["display_code"] not in by_url
+    assert "ウラル" not in by_url.html
+    assert client["display_code"] in cm.post("/needs/new", {"q": "ウラル"})
+
+
+def test_a_search_without_words_lists_nobody_and_asks_for_nothing(ui: Api) -> None:
+    cm = signed_in(ui.app, "care_manager")
+    cm.get("/needs/new")
+
+    page = cm.post("/needs/new", {"q": "  "})
+
+    assert page.status == 200
+    assert "先に利用者を選んでください。" not in page
 
 
 @pytest.mark.parametrize(

@@ -260,7 +260,7 @@ def test_an_administrator_creates_a_user_and_changes_their_roles(ui: Api) -> Non
         [
             ("username", username),
             ("display_name", "新しい担当者"),
-            ("password", "long enough"),
+            ("password", "long enough secret"),
             ("roles", "coordinator"),
         ],
     )
@@ -286,7 +286,7 @@ def test_a_bad_user_form_is_answered_per_field(ui: Api) -> None:
     )
 
     assert page.status == 422
-    assert "8文字以上にしてください。" in page
+    assert "12文字以上にしてください。" in page
     assert 'id="roles-error"' not in page.html
     assert 'id="center-error"' in page.html  # a care manager needs a center
     assert 'value="Bad Name"' in page.html

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import os
+import time
+import tracemalloc
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +15,7 @@ from application.importing import ResourceDraft
 from domain.values import NeedCategory, ServiceType, Weekday
 from interfaces.importing import FileFormatError, RowDefaults, read_resource_file
 from interfaces.importing.export import to_csv, to_xlsx
+from tests.hostile_files import compression_bomb, workbook_with_sheet
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
 
@@ -178,3 +184,122 @@ def test_formula_like_text_is_guarded_in_the_export_and_read_back_as_it_was() ->
         assert b"'=HYPERLINK" in data or name.endswith("xlsx")
         [draft] = read_resource_file(data, name).drafts
         assert (draft.name, draft.fee) == ("=HYPERLINK(1)", "+100円")
+
+
+# -- limits: what a file may cost before it is read ---------------------------------------------
+
+HEADER = "名称,住所,サービス種別\n"
+
+
+def _refusal(data: bytes, name: str) -> tuple[str, float]:
+    started = time.monotonic()
+    with pytest.raises(FileFormatError) as refused:
+        read_resource_file(data, name)
+    return refused.value.code, time.monotonic() - started
+
+
+def _workbook(sheet_xml: bytes, *, extra: dict[str, bytes] | None = None) -> bytes:
+    """A real .xlsx whose first sheet is ``sheet_xml``, with ``extra`` parts stored as they are."""
+    data = workbook_with_sheet(sheet_xml)
+    if not extra:
+        return data
+    out = io.BytesIO(data)
+    with zipfile.ZipFile(out, "a") as archive:
+        for filename, content in extra.items():
+            archive.writestr(filename, content, compress_type=zipfile.ZIP_STORED)
+    return out.getvalue()
+
+
+def _sheet(rows: str, dimension: str | None = None) -> bytes:
+    declared = f'<dimension ref="{dimension}"/>' if dimension else ""
+    return (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{declared}<sheetData>{rows}</sheetData></worksheet>"
+    ).encode()
+
+
+def _header_row() -> str:
+    return (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>名称</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>住所</t></is></c></row>'
+    )
+
+
+def test_a_workbook_that_unpacks_hundreds_of_times_its_size_is_refused_before_reading() -> None:
+    data = compression_bomb(1_000_000)
+    assert len(data) < 150_000  # a million cells in a small file
+
+    code, seconds = _refusal(data, "bomb.xlsx")
+
+    assert code == "file.compression_ratio"
+    assert seconds < 1
+
+
+def test_a_workbook_too_large_once_unpacked_is_refused() -> None:
+    data = _workbook(
+        _sheet(_header_row()), extra={"xl/media/big.bin": os.urandom(51 * 1024 * 1024)}
+    )
+    assert _refusal(data, "big.xlsx")[0] == "file.too_large_unpacked"
+
+
+def test_a_sheet_declaring_more_cells_than_allowed_is_refused_before_its_cells_are_read() -> None:
+    data = _workbook(_sheet(_header_row(), dimension="A1:AJ100000"))
+    code, seconds = _refusal(data, "declared.xlsx")
+    assert code == "file.too_many_cells"
+    assert seconds < 1
+
+
+def test_a_sheet_declaring_too_many_columns_is_refused() -> None:
+    data = _workbook(_sheet(_header_row(), dimension="A1:ZZ10"))
+    assert _refusal(data, "wide.xlsx")[0] == "file.too_many_columns"
+
+
+def test_a_csv_with_too_many_columns_is_refused() -> None:
+    data = (HEADER.rstrip("\n") + ",x" * 300 + "\nサロン,北町,通いの場\n").encode()
+    assert _refusal(data, "wide.csv")[0] == "file.too_many_columns"
+
+
+def test_empty_cells_far_to_the_right_are_not_columns() -> None:
+    data = (HEADER.rstrip("\n") + "," * 300 + "\nサロン,北町1,通いの場" + "," * 300 + "\n").encode()
+    [draft] = read_resource_file(data, "padded.csv").drafts
+    assert draft.name == "サロン"
+
+
+def test_a_csv_with_too_many_rows_is_refused() -> None:
+    data = (HEADER + "サロン,北町1,通いの場\n" * 50_001).encode()
+    assert _refusal(data, "long.csv")[0] == "file.too_many_rows"
+
+
+def test_a_csv_with_too_many_cells_is_refused() -> None:
+    data = (
+        HEADER.rstrip("\n")
+        + ",x" * 40
+        + "\n"
+        + ("サロン,北町1,通いの場" + ",x" * 40 + "\n") * 30_000
+    ).encode()
+    assert _refusal(data, "cells.csv")[0] == "file.too_many_cells"
+
+
+def test_blank_lines_are_streamed_not_held() -> None:
+    data = (HEADER + "\n" * 300_000 + "サロン,北町1,通いの場\n").encode()
+    tracemalloc.start()
+    try:
+        drafts = read_resource_file(data, "blank.csv").drafts
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [d.name for d in drafts] == ["サロン"]
+    assert peak < 8 * 1024 * 1024  # the text itself, not a list per line
+
+
+def test_a_csv_of_millions_of_blank_lines_is_refused_when_its_cells_run_out() -> None:
+    data = (HEADER + "\n" * 6_000_000).encode()
+    code, seconds = _refusal(data, "blank.csv")
+    assert code == "file.too_many_cells"
+    assert seconds < 5
+
+
+def test_blank_lines_between_rows_keep_the_row_numbers() -> None:
+    data = (HEADER + "\n\nサロン,北町1,通いの場\n").encode()
+    [draft] = read_resource_file(data, "gaps.csv").drafts
+    assert draft.row == 4

@@ -168,6 +168,29 @@ def test_change_password_keeps_the_new_hash() -> None:
     assert user.password_hash == "new-argon2-hash"
 
 
+def test_a_new_user_need_not_change_their_password() -> None:
+    assert new_user().must_change_password is False
+
+
+def test_reset_password_keeps_the_new_hash_and_requires_a_change() -> None:
+    user = new_user()
+    user.collect_events()
+
+    user.reset_password("temporary-argon2-hash", ACTOR)
+
+    assert [type(e) for e in user.collect_events()] == [User.PasswordReset]
+    assert (user.password_hash, user.must_change_password) == ("temporary-argon2-hash", True)
+
+
+def test_changing_the_password_after_a_reset_ends_the_requirement() -> None:
+    user = new_user()
+    user.reset_password("temporary-argon2-hash", ACTOR)
+
+    user.change_password("chosen-argon2-hash", user.id)
+
+    assert (user.password_hash, user.must_change_password) == ("chosen-argon2-hash", False)
+
+
 def test_deactivate_leaves_the_user_without_effective_roles() -> None:
     user = new_user(Role.ADMIN)
 
@@ -182,6 +205,7 @@ def test_deactivate_leaves_the_user_without_effective_roles() -> None:
         pytest.param(lambda user: user.grant_role(Role.AUDITOR, ACTOR), id="grant_role"),
         pytest.param(lambda user: user.revoke_role(Role.SUPERVISOR, ACTOR), id="revoke_role"),
         pytest.param(lambda user: user.change_password("h", ACTOR), id="change_password"),
+        pytest.param(lambda user: user.reset_password("h", ACTOR), id="reset_password"),
         pytest.param(lambda user: user.deactivate("again", ACTOR), id="deactivate"),
     ],
 )

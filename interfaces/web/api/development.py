@@ -194,6 +194,7 @@ def abandon(call: Call, initiative_id: UUID) -> Any:
     permission="report.read",
     query=s.ReportFormatQuerySchema,
     response=s.GapReportSchema,
+    produces=("application/json", "text/csv"),
 )
 def gap_report(call: Call) -> Any:
     report = call.services.development.gap_report(
@@ -212,6 +213,7 @@ def gap_report(call: Call) -> Any:
     permission="report.read",
     query=s.LogicModelQuerySchema,
     response=s.LogicModelSchema,
+    produces=("application/json", "text/csv"),
 )
 def logic_model(call: Call) -> Any:
     q = call.query

@@ -5,7 +5,13 @@ permission it needs and whether it changes an existing aggregate. The wrapper
 does the cross-cutting work in one order for every endpoint:
 
     authenticate (401) → permission (403) → JSON body (415/400) → schemas (422)
-    → If-Match (428/412) → the application → response schema, ETag, Location
+    → If-Match (428/400) → the application (412 when no tag matches)
+    → response schema, ETag, Location
+
+Before any schema sees a request, its text must be text: a lone surrogate in
+JSON (``"\\udc00"``, which no event, id or log line can encode), a query
+string that is not UTF-8, JSON nested deeper than any request needs, and a
+scalar parameter given twice are refused, naming the field.
 
 An operation that takes a file declares ``form`` (the schema of the other form
 fields) and ``files`` instead of ``body``: its body must be multipart/form-data.
@@ -19,20 +25,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from marshmallow import Schema
 from marshmallow import fields as ma_fields
 from werkzeug.datastructures import FileStorage
 
+from application.errors import VersionConflictError
 from application.security import ANONYMOUS, Actor
 from application.services import Services
 from interfaces.web.api.problems import ProblemError
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
-VERSION_TAG = re.compile(r'^\s*"?(\d{1,9})"?\s*$')
+MAX_JSON_DEPTH = 32
+"""Deeper than any request body needs (the deepest is 3), far below Python's recursion limit."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+NOT_TEXT = "Must be valid Unicode text (a lone surrogate such as \\udc00 is not)."
+GIVE_ONCE = "Give this parameter once."
+
+ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
+"""One entity-tag of an If-Match list (RFC 9110 §8.8.3), with the comma that ends it."""
+VERSION = re.compile(r"\d{1,9}")
+BARE_VERSION = re.compile(r"^\s*(\d{1,9})\s*$")
+"""An unquoted version number, accepted as its ETag since the first release."""
 
 
 @dataclass(frozen=True)
@@ -98,11 +116,14 @@ def operation(
     form: type[Schema] | None = None,
     files: tuple[str, ...] = (),
     produces: tuple[str, ...] = (),
+    responses: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation; the view gets ``call: Call`` plus URL arguments.
 
     ``location`` names the endpoint whose URL (with the result's ``id``) goes
-    into the Location header of a 201 response.
+    into the Location header of a 201 response. ``responses`` lists the statuses
+    the use case may refuse with that the declaration does not imply (the
+    OpenAPI document adds 401/403 for a permission, 422 for a body, and so on).
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,6 +145,7 @@ def operation(
             form=form,
             files=files,
             produces=produces,
+            responses=responses,
         )
         OPERATIONS.append(op)
 
@@ -137,13 +159,12 @@ def operation(
             if form is not None:
                 payload, uploads = _load_form(form, files)
             args = _load_query(query) if query is not None else {}
-            expected = _expected_version() if if_match else None
+            precondition = _if_match() if if_match else None
             key = _idempotency_key() if idempotent else None
-            result = view(
-                Call(app, actor, payload, args, expected, key, uploads),
-                **url_args,
-            )
-            return _respond(op, result)
+            call = Call(app, actor, payload, args, None, key, uploads)
+            if precondition is None:
+                return _respond(op, view(call, **url_args))
+            return _respond(op, _with_precondition(view, call, precondition, url_args))
 
         wrapper.__name__ = view.__name__
         wrapper.__doc__ = view.__doc__
@@ -177,15 +198,72 @@ def _load_body(schema: type[Schema]) -> dict[str, Any]:
             "Unsupported media type",
             "send the body as JSON with 'Content-Type: application/json'",
         )
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # not a ValueError, so get_json lets it through
+        raise _too_deep() from None
     if data is None:
         raise ProblemError(400, "malformed-json", "Malformed JSON", "the body is not valid JSON")
     if not isinstance(data, dict):
         raise ProblemError(
             400, "malformed-json", "Malformed JSON", "the body must be a JSON object"
         )
+    _refuse_fields(_json_text_problems(data))
     loaded: dict[str, Any] = schema().load(data)
     return loaded
+
+
+def _too_deep() -> ProblemError:
+    return ProblemError(
+        400,
+        "malformed-json",
+        "Malformed JSON",
+        f"the JSON is nested too deeply (at most {MAX_JSON_DEPTH} levels of objects and arrays)",
+    )
+
+
+def readable(text: str) -> str:
+    """``text`` with any lone surrogate written as its escape (``\\udc00``), printable in UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _json_text_problems(document: dict[str, Any]) -> dict[str, list[str]]:
+    """Every key and string value of ``document`` that is not Unicode text, by its path
+    (``contact.person``, ``area_codes.1``); raises 400 when it is nested too deeply.
+
+    Iterative, so that no nesting can exhaust the stack here.
+    """
+    problems: dict[str, list[str]] = {}
+    stack: list[tuple[str, Any, int]] = [("", document, 1)]
+    while stack:
+        path, value, depth = stack.pop()
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                problems[path or "_schema"] = [NOT_TEXT]
+            continue
+        if isinstance(value, dict):
+            items: list[tuple[str, Any]] = list(value.items())
+        elif isinstance(value, list):
+            items = [(str(index), item) for index, item in enumerate(value)]
+        else:
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep()
+        for key, item in items:
+            name = f"{path}.{key}" if path else key
+            if _SURROGATE.search(key):
+                problems[readable(name)] = [NOT_TEXT]
+                continue
+            stack.append((name, item, depth + 1))
+    return problems
+
+
+def _refuse_fields(problems: dict[str, list[str]]) -> None:
+    if problems:
+        names = ", ".join(sorted(problems))
+        raise ProblemError(
+            422, "validation", "Invalid request", f"check these fields: {names}", problems
+        )
 
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -220,10 +298,18 @@ def _load_form(
     request.max_content_length = MAX_UPLOAD_BYTES
     fields_ = schema().fields
     raw: dict[str, Any] = {}
+    problems: dict[str, list[str]] = {}
     for name in request.form:
-        field_ = fields_.get(name)
-        many = field_ is not None and isinstance(field_, ma_fields.List)
-        raw[name] = request.form.getlist(name) if many else request.form.get(name)
+        values = request.form.getlist(name)
+        if _SURROGATE.search(name) or any(_SURROGATE.search(v) for v in values):
+            problems[readable(name)] = [NOT_TEXT]
+        elif isinstance(fields_.get(name), ma_fields.List):
+            raw[name] = values
+        elif len(values) > 1:
+            problems[name] = [GIVE_ONCE]
+        else:
+            raw[name] = values[0]
+    _refuse_fields(problems)
     loaded: dict[str, Any] = schema().load(raw)
     uploads = {name: request.files[name] for name in names if name in request.files}
     missing = [name for name in names if name not in uploads]
@@ -239,16 +325,60 @@ def _load_form(
 
 
 def _load_query(schema: type[Schema]) -> dict[str, Any]:
-    raw = {key: request.args.get(key) for key in request.args}
+    _refuse_fields(_query_text_problems())
+    fields_ = schema().fields
+    raw: dict[str, Any] = {}
+    repeated: dict[str, list[str]] = {}
+    for key in request.args:
+        values = request.args.getlist(key)
+        if isinstance(fields_.get(key), ma_fields.List):
+            raw[key] = values
+        elif len(values) > 1:
+            # "First wins" would let a proxy and the app read different filters.
+            repeated[key] = [GIVE_ONCE]
+        else:
+            raw[key] = values[0]
+    _refuse_fields(repeated)
     # A '+' in an unencoded offset arrives as a space (2026-11-27T10:00:00 09:00).
     for key, value in raw.items():
-        if value is not None and re.search(r"T\d\d:\d\d(:\d\d(\.\d+)?)? \d\d:?\d\d$", value):
+        if isinstance(value, str) and re.search(r"T\d\d:\d\d(:\d\d(\.\d+)?)? \d\d:?\d\d$", value):
             raw[key] = value[::-1].replace(" ", "+", 1)[::-1]
     loaded: dict[str, Any] = schema().load(raw)
     return loaded
 
 
-def _expected_version() -> int:
+def _query_text_problems() -> dict[str, list[str]]:
+    """Query parameters whose name or value is not UTF-8 (werkzeug would have replaced
+    the bytes with U+FFFD, and the request would mean something else than was sent)."""
+    problems: dict[str, list[str]] = {}
+    for pair in request.query_string.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        raw_name = unquote_to_bytes(name.replace(b"+", b" "))
+        try:
+            key = raw_name.decode("utf-8")
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            problems[raw_name.decode("utf-8", "backslashreplace")] = [
+                "Must be UTF-8 text, percent-encoded."
+            ]
+            continue
+        if _SURROGATE.search(key):
+            problems[readable(key)] = [NOT_TEXT]
+    return problems
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """What an If-Match header accepts: any current version (``*``), or these."""
+
+    any_version: bool
+    versions: tuple[int, ...]
+
+
+def _if_match() -> Precondition:
+    """The If-Match header read as RFC 9110 §13.1.1 says: ``*``, or a list of strong
+    entity-tags of which one must be the current ETag. A weak tag can never match
+    (If-Match compares strongly), so it is refused as a mistake rather than answered 412."""
     header = request.headers.get("If-Match")
     if header is None:
         raise ProblemError(
@@ -258,15 +388,68 @@ def _expected_version() -> int:
             "send 'If-Match: \"<version>\"' with the ETag you read, so that no one's "
             "change is overwritten",
         )
-    match = VERSION_TAG.match(header.split(",")[0])
-    if match is None:
+    if header.strip() == "*":
+        return Precondition(any_version=True, versions=())
+    bare = BARE_VERSION.match(header)
+    if bare is not None:
+        return Precondition(any_version=False, versions=(int(bare.group(1)),))
+    tags: list[str] = []
+    position = 0
+    while position < len(header):
+        match = ENTITY_TAG.match(header, position)
+        if match is None or match.end() == position:
+            raise ProblemError(
+                400,
+                "bad-if-match",
+                "Malformed If-Match",
+                'If-Match must be "*" or a comma-separated list of ETags as the server sent '
+                'them, each a quoted version number like "3"',
+            )
+        if match.group(1):
+            raise ProblemError(
+                400,
+                "bad-if-match",
+                "Weak ETag in If-Match",
+                'If-Match compares ETags strongly, so a weak tag (W/"3") never matches: '
+                'send the ETag as the server sent it, like "3"',
+            )
+        tags.append(match.group(2))
+        position = match.end()
+    if not tags:
         raise ProblemError(
-            400,
-            "bad-if-match",
-            "Malformed If-Match",
-            'If-Match must be the aggregate\'s ETag, a quoted version number like "3"',
+            400, "bad-if-match", "Malformed If-Match", 'If-Match is empty; send an ETag like "3"'
         )
-    return int(match.group(1))
+    versions = tuple(dict.fromkeys(int(tag) for tag in tags if VERSION.fullmatch(tag)))
+    return Precondition(any_version=False, versions=versions)
+
+
+NO_VERSION = 0
+"""Versions start at 1: expecting version 0 of an existing aggregate always fails with 412."""
+
+
+def _with_precondition(
+    view: Callable[..., Any], call: Call, precondition: Precondition, url_args: dict[str, Any]
+) -> Any:
+    """Run ``view`` expecting the current version to be one that If-Match accepts.
+
+    The use cases take one expected version. With several tags, the first is tried;
+    when the aggregate turns out to be at another of the listed versions, the command
+    runs again at that one (a version conflict wrote nothing).
+    """
+    if precondition.any_version:
+        return view(call, **url_args)
+    versions = precondition.versions or (NO_VERSION,)
+    tried: set[int] = set()
+    expected = versions[0]
+    while True:
+        tried.add(expected)
+        try:
+            return view(replace(call, expected_version=expected), **url_args)
+        except VersionConflictError as conflict:
+            current = conflict.current
+            if conflict.expected != expected or current not in versions or current in tried:
+                raise
+            expected = current
 
 
 def _idempotency_key() -> str | None:

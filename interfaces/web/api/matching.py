@@ -66,6 +66,7 @@ def match_plan(call: Call, client_id: UUID) -> Any:
     permission="match.plan",
     body=s.AcceptPlanSchema,
     response=s.MatchPlanSchema,
+    responses=(409, 412),
 )
 def accept_match_plan(call: Call, client_id: UUID) -> Any:
     accepted = [

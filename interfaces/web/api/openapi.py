@@ -10,8 +10,14 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Response, jsonify
 
 from application.security import PERMISSIONS
-from interfaces.web.api.framework import OPERATIONS, Operation
-from interfaces.web.api.schemas import ProblemSchema
+from interfaces.importing import reader
+from interfaces.web.api.framework import (
+    MAX_JSON_DEPTH,
+    MAX_UPLOAD_BYTES,
+    OPERATIONS,
+    Operation,
+)
+from interfaces.web.api.schemas import AggregateSchema, ProblemSchema
 
 openapi = Blueprint("openapi", __name__)
 
@@ -25,12 +31,52 @@ _ERROR_TEXT = {
     404: "No such resource (or not visible to you)",
     409: "Not possible in the current state, or already exists",
     411: "An upload without Content-Length",
-    412: "Changed by someone else since you read it (stale If-Match)",
-    413: "The upload is too large",
+    412: "Changed by someone else since you read it (no If-Match tag is the current ETag)",
+    413: "The body is too large (1 MiB for JSON, 10 MiB for uploads)",
     415: "The body is not JSON (or not multipart/form-data, for uploads)",
     422: "Invalid fields; see 'errors'",
     428: "If-Match is missing",
+    429: "Too many attempts; retry after the seconds in Retry-After",
 }
+
+_STATUS_TEXT = {200: "OK", 201: "Created", 204: "No content"}
+
+RESPONSES_OF: dict[str, tuple[int, ...]] = {
+    "issue_token": (401, 403, 429),
+    "change_password": (401, 403, 429),
+}
+"""Refusals of operations declared in modules this document's owner does not keep;
+``operation(responses=...)`` is the place for them (see interfaces/web/api/users.py)."""
+
+IF_MATCH_PATTERN = r'^\s*(\*|\d{1,9}|"[!#-~]*"(\s*,\s*"[!#-~]*")*)\s*$'
+IF_MATCH_TEXT = (
+    'The ETag you read, e.g. `"3"`. As RFC 9110 says: `*` matches any current version; a '
+    'comma-separated list (`"3", "4"`) matches when one of its tags is the current ETag; '
+    'a well-formed tag that is not the current ETag is 412; a weak tag (`W/"3"`) never '
+    "matches a strong comparison and is refused with 400, as is a malformed value."
+)
+IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,200}$"
+
+LIMITS_TEXT = (
+    "Limits the server enforces: a JSON body of at most 1 MiB, nested at most "
+    f"{MAX_JSON_DEPTH} levels; text must be valid Unicode (a lone surrogate such as "
+    "`\\udc00` is 422) without control characters other than tab, line feed and carriage "
+    "return; booleans are JSON `true`/`false` (the words `true`/`false` in a query or a "
+    "form); a query parameter that is not a list may be given once; `min_position` "
+    "may not be beyond the newest event of the log (422 at once). Every answer under "
+    "`/api/` carries `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`."
+)
+
+UPLOAD_TEXT = (
+    f"CSV (UTF-8 or Shift_JIS) or .xlsx, at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB; "
+    f"at most {reader.MAX_ROWS:,} rows, {reader.MAX_COLUMNS} columns and "
+    f"{reader.MAX_CELLS:,} cells in the rows with data ({reader.MAX_CELLS_READ:,} read in "
+    "all); an .xlsx may unpack to at most "
+    f"{reader.MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MiB and compress at most "
+    f"{reader.MAX_COMPRESSION_RATIO} times. The file is read in a process of its own with "
+    "memory and CPU limits. A refusal is 422 with the reason as the problem's type "
+    "(`file.too_many_cells`, `file.compression_ratio`, `file.too_costly`, ...)."
+)
 
 
 PROBLEMS_TEXT = (
@@ -52,15 +98,20 @@ def _path(rule: str) -> str:
 
 
 def _content(op: Operation) -> dict[str, Any]:
-    """What a success looks like: the response schema, or the declared media types."""
-    if op.produces:
-        return {
-            media: {"schema": {"type": "object"}}
-            if media.startswith("application/json")
-            else {"schema": {"type": "string", "format": "binary"}}
-            for media in op.produces
-        }
-    return {"application/json": {"schema": op.response}} if op.response else {}
+    """What a success looks like: the response schema as JSON, and the other media
+    types the operation declares (CSV as text, spreadsheets as binary)."""
+    content: dict[str, Any] = {}
+    if op.response is not None:
+        content["application/json"] = {"schema": op.response}
+    for declared in op.produces:
+        media = declared.split(";")[0].strip()
+        if media == "application/json":
+            content.setdefault(media, {"schema": {"type": "object"}})
+        elif media.startswith("text/"):
+            content[media] = {"schema": {"type": "string"}}
+        else:
+            content[media] = {"schema": {"type": "string", "format": "binary"}}
+    return content
 
 
 def _form_body(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
@@ -70,7 +121,11 @@ def _form_body(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
     schema: dict[str, Any] = converter.schema2jsonschema(op.form())
     schema.setdefault("properties", {})
     for name in op.files:
-        schema["properties"][name] = {"type": "string", "format": "binary"}
+        schema["properties"][name] = {
+            "type": "string",
+            "format": "binary",
+            "description": UPLOAD_TEXT,
+        }
     schema["required"] = sorted({*schema.get("required", []), *op.files})
     return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
 
@@ -81,12 +136,12 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
         "summary": op.summary,
         "tags": [op.tag],
         "responses": {
-            str(op.status): {
-                "description": "OK" if op.status == 200 else "Created",
-                "content": _content(op),
-            }
+            str(op.status): {"description": _STATUS_TEXT.get(op.status, "OK")},
         },
     }
+    content = _content(op)
+    if content:
+        doc["responses"][str(op.status)]["content"] = content
     if op.status == 201 and op.location:
         doc["responses"]["201"]["headers"] = {"Location": {"schema": {"type": "string"}}}
     parameters: list[dict[str, Any]] = [
@@ -106,8 +161,8 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
                 "in": "header",
                 "name": "If-Match",
                 "required": True,
-                "description": 'The ETag you read, e.g. "3"',
-                "schema": {"type": "string"},
+                "description": IF_MATCH_TEXT,
+                "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
             }
         )
     if op.idempotent:
@@ -116,8 +171,14 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
                 "in": "header",
                 "name": "Idempotency-Key",
                 "required": False,
-                "description": "A retry with the same key returns the first result.",
-                "schema": {"type": "string", "maxLength": 200},
+                "description": "A retry with the same key returns the first result; "
+                "1 to 200 visible ASCII characters (a UUID is a good choice).",
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 200,
+                    "pattern": IDEMPOTENCY_KEY_PATTERN,
+                },
             }
         )
     if parameters:
@@ -129,19 +190,23 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
         }
     if op.form is not None:
         doc["requestBody"] = _form_body(op, plugin)
-    codes = {422} if op.body or op.query or op.form else set()
+    codes = {*op.responses, *RESPONSES_OF.get(op.name, ())}
+    if op.body or op.query or op.form:
+        codes.add(422)
     if op.permission is None:
         doc["security"] = []
     else:
         codes |= {401, 403}
     if op.body:
-        codes |= {400, 415}
+        codes |= {400, 413, 415}
     if op.form:
         codes |= {411, 413, 415}
     if "<" in op.rule:
         codes.add(404)
     if op.if_match:
-        codes |= {409, 412, 428}
+        codes |= {400, 409, 412, 428}
+    if op.idempotent:
+        codes.add(400)
     if op.status == 201:
         codes.add(409)
     for code in sorted(codes):
@@ -165,14 +230,18 @@ def build_spec() -> dict[str, Any]:
         info={
             "description": "Needs, resources and matching for community life-support "
             "coordination (生活支援体制整備事業). Authenticate with a bearer token from "
-            "POST /api/v1/auth/token.\n\n" + PROBLEMS_TEXT
+            "POST /api/v1/auth/token.\n\n" + PROBLEMS_TEXT + "\n\n" + LIMITS_TEXT
         },
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.schema("ProblemSchema", schema=ProblemSchema)
     paths: dict[str, dict[str, Any]] = {}
+    links = _links(OPERATIONS)
     for op in OPERATIONS:
-        paths.setdefault(_path(op.rule), {})[op.method.lower()] = _operation_doc(op, plugin)
+        doc = _operation_doc(op, plugin)
+        if op.name in links:
+            doc["responses"][str(op.status)]["links"] = links[op.name]
+        paths.setdefault(_path(op.rule), {})[op.method.lower()] = doc
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
@@ -182,13 +251,59 @@ def build_spec() -> dict[str, Any]:
     return document
 
 
+def _links(operations: list[Operation]) -> dict[str, dict[str, Any]]:
+    """OpenAPI links from every answer that is an aggregate (its creation, its reading,
+    a command on it) to what may be done next with it: the aggregate's id goes into the
+    path, and its ETag into If-Match, as a client would carry them along."""
+    links: dict[str, dict[str, Any]] = {}
+    items = [
+        op
+        for op in operations
+        if op.method == "GET"
+        and op.response is not None
+        and issubclass(op.response, AggregateSchema)
+        and re.search(r"<uuid:[a-z_]+>$", op.rule)  # addressed by the id in its body
+    ]
+    for item in items:
+        [*_, param] = _CONVERTER.findall(item.rule)
+        family = [
+            op
+            for op in operations
+            if (op.rule == item.rule or op.rule.startswith(item.rule + "/"))
+            and _CONVERTER.findall(op.rule) == [param]
+        ]
+        for source in operations:
+            if source.response is not item.response or source.status not in (200, 201):
+                continue
+            for target in family:
+                parameters = {f"path.{param}": "$response.body#/id"}
+                if target.if_match:
+                    parameters["header.If-Match"] = "$response.header.ETag"
+                links.setdefault(source.name, {})[target.name] = {
+                    "operationId": target.name,
+                    "parameters": parameters,
+                }
+    return links
+
+
 def _health_doc(summary: str) -> dict[str, Any]:
+    status = {"type": "object", "properties": {"status": {"type": "string"}}}
     return {
         "get": {
             "summary": summary,
             "security": [],
             "tags": ["health"],
-            "responses": {"200": {"description": "OK"}, "503": {"description": "Not ready"}},
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": status}}},
+                "503": {
+                    "description": "Not ready (why is in the server's log)",
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/ProblemSchema"}
+                        }
+                    },
+                },
+            },
         }
     }
 

@@ -55,11 +55,12 @@ def problem_response(problem: ProblemError) -> Response:
     }
     if problem.errors:
         body["errors"] = problem.errors
-    response = Response(
-        json.dumps(body, ensure_ascii=False) + "\n",
-        status=problem.status,
-        mimetype="application/problem+json",
-    )
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate that slipped into a message: escape it
+        text = json.dumps(body, ensure_ascii=True)
+    response = Response(text + "\n", status=problem.status, mimetype="application/problem+json")
     response.headers.update(problem.headers)
     return response
 
@@ -113,9 +114,21 @@ def to_problem(error: Exception) -> ProblemError:
                 return _refusal(error, status, title)
     if isinstance(error, HTTPException):
         code = error.code or 500
-        return ProblemError(code, f"http-{code}", error.name, error.description or error.name)
+        return ProblemError(
+            code,
+            f"http-{code}",
+            error.name,
+            error.description or error.name,
+            headers=http_headers(error),
+        )
     log.exception("unexpected error", exc_info=error)
     return ProblemError(500, "internal", "Internal error", "something went wrong on our side")
+
+
+def http_headers(error: HTTPException) -> dict[str, str]:
+    """The headers an HTTP error must carry (``Allow`` on a 405, ``Retry-After``...),
+    without its HTML content type."""
+    return {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
 
 
 def _refusal(error: DomainError | ApplicationError, status: int, title: str) -> ProblemError:

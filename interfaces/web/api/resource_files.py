@@ -10,11 +10,12 @@ from marshmallow import Schema, fields, validate
 
 from application.resources import ResourceFilter
 from domain.values import ServiceType
-from interfaces.importing import FileFormatError, RowDefaults, read_resource_file, report_document
+from interfaces.importing import FileFormatError, RowDefaults, report_document
 from interfaces.importing.export import EXTENSIONS, FORMATS, MEDIA_TYPES, to_csv, to_hsds, to_xlsx
+from interfaces.importing.isolation import read_upload
 from interfaces.web.api.framework import Call, operation
 from interfaces.web.api.problems import ProblemError
-from interfaces.web.api.schemas import Code, EnumField
+from interfaces.web.api.schemas import Code, EnumField, WordFlag
 
 resource_files = Blueprint("resource_files", __name__, url_prefix="/resources")
 
@@ -22,13 +23,13 @@ resource_files = Blueprint("resource_files", __name__, url_prefix="/resources")
 class ImportFormSchema(Schema):
     """The form fields sent with the file (multipart/form-data)."""
 
-    apply = fields.Boolean(
+    apply = WordFlag(
         load_default=False,
         metadata={
             "description": "Write the valid rows. Without it: a dry run that writes nothing."
         },
     )
-    all_or_nothing = fields.Boolean(
+    all_or_nothing = WordFlag(
         load_default=False,
         metadata={"description": "With apply: one invalid row aborts the whole import."},
     )
@@ -133,7 +134,7 @@ def import_resources(call: Call) -> Any:
     upload = call.files["file"]
     form = call.body
     try:
-        parsed = read_resource_file(
+        parsed = read_upload(
             upload.read(),
             upload.filename,
             encoding=form["encoding"],

@@ -131,6 +131,10 @@ def load_session_user() -> None:
 
 
 def protect_forms() -> None:
+    # A method or path the app does not serve is answered 405 or 404 by routing; a
+    # CSRF page there would hide the answer (and its Allow header).
+    if request.routing_exception is not None:
+        return
     if wants_html():
         if request.endpoint in resource_files.UPLOAD_ENDPOINTS:
             # A resource list may be larger than a form; the API's upload limit applies.

@@ -1,4 +1,5 @@
-"""Administrators' screens: users (create, roles, deactivate), areas, centers."""
+"""Administrators' screens: users (create, roles, password reset, deactivate), failed
+sign-ins, areas, centers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from flask import abort, flash, request
 
 from application.errors import ApplicationError, PermissionDeniedError, VersionConflictError
+from application.password_policy import MIN_PASSWORD_LENGTH
 from domain.errors import DomainError
 from domain.values import Role
 from interfaces.web.ui.core import Screens, actor, redirect_to, render, services, signed_in
@@ -55,8 +57,12 @@ def admin_new_user() -> Any:
         username = form.text("username", max_length=64)
         display_name = form.text("display_name", required=False, max_length=NAME_MAX)
         password = form.text("password", max_length=200)
-        if password is not None and len(password) < 8:
-            form.error("password", _("Use at least 8 characters."))
+        if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+            # Said here too, beside what else is wrong; the rest of the policy is the
+            # application's (it answers one refusal at a time).
+            form.error(
+                "password", _("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+            )
         roles = form.choices("roles", Role, required=True)
         center = form.code("center", centers, required=Role.CARE_MANAGER in roles)
         if form.ok and username and password:
@@ -79,7 +85,11 @@ def admin_user(username: str) -> Any:
 
 
 def _user_page(
-    username: str, status: int = 200, form: Form | None = None, open_action: str | None = None
+    username: str,
+    status: int = 200,
+    form: Form | None = None,
+    open_action: str | None = None,
+    temporary_password: str | None = None,
 ) -> Any:
     app = services()
     who = actor()
@@ -93,6 +103,7 @@ def _user_page(
         open_action=open_action,
         roles=list(Role),
         centers={c.code: c.name for c in app.reference.list_centers(who)},
+        temporary_password=temporary_password,
     )
 
 
@@ -104,12 +115,17 @@ def admin_user_action(username: str, action: str) -> Any:
     form = Form(request.form)
     version = form.version()
     status = 422
-    if action not in ("grant", "revoke", "deactivate"):
+    if action not in ("grant", "revoke", "reset", "deactivate"):
         abort(404)
     role = form.choice("role", Role) if action in ("grant", "revoke") else None
     reason = form.text("reason") if action == "deactivate" else None
     if form.ok and version is not None:
         try:
+            if action == "reset":
+                reset = app.accounts.reset_password(username, version, who)
+                # Shown on this page, never put in the session cookie (which is signed,
+                # not encrypted) as a flashed message would be.
+                return _user_page(username, temporary_password=reset.temporary_password)
             if action == "grant" and role is not None:
                 app.accounts.grant_role(username, role, version, who)
                 flash(_("Role granted."), "success")
@@ -123,6 +139,13 @@ def admin_user_action(username: str, action: str) -> Any:
         except (DomainError, ApplicationError) as error:
             status = _refuse(form, error)
     return _user_page(username, status, form, action)
+
+
+@screens.get("/admin/sign-ins")
+@signed_in("user.read")
+def admin_sign_ins() -> Any:
+    """Failed sign-ins and lockouts, newest first."""
+    return render("admin/sign_ins.html", records=services().accounts.sign_in_failures(actor()))
 
 
 # -- areas and centers ------------------------------------------------------------------------

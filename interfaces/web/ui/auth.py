@@ -1,15 +1,19 @@
-"""Signing in and out, the language switch, and each role's home."""
+"""Signing in and out, one's password and sessions, the language switch, and each
+role's home."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from flask import g, request, session
+from flask import flash, g, request, session
 from werkzeug.wrappers import Response
 
+from application.accounts import PasswordChangeRequiredError, TokenDTO, TokenKind
 from application.board import BoardSort, NeedFilter
-from application.errors import AuthenticationError
+from application.errors import ApplicationError, AuthenticationError
+from application.sign_in import SignInThrottledError
+from domain.errors import DomainError
 from domain.user import LANGUAGES
 from domain.values import NeedStatus, Role
 from interfaces.web.ui.core import (
@@ -36,6 +40,40 @@ screens = Screens()
 STALE_DAYS = 14
 """A need without activity for this many days stands out (the board's default)."""
 
+USER_AGENT_LENGTH = 200
+
+
+def _client() -> tuple[str | None, str]:
+    """The browser's address (as the proxy settings give it) and User-Agent."""
+    return request.remote_addr, request.user_agent.string[:USER_AGENT_LENGTH]
+
+
+def _throttled(template: str, form: Form, error: SignInThrottledError, **context: Any) -> Any:
+    """The form again, saying when to try again (429 with Retry-After)."""
+    minutes = max(1, -(-error.retry_after // 60))
+    form.error(
+        FORM,
+        _(
+            "Too many failed sign-ins. Try again in %(minutes)d minute(s).",
+            minutes=minutes,
+        ),
+    )
+    body, status = render(template, 429, form=form, **context)
+    return body, status, {"Retry-After": str(error.retry_after)}
+
+
+def _start_session(token: TokenDTO, target: str) -> Response:
+    """Keep the new session's token in a fresh cookie and go on to ``target``."""
+    language = session.get(LANGUAGE_KEY)
+    session.clear()  # a fresh session: nothing from before signing in carries over
+    session[TOKEN_KEY] = token.token
+    if language in LANGUAGES:
+        session[LANGUAGE_KEY] = language
+    g.session_user = services().accounts.session_user(token.token)
+    if target == "/":
+        return redirect_to(home_endpoint(actor()))
+    return Response(status=303, headers={"Location": target})
+
 
 @screens.get("/")
 def index() -> Response:
@@ -59,22 +97,96 @@ def sign_in() -> Any:
     password = form.text("password", max_length=200)
     if not form.ok or username is None or password is None:
         return render("auth/sign_in.html", 422, form=form, expired=False)
+    target = safe_next(form.value("next"), "/")  # before a token exists
+    address, agent = _client()
     try:
-        token = services().accounts.issue_token(username, password)
+        token = services().accounts.sign_in(username, password, address, agent)
+    except SignInThrottledError as error:
+        return _throttled("auth/sign_in.html", form, error, expired=False)
+    except PasswordChangeRequiredError:
+        change = Form({"username": username, "next": form.value("next")})
+        return render("auth/password.html", 200, form=change, forced=True)
     except AuthenticationError as error:
         form.error(FORM, refusal(error))
         return render("auth/sign_in.html", 401, form=form, expired=False)
-    language = session.get(LANGUAGE_KEY)
-    session.clear()  # a fresh session: nothing from before signing in carries over
-    session[TOKEN_KEY] = token.token
-    if language in LANGUAGES:
-        session[LANGUAGE_KEY] = language
-    g.session_user = services().accounts.session_user(token.token)
-    default = "/"
-    target = safe_next(form.value("next"), default)
-    if target == default:
-        return redirect_to(home_endpoint(actor()))
-    return Response(status=303, headers={"Location": target})
+    return _start_session(token, target)
+
+
+@screens.post("/sign-in/password")
+def forced_password_change() -> Any:
+    """After an administrator's reset: the temporary password and a new one sign in."""
+    form = Form(request.form)
+    username = form.text("username", max_length=64)
+    return _change_password(form, username, forced=True)
+
+
+@screens.route("/account/password", methods=["GET", "POST"])
+@signed_in()
+def change_password() -> Any:
+    """One's own password; every other session and token ends."""
+    if request.method == "GET":
+        return render("auth/password.html", form=Form(), forced=False)
+    return _change_password(Form(request.form), actor().username, forced=False)
+
+
+def _change_password(form: Form, username: str | None, *, forced: bool) -> Any:
+    current = form.text("current_password", max_length=200)
+    new = form.text("new_password", max_length=200)
+    repeated = form.text("repeat_password", max_length=200)
+    if new is not None and repeated is not None and new != repeated:
+        form.error("repeat_password", _("The two new passwords differ."))
+    if not form.ok or username is None or current is None or new is None:
+        return render("auth/password.html", 422, form=form, forced=forced)
+    target = safe_next(form.value("next"), "/")
+    address, agent = _client()
+    try:
+        token = services().accounts.change_password(
+            username, current, new, address, TokenKind.SESSION, agent
+        )
+    except SignInThrottledError as error:
+        return _throttled("auth/password.html", form, error, forced=forced)
+    except AuthenticationError as error:
+        if error.code == "auth.invalid_credentials":
+            form.error("current_password", _("This is not your current password."))
+        else:
+            form.error(FORM, refusal(error))
+        return render("auth/password.html", 401, form=form, forced=forced)
+    except (DomainError, ApplicationError) as error:
+        form.refused(error)
+        return render("auth/password.html", 422, form=form, forced=forced)
+    response = _start_session(token, target)
+    flash(_("Your password was changed; your other sessions have ended."), "success")
+    return response
+
+
+@screens.get("/account")
+@signed_in()
+def account() -> Any:
+    """Who one is, and one's valid sessions and API tokens (each can be ended)."""
+    sessions = services().accounts.sessions(actor(), session_token())
+    return render("auth/account.html", sessions=sessions)
+
+
+@screens.post("/account/sessions/<session_id>/end")
+@signed_in()
+def end_session(session_id: str) -> Any:
+    current = session_token()
+    ended_current = current is not None and any(
+        s.current and s.id == session_id for s in services().accounts.sessions(actor(), current)
+    )
+    try:
+        services().accounts.end_session(session_id, actor())
+    except ApplicationError as error:
+        flash(refusal(error), "error")
+        return redirect_to("ui.account")
+    if ended_current:
+        language = session.get(LANGUAGE_KEY)
+        session.clear()
+        if language in LANGUAGES:
+            session[LANGUAGE_KEY] = language
+        return redirect_to("ui.sign_in", signed_out=1)
+    flash(_("The session has ended."), "success")
+    return redirect_to("ui.account")
 
 
 @screens.post("/sign-out")

@@ -104,8 +104,9 @@ def require(permission: str) -> None:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only paths on this site are followed after a form (no open redirects)."""
-    if not target:
+    """Only paths on this site are followed after a form (no open redirects), and only
+    printable ones: a line break would split the Location header (a 500 at best)."""
+    if not target or not target.isprintable():
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

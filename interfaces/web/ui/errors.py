@@ -19,7 +19,7 @@ from application.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from interfaces.web.api.problems import problem_response, to_problem
+from interfaces.web.api.problems import http_headers, problem_response, to_problem
 from interfaces.web.ui.core import SignInRequiredError, current_user, wants_html
 from interfaces.web.ui.i18n import _
 
@@ -54,7 +54,9 @@ def html_error(error: Exception) -> Response:
         if code == 404:
             return _page(404, _("Not found"), _("This page does not exist, or you may not see it."))
         if code == 405:
-            return _page(405, _("Not possible"), _("This address does not accept this request."))
+            page = _page(405, _("Not possible"), _("This address does not accept this request."))
+            page.headers.update(http_headers(error))  # Allow
+            return page
         if code == 413:
             return _page(413, _("Too large"), _("What you sent is too large."))
         if code < 500:
@@ -71,7 +73,8 @@ def html_error(error: Exception) -> Response:
 
 
 def handle_error(error: Exception) -> Response:
-    if wants_html():
+    # The health checks answer machines, also for a method they do not serve.
+    if wants_html() and request.path not in ("/healthz", "/readyz"):
         try:
             return html_error(error)
         except Exception:  # the error page itself failed: fall back to plain text

@@ -200,6 +200,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "User.RoleGranted": _l("Role granted"),
     "User.RoleRevoked": _l("Role revoked"),
     "User.PasswordChanged": _l("Password changed"),
+    "User.PasswordReset": _l("Password reset by an administrator"),
     "User.Deactivated": _l("User deactivated"),
     "User.LanguageChosen": _l("Screen language chosen"),
     "Area.Registered": _l("Area registered"),

@@ -175,6 +175,9 @@ def raise_need() -> Any:
     who = actor()
     app = services()
     form = Form(request.form if request.method == "POST" else request.args)
+    # The search is sent by POST: a client's kana in a URL would stay in access logs,
+    # proxies and the browser's history. Search words in a URL are not read.
+    searching = request.method == "POST" and "q" in request.form and not form.value("client")
     client_id = _uuid(form.value("client"))
     card = None
     if client_id is not None:
@@ -183,9 +186,14 @@ def raise_need() -> Any:
         except ApplicationError:
             form.error("client", _("Choose a client of your support center."))
     if request.method == "GET" or card is None:
-        query = form.value("q").strip()
+        query = form.value("q").strip() if searching else ""
         results = app.clients.search(query, who) if query else []
-        if request.method == "POST" and card is None and "client" not in form.errors:
+        if (
+            request.method == "POST"
+            and not searching
+            and card is None
+            and "client" not in form.errors
+        ):
             form.error("client", _("Choose the client first."))
         return render(
             "needs/raise.html",

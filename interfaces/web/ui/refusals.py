@@ -39,7 +39,18 @@ CATALOGUE: dict[str, Message] = {
     "user.username_format": _fixed(_l("Use 2 to 64 lower-case letters, digits, '.', '_' or '-'.")),
     "user.center_required": _fixed(_l("A support-center staff member needs a support center.")),
     "user.roles_required": _fixed(_l("Choose at least one role.")),
-    "password.too_short": _fixed(_l("The password is too short.")),
+    "password.too_short": lambda p: _(
+        "Use at least %(count)d characters.", count=int(p.get("minimum", 12))
+    ),
+    "password.contains_username": _fixed(_l("The password must not contain the username.")),
+    "password.repetitive": _fixed(_l("The password must not be a few characters repeated.")),
+    "password.too_common": _fixed(
+        _l("This password is too common or too easy to guess; try a few unrelated words.")
+    ),
+    "password.unchanged": _fixed(_l("Choose a password other than your current one.")),
+    "auth.password_change_required": _fixed(
+        _l("An administrator has reset your password; choose a new one.")
+    ),
     "user.self_deactivation": _fixed(_l("You cannot deactivate your own account.")),
     "user.inactive": _fixed(_l("This user is deactivated.")),
     "user.role_already_granted": _fixed(_l("The user already has this role.")),

@@ -18,8 +18,9 @@ from application.importing import ImportReport, RowResult
 from application.resources import ResourceFilter
 from application.security import Actor
 from domain.values import ServiceType
-from interfaces.importing import FileFormatError, ParsedFile, RowDefaults, read_resource_file
+from interfaces.importing import FileFormatError, ParsedFile, RowDefaults, reader
 from interfaces.importing.export import EXTENSIONS, MEDIA_TYPES, to_csv, to_hsds, to_xlsx
+from interfaces.importing.isolation import read_upload
 from interfaces.web.api.framework import MAX_UPLOAD_BYTES
 from interfaces.web.ui import uploads
 from interfaces.web.ui.core import Screens, actor, render, services, signed_in
@@ -92,6 +93,32 @@ FILE_PROBLEMS: dict[str, Any] = {
     "file.malformed_csv": _l(
         "The CSV file is malformed (for example, an unclosed quotation mark)."
     ),
+    "file.too_many_columns": _l(
+        "The file has too many columns (at most %(columns)d): remove the columns that are "
+        "not needed.",
+        columns=reader.MAX_COLUMNS,
+    ),
+    "file.too_many_cells": _l(
+        "The file has too many cells: at most %(kept)s in the rows with data, and %(read)s "
+        "read in all, blank rows and columns included. Remove empty rows and columns, or "
+        "split the file.",
+        kept=f"{reader.MAX_CELLS:,}",
+        read=f"{reader.MAX_CELLS_READ:,}",
+    ),
+    "file.too_large_unpacked": _l(
+        "The workbook is too large once unpacked (at most %(megabytes)d MiB): split it, or "
+        "save it as CSV.",
+        megabytes=reader.MAX_UNCOMPRESSED_BYTES // (1024 * 1024),
+    ),
+    "file.compression_ratio": _l(
+        "The workbook is compressed far more than a spreadsheet ever is, so it is not read. "
+        "Open it in Excel and save it again as .xlsx or CSV."
+    ),
+    "file.too_costly": _l(
+        "Reading the file needed more memory or time than a resource list may: split it, "
+        "or save it again as CSV."
+    ),
+    "file.unreadable": _l("The file cannot be read. Save it again as CSV or .xlsx."),
 }
 """Why a file cannot be read (the reader's code) -> what the screen says."""
 
@@ -155,9 +182,7 @@ def _screen(
 
 def _parse(data: bytes, filename: str, options: Options, form: Form) -> ParsedFile | None:
     try:
-        return read_resource_file(
-            data, filename, encoding=options.encoding, defaults=options.defaults()
-        )
+        return read_upload(data, filename, encoding=options.encoding, defaults=options.defaults())
     except FileFormatError as error:
         form.error("file", file_problem(error))
         return None

@@ -11,6 +11,8 @@ from uuid import UUID
 
 from marshmallow import Schema, fields, post_dump, validate
 
+from application.accounts import TokenKind
+from application.sign_in import SignInEvent
 from domain.values import (
     CareLevel,
     DeclinedBy,
@@ -32,14 +34,23 @@ from interfaces.web.api.schemas.common import (
     Code,
     ContactSchema,
     EnumField,
+    Flag,
     ListOf,
+    MinPosition,
     Name,
     Text,
     Username,
+    WordFlag,
     list_schema,
 )
 
 # -- auth and users ----------------------------------------------------------------
+
+POLICY_TEXT = (
+    "At least 12 characters; not containing the username, not a few characters "
+    "repeated, not a common or easily guessed password (checked with zxcvbn)."
+)
+"""What a new password must be (application.password_policy)."""
 
 
 class TokenRequestSchema(Schema):
@@ -55,7 +66,11 @@ class TokenSchema(Schema):
 
 class UserCreateSchema(Schema):
     username = CleanString(required=True, validate=validate.Length(min=2, max=64))
-    password = CleanString(required=True, validate=validate.Length(min=8, max=200))
+    password = CleanString(
+        required=True,
+        validate=validate.Length(min=12, max=200),
+        metadata={"description": POLICY_TEXT},
+    )
     role = EnumField(Role, required=True)
     center_code = Code(load_default=None, allow_none=True)
     display_name = Name(load_default=None, allow_none=True)
@@ -67,6 +82,52 @@ class UserSchema(AggregateSchema):
     roles = fields.List(EnumField(Role), required=True)
     center_code = fields.String(allow_none=True)
     active = fields.Boolean(required=True)
+
+
+class PasswordChangeSchema(Schema):
+    username = Username(required=True)
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(
+        required=True,
+        validate=validate.Length(min=12, max=200),
+        metadata={"description": POLICY_TEXT},
+    )
+
+
+class PasswordResetSchema(Schema):
+    id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    username = fields.String(required=True)
+    temporary_password = fields.String(
+        required=True,
+        metadata={
+            "description": "Shown once: give it to the user, who must choose a new "
+            "password with it (POST /api/v1/auth/password) before anything else."
+        },
+    )
+
+
+class SessionSchema(Schema):
+    id = fields.String(
+        required=True, metadata={"description": "Names the token for DELETE; not a token."}
+    )
+    kind = EnumField(TokenKind, required=True)
+    issued_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    label = fields.String(required=True, metadata={"description": "The client's User-Agent."})
+    current = fields.Boolean(required=True)
+
+
+class SignInFailureSchema(Schema):
+    at = fields.AwareDateTime(required=True)
+    event = EnumField(SignInEvent, required=True)
+    username = fields.String(required=True)
+    address = fields.String(required=True)
+    known_user = fields.Boolean(required=True)
+    locked_until = fields.AwareDateTime(allow_none=True)
+    locked = fields.String(
+        allow_none=True, metadata={"description": "What a lockout locked: account or address."}
+    )
 
 
 # -- reference data ------------------------------------------------------------------
@@ -106,7 +167,7 @@ class ClientCreateSchema(Schema):
     address = Name(load_default=None, allow_none=True)
     phone = CleanString(load_default=None, allow_none=True, validate=validate.Length(max=40))
     care_level = EnumField(CareLevel, required=True)
-    frailty = fields.Boolean(load_default=False)
+    frailty = Flag(load_default=False)
     area_code = Code(required=True)
     center_code = Code(required=True)
     available_weekdays = ListOf(
@@ -194,7 +255,7 @@ class ResourceCreateSchema(Schema):
     )
     fee = Name(load_default=None, allow_none=True)
     contact = fields.Nested(ContactSchema, load_default=None, allow_none=True)
-    planned = fields.Boolean(
+    planned = Flag(
         load_default=False, metadata={"description": "Registered as planned, not yet active."}
     )
 
@@ -312,12 +373,10 @@ class NeedQuerySchema(Schema):
     center = Code(load_default=None)
     assignee = Username(load_default=None)
     urgency = EnumField(Urgency, load_default=None)
-    paused = fields.Boolean(load_default=None)
+    paused = WordFlag(load_default=None)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    min_position = fields.Integer(
-        load_default=None, validate=validate.Range(min=0, max=MAX_POSITION)
-    )
+    min_position = MinPosition()
 
 
 class AsOfQuerySchema(Schema):
@@ -417,9 +476,7 @@ class DashboardSchema(Schema):
 
 
 class DashboardQuerySchema(Schema):
-    min_position = fields.Integer(
-        load_default=None, validate=validate.Range(min=0, max=MAX_POSITION)
-    )
+    min_position = MinPosition()
 
 
 class AuditQuerySchema(Schema):
@@ -481,5 +538,7 @@ class ProjectionsSchema(Schema):
 AreaListSchema = list_schema(AreaSchema, "AreaListSchema")
 CenterListSchema = list_schema(CenterSchema, "CenterListSchema")
 UserListSchema = list_schema(UserSchema, "UserListSchema")
+SessionListSchema = list_schema(SessionSchema, "SessionListSchema")
+SignInFailureListSchema = list_schema(SignInFailureSchema, "SignInFailureListSchema")
 OrganizationListSchema = list_schema(OrganizationSchema, "OrganizationListSchema")
 ResourceListSchema = list_schema(ResourceSchema, "ResourceListSchema")

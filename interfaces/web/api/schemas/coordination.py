@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from application.oversight import FIRST_FISCAL_YEAR
 from domain.values import (
     CareLevel,
     CouncilTier,
@@ -16,12 +17,12 @@ from domain.values import (
     Weekday,
 )
 from interfaces.web.api.schemas.common import (
-    MAX_POSITION,
     AggregateSchema,
     Code,
     ContactSchema,
     EnumField,
     ListOf,
+    MinPosition,
     Name,
     Text,
     list_schema,
@@ -145,9 +146,7 @@ class GapReportSchema(Schema):
 
 class ReportFormatQuerySchema(Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
-    min_position = fields.Integer(
-        load_default=None, validate=validate.Range(min=0, max=MAX_POSITION)
-    )
+    min_position = MinPosition()
 
 
 # -- matching ------------------------------------------------------------------------------------
@@ -349,13 +348,16 @@ class NetworkSchema(Schema):
 
 class LogicModelQuerySchema(Schema):
     fiscal_year = fields.Integer(
-        required=True, metadata={"description": "April to March; 2026 = 2026-04-01..2027-03-31"}
+        required=True,
+        validate=validate.Range(min=FIRST_FISCAL_YEAR, max=9999),
+        metadata={
+            "description": "April to March; 2026 = 2026-04-01..2027-03-31. From "
+            f"{FIRST_FISCAL_YEAR} to next year (a later year is 422 `value.out_of_range`)."
+        },
     )
     area = Code(load_default=None, metadata={"description": "Omit for the whole municipality."})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
-    min_position = fields.Integer(
-        load_default=None, validate=validate.Range(min=0, max=MAX_POSITION)
-    )
+    min_position = MinPosition()
 
 
 class LogicModelSchema(Schema):
