@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench install clean translations
+.PHONY: run test lint bench chaos install clean translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -50,6 +50,13 @@ translations: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
+
+# Minutes of load while web workers, the projection worker and the database are
+# knocked over (PostgreSQL at TSUNAGU_BENCH_POSTGRES_URL, then SQLite); exits
+# non-zero when an invariant broke. Figures: docs/reliability.md.
+chaos: $(STAMP)
+	$(BIN)/python -m bench.chaos --backend postgres --seconds 120
+	$(BIN)/python -m bench.chaos --backend sqlite --seconds 60
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ the message is for people and may change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -110,6 +111,27 @@ class RankingChangedError(ConflictError):
         )
 
 
+class ResourceNotProposableError(ConflictError):
+    """The ranking marks the resource as not proposable for this need now (HTTP 409):
+    full, the client not eligible, or not active. ``blockers`` names which."""
+
+    code = "match.resource_not_proposable"
+
+    def __init__(self, blockers: Sequence[str]) -> None:
+        super().__init__(
+            "this resource cannot be proposed for this need now: "
+            + ", ".join(BLOCKER_WORDS.get(b, b) for b in blockers),
+            blockers=list(blockers),
+        )
+
+
+BLOCKER_WORDS = {
+    "capacity": "it is full",
+    "eligibility": "the client's care level is not eligible",
+    "status": "it is not active",
+}
+
+
 class MatchPlanChangedError(ConflictError):
     """The plan the coordinator accepted is no longer the plan (HTTP 409)."""
 
@@ -152,3 +174,13 @@ class OutcomeUnknownError(UnavailableError):
             "the database did not confirm the save; it may or may not have happened: "
             "read the record again before repeating the command"
         )
+
+
+class StoreUnavailableError(UnavailableError):
+    """The database cannot be reached (HTTP 503): nothing was read or saved."""
+
+    code = "store.unavailable"
+    retry_after = 5
+
+    def __init__(self) -> None:
+        super().__init__("the database cannot be reached just now; try again in a few seconds")

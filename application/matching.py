@@ -20,6 +20,7 @@ from application.errors import (
     InvalidReferenceError,
     MatchPlanChangedError,
     RankingChangedError,
+    ResourceNotProposableError,
     VersionConflictError,
 )
 from application.needs import NeedCases, NeedDTO, load_need, release_place
@@ -143,6 +144,9 @@ class MatchingCases:
                 raise InvalidReferenceError("resource_id", "no such resource")
             if resource.status is not ResourceStatus.ACTIVE:
                 raise ResourceNotActiveError(resource.status.value, "propose")
+            shown = next((c for c in ranked.candidates if c.resource_id == resource.id), None)
+            if shown is not None and not shown.proposable:
+                raise ResourceNotProposableError([b.value for b in shown.blockers])
             need.propose(
                 ResourceId(resource.id),
                 reason,

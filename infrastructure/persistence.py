@@ -104,6 +104,16 @@ class Database:
             "POSTGRES_MAX_OVERFLOW": "10",
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_LOCK_TIMEOUT": "10",
+            # No pre-ping: with it, psycopg_pool replaces a dead connection in the
+            # background with a growing backoff, and after a database restart the
+            # pool stayed empty for tens of seconds (tests/e2e/test_database_outage.py:
+            # still 503 10 s after the database was back). Without it, a statement on
+            # a dead connection fails, the connection is discarded and the library
+            # retries on a new one: served again within 2 s.
+            "POSTGRES_PRE_PING": "n",
+            # Pinned (the environment is never read): the library's insert takes the
+            # table lock that orders positions; the follower is gap-aware anyway.
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema

@@ -31,11 +31,13 @@ from application.network import NetworkCases
 from application.organizations import OrganizationCases
 from application.oversight import OversightCases
 from application.reference import ReferenceCases, References
+from application.replies import IdempotentRequests
 from application.resources import ResourceCases
 from application.services import Services
 from application.sign_in import AttemptStore, SignInGuard
 from application.store import Aggregates, EventStore, utc_now
 from infrastructure import migrations
+from infrastructure.idempotency import SqlIdempotentRequests
 from infrastructure.password_strength import ZxcvbnStrength
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
@@ -152,6 +154,8 @@ class Container:
     projections: ViewUpdater
     database: Database
     settings: Settings
+    replies: IdempotentRequests
+    """Answers to commands sent with an Idempotency-Key (the API replays them)."""
 
     def schema_revision(self) -> str | None:
         """The migration revision of tsunagu's own tables (see infrastructure.migrations)."""
@@ -199,7 +203,7 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     services = _services(store, aggregates, updater, reader, writer, settings, clock)
     if settings.inline_projections:
         updater.catch_up()
-    return Container(services, store, updater, database, settings)
+    return Container(services, store, updater, database, settings, SqlIdempotentRequests(writer))
 
 
 def _services(

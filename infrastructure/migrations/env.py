@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from infrastructure import sign_in, tokens  # noqa: F401 - their tables join ``metadata``
+from infrastructure import idempotency, sign_in, tokens  # noqa: F401 - their tables join ``metadata``
 from infrastructure.views.schema import metadata
 
 connection = context.config.attributes["connection"]

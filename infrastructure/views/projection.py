@@ -79,6 +79,12 @@ REQUEST_BATCHES = 4
 the worker's, or the next request's): a request never runs a rebuild."""
 WORKER_PAUSE_MAX = 30.0
 """Seconds the worker waits at most before trying again after a failed pass."""
+GAP_WAIT = 2.0
+"""Seconds at most that a missing position below the head is waited for before
+the views move past it. On PostgreSQL a position is taken when a transaction
+inserts, so a later one can commit first, and a position whose transaction rolled
+back never appears: a gap is passed as soon as every transaction that was running
+when it was seen has ended, or after this long."""
 
 
 def physical_name(table: str, generation: int) -> str:
@@ -173,6 +179,10 @@ class ViewUpdater:
         self._topic_sets: dict[str, frozenset[str] | None] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self.gap_wait = GAP_WAIT
+        self._gaps: dict[int, tuple[float, frozenset[str]]] = {}
+        """First missing position of each gap -> when it was first seen (monotonic) and
+        the transactions running then (PostgreSQL): only they can still fill it."""
 
     @property
     def names(self) -> list[str]:
@@ -484,15 +494,69 @@ class ViewUpdater:
         return reached - position
 
     def _read(self, topics: Sequence[str] | None, position: int, head: int | None = None) -> _Batch:
-        """The next batch after ``position``, read before any view transaction begins."""
+        """The next batch after ``position``, read before any view transaction begins.
+
+        Near the head every event is read, whatever the view's topics, so that a
+        missing position is seen: the batch stops before it until it appears or
+        :attr:`gap_wait` has passed (ordering never rests on the database's
+        insert locking). Far behind, only the view's topics are read.
+        """
         head = self.store.head() if head is None else head
+        near = head - position <= self.batch_size
         notifications = self.store.recorder.select_notifications(
-            start=position + 1, limit=self.batch_size, stop=head, topics=topics or ()
+            start=position + 1,
+            limit=self.batch_size,
+            stop=head,
+            topics=() if near else topics or (),
         )
         # Fewer than a batch means everything up to head has been seen, including
         # events of topics this read did not ask for.
         full = len(notifications) >= self.batch_size
-        return _Batch(head, notifications, notifications[-1].id if full else head)
+        reached = notifications[-1].id if full else head
+        if near:
+            notifications, reached = self._before_gap(position, notifications, reached)
+        elif reached > head - self.batch_size:
+            # The last stretch is read in full, where a late commit can still land.
+            reached = head - self.batch_size
+            notifications = [n for n in notifications if n.id <= reached]
+        return _Batch(head, notifications, reached)
+
+    def _before_gap(
+        self, position: int, notifications: Sequence[Notification], reached: int
+    ) -> tuple[Sequence[Notification], int]:
+        """The notifications and position up to the first gap still waited for."""
+        expected = position + 1
+        for index, notification in enumerate(notifications):
+            if notification.id != expected:
+                if not self._gap_settled(expected):
+                    return notifications[:index], expected - 1
+                log.info(
+                    "positions %d-%d never appeared; moving past", expected, notification.id - 1
+                )
+            expected = notification.id + 1
+        # Forget gaps behind us (filled or passed).
+        for gap in [gap for gap in list(self._gaps) if gap < expected]:
+            self._gaps.pop(gap, None)
+        return notifications, reached
+
+    def _gap_settled(self, gap: int) -> bool:
+        """Whether a missing position can no longer appear.
+
+        SQLite writes one transaction at a time, so a gap there is final. On
+        PostgreSQL it is final once every transaction that was running when it
+        was first seen has ended (or after :attr:`gap_wait`).
+        """
+        if self.reader.dialect.name != "postgresql":
+            return True
+        now = time.monotonic()
+        with self.reader.connect() as conn:
+            running: frozenset[str] = frozenset(
+                conn.execute(
+                    sa.text("SELECT pg_snapshot_xip(pg_current_snapshot())::text")
+                ).scalars()
+            )
+        seen, then = self._gaps.setdefault(gap, (now, running))
+        return not (then & running) or now - seen >= self.gap_wait
 
     def _apply(
         self,

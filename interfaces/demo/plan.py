@@ -231,11 +231,13 @@ def style(spec: Resource) -> str:
 def assign_resources(
     rng: random.Random, town: Municipality, needs: list[Need], today: date
 ) -> None:
-    """Choose each proposal's resource so that no confirmation meets a full resource.
+    """Choose each proposal's resource so that no proposal and no confirmation meets a
+    full resource.
 
     Confirmations and releases are replayed in time order (a greedy, exact
-    capacity check). A confirmation that finds every fitting resource full is
-    turned into the provider declining, and the rest of that history dropped.
+    capacity check). A proposal when every fitting resource is full is dropped
+    (with the rest of that history); a confirmation that finds the chosen
+    resources full is turned into the provider declining, and the rest dropped.
     """
     texts = town.texts
     suspended_at = {r.key: at for r in town.resources if (at := suspension(r, today)) is not None}
@@ -268,15 +270,12 @@ def assign_resources(
             continue
         moments = [attempt.propose.at] + ([attempt.confirm.at] if attempt.confirm else [])
         options = [r for r in fitting(town, need.client, need.category) if active(r.key, *moments)]
+        # The ranking refuses a proposal to a full resource: only those with room then.
+        options = [r for r in options if has_room(r, attempt.propose.at)]
         if not options:  # nothing open to propose at that time: the coordinator keeps looking
             dropped |= _truncate(need, attempt.propose, None)
             continue
-        if attempt.full:
-            full = [r for r in options if not has_room(r, attempt.propose.at)]
-            chosen = pick(need, full or options, attempt.propose.at)
-            if full and attempt.declined is not None:
-                attempt.declined.text = texts.provider_full
-        elif attempt.confirm is None:
+        if attempt.full or attempt.confirm is None:
             chosen = pick(need, options, attempt.propose.at)
         else:
             roomy = [r for r in options if has_room(r, attempt.confirm.at)]
@@ -284,7 +283,7 @@ def assign_resources(
             if roomy:
                 end = attempt.end.at if attempt.end else None
                 held[chosen.key].append((attempt.confirm.at, end))
-            else:
+            else:  # full by the time of the confirmation: the provider declines
                 refusal = Step(
                     "decline",
                     attempt.confirm.day,

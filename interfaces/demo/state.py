@@ -75,7 +75,8 @@ class Attempt:
     end: Step | None = None
     """The step that gave the place back (declined or closed while matched)."""
     full: bool = False
-    """The provider declines because it is full (when some fitting resource is)."""
+    """The provider declines. (It once meant a proposal to a full resource, which the
+    ranking now refuses: the proposal goes to one with room, and the provider declines.)"""
     resource: str | None = None
 
 

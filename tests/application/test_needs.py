@@ -347,8 +347,9 @@ def test_confirm_is_refused_when_the_resource_is_full_and_writes_nothing(
     app: Features, town: Town
 ) -> None:
     resource = new_resource(app, town.coordinator, capacity=1)
-    need_in(app, town, "matched", resource=resource)
-    second = need_in(app, town, "proposed", resource=resource)
+    first = need_in(app, town, "proposed", resource=resource)
+    second = need_in(app, town, "proposed", resource=resource)  # while a place was free
+    app.matching.confirm(first.id, START_DATE, first.version, town.coordinator)
     head = app.head()
 
     refused = refusal_of(

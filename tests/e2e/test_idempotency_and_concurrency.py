@@ -9,6 +9,8 @@ from uuid import uuid4
 import pytest
 from werkzeug.test import TestResponse
 
+from interfaces.bootstrap import bootstrap
+from interfaces.web import create_app
 from tests.e2e.support import (
     Api,
     assert_aggregate,
@@ -21,6 +23,7 @@ from tests.e2e.support import (
     new_need,
     organization_body,
     resource_body,
+    step,
 )
 
 CREATES = ["/needs", "/clients", "/resources", "/organizations"]
@@ -91,6 +94,104 @@ def test_retried_need_is_listed_once(api: Api) -> None:
         assert_aggregate(api.post("/needs", need_body(client["id"]), "care_manager", key=key), 201)
     listed = assert_ok(api.get("/needs", "care_manager", {"per_page": 200}))["items"]
     assert sum(1 for row in listed if row["client_id"] == client["id"]) == 1
+
+
+# -- every command: the first answer, replayed -----------------------------------------------
+
+CLOSE = {"outcome": "goal_achieved", "reason": "自立した"}
+
+
+def _close(api: Api, need: dict[str, Any], key: str, body: dict[str, Any] = CLOSE) -> TestResponse:
+    path = f"/needs/{need['id']}/close"
+    return api.post(path, body, "care_manager", if_match=need["version"], key=key)
+
+
+def test_a_retried_command_gets_its_first_answer_even_after_the_record_moved_on(
+    api: Api,
+) -> None:
+    need, key = new_need(api), str(uuid4())
+    first = _close(api, need, key)
+    closed = assert_aggregate(first)
+    step(api, closed, "reopen", {"reason": "再発"}, "coordinator")
+    head = api.head()
+
+    retry = _close(api, need, key)
+
+    assert retry.status_code == 200
+    assert retry.get_json() == first.get_json()
+    assert retry.headers["ETag"] == first.headers["ETag"]
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert api.head() == head  # nothing ran again
+    assert "Idempotent-Replayed" not in first.headers
+
+
+def test_the_same_key_with_a_different_request_is_refused(api: Api) -> None:
+    need, key = new_need(api), str(uuid4())
+    assert_aggregate(_close(api, need, key))
+
+    other = _close(api, need, key, {"outcome": "withdrawn", "reason": "本人の希望"})
+
+    body = assert_problem(other, 422)
+    assert body["type"] == "urn:tsunagu:problem:idempotency.key_reused"
+    assert "Idempotency-Key" in body["errors"]
+
+
+def test_a_create_with_a_reused_key_and_a_different_body_is_refused(api: Api) -> None:
+    client, key = new_client(api), str(uuid4())
+    assert_aggregate(api.post("/needs", need_body(client["id"]), "care_manager", key=key), 201)
+
+    other = api.post("/needs", need_body(client["id"], urgency="high"), "care_manager", key=key)
+
+    assert assert_problem(other, 422)["type"] == "urn:tsunagu:problem:idempotency.key_reused"
+
+
+def test_a_refused_command_keeps_no_answer_and_its_retry_runs_again(api: Api) -> None:
+    need, key = new_need(api), str(uuid4())
+    stale = {**need, "version": need["version"] + 5}
+    assert_problem(_close(api, stale, key), 412)
+
+    assert assert_aggregate(_close(api, need, key))["status"] == "closed"
+
+
+def test_a_retry_while_the_first_is_still_running_is_told_to_wait(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    need, key = new_need(api), str(uuid4())
+    needs = api.container.services.needs
+    close, entered, release = needs.close, threading.Event(), threading.Event()
+
+    def slow_close(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        release.wait(10)
+        return close(*args, **kwargs)
+
+    monkeypatch.setattr(needs, "close", slow_close)
+    answers: list[TestResponse] = []
+    first = threading.Thread(target=lambda: answers.append(_close(api, need, key, CLOSE)))
+    first.start()
+    assert entered.wait(10)
+
+    second = _close(api, need, key)
+    release.set()
+    first.join()
+
+    body = assert_problem(second, 409)
+    assert body["type"] == "urn:tsunagu:problem:idempotency.in_progress"
+    assert second.headers["Retry-After"] == "1"
+    assert answers[0].status_code == 200
+
+
+def test_another_server_replays_the_same_answer(api: Api) -> None:
+    need, key = new_need(api), str(uuid4())
+    first = _close(api, need, key)
+    container = bootstrap(api.container.settings)  # another process on the same database
+    try:
+        retry = _close(Api(create_app(container=container), container, api.backend), need, key)
+    finally:
+        container.close()
+
+    assert retry.get_json() == first.get_json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
 
 
 # -- concurrency -------------------------------------------------------------------------------

@@ -129,3 +129,31 @@ def test_accepting_a_plan_that_changed_is_409_and_writes_nothing(api: Api) -> No
     assert "changed" in assert_problem(response, 409)["detail"]
     assert api.head() == head + 1  # only the extra resource registered above
     assert resource["id"]
+
+
+def test_proposing_a_resource_the_ranking_marks_not_proposable_is_409_naming_why(
+    api: Api,
+) -> None:
+    district = new_district(api)
+    resource = new_resource(
+        api, categories=["small_repairs"], area_codes=[district.area], capacity=1
+    )
+    taken = _matching(api, new_client(api, "coordinator", district), "small_repairs")
+    taken = step(
+        api, taken, "propose", {"resource_id": resource["id"], "reason": "近い"}, "coordinator"
+    )
+    step(api, taken, "confirm", {"start_date": "2026-12-01"}, "coordinator")  # the one place
+    need = _matching(api, new_client(api, "coordinator", district), "small_repairs")
+    head = api.head()
+
+    response = api.post(
+        f"/needs/{need['id']}/propose",
+        {"resource_id": resource["id"], "reason": "近い"},
+        "coordinator",
+        if_match=need["version"],
+    )
+
+    body = assert_problem(response, 409)
+    assert body["type"] == "urn:tsunagu:problem:match.resource_not_proposable"
+    assert "full" in body["detail"]
+    assert api.head() == head

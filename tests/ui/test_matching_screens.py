@@ -37,10 +37,10 @@ def test_the_matching_screen_ranks_candidates_and_explains_each(ui: Api) -> None
     care_only = resource(t, name="要介護向け買い物便", eligible=[CareLevel.CARE_1])
     taker = need(t, client(t))
     t.app.matching.propose(taker.id, full.id, "空きあり", taker.version, t.coordinator)
+    waiting = need(t, client(t))  # proposed while a place was free: it waits once it is taken
+    t.app.matching.propose(waiting.id, full.id, "空き待ち", waiting.version, t.coordinator)
     taken = t.app.needs.get(taker.id, t.coordinator)
     t.app.matching.confirm(taker.id, date(2026, 12, 1), taken.version, t.coordinator)
-    waiting = need(t, client(t))
-    t.app.matching.propose(waiting.id, full.id, "空き待ち", waiting.version, t.coordinator)
     item = need(t, person)
 
     page = signed_in(ui.app, "coordinator").get(f"/needs/{item.id}")

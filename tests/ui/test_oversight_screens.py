@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.base import recorded_at
-from tests.e2e.support import Api, need_in, new_resource, step, unique
+from tests.e2e.support import Api, need_in, new_need, new_resource, step, unique
 from tests.ui.support import Browser, signed_in
 
 # -- resources ------------------------------------------------------------------------------
@@ -358,3 +358,35 @@ def test_a_signed_out_visitor_is_sent_to_sign_in_not_an_error(ui: Api) -> None:
 
     assert page.status == 303
     assert "/sign-in" in page.location
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+def test_the_admin_sees_every_view_current(fresh_ui: Api) -> None:
+    page = signed_in(fresh_ui.app, "admin").get("/admin/views")
+
+    assert page.status == 200
+    for name in fresh_ui.container.projections.names:
+        assert name in page
+    assert "停止" not in page.text
+
+
+def test_a_view_stopped_on_an_event_is_shown_with_the_event_and_what_to_do(
+    fresh_ui: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infrastructure.views.board import CaseBoardView
+
+    def broken(self: object, conn: object, event: object, position: int) -> None:
+        raise RuntimeError("the case board cannot take this need")
+
+    monkeypatch.setattr(CaseBoardView, "_raised", broken)
+    need = new_need(fresh_ui)
+
+    page = signed_in(fresh_ui.app, "admin").get("/admin/views")
+
+    assert "停止" in page.text
+    assert "Need.Raised" in page.text or "Raised" in page.text
+    assert str(need["position"]) in page.text
+    assert "tsunagu projections retry" in page.text
+    assert "the case board cannot take this need" in page.html

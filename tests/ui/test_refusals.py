@@ -4,8 +4,16 @@ English message: rewording a rule's message cannot change what people read."""
 from __future__ import annotations
 
 import pytest
+from eventsourcing.persistence import OperationalError
 
-from application.errors import NotFoundError, RankingChangedError, VersionConflictError
+from application.errors import (
+    BusyError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RankingChangedError,
+    ResourceNotProposableError,
+    VersionConflictError,
+)
 from domain.errors import (
     InvalidValueError,
     NeedPausedError,
@@ -13,7 +21,8 @@ from domain.errors import (
     ResourceFullError,
     UserRoleError,
 )
-from tests.e2e.support import Api
+from tests.e2e.support import Api, new_need
+from tests.ui.support import signed_in
 
 
 def _in_japanese(api: Api, error: Exception) -> str:
@@ -31,9 +40,13 @@ def _in_japanese(api: Api, error: Exception) -> str:
         (VersionConflictError("need", 3, 4), "変更"),
         (NotFoundError("client", "x"), "存在しない"),
         (RankingChangedError(), "候補"),
+        (
+            ResourceNotProposableError(["capacity", "eligibility"]),
+            "定員に達しています・利用者の要介護度",
+        ),
         (InvalidValueError("topics", "name at least one topic", code="value.empty"), "議題"),
     ],
-    ids=["paused", "full", "conflict", "not-found", "ranking", "field-specific"],
+    ids=["paused", "full", "conflict", "not-found", "ranking", "not-proposable", "field-specific"],
 )
 def test_each_refusal_is_worded_from_its_code(ui: Api, error: Exception, expected: str) -> None:
     assert expected in _in_japanese(ui, error)
@@ -50,3 +63,32 @@ def test_an_unknown_code_falls_back_to_its_family(ui: Api) -> None:
         "raised", "confirm", "no resource", code="need.no_resource_proposed"
     )
     assert _in_japanese(ui, error) == _in_japanese(ui, NeedTransitionError("raised", "confirm"))
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (
+            OperationalError("server closed the connection unexpectedly"),
+            "データベースに接続できません",
+        ),
+        (BusyError("need"), "同時に変更"),
+        (OutcomeUnknownError(), "確認できませんでした"),
+    ],
+    ids=["database-gone", "busy", "outcome-unknown"],
+)
+def test_a_page_the_database_cannot_serve_now_says_try_again_with_retry_after(
+    ui: Api, monkeypatch: pytest.MonkeyPatch, error: Exception, expected: str
+) -> None:
+    need = new_need(ui)
+    browser = signed_in(ui.app, "care_manager")
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(ui.container.store.events.recorder, "select_events", fails)
+    page = browser.get(f"/needs/{need['id']}")
+
+    assert page.status == 503
+    assert page.response.headers["Retry-After"].isdigit()
+    assert expected in page

@@ -23,9 +23,12 @@ The same declarations produce the OpenAPI document (``openapi.py``).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -35,6 +38,7 @@ from marshmallow import fields as ma_fields
 from werkzeug.datastructures import FileStorage
 
 from application.errors import VersionConflictError
+from application.replies import Answer, IdempotentRequests
 from application.security import ANONYMOUS, Actor
 from application.services import Services
 from interfaces.web.api.problems import ProblemError
@@ -75,6 +79,14 @@ class Operation:
     form: type[Schema] | None = None
     files: tuple[str, ...] = ()
     produces: tuple[str, ...] = ()
+    secret: bool = False
+    """Its request or answer holds a password: never kept for replays."""
+
+    @property
+    def replayable(self) -> bool:
+        """A command whose first answer is replayed to a retry with the same
+        Idempotency-Key (every command but those carrying secrets)."""
+        return self.method != "GET" and self.permission is not None and not self.secret
 
 
 OPERATIONS: list[Operation] = []
@@ -117,6 +129,7 @@ def operation(
     files: tuple[str, ...] = (),
     produces: tuple[str, ...] = (),
     responses: tuple[int, ...] = (),
+    secret: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation; the view gets ``call: Call`` plus URL arguments.
 
@@ -124,6 +137,8 @@ def operation(
     into the Location header of a 201 response. ``responses`` lists the statuses
     the use case may refuse with that the declaration does not imply (the
     OpenAPI document adds 401/403 for a permission, 422 for a body, and so on).
+    ``idempotent`` creates derive the new aggregate's id from the Idempotency-Key;
+    every command (``secret`` ones aside) replays its first answer to a retry.
     """
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -146,6 +161,7 @@ def operation(
             files=files,
             produces=produces,
             responses=responses,
+            secret=secret,
         )
         OPERATIONS.append(op)
 
@@ -160,11 +176,17 @@ def operation(
                 payload, uploads = _load_form(form, files)
             args = _load_query(query) if query is not None else {}
             precondition = _if_match() if if_match else None
-            key = _idempotency_key() if idempotent else None
-            call = Call(app, actor, payload, args, None, key, uploads)
-            if precondition is None:
-                return _respond(op, view(call, **url_args))
-            return _respond(op, _with_precondition(view, call, precondition, url_args))
+            key = _idempotency_key() if idempotent or op.replayable else None
+            call = Call(app, actor, payload, args, None, key if idempotent else None, uploads)
+
+            def run() -> Response:
+                if precondition is None:
+                    return _respond(op, view(call, **url_args))
+                return _respond(op, _with_precondition(view, call, precondition, url_args))
+
+            if key is not None and op.replayable:
+                return _replayed(actor, key, run)
+            return run()
 
         wrapper.__name__ = view.__name__
         wrapper.__doc__ = view.__doc__
@@ -464,6 +486,75 @@ def _idempotency_key() -> str | None:
             "Idempotency-Key must be 1-200 visible ASCII characters (a UUID is a good choice)",
         )
     return key
+
+
+REPLAYED_HEADERS = ("Content-Type", "ETag", "Location")
+
+
+def _replayed(actor: Actor, key: str, run: Callable[[], Response]) -> Response:
+    """Run a command once per Idempotency-Key: a retry gets the first answer."""
+    replies: IdempotentRequests = current_app.extensions["tsunagu"].replies
+    user = str(actor.user_id)
+    claim = replies.claim(user, key, _fingerprint(), datetime.now(UTC))
+    if claim.mismatch:
+        raise ProblemError(
+            422,
+            "idempotency.key_reused",
+            "Idempotency-Key reused",
+            "this Idempotency-Key was sent with a different request; "
+            "use a new key for a new request",
+            {"Idempotency-Key": ["Already used for a different request."]},
+        )
+    if claim.pending:
+        raise ProblemError(
+            409,
+            "idempotency.in_progress",
+            "Request in progress",
+            "a request with this Idempotency-Key is still running; try again in a moment",
+            headers={"Retry-After": "1"},
+        )
+    if claim.answer is not None:
+        first = claim.answer
+        replay = Response(first.body, status=first.status, headers=first.headers)
+        replay.headers["Idempotent-Replayed"] = "true"
+        return replay
+    try:
+        response = run()
+    except BaseException:
+        replies.release(user, key)
+        raise
+    if not 200 <= response.status_code < 300:
+        replies.release(user, key)
+        return response
+    headers = {
+        name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers
+    }
+    answer = Answer(response.status_code, headers, response.get_data())
+    replies.answer(user, key, answer, datetime.now(UTC))
+    return response
+
+
+def _fingerprint() -> str:
+    """What makes two requests the same command: method, path and query, If-Match,
+    and the body (JSON compared by meaning, forms with their files' contents)."""
+    digest = hashlib.sha256()
+    for part in (request.method, request.full_path, request.headers.get("If-Match", "")):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    if request.is_json:
+        document = request.get_json(silent=True)
+        text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        digest.update(text.encode("utf-8", "surrogatepass"))
+    elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"{name}={value}\0".encode("utf-8", "surrogatepass"))
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            digest.update(f"{name}:{upload.filename}\0".encode("utf-8", "surrogatepass"))
+            while chunk := upload.stream.read(65536):
+                digest.update(chunk)
+            upload.stream.seek(0)
+    else:
+        digest.update(request.get_data())
+    return digest.hexdigest()
 
 
 def _respond(op: Operation, result: Any) -> Response:

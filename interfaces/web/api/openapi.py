@@ -37,16 +37,12 @@ _ERROR_TEXT = {
     422: "Invalid fields; see 'errors'",
     428: "If-Match is missing",
     429: "Too many attempts; retry after the seconds in Retry-After",
+    503: "The database is unreachable or busy, or did not confirm a save "
+    "(`store.outcome_unknown`: read before repeating); retry after Retry-After",
 }
 
 _STATUS_TEXT = {200: "OK", 201: "Created", 204: "No content"}
 
-RESPONSES_OF: dict[str, tuple[int, ...]] = {
-    "issue_token": (401, 403, 429),
-    "change_password": (401, 403, 429),
-}
-"""Refusals of operations declared in modules this document's owner does not keep;
-``operation(responses=...)`` is the place for them (see interfaces/web/api/users.py)."""
 
 IF_MATCH_PATTERN = r'^\s*(\*|\d{1,9}|"[!#-~]*"(\s*,\s*"[!#-~]*")*)\s*$'
 IF_MATCH_TEXT = (
@@ -56,6 +52,15 @@ IF_MATCH_TEXT = (
     "matches a strong comparison and is refused with 400, as is a malformed value."
 )
 IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,200}$"
+IDEMPOTENCY_TEXT = (
+    "1 to 200 visible ASCII characters (a UUID is a good choice), new for each command. "
+    "A retry with the same key and the same request (method, path, If-Match, body) gets "
+    "the first successful answer again, with `Idempotent-Replayed: true`, for 24 hours, "
+    "from any server; the same key with a different request is 422 "
+    "`idempotency.key_reused`; while the first is still running, 409 "
+    "`idempotency.in_progress` with Retry-After. A refused command keeps no answer: "
+    "its retry runs again."
+)
 
 LIMITS_TEXT = (
     "Limits the server enforces: a JSON body of at most 1 MiB, nested at most "
@@ -165,14 +170,13 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
                 "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
             }
         )
-    if op.idempotent:
+    if op.idempotent or op.replayable:
         parameters.append(
             {
                 "in": "header",
                 "name": "Idempotency-Key",
                 "required": False,
-                "description": "A retry with the same key returns the first result; "
-                "1 to 200 visible ASCII characters (a UUID is a good choice).",
+                "description": IDEMPOTENCY_TEXT,
                 "schema": {
                     "type": "string",
                     "minLength": 1,
@@ -190,7 +194,7 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
         }
     if op.form is not None:
         doc["requestBody"] = _form_body(op, plugin)
-    codes = {*op.responses, *RESPONSES_OF.get(op.name, ())}
+    codes = {*op.responses, 503}  # every operation reads or writes the database
     if op.body or op.query or op.form:
         codes.add(422)
     if op.permission is None:
@@ -205,8 +209,10 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
         codes.add(404)
     if op.if_match:
         codes |= {400, 409, 412, 428}
-    if op.idempotent:
+    if op.idempotent or op.replayable:
         codes.add(400)
+    if op.replayable:
+        codes |= {409, 422}
     if op.status == 201:
         codes.add(409)
     for code in sorted(codes):

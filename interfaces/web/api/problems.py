@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import eventsourcing.persistence
+import sqlalchemy.exc
 from flask import Flask, Response, json
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
@@ -17,6 +19,8 @@ from application.errors import (
     InvalidReferenceError,
     NotFoundError,
     PermissionDeniedError,
+    StoreUnavailableError,
+    UnavailableError,
     VersionConflictError,
 )
 from domain.errors import DomainError, InvalidTransitionError, InvalidValueError
@@ -80,6 +84,7 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 FAMILIES: tuple[tuple[type[Exception], int, str], ...] = (
+    (UnavailableError, 503, "Service unavailable"),
     (InvalidValueError, 422, "Invalid request"),
     (InvalidReferenceError, 422, "Invalid request"),
     (AuthenticationError, 401, "Authentication failed"),
@@ -98,6 +103,28 @@ clients key off it, never off the wording of ``detail``.
 """
 
 
+DATABASE_GONE = (
+    eventsourcing.persistence.OperationalError,
+    eventsourcing.persistence.InterfaceError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
+"""What the event store's and the views' drivers raise when the database is down,
+restarting or out of connections: answered 503 with Retry-After, never 500."""
+
+
+def as_unavailable(error: Exception) -> UnavailableError | None:
+    """The error as "try again later" (503), when it is one: the application's own, or
+    the database gone away."""
+    if isinstance(error, UnavailableError):
+        return error
+    if isinstance(error, DATABASE_GONE):
+        log.warning("the database cannot be reached: %s", error)
+        return StoreUnavailableError()
+    return None
+
+
 def to_problem(error: Exception) -> ProblemError:
     """The problem a known exception stands for."""
     if isinstance(error, ProblemError):
@@ -108,6 +135,7 @@ def to_problem(error: Exception) -> ProblemError:
         return ProblemError(
             422, "validation", "Invalid request", f"check these fields: {fields}", errors
         )
+    error = as_unavailable(error) or error
     if isinstance(error, DomainError | ApplicationError):
         for family, status, title in FAMILIES:
             if isinstance(error, family):
@@ -134,11 +162,11 @@ def http_headers(error: HTTPException) -> dict[str, str]:
 def _refusal(error: DomainError | ApplicationError, status: int, title: str) -> ProblemError:
     field = getattr(error, "field", None)
     errors = {field: [getattr(error, "detail", str(error))]} if isinstance(field, str) else None
-    headers = (
-        {"WWW-Authenticate": 'Bearer realm="tsunagu"'}
-        if isinstance(error, AuthenticationError)
-        else None
-    )
+    headers: dict[str, str] | None = None
+    if isinstance(error, AuthenticationError):
+        headers = {"WWW-Authenticate": 'Bearer realm="tsunagu"'}
+    elif isinstance(error, UnavailableError):
+        headers = {"Retry-After": str(error.retry_after)}
     return ProblemError(status, error.code, title, str(error), errors, headers)
 
 

@@ -59,6 +59,8 @@ def _no_content() -> Response:
     "/token",
     summary="Exchange username and password for a bearer token (throttled: 429)",
     permission=None,
+    responses=(401, 403, 429),
+    secret=True,
     body=s.TokenRequestSchema,
     response=s.TokenSchema,
 )
@@ -94,6 +96,8 @@ def revoke_token(call: Call) -> Any:
     "/password",
     summary="Change one's password with the current one; answers a new token (throttled: 429)",
     permission=None,
+    responses=(401, 403, 429),
+    secret=True,
     body=s.PasswordChangeSchema,
     response=s.TokenSchema,
 )
@@ -159,6 +163,7 @@ def sign_in_failures(call: Call) -> Any:
     body=s.UserCreateSchema,
     response=s.UserSchema,
     status=201,
+    secret=True,
 )
 def create_user(call: Call) -> Any:
     b = call.body
@@ -199,6 +204,7 @@ def get_user(call: Call, username: str) -> Any:
     permission="user.create",
     response=s.PasswordResetSchema,
     if_match=True,
+    secret=True,
 )
 def reset_password(call: Call, username: str) -> Any:
     """The user's tokens and sessions end and a lock on the account is lifted."""

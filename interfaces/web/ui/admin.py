@@ -148,6 +148,13 @@ def admin_sign_ins() -> Any:
     return render("admin/sign_ins.html", records=services().accounts.sign_in_failures(actor()))
 
 
+@screens.get("/admin/views")
+@signed_in("system.read")
+def admin_views() -> Any:
+    """Where each read model stands: current, behind, being rebuilt, or failed (and why)."""
+    return render("admin/views.html", views=services().oversight.view_status(actor()))
+
+
 # -- areas and centers ------------------------------------------------------------------------
 
 

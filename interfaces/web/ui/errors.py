@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -19,11 +20,33 @@ from application.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from interfaces.web.api.problems import http_headers, problem_response, to_problem
+from interfaces.web.api.problems import (
+    as_unavailable,
+    http_headers,
+    problem_response,
+    to_problem,
+)
 from interfaces.web.ui.core import SignInRequiredError, current_user, wants_html
 from interfaces.web.ui.i18n import _
 
 log = logging.getLogger(__name__)
+
+
+UNAVAILABLE_MESSAGES = {
+    "store.unavailable": _l(
+        "The database cannot be reached just now. Nothing was saved. Try again in a few "
+        "seconds; if it persists, tell the administrator."
+    ),
+    "store.busy": _l(
+        "Others were changing the same record at the same moment. Nothing was saved. "
+        "Send the form again."
+    ),
+    "store.outcome_unknown": _l(
+        "The database did not confirm the save: it may or may not have happened. Open "
+        "the record again to see before you repeat it."
+    ),
+}
+"""What a person is told for each kind of 503 (the API's problem codes)."""
 
 
 def _page(status: int, title: str, message: str) -> Response:
@@ -49,6 +72,19 @@ def html_error(error: Exception) -> Response:
         return _page(403, _("Not allowed"), _("Your role does not allow this page or action."))
     if isinstance(error, NotFoundError):
         return _page(404, _("Not found"), _("This page does not exist, or you may not see it."))
+    unavailable = as_unavailable(error)
+    if unavailable is not None:
+        page = _page(
+            503,
+            _("Please try again in a moment"),
+            str(
+                UNAVAILABLE_MESSAGES.get(
+                    unavailable.code, UNAVAILABLE_MESSAGES["store.unavailable"]
+                )
+            ),
+        )
+        page.headers["Retry-After"] = str(unavailable.retry_after)
+        return page
     if isinstance(error, HTTPException):
         code = error.code or 500
         if code == 404:

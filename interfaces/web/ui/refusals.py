@@ -26,6 +26,13 @@ def _fixed(text: Any) -> Message:
     return lambda params: str(text)
 
 
+BLOCKERS = {
+    "capacity": _l("it is full"),
+    "eligibility": _l("the client's care level is not eligible"),
+    "status": _l("it is not active"),
+}
+"""Why the ranking marks a resource as not proposable (domain.matching.Criterion)."""
+
 CATALOGUE: dict[str, Message] = {
     "permission.denied": _fixed(_l("Your role does not allow this.")),
     # values
@@ -67,6 +74,10 @@ CATALOGUE: dict[str, Message] = {
         _l("The need is already assigned to this coordinator.")
     ),
     # matching
+    "match.resource_not_proposable": lambda p: _(
+        "This resource cannot be proposed for this need now: %(why)s. Nothing was proposed.",
+        why=_(", ").join(str(BLOCKERS.get(b, b)) for b in p.get("blockers", [])),
+    ),
     "match.ranking_changed": _fixed(
         _l(
             "The candidates changed since you opened the page (a resource was "

@@ -1,0 +1,203 @@
+"""Chaos, bounded: people work while the projection worker is killed and started
+again, several times. Afterwards every view equals a clean rebuild of the log
+(nothing lost, nothing applied twice) and no request got a server error.
+
+The longer version (database restarts, web worker kills, minutes of load) is
+``make chaos``; its figures are in docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+import sqlalchemy as sa
+
+from interfaces.bootstrap import Container, Settings, bootstrap
+from interfaces.web import create_app
+from tests.builders import make_town
+from tests.conftest import BACKENDS, POSTGRES_URL, _drop_schema
+from tests.e2e.support import Api, new_resource
+
+USERS = 4
+LIFECYCLES = 2
+KILLS = 3
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    common: dict[str, Any] = {
+        "secret_key": "test",
+        "fast_passwords": True,
+        "inline_projections": False,  # the worker alone keeps the views
+    }
+    if request.param == "sqlite":
+        yield Settings(database_url=f"sqlite:///{tmp_path / 'chaos.sqlite3'}", **common)
+        return
+    schema = f"chaos_{uuid4().hex[:16]}"
+    try:
+        yield Settings(database_url=POSTGRES_URL, db_schema=schema, **common)
+    finally:
+        _drop_schema(schema)
+
+
+class Worker:
+    """``tsunagu projections run`` in a process of its own, killed without warning."""
+
+    def __init__(self, settings: Settings, directory: Path) -> None:
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "TSUNAGU_DB_SCHEMA": settings.db_schema or "",
+            "TSUNAGU_SECRET_KEY": "test",
+            "TSUNAGU_INLINE_PROJECTIONS": "0",
+        }
+        self.directory = directory  # its instance/ folder, never the source tree
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        code = "from interfaces.cli import cli; cli()"
+        self.process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
+            [sys.executable, "-c", code, "projections", "run", "--poll", "0.05"],
+            cwd=self.directory,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.starts += 1
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def _lifecycle(api: Api, client_id: str, resource_id: str, statuses: list[int]) -> None:
+    browser = api.app.test_client()
+
+    def send(path: str, body: Any, who: str, version: int | None = None) -> dict[str, Any]:
+        response = api.post(path, body, who, if_match=version, client=browser)
+        statuses.append(response.status_code)
+        assert response.status_code < 300, response.get_data(as_text=True)
+        data: dict[str, Any] = response.get_json()
+        return data
+
+    need = send(
+        "/needs",
+        {
+            "client_id": client_id,
+            "category": "shopping",
+            "description": "買い物に行けない",
+            "goal": "自分で食材を選ぶ",
+            "urgency": "normal",
+        },
+        "care_manager",
+    )
+    for action, body, who in [
+        ("assign", {"coordinator": "sc"}, "coordinator"),
+        ("propose", {"resource_id": resource_id, "reason": "近い"}, "coordinator"),
+        ("confirm", {"start_date": "2026-12-01"}, "coordinator"),
+        ("close", {"outcome": "goal_achieved", "reason": "自立"}, "care_manager"),
+    ]:
+        need = send(f"/needs/{need['id']}/{action}", body, who, need["version"])
+
+
+def _views(container: Container) -> dict[str, list[list[tuple[Any, ...]]]]:
+    """Every row of every serving view, by view and table, in a stable order."""
+    projections = container.projections
+    dump: dict[str, list[list[tuple[Any, ...]]]] = {}
+    with projections.reader.connect() as conn:
+        for name in projections.names:
+            serving = projections.serving(name)
+            assert serving is not None
+            tables = projections.bound(name, serving.generation).physical_tables
+            dump[name] = [
+                sorted((tuple(row) for row in conn.execute(sa.select(table))), key=repr)
+                for table in tables
+            ]
+    return dump
+
+
+def _caught_up(container: Container, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while any(s.lag for s in container.projections.status()):
+        assert time.monotonic() < deadline, container.projections.status()
+        time.sleep(0.1)
+
+
+def test_views_equal_a_rebuild_after_the_worker_is_killed_under_load(
+    settings: Settings, tmp_path: Path
+) -> None:
+    container = bootstrap(settings)
+    worker = Worker(settings, tmp_path)
+    try:
+        make_town(container.services)
+        api = Api(create_app(container=container), container, "chaos")
+        api.token("care_manager")
+        api.token("coordinator")
+        worker.start()
+        _caught_up(container)
+        resource = new_resource(api, capacity=None, categories=["shopping"], area_codes=["north"])
+        client = api.post(
+            "/clients",
+            {
+                "name": "混沌 花子",
+                "name_kana": "コントン ハナコ",
+                "birth_date": "1940-01-01",
+                "care_level": "support_1",
+                "area_code": "north",
+                "center_code": "c-north",
+            },
+            "care_manager",
+        ).get_json()
+        statuses: list[int] = []
+        errors: list[BaseException] = []
+
+        def user() -> None:
+            try:
+                for _ in range(LIFECYCLES):
+                    _lifecycle(api, client["id"], resource["id"], statuses)
+            except BaseException as error:  # reported below, with the others
+                errors.append(error)
+
+        users = [threading.Thread(target=user) for _ in range(USERS)]
+        for thread in users:
+            thread.start()
+        chaos = random.Random(20261130)  # a fixed, replayable schedule
+        for _ in range(KILLS):
+            time.sleep(chaos.uniform(0.3, 1.0))
+            worker.kill()
+            time.sleep(chaos.uniform(0.0, 0.3))
+            worker.start()
+        for thread in users:
+            thread.join()
+        _caught_up(container)
+        worker.stop()
+
+        assert errors == []
+        assert worker.starts == KILLS + 1
+        assert len(statuses) == USERS * LIFECYCLES * 5
+        assert {s for s in statuses if s >= 500} == set()
+        served = _views(container)
+        for name in container.projections.names:
+            container.projections.rebuild(name)
+        assert _views(container) == served
+    finally:
+        worker.stop()
+        container.close()
