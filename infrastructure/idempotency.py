@@ -21,8 +21,10 @@ from infrastructure.views.schema import UtcDateTime, metadata
 
 KEEP_FOR = timedelta(hours=24)
 """How long an answer is replayed; afterwards the key may be used again."""
-PENDING_FOR = timedelta(minutes=2)
-"""How long a claim without an answer blocks the key (a request still running)."""
+PENDING_FOR = timedelta(seconds=10)
+"""How long a claim without an answer blocks the key (a request still running). A
+command takes well under a second; a claim older than this belongs to a request
+that died with its process or lost its database, and is taken over."""
 
 idempotent_requests = sa.Table(
     "idempotent_requests",

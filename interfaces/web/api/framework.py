@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,8 @@ from application.replies import Answer, IdempotentRequests
 from application.security import ANONYMOUS, Actor
 from application.services import Services
 from interfaces.web.api.problems import ProblemError
+
+log = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 MAX_JSON_DEPTH = 32
@@ -521,7 +524,10 @@ def _replayed(actor: Actor, key: str, run: Callable[[], Response]) -> Response:
     try:
         response = run()
     except BaseException:
-        replies.release(user, key)
+        try:
+            replies.release(user, key)
+        except Exception:  # the database is gone too: the claim lapses on its own
+            log.warning("could not release Idempotency-Key claim", exc_info=True)
         raise
     if not 200 <= response.status_code < 300:
         replies.release(user, key)
