@@ -53,7 +53,7 @@ class Record:
 
     latencies: list[float] = field(default_factory=list)
     calm_latencies: list[float] = field(default_factory=list)
-    """Outside the database outages (and the 2 s after each)."""
+    """Outside the database outages (and the 5 s after each, while pools reconnect)."""
     statuses: dict[int, int] = field(default_factory=dict)
     problems: dict[str, int] = field(default_factory=dict)
     server_errors_outside_outages: list[str] = field(default_factory=list)
@@ -66,7 +66,7 @@ class Outages:
     windows: list[tuple[float, float]] = field(default_factory=list)
     down_since: float | None = None
 
-    def during(self, started: float, ended: float, grace: float = 2.0) -> bool:
+    def during(self, started: float, ended: float, grace: float = 5.0) -> bool:
         if self.down_since is not None and ended >= self.down_since:
             return True
         return any(start <= ended and started <= end + grace for start, end in self.windows)
@@ -114,7 +114,7 @@ class Client:
                 status, text = response.status, response.read()
                 retry_after = response.getheader("Retry-After")
                 conn.close()
-            except OSError:  # a web worker killed mid-request: the connection dropped
+            except (OSError, http.client.HTTPException):  # a web worker killed mid-request
                 self._count(-1, started, time.monotonic(), path, "dropped")
                 time.sleep(0.2)
                 continue
@@ -169,7 +169,7 @@ def lifecycle(client: Client, client_id: str, resource_id: str) -> str:
     )
     assert status == 201, need
     for action, body, who, target in [
-        ("assign", {"coordinator": "sc"}, "sc", "assigned"),
+        ("assign", {"coordinator": "sc"}, "sc", "matching"),
         ("propose", {"resource_id": resource_id, "reason": "近い"}, "sc", "proposed"),
         ("confirm", {"start_date": "2026-12-01"}, "sc", "matched"),
         ("close", {"outcome": "goal_achieved", "reason": "自立"}, "cm", "closed"),
