@@ -55,6 +55,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "dashboard.read": frozenset({SU, CO, AU, AD}),
     "audit.read": frozenset({AU, SU, AD}),
     "system.read": frozenset({AD, SU, AU}),
+    "ledger.read": frozenset({AU, AD}),
+    "ledger.verify": frozenset({AU, AD}),
 }
 
 

@@ -15,6 +15,7 @@ from application.common import Clock
 from application.development import DevelopmentCases
 from application.history import HistoryCases
 from application.importing import ImportCases
+from application.ledger import Ledger
 from application.matching import MatchingCases
 from application.needs import NeedCases
 from application.network import NetworkCases
@@ -53,3 +54,5 @@ class Services:
     """Saving with the views deferred (bulk loads) and the process managers' catch-up."""
     clock: Clock
     """The current instant, as every use case sees it."""
+    ledger: Ledger | None = None
+    """Checkpoints, proofs and verification of the log (docs/audit.md)."""

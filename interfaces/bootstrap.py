@@ -25,6 +25,7 @@ from application.development import DevelopmentCases
 from application.development_policy import DevelopmentPolicy
 from application.history import HistoryCases, Timeline
 from application.importing import ImportCases
+from application.ledger import Ledger, PublicKey
 from application.matching import MatchingCases
 from application.needs import NeedCases
 from application.network import NetworkCases
@@ -38,6 +39,12 @@ from application.sign_in import AttemptStore, SignInGuard
 from application.store import Aggregates, EventStore, utc_now
 from infrastructure import migrations
 from infrastructure.idempotency import SqlIdempotentRequests
+from infrastructure.ledger import (
+    Ed25519PublicKeyChecker,
+    Ed25519Signer,
+    SqlLedgerStore,
+    StoredEventLog,
+)
 from infrastructure.password_strength import ZxcvbnStrength
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
@@ -126,6 +133,17 @@ class Settings:
     db_schema: str | None = None
     fast_passwords: bool = False
     """Cheap password hashing, for test suites only."""
+    ledger_key: str | None = field(default=None, repr=False)
+    """The ledger's Ed25519 signing key (TSUNAGU_LEDGER_KEY); None: ``ledger_key.pem``
+    in the instance folder, made on first need."""
+    instance_path: str | None = None
+    """Where keys live when not given (None: the SQLite file's folder; on PostgreSQL a
+    key kept in memory, for tests only: from_env always names the folder)."""
+    ledger_checkpoint_events: int = 1000
+    """The worker signs a checkpoint once this many events are new
+    (TSUNAGU_LEDGER_CHECKPOINT_EVENTS)."""
+    ledger_checkpoint_minutes: float = 10.0
+    """... or this long after the last one when any is new (TSUNAGU_LEDGER_CHECKPOINT_MINUTES)."""
 
     @classmethod
     def from_env(
@@ -142,6 +160,10 @@ class Settings:
             token_ttl=timedelta(hours=ttl_hours),
             db_schema=env.get("TSUNAGU_DB_SCHEMA") or None,
             fast_passwords=_flag(env.get("TSUNAGU_FAST_PASSWORDS"), False),
+            ledger_key=env.get("TSUNAGU_LEDGER_KEY") or None,
+            instance_path=str(instance_path),
+            ledger_checkpoint_events=int(env.get("TSUNAGU_LEDGER_CHECKPOINT_EVENTS") or 1000),
+            ledger_checkpoint_minutes=float(env.get("TSUNAGU_LEDGER_CHECKPOINT_MINUTES") or 10),
         )
 
 
@@ -156,6 +178,8 @@ class Container:
     settings: Settings
     replies: IdempotentRequests
     """Answers to commands sent with an Idempotency-Key (the API replays them)."""
+    ledger: Ledger
+    """Tamper evidence over the log (application.ledger)."""
 
     def schema_revision(self) -> str | None:
         """The migration revision of tsunagu's own tables (see infrastructure.migrations)."""
@@ -194,16 +218,70 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
     store = EventStore(database.event_store_env())
     policy = DevelopmentPolicy(store)
-    updater = ViewUpdater(store, writer=writer, reader=reader, views=views(), reactions=[policy])
+    ledger = _ledger(store, database, reader, writer, settings, clock)
+    # The ledger follows the log in the projection worker, after the process managers.
+    updater = ViewUpdater(
+        store, writer=writer, reader=reader, views=views(), reactions=[policy, ledger]
+    )
     migrations.upgrade(writer)  # tsunagu's own tables, to the newest revision
     updater.create_tables()
     aggregates = Aggregates(
         store, reactions=[policy], listener=updater if settings.inline_projections else None
     )
-    services = _services(store, aggregates, updater, reader, writer, settings, clock)
+    services = _services(store, aggregates, updater, reader, writer, settings, clock, ledger)
     if settings.inline_projections:
         updater.catch_up()
-    return Container(services, store, updater, database, settings, SqlIdempotentRequests(writer))
+    return Container(
+        services, store, updater, database, settings, SqlIdempotentRequests(writer), ledger
+    )
+
+
+def _ledger(
+    store: EventStore,
+    database: Database,
+    reader: Engine,
+    writer: Engine,
+    settings: Settings,
+    clock: Clock,
+) -> Ledger:
+    """The ledger, its key read only when a checkpoint is signed or checked."""
+    signer: list[Ed25519Signer] = []
+
+    def key() -> Ed25519Signer:
+        if not signer:
+            signer.append(_ledger_signer(settings, database))
+        return signer[0]
+
+    return Ledger(
+        StoredEventLog(store, gaps_are_final=database.kind != "postgresql"),
+        SqlLedgerStore(reader, writer),
+        key,
+        clock,
+        every_events=max(settings.ledger_checkpoint_events, 1),
+        every=timedelta(minutes=settings.ledger_checkpoint_minutes),
+    )
+
+
+_EPHEMERAL_KEYS: dict[str, Ed25519Signer] = {}
+
+
+def _ledger_signer(settings: Settings, database: Database) -> Ed25519Signer:
+    if settings.ledger_key:
+        return Ed25519Signer.from_text(settings.ledger_key)
+    if settings.instance_path:
+        return Ed25519Signer.from_instance(Path(settings.instance_path))
+    if database.kind == "sqlite":
+        return Ed25519Signer.from_instance(Path(database.path).parent)
+    # Settings built by hand (tests) on PostgreSQL: one key per database for the process.
+    described = database.describe()
+    if described not in _EPHEMERAL_KEYS:
+        _EPHEMERAL_KEYS[described] = Ed25519Signer.generate()
+    return _EPHEMERAL_KEYS[described]
+
+
+def public_key(text: str) -> PublicKey:
+    """A public key given as PEM, hex or base64 (``tsunagu ledger check-proof``: no database)."""
+    return Ed25519PublicKeyChecker.from_text(text)
 
 
 def _services(
@@ -214,6 +292,7 @@ def _services(
     writer: Engine,
     settings: Settings,
     clock: Clock,
+    ledger: Ledger,
 ) -> Services:
     """Each feature with the ports it needs (constructor injection, nothing attached later)."""
     references = References(aggregates)
@@ -283,6 +362,7 @@ def _services(
         history=HistoryCases(store, users),
         aggregates=aggregates,
         clock=clock,
+        ledger=ledger,
     )
 
 

@@ -1,0 +1,386 @@
+"""The ledger's tables, the event log as stored, and the Ed25519 signing key.
+
+The key never enters the database: it comes from ``TSUNAGU_LEDGER_KEY`` (a PEM
+private key, or 64 hex digits of an Ed25519 seed) or from ``ledger_key.pem`` in
+the instance folder, created with mode 0600 the first time a checkpoint is signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from application.ledger import Checkpoint, Leaf, LedgerError, StoredEvent, Verification
+from application.store import EventStore
+from infrastructure.views.schema import UtcDateTime, metadata
+
+KEY_FILE = "ledger_key.pem"
+
+ledger_leaves = sa.Table(
+    "ledger_leaves",
+    metadata,
+    sa.Column("leaf_index", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.BigInteger, nullable=False, unique=True),
+    sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("event_digest", sa.LargeBinary(32), nullable=False, index=True),
+)
+
+ledger_checkpoints = sa.Table(
+    "ledger_checkpoints",
+    metadata,
+    sa.Column("tree_size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("root_hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("last_position", sa.BigInteger, nullable=False),
+    sa.Column("signed_at", UtcDateTime(), nullable=False),
+    sa.Column("key_id", sa.String(32), nullable=False),
+    sa.Column("signature", sa.LargeBinary(64), nullable=False),
+    sa.Column("compact", sa.LargeBinary, nullable=False),
+)
+
+ledger_verifications = sa.Table(
+    "ledger_verifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("events", sa.BigInteger, nullable=False),
+    sa.Column("tree_size", sa.BigInteger, nullable=False),
+    sa.Column("root_hash", sa.String(64), nullable=False),
+    sa.Column("checkpoints", sa.Integer, nullable=False),
+    sa.Column("position", sa.BigInteger, nullable=True),
+    sa.Column("kind", sa.String(20), nullable=True),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=True),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+)
+
+
+class StoredEventLog:
+    """application.ledger.EventLog on the eventsourcing recorder's rows."""
+
+    def __init__(self, store: EventStore, gaps_are_final: bool) -> None:
+        self._store = store
+        self.gaps_are_final = gaps_are_final
+        """SQLite and memory write one transaction at a time; PostgreSQL does not."""
+
+    def head(self) -> int:
+        return self._store.head()
+
+    def events(self, after: int, limit: int) -> Sequence[StoredEvent]:
+        rows = self._store.recorder.select_notifications(start=after + 1, limit=limit)
+        return [
+            StoredEvent(
+                position=row.id,
+                originator_id=_uuid(row.originator_id),
+                originator_version=int(row.originator_version),
+                topic=row.topic,
+                state=bytes(row.state),
+            )
+            for row in rows
+        ]
+
+
+def _uuid(value: object) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+class SqlLedgerStore:
+    """application.ledger.LedgerStore on tables of ours (Alembic revision 0006)."""
+
+    def __init__(self, reader: Engine, writer: Engine) -> None:
+        self.reader, self.writer = reader, writer
+
+    def size(self) -> tuple[int, int]:
+        with self.reader.connect() as conn:
+            row = conn.execute(
+                sa.select(ledger_leaves.c.leaf_index, ledger_leaves.c.position)
+                .order_by(ledger_leaves.c.leaf_index.desc())
+                .limit(1)
+            ).first()
+        return (int(row.leaf_index) + 1, int(row.position)) if row else (0, 0)
+
+    def append(self, leaves: Sequence[Leaf]) -> bool:
+        if not leaves:
+            return True
+        try:
+            with self.writer.begin() as conn:
+                last = conn.execute(sa.select(sa.func.max(ledger_leaves.c.leaf_index))).scalar()
+                if (-1 if last is None else int(last)) + 1 != leaves[0].index:
+                    return False
+                conn.execute(
+                    sa.insert(ledger_leaves),
+                    [
+                        {
+                            "leaf_index": leaf.index,
+                            "position": leaf.position,
+                            "leaf_hash": leaf.hash,
+                            "event_digest": leaf.digest,
+                        }
+                        for leaf in leaves
+                    ],
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def leaves(self, start: int, end: int) -> Sequence[Leaf]:
+        t = ledger_leaves
+        with self.reader.connect() as conn:
+            rows = conn.execute(
+                sa.select(t.c.leaf_index, t.c.position, t.c.leaf_hash, t.c.event_digest)
+                .where(t.c.leaf_index >= start, t.c.leaf_index < end)
+                .order_by(t.c.leaf_index)
+            ).all()
+        return [Leaf(int(r[0]), int(r[1]), bytes(r[2]), bytes(r[3])) for r in rows]
+
+    def leaf_at(self, position: int) -> Leaf | None:
+        t = ledger_leaves
+        with self.reader.connect() as conn:
+            r = conn.execute(sa.select(t).where(t.c.position == position)).first()
+        return Leaf(int(r[0]), int(r[1]), bytes(r[2]), bytes(r[3])) if r else None
+
+    def positions_of(self, digest: bytes) -> list[int]:
+        t = ledger_leaves
+        query = sa.select(t.c.position).where(t.c.event_digest == digest).order_by(t.c.position)
+        with self.reader.connect() as conn:
+            rows: list[Any] = list(conn.execute(query).scalars())
+        found = [int(p) for p in rows]
+        return found
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        try:
+            with self.writer.begin() as conn:
+                conn.execute(
+                    sa.insert(ledger_checkpoints).values(
+                        tree_size=checkpoint.tree_size,
+                        root_hash=checkpoint.root_hash,
+                        last_position=checkpoint.last_position,
+                        signed_at=checkpoint.timestamp,
+                        key_id=checkpoint.key_id,
+                        signature=checkpoint.signature,
+                        compact=b"".join(checkpoint.compact),
+                    )
+                )
+        except IntegrityError:
+            pass  # another process signed this size first: one checkpoint per size
+
+    def checkpoints(self, limit: int | None = None) -> list[Checkpoint]:
+        query = sa.select(ledger_checkpoints).order_by(ledger_checkpoints.c.tree_size.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self.reader.connect() as conn:
+            return [_checkpoint(row) for row in conn.execute(query)]
+
+    def checkpoint_of_size(self, size: int) -> Checkpoint | None:
+        t = ledger_checkpoints
+        with self.reader.connect() as conn:
+            row = conn.execute(sa.select(t).where(t.c.tree_size == size)).first()
+        return _checkpoint(row) if row else None
+
+    def save_verification(self, verification: Verification) -> int:
+        t = ledger_verifications
+        values = {
+            "status": verification.status,
+            "ok": verification.ok,
+            "events": verification.events,
+            "tree_size": verification.tree_size,
+            "root_hash": verification.root_hash,
+            "checkpoints": verification.checkpoints,
+            "position": verification.position,
+            "kind": verification.kind,
+            "detail": verification.detail,
+            "started_at": verification.started_at,
+            "finished_at": verification.finished_at,
+            "actor": verification.actor,
+        }
+        with self.writer.begin() as conn:
+            if verification.id:
+                conn.execute(sa.update(t).where(t.c.id == verification.id).values(values))
+                return verification.id
+            inserted = conn.execute(sa.insert(t).values(values)).inserted_primary_key
+            assert inserted is not None  # noqa: S101 - an insert has a key
+            return int(inserted[0])
+
+    def verification(self, ident: int) -> Verification | None:
+        t = ledger_verifications
+        with self.reader.connect() as conn:
+            row = conn.execute(sa.select(t).where(t.c.id == ident)).first()
+        return _verification(row) if row else None
+
+    def last_verification(self) -> Verification | None:
+        t = ledger_verifications
+        with self.reader.connect() as conn:
+            row = conn.execute(
+                sa.select(t).where(t.c.status == "done").order_by(t.c.id.desc()).limit(1)
+            ).first()
+        return _verification(row) if row else None
+
+
+def _checkpoint(row: sa.Row[tuple[object, ...]]) -> Checkpoint:
+    m = row._mapping
+    compact = bytes(m["compact"])
+    return Checkpoint(
+        tree_size=int(m["tree_size"]),
+        root_hash=bytes(m["root_hash"]),
+        last_position=int(m["last_position"]),
+        timestamp=m["signed_at"],
+        key_id=str(m["key_id"]),
+        signature=bytes(m["signature"]),
+        compact=tuple(compact[i : i + 32] for i in range(0, len(compact), 32)),
+    )
+
+
+def _verification(row: sa.Row[tuple[object, ...]]) -> Verification:
+    m = row._mapping
+    return Verification(
+        id=int(m["id"]),
+        status=str(m["status"]),
+        ok=bool(m["ok"]),
+        events=int(m["events"]),
+        tree_size=int(m["tree_size"]),
+        root_hash=str(m["root_hash"]),
+        checkpoints=int(m["checkpoints"]),
+        position=None if m["position"] is None else int(m["position"]),
+        kind=m["kind"],
+        detail=str(m["detail"]),
+        started_at=m["started_at"],
+        finished_at=m["finished_at"],
+        actor=str(m["actor"]),
+    )
+
+
+# -- keys ----------------------------------------------------------------------------------
+
+
+class Ed25519PublicKeyChecker:
+    """application.ledger.PublicKey: checks checkpoint signatures."""
+
+    def __init__(self, key: Ed25519PublicKey) -> None:
+        self._key = key
+        raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        self.key_id = hashlib.sha256(raw).hexdigest()[:16]
+
+    @classmethod
+    def from_text(cls, text: str) -> Ed25519PublicKeyChecker:
+        """A PEM public key, or the 32 raw bytes in hex or base64."""
+        text = text.strip()
+        try:
+            if text.startswith("-----BEGIN"):
+                key = serialization.load_pem_public_key(text.encode("ascii"))
+                if not isinstance(key, Ed25519PublicKey):
+                    raise LedgerError("the public key is not an Ed25519 key")
+                return cls(key)
+            raw = bytes.fromhex(text) if len(text) == 64 else _b64(text)
+            return cls(Ed25519PublicKey.from_public_bytes(raw))
+        except LedgerError:
+            raise
+        except ValueError as error:
+            raise LedgerError(f"not an Ed25519 public key: {error}") from None
+
+    def verify(self, signature: bytes, message: bytes) -> bool:
+        try:
+            self._key.verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+    def pem(self) -> str:
+        return self._key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")
+
+
+def _b64(text: str) -> bytes:
+    import base64
+
+    return base64.b64decode(text, validate=True)
+
+
+class Ed25519Signer:
+    """application.ledger.Signer with a key from the environment or the instance folder."""
+
+    def __init__(self, key: Ed25519PrivateKey) -> None:
+        self._key = key
+        self._public = Ed25519PublicKeyChecker(key.public_key())
+        self.key_id = self._public.key_id
+
+    def sign(self, message: bytes) -> bytes:
+        return self._key.sign(message)
+
+    def public_key(self) -> Ed25519PublicKeyChecker:
+        return self._public
+
+    @classmethod
+    def from_text(cls, text: str) -> Ed25519Signer:
+        """A PEM (PKCS#8) private key, or 64 hex digits of an Ed25519 seed."""
+        text = text.strip()
+        try:
+            if text.startswith("-----BEGIN"):
+                key = serialization.load_pem_private_key(text.encode("ascii"), password=None)
+                if not isinstance(key, Ed25519PrivateKey):
+                    raise LedgerError("TSUNAGU_LEDGER_KEY is not an Ed25519 key")
+                return cls(key)
+            return cls(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(text)))
+        except LedgerError:
+            raise
+        except (ValueError, TypeError) as error:
+            raise LedgerError(
+                f"TSUNAGU_LEDGER_KEY is neither an Ed25519 PEM key nor 64 hex digits: {error}"
+            ) from None
+
+    @classmethod
+    def generate(cls) -> Ed25519Signer:
+        return cls(Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_instance(cls, instance_path: Path) -> Ed25519Signer:
+        """The key in the instance folder, made (mode 0600) the first time it is needed."""
+        path = instance_path / KEY_FILE
+        for _ in range(100):
+            try:
+                text = path.read_text(encoding="ascii")
+            except FileNotFoundError:
+                text = None
+            if text and text.strip().endswith("-----"):
+                return cls.from_text(text)
+            if text is None:
+                pem = (
+                    Ed25519PrivateKey.generate()
+                    .private_bytes(
+                        serialization.Encoding.PEM,
+                        serialization.PrivateFormat.PKCS8,
+                        serialization.NoEncryption(),
+                    )
+                    .decode("ascii")
+                )
+                if _private_file(path, pem):
+                    return cls.from_text(pem)
+            time.sleep(0.02)  # another process is writing it
+        raise LedgerError(f"{path} stays incomplete; restore the key or remove the file")
+
+
+def _private_file(path: Path, content: str) -> bool:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    try:
+        os.fchmod(descriptor, 0o600)
+        os.write(descriptor, content.encode("ascii"))
+    finally:
+        os.close(descriptor)
+    return True
