@@ -26,6 +26,7 @@ import base64
 import hashlib
 import json
 import logging
+import struct
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -52,7 +53,7 @@ LEAF_FORMAT = 1
 CHECKPOINT_FORMAT = "tsunagu-checkpoint/1"
 INCLUSION_FORMAT = "tsunagu-inclusion-proof/1"
 CONSISTENCY_FORMAT = "tsunagu-consistency-proof/1"
-BATCH = 5000
+BATCH = 10_000
 GAP_WAIT = 2.0
 """Seconds a missing position below the head is waited for before the ledger moves
 past it (PostgreSQL: a position is taken at insert, committed later or never)."""
@@ -88,21 +89,41 @@ class StoredEvent:
     topic: str
     state: bytes
 
+    def row(self) -> Row:
+        return (
+            self.position,
+            self.originator_id.bytes,
+            self.originator_version,
+            self.topic,
+            self.state,
+        )
+
+    @classmethod
+    def of(cls, row: Row) -> StoredEvent:
+        return cls(row[0], UUID(bytes=row[1]), row[2], row[3], row[4])
+
+
+Row = tuple[int, bytes, int, str, bytes]
+"""A stored event as read in bulk: (position, originator id's 16 bytes, originator
+version, topic, state)."""
+
+_HEAD = struct.Struct(">BQ16sQI")
+_LENGTH = struct.Struct(">I")
+
+
+def encode_row(row: Row) -> bytes:
+    position, originator, version, topic, state = row
+    name = topic.encode("utf-8")
+    return (
+        _HEAD.pack(LEAF_FORMAT, position, originator, version, len(name))
+        + name
+        + _LENGTH.pack(len(state))
+        + state
+    )
+
 
 def encode_leaf(event: StoredEvent) -> bytes:
-    topic = event.topic.encode("utf-8")
-    return b"".join(
-        (
-            bytes((LEAF_FORMAT,)),
-            event.position.to_bytes(8, "big"),
-            event.originator_id.bytes,
-            event.originator_version.to_bytes(8, "big"),
-            len(topic).to_bytes(4, "big"),
-            topic,
-            len(event.state).to_bytes(4, "big"),
-            event.state,
-        )
-    )
+    return encode_row(event.row())
 
 
 def decode_leaf(leaf: bytes) -> StoredEvent:
@@ -216,8 +237,9 @@ class EventLog(Protocol):
     def head(self) -> int:
         """Position of the newest event (0 when empty)."""
 
-    def events(self, after: int, limit: int) -> Sequence[StoredEvent]:
-        """Up to ``limit`` events after position ``after``, in position order."""
+    def rows(self, after: int, limit: int) -> Sequence[Row]:
+        """Up to ``limit`` events after position ``after``, in position order (the hot
+        path of verify: plain tuples)."""
 
 
 class LedgerStore(Protocol):
@@ -231,6 +253,9 @@ class LedgerStore(Protocol):
 
     def leaves(self, start: int, end: int) -> Sequence[Leaf]:
         """Leaves with index in [start, end), by index."""
+
+    def hashes(self, start: int, end: int) -> Sequence[tuple[int, bytes]]:
+        """(position, leaf hash) of the leaves with index in [start, end), by index."""
 
     def leaf_at(self, position: int) -> Leaf | None:
         """The leaf of the event at ``position``."""
@@ -393,7 +418,7 @@ class Ledger:
         added = 0
         while limit is None or added < limit:
             size, last = self._store.size()
-            events = self._log.events(last, BATCH)
+            events = self._log.rows(last, BATCH)
             if not events:
                 break
             events = self._before_gap(last, events)
@@ -401,9 +426,9 @@ class Ledger:
                 break
             leaves = []
             for offset, event in enumerate(events):
-                encoded = encode_leaf(event)
+                encoded = encode_row(event)
                 leaves.append(
-                    Leaf(size + offset, event.position, leaf_hash(encoded), event_digest(encoded))
+                    Leaf(size + offset, event[0], leaf_hash(encoded), event_digest(encoded))
                 )
             if not self._store.append(leaves):
                 continue  # another process extended it meanwhile
@@ -412,17 +437,17 @@ class Ledger:
                 break
         return added
 
-    def _before_gap(self, last: int, events: Sequence[StoredEvent]) -> Sequence[StoredEvent]:
+    def _before_gap(self, last: int, events: Sequence[Row]) -> Sequence[Row]:
         if self._log.gaps_are_final:
             return events
         expected = last + 1
         now = time.monotonic()
         for index, event in enumerate(events):
-            if event.position != expected:
+            if event[0] != expected:
                 seen = self._gaps.setdefault(expected, now)
                 if now - seen < GAP_WAIT:
                     return events[:index]
-            expected = event.position + 1
+            expected = event[0] + 1
         self._gaps = {gap: seen for gap, seen in self._gaps.items() if gap >= expected}
         return events
 
@@ -471,11 +496,11 @@ class Ledger:
             latest = self.latest()
         if found is None or latest is None:
             raise NotFoundError("event", position)
-        events = self._log.events(position - 1, 1)
-        if not events or events[0].position != position:
+        rows = self._log.rows(position - 1, 1)
+        if not rows or rows[0][0] != position:
             raise NotFoundError("event", position)
         path = inclusion_proof(self._leaf_hashes, found.index, latest.tree_size)
-        event = events[0]
+        event = StoredEvent.of(rows[0])
         return {
             "format": INCLUSION_FORMAT,
             "position": position,
@@ -511,7 +536,7 @@ class Ledger:
     def _leaf_hashes(self, start: int, end: int) -> list[bytes]:
         hashes: list[bytes] = []
         for chunk in range(start, end, BATCH):
-            hashes.extend(leaf.hash for leaf in self._store.leaves(chunk, min(chunk + BATCH, end)))
+            hashes.extend(h for _, h in self._store.hashes(chunk, min(chunk + BATCH, end)))
         return hashes
 
     # -- verification ------------------------------------------------------------------
@@ -530,9 +555,12 @@ class Ledger:
             result = self._verify(external, progress)
         except _MismatchError as mismatch:
             result = Verification(
-                ok=False, position=mismatch.position, kind=mismatch.kind, detail=mismatch.detail
+                ok=False,
+                events=self._log.head(),
+                position=mismatch.position,
+                kind=mismatch.kind,
+                detail=mismatch.detail,
             )
-            result = replace(result, events=self._log.head())
         result = replace(result, started_at=started, finished_at=self._clock(), actor=actor)
         ident = self._store.save_verification(result)
         return replace(result, id=ident)
@@ -587,36 +615,37 @@ class Ledger:
         stored = self._stored_leaves(stored_size)
         last = 0
         last_signed = max(signed, default=0)
+        append, sha256, encode = tree.append, hashlib.sha256, encode_row
         while True:
-            events = self._log.events(last, BATCH)
+            events = self._log.rows(last, BATCH)
             if not events:
                 break
             for event in events:
-                hashed = leaf_hash(encode_leaf(event))
+                hashed = sha256(b"\x00" + encode(event)).digest()  # the RFC 6962 leaf hash
                 index = tree.size
                 if index < stored_size:
-                    kept = next(stored)
-                    if kept.position != event.position or kept.hash != hashed:
-                        raise self._classify(index, event, kept)
-                tree.append(hashed)
+                    kept_position, kept_hash = next(stored)
+                    if kept_position != event[0] or kept_hash != hashed:
+                        raise self._classify(index, StoredEvent.of(event))
+                append(hashed)
                 due = signed.get(tree.size)
                 if due is not None and due.root_hash != tree.root():
                     raise _MismatchError(
-                        event.position,
+                        event[0],
                         CHECKPOINT,
-                        f"the log up to position {event.position} does not have the root "
+                        f"the log up to position {event[0]} does not have the root "
                         f"signed for {tree.size} events, though every kept leaf matches: "
                         "the ledger's leaf table was rewritten too",
                     )
-            last = events[-1].position
+            last = events[-1][0]
             if progress is not None:
                 progress(tree.size, head)
         if tree.size < stored_size:
-            kept = next(stored)
+            kept_position, _ = next(stored)
             raise _MismatchError(
-                kept.position,
+                kept_position,
                 REMOVED,
-                f"the event at position {kept.position} (leaf {kept.index}) is no longer in "
+                f"the event at position {kept_position} (leaf {tree.size}) is no longer in "
                 f"the log, which ends after {tree.size} events",
             )
         if tree.size < last_signed:
@@ -633,12 +662,13 @@ class Ledger:
             checkpoints=len(signed),
         )
 
-    def _stored_leaves(self, size: int) -> Iterator[Leaf]:
+    def _stored_leaves(self, size: int) -> Iterator[tuple[int, bytes]]:
         for start in range(0, size, BATCH):
-            yield from self._store.leaves(start, min(start + BATCH, size))
+            yield from self._store.hashes(start, min(start + BATCH, size))
 
-    def _classify(self, index: int, event: StoredEvent, kept: Leaf) -> _MismatchError:
+    def _classify(self, index: int, event: StoredEvent) -> _MismatchError:
         """Name what happened at the first leaf where the log and the ledger differ."""
+        kept = self._store.leaves(index, index + 1)[0]
         position = event.position
         if position > kept.position:
             return _MismatchError(
@@ -661,8 +691,8 @@ class Ledger:
                 f"position {position} holds the event kept at position {moved_from[0]} "
                 f"({event.topic} v{event.originator_version} of {event.originator_id})",
             )
-        following = self._log.events(position, 1)
-        if following and event_digest(encode_leaf(following[0])) == kept.digest:
+        following = self._log.rows(position, 1)
+        if following and event_digest(encode_row(following[0])) == kept.digest:
             return _MismatchError(
                 position,
                 INSERTED,

