@@ -54,6 +54,8 @@ CHECKPOINT_FORMAT = "tsunagu-checkpoint/1"
 INCLUSION_FORMAT = "tsunagu-inclusion-proof/1"
 CONSISTENCY_FORMAT = "tsunagu-consistency-proof/1"
 BATCH = 10_000
+MAX_POSITION = 2**62
+"""Positions and ids are 64-bit integers in the database; larger ones name nothing."""
 GAP_WAIT = 2.0
 """Seconds a missing position below the head is waited for before the ledger moves
 past it (PostgreSQL: a position is taken at insert, committed later or never)."""
@@ -488,6 +490,8 @@ class Ledger:
         (signed now when the event is newer), with that checkpoint."""
         if actor is not None:
             actor.require("ledger.read")
+        if not 1 <= position <= MAX_POSITION:
+            raise NotFoundError("event", position)
         found = self._store.leaf_at(position)
         latest = self.latest()
         if found is None or latest is None or found.index >= latest.tree_size:
@@ -578,7 +582,7 @@ class Ledger:
 
     def verification(self, ident: int, actor: Actor) -> Verification:
         actor.require("ledger.verify")
-        found = self._store.verification(ident)
+        found = self._store.verification(ident) if 1 <= ident <= MAX_POSITION else None
         if found is None:
             raise NotFoundError("verification", ident)
         return found

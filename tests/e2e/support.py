@@ -462,6 +462,11 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/dashboard"): frozenset({SU, CO, AU, AD}),
     ("GET", "/audit/events"): frozenset({AU, SU, AD}),
     ("GET", "/system/projections"): frozenset({AD, SU, AU}),
+    # Issue 10: the ledger is for auditors (and administrators).
+    ("GET", "/ledger/checkpoints"): frozenset({AU, AD}),
+    ("GET", "/ledger/proof/{position}"): frozenset({AU, AD}),
+    ("POST", "/ledger/verify"): frozenset({AU, AD}),
+    ("GET", "/ledger/verifications/{verification}"): frozenset({AU, AD}),
     # Issue 4: development initiatives are coordinators' work; reports are for
     # the municipality's oversight and the coordinators themselves.
     ("POST", "/initiatives"): frozenset({CO}),
@@ -532,6 +537,7 @@ def valid_body(method: str, path_template: str, ids: Mapping[str, str]) -> Any:
         return None
     bodies: dict[str, Any] = {
         "/auth/token": {"username": "sc", "password": PASSWORD},
+        "/ledger/verify": None,
         # The seeded user's current password as the new one: checked, then refused (422
         # password.unchanged), so that any number of calls changes nothing.
         "/auth/password": {
@@ -642,6 +648,9 @@ def seed(api: Api) -> dict[str, str]:
         "signer": new_user(api),
         # Well formed, naming no token: ending it is a 404, never anyone's session.
         "session": "0" * 16,
+        # The ledger: the first event of the log; a verification that may not exist yet.
+        "position": "1",
+        "verification": "1",
     }
 
 

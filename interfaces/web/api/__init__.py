@@ -6,6 +6,7 @@ from flask import Blueprint
 
 from interfaces.web.api.clients import clients
 from interfaces.web.api.development import initiatives, reports
+from interfaces.web.api.ledger import ledger
 from interfaces.web.api.matching import candidates, plans
 from interfaces.web.api.needs import needs
 from interfaces.web.api.network import contacts, councils, network
@@ -34,6 +35,7 @@ def api_blueprint() -> Blueprint:
         dashboard,
         audit,
         system,
+        ledger,
         initiatives,
         reports,
         candidates,

@@ -23,6 +23,7 @@ openapi = Blueprint("openapi", __name__)
 
 API_PREFIX = "/api/v1"
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+_INTEGER = re.compile(r"<int:([a-z_]+)>")
 
 _ERROR_TEXT = {
     400: "Malformed request (JSON, If-Match or Idempotency-Key)",
@@ -157,6 +158,16 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
             "schema": {"type": "string", "format": "uuid"},
         }
         for name in _CONVERTER.findall(op.rule)
+        if name not in _INTEGER.findall(op.rule)
+    ]
+    parameters += [  # log positions and job ids (the ledger)
+        {
+            "in": "path",
+            "name": name,
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+        for name in _INTEGER.findall(op.rule)
     ]
     if op.query is not None:
         parameters.append({"in": "query", "schema": op.query})

@@ -542,3 +542,54 @@ SessionListSchema = list_schema(SessionSchema, "SessionListSchema")
 SignInFailureListSchema = list_schema(SignInFailureSchema, "SignInFailureListSchema")
 OrganizationListSchema = list_schema(OrganizationSchema, "OrganizationListSchema")
 ResourceListSchema = list_schema(ResourceSchema, "ResourceListSchema")
+
+
+# -- the ledger (docs/audit.md) ------------------------------------------------------------
+
+
+class CheckpointQuerySchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+
+
+class CheckpointSchema(Schema):
+    format = fields.String(required=True)
+    tree_size = fields.Integer(required=True)
+    root_hash = fields.String(required=True, metadata={"description": "SHA-256, hex"})
+    last_position = fields.Integer(required=True)
+    timestamp = fields.String(required=True, metadata={"description": "ISO 8601, signed"})
+    key_id = fields.String(required=True)
+    signature = fields.String(required=True, metadata={"description": "Ed25519, base64"})
+
+
+CheckpointListSchema = list_schema(CheckpointSchema, "CheckpointListSchema")
+
+
+class ProvenEventSchema(Schema):
+    originator_id = fields.UUID(required=True)
+    originator_version = fields.Integer(required=True)
+    topic = fields.String(required=True)
+
+
+class InclusionProofSchema(Schema):
+    format = fields.String(required=True)
+    position = fields.Integer(required=True)
+    leaf_index = fields.Integer(required=True)
+    event = fields.Nested(ProvenEventSchema, required=True)
+    leaf = fields.String(required=True, metadata={"description": "the canonical leaf, base64"})
+    audit_path = fields.List(fields.String(), required=True)
+    checkpoint = fields.Nested(CheckpointSchema, required=True)
+
+
+class VerificationSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["running", "done"]))
+    ok = fields.Boolean(required=True)
+    events = fields.Integer(required=True)
+    tree_size = fields.Integer(required=True)
+    root_hash = fields.String(required=True)
+    checkpoints = fields.Integer(required=True)
+    position = fields.Integer(allow_none=True, required=True)
+    kind = fields.String(allow_none=True, required=True)
+    detail = fields.String(required=True)
+    started_at = fields.String(allow_none=True, required=True)
+    finished_at = fields.String(allow_none=True, required=True)

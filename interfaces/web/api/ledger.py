@@ -1,0 +1,87 @@
+"""The ledger for auditors: signed checkpoints, inclusion proofs, verification
+(docs/audit.md)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from flask import Blueprint
+
+from application.ledger import Ledger, Verification
+from interfaces.web.api import schemas as s
+from interfaces.web.api.framework import Call, operation
+
+ledger = Blueprint("ledger", __name__, url_prefix="/ledger")
+log = logging.getLogger(__name__)
+
+
+def _ledger(call: Call) -> Ledger:
+    assert call.services.ledger is not None  # noqa: S101 - bootstrap always builds it
+    return call.services.ledger
+
+
+@operation(
+    ledger,
+    "GET",
+    "/checkpoints",
+    summary="Signed checkpoints of the event log, newest first",
+    permission="ledger.read",
+    query=s.CheckpointQuerySchema,
+    response=s.CheckpointListSchema,
+)
+def ledger_checkpoints(call: Call) -> Any:
+    found = _ledger(call).checkpoints(call.actor, limit=call.query["limit"])
+    return {"items": [checkpoint.to_json() for checkpoint in found]}
+
+
+@operation(
+    ledger,
+    "GET",
+    "/proof/<int:position>",
+    summary="Inclusion proof of the event at a position, with its signed checkpoint",
+    permission="ledger.read",
+    response=s.InclusionProofSchema,
+    responses=(404,),
+)
+def ledger_proof(call: Call, position: int) -> Any:
+    return _ledger(call).prove(position, call.actor)
+
+
+@operation(
+    ledger,
+    "POST",
+    "/verify",
+    summary="Recompute the tree from the log: the result, or a job to poll when the log is large",
+    permission="ledger.verify",
+    response=s.VerificationSchema,
+)
+def ledger_verify(call: Call) -> Any:
+    book = _ledger(call)
+    actor = call.actor.username
+    if book.head() <= book.inline_limit:
+        return book.verify(actor=actor).to_json()
+    job = book.start_verification(actor)
+    threading.Thread(target=_finish, args=(book, job), daemon=True).start()
+    return job.to_json()
+
+
+def _finish(book: Ledger, job: Verification) -> None:
+    try:
+        book.finish(job)
+    except Exception:
+        log.exception("ledger verification %d failed to run", job.id)
+
+
+@operation(
+    ledger,
+    "GET",
+    "/verifications/<int:verification_id>",
+    summary="A verification started with POST /ledger/verify (poll until status is done)",
+    permission="ledger.verify",
+    response=s.VerificationSchema,
+    responses=(404,),
+)
+def ledger_verification(call: Call, verification_id: int) -> Any:
+    return _ledger(call).verification(verification_id, call.actor).to_json()

@@ -1,0 +1,57 @@
+"""The ledger over HTTP for auditors: checkpoints, proofs that check offline, and
+verification answered at once or as a job to poll."""
+
+from __future__ import annotations
+
+import time
+
+from application.ledger import check_proof
+from interfaces.bootstrap import public_key
+from tests.e2e.support import Api, assert_ok, assert_problem
+
+
+def test_an_auditor_gets_a_proof_that_checks_with_the_public_key(api: Api) -> None:
+    proof = assert_ok(api.get("/ledger/proof/3", "auditor"))
+    key = public_key(api.container.ledger.public_key().pem())
+
+    assert proof["position"] == 3
+    assert "position 3" in check_proof(proof, key)
+
+
+def test_checkpoints_are_listed_newest_first(api: Api) -> None:
+    api.container.ledger.checkpoint()
+    api.post("/areas", {"code": "ledger-e2e", "name": "台帳地区"}, "admin")
+    api.container.ledger.checkpoint()
+
+    items = assert_ok(api.get("/ledger/checkpoints", "auditor", {"limit": 2}))["items"]
+
+    assert len(items) == 2
+    assert items[0]["tree_size"] > items[1]["tree_size"]
+
+
+def test_a_proof_of_a_position_not_in_the_log_is_404(api: Api) -> None:
+    assert_problem(api.get("/ledger/proof/999999999", "auditor"), 404)
+
+
+def test_verify_answers_with_the_result_for_a_small_log(api: Api) -> None:
+    result = assert_ok(api.post("/ledger/verify", None, "auditor"))
+
+    assert (result["status"], result["ok"], result["kind"]) == ("done", True, None)
+    assert result["events"] == api.head()
+
+
+def test_verify_answers_with_a_job_to_poll_for_a_large_log(api: Api) -> None:
+    ledger = api.container.ledger
+    limit, ledger.inline_limit = ledger.inline_limit, 0
+    try:
+        job = assert_ok(api.post("/ledger/verify", None, "admin"))
+    finally:
+        ledger.inline_limit = limit
+    assert job["status"] == "running"
+    for _ in range(200):
+        polled = assert_ok(api.get(f"/ledger/verifications/{job['id']}", "admin"))
+        if polled["status"] == "done":
+            break
+        time.sleep(0.05)
+
+    assert (polled["status"], polled["ok"]) == ("done", True)
