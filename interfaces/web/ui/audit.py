@@ -14,6 +14,7 @@ from domain.user import User
 from interfaces.web.ui.core import Screens, actor, now, render, services, signed_in
 from interfaces.web.ui.forms import Form
 from interfaces.web.ui.i18n import JST, _
+from interfaces.web.ui.ledger import ledger_panel
 
 screens = Screens()
 
@@ -64,6 +65,7 @@ def audit() -> Any:
         types=types,
         users=app.accounts.list_users(who) if who.can("user.read") else [],
         page_url=lambda n: url_for("ui.audit", page=n, **args),
+        ledger=ledger_panel(app, who),
     )
 
 
