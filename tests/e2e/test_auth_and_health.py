@@ -18,7 +18,7 @@ PROTECTED = [op for op in OPERATIONS if op.permission is not None]
 
 
 def _path(rule: str) -> str:
-    return API + re.sub(r"<[^>]+>", ANY_ID, rule)
+    return API + re.sub(r"<[^>]+>", ANY_ID, re.sub(r"<int:[^>]+>", "1", rule))
 
 
 # -- health ------------------------------------------------------------------------------------
