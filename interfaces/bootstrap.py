@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from application.accounts import AccountCases, UserNames
 from application.board import BoardCases
-from application.clients import ClientCases
+from application.clients import ClientCases, Privacy
 from application.common import Clock
 from application.development import DevelopmentCases
 from application.development_policy import DevelopmentPolicy
@@ -38,6 +38,7 @@ from application.sign_in import AttemptStore, SignInGuard
 from application.store import Aggregates, EventStore, utc_now
 from infrastructure import migrations
 from infrastructure.idempotency import SqlIdempotentRequests
+from infrastructure.keystore import BlindIndex, MasterKey, SqlKeyring, SqlPersonalTraces
 from infrastructure.password_strength import ZxcvbnStrength
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
@@ -46,7 +47,7 @@ from infrastructure.snapshots import SqlSnapshots
 from infrastructure.tokens import SqlTokenStore
 from infrastructure.views.audit import AuditLogView, SqlAuditLog
 from infrastructure.views.board import CaseBoardView, SqlCaseBoard
-from infrastructure.views.clients import ClientDirectoryView, SqlClientDirectory
+from infrastructure.views.clients import ClientDirectoryView, SqlClientDirectory, SqlClientRecords
 from infrastructure.views.dashboard import DashboardView, SqlDashboard
 from infrastructure.views.development import GapsView, InitiativesView, SqlDevelopmentBoard
 from infrastructure.views.directory import (
@@ -126,6 +127,10 @@ class Settings:
     db_schema: str | None = None
     fast_passwords: bool = False
     """Cheap password hashing, for test suites only."""
+    master_key: str | None = field(default=None, repr=False)
+    """TSUNAGU_MASTER_KEY (64 hex or base64 characters: 32 bytes); None: the
+    ``master_key`` file in ``instance_path``, made on first need (docs/privacy.md)."""
+    instance_path: str = "instance"
 
     @classmethod
     def from_env(
@@ -142,7 +147,15 @@ class Settings:
             token_ttl=timedelta(hours=ttl_hours),
             db_schema=env.get("TSUNAGU_DB_SCHEMA") or None,
             fast_passwords=_flag(env.get("TSUNAGU_FAST_PASSWORDS"), False),
+            master_key=env.get("TSUNAGU_MASTER_KEY") or None,
+            instance_path=instance_path,
         )
+
+    def master(self) -> MasterKey:
+        """The master key that wraps every client's data key (never stored in the database)."""
+        if self.master_key:
+            return MasterKey.parse(self.master_key)
+        return MasterKey.from_instance(Path(self.instance_path))
 
 
 @dataclass
@@ -167,7 +180,7 @@ class Container:
         self.projections.writer.dispose()
 
 
-def views() -> list[Any]:
+def views(blind_index: BlindIndex) -> list[Any]:
     """Every read model, in the order a full rebuild runs them."""
     return [
         DirectoryView(),
@@ -179,7 +192,7 @@ def views() -> list[Any]:
         GapsView(),
         NetworkView(),
         LogicModelView(),
-        ClientDirectoryView(),
+        ClientDirectoryView.keyed(blind_index),
     ]
 
 
@@ -192,15 +205,23 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     if database.kind == "postgresql" and database.schema:
         with writer.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
-    store = EventStore(database.event_store_env())
+    master = settings.master()
+    keyring = SqlKeyring(writer, master)
+    blind_index = BlindIndex(master.blind_index_key)
+    store = EventStore(database.event_store_env(), keyring=keyring)
     policy = DevelopmentPolicy(store)
-    updater = ViewUpdater(store, writer=writer, reader=reader, views=views(), reactions=[policy])
+    updater = ViewUpdater(
+        store, writer=writer, reader=reader, views=views(blind_index), reactions=[policy]
+    )
     migrations.upgrade(writer)  # tsunagu's own tables, to the newest revision
     updater.create_tables()
     aggregates = Aggregates(
         store, reactions=[policy], listener=updater if settings.inline_projections else None
     )
-    services = _services(store, aggregates, updater, reader, writer, settings, clock)
+    privacy = Privacy(keyring, SqlPersonalTraces(writer), SqlClientRecords(reader))
+    services = _services(
+        store, aggregates, updater, reader, writer, settings, clock, privacy, blind_index
+    )
     if settings.inline_projections:
         updater.catch_up()
     return Container(services, store, updater, database, settings, SqlIdempotentRequests(writer))
@@ -214,6 +235,8 @@ def _services(
     writer: Engine,
     settings: Settings,
     clock: Clock,
+    privacy: Privacy,
+    blind_index: BlindIndex,
 ) -> Services:
     """Each feature with the ports it needs (constructor injection, nothing attached later)."""
     references = References(aggregates)
@@ -222,7 +245,7 @@ def _services(
     organization_directory = SqlOrganizationDirectory(reader)
     resource_directory = SqlResourceDirectory(reader)
     case_board = SqlCaseBoard(reader)
-    client_directory = SqlClientDirectory(reader)
+    client_directory = SqlClientDirectory(reader, blind_index)
     network_board = SqlNetworkBoard(reader)
     users = UserNames(aggregates, user_directory)
     timeline = Timeline(users, resource_directory)
@@ -242,7 +265,7 @@ def _services(
             SignInGuard(_attempt_store(settings, writer), SqlSignInLog(writer), clock),
             ZxcvbnStrength(),
         ),
-        clients=ClientCases(aggregates, references, client_directory, clock),
+        clients=ClientCases(aggregates, references, client_directory, clock, privacy),
         resources=resources,
         organizations=OrganizationCases(
             aggregates,
