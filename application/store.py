@@ -235,10 +235,11 @@ class EventStore(Application[UUID]):
                 return False
         return True
 
-    def _plain(self, event: Any) -> bytes:
+    def _plain(self, event: Any) -> Any:
+        """The event's content as stored without sealing, decoded (key order aside)."""
         if isinstance(self.mapper, SealingMapper):
-            return self.mapper.plain_state(event)
-        return self.mapper.to_stored_event(event).state
+            return self.mapper.transcoder.decode(self.mapper.plain_state(event))
+        return self.mapper.transcoder.decode(self.mapper.to_stored_event(event).state)
 
     def head(self) -> int:
         """Position of the newest event in the log (0 when empty)."""
