@@ -26,6 +26,7 @@ from application.security import SYSTEM_ACTOR
 from domain.values import Role
 from interfaces.bootstrap import Container
 from interfaces.cli.common import container, friendly_errors, progress_bar
+from interfaces.cli.privacy import privacy_group
 from interfaces.cli.reports import report_group
 from interfaces.cli.resources import resources_group
 from interfaces.cli.snapshots import snapshots_group
@@ -75,6 +76,7 @@ def cli() -> None:
 cli.add_command(resources_group)
 cli.add_command(report_group)
 cli.add_command(snapshots_group)
+cli.add_command(privacy_group)
 
 
 @cli.command("init")
