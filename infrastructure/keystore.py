@@ -27,6 +27,8 @@ import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -243,25 +245,24 @@ class SqlKeyring:
             self._keys[client_id] = (key, destroyed, now + KEY_CACHE_SECONDS)
         return key
 
-    def _create(self, client_id: UUID) -> sa.Row[tuple[bytes | None, str]]:
+    def _create(self, client_id: UUID) -> Any:
         c = personal_keys.c
+        row = {
+            "client_id": client_id,
+            "wrapped": self.master.wrap(client_id, AESGCM.generate_key(bit_length=256)),
+            "master_key_id": self.master.id,
+            "created_at": datetime.now(UTC),
+        }
         try:
             with self.engine.begin() as conn:
-                conn.execute(
-                    personal_keys.insert().values(
-                        client_id=client_id,
-                        wrapped=self.master.wrap(client_id, AESGCM.generate_key(bit_length=256)),
-                        master_key_id=self.master.id,
-                        created_at=datetime.now(UTC),
-                    )
-                )
+                conn.execute(personal_keys.insert().values(row))
         except IntegrityError:
-            pass  # another process made it first: use theirs
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(c.wrapped, c.master_key_id).where(c.client_id == client_id)
-            ).one()
-        return row
+            # Another process made it first: use theirs.
+            with self.engine.connect() as conn:
+                return conn.execute(
+                    sa.select(c.wrapped, c.master_key_id).where(c.client_id == client_id)
+                ).one()
+        return SimpleNamespace(wrapped=row["wrapped"], master_key_id=row["master_key_id"])
 
     # -- subjects --------------------------------------------------------------------
 
@@ -269,16 +270,15 @@ class SqlKeyring:
         with self._lock:
             if self._subjects.get(subject_id) == client_id:
                 return
-        if self.client_of(subject_id) is None:
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(
-                        personal_key_subjects.insert().values(
-                            subject_id=subject_id, client_id=client_id
-                        )
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    personal_key_subjects.insert().values(
+                        subject_id=subject_id, client_id=client_id
                     )
-            except IntegrityError:
-                pass
+                )
+        except IntegrityError:
+            pass  # linked already (a need's first event names its client for good)
         with self._lock:
             self._subjects[subject_id] = client_id
 
