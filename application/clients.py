@@ -7,18 +7,26 @@ only for roles with ``client.read_personal``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
 from application.common import Clock, require_not_future
-from application.errors import InvalidReferenceError, NotFoundError, VersionConflictError
+from application.errors import (
+    ConflictError,
+    InvalidReferenceError,
+    NotFoundError,
+    VersionConflictError,
+)
+from application.privacy import Keyring, PersonalTraces
 from application.reference import References
 from application.security import Actor
 from application.store import Aggregates
 from domain.client import Client
-from domain.values import CareLevel, ClientId, PersonalData, Weekday
+from domain.errors import DomainError
+from domain.values import CareLevel, ClientId, NeedId, PersonalData, Weekday
 
 SEARCH_LIMIT = 20
 SEARCH_MAX_LENGTH = 100
@@ -40,6 +48,8 @@ class ClientDTO:
     """None when the actor may not see personal data."""
     available_weekdays: tuple[Weekday, ...] | None = None
     """None: not known."""
+    erased: bool = False
+    """The client's personal data was erased (personal is then None for everyone)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,38 @@ class ClientCard:
     summary: ClientSummary
     personal: PersonalData | None
     """None when the actor may not see personal data."""
+    erased: bool = False
+    """The client's personal data was erased (shown as 「消去済み」)."""
+
+
+class ClientRecords(Protocol):
+    """What erasure needs to know about a client's needs (from the case board)."""
+
+    def needs_of(self, client_id: UUID) -> list[UUID]:
+        """Every need of the client."""
+
+    def expired(self, closed_before: datetime) -> list[UUID]:
+        """Clients not erased yet, with needs, all of them closed before ``closed_before``."""
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """The ports erasure works with (None in unit tests: nothing is sealed)."""
+
+    keyring: Keyring
+    traces: PersonalTraces
+    records: ClientRecords
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    """What ``erase_expired`` found, and what it erased (nothing in a dry run)."""
+
+    closed_before: datetime
+    candidates: list[UUID] = field(default_factory=list)
+    erased: list[UUID] = field(default_factory=list)
+    failed: dict[UUID, str] = field(default_factory=dict)
+    applied: bool = False
 
 
 class ClientDirectory(Protocol):
@@ -104,6 +146,7 @@ def client_dto(client: Client, position: int | None, actor: Actor) -> ClientDTO:
         available_weekdays=(
             tuple(client.available_weekdays) if client.available_weekdays is not None else None
         ),
+        erased=client.erased,
     )
 
 
@@ -116,11 +159,13 @@ class ClientCases:
         references: References,
         directory: ClientDirectory,
         clock: Clock,
+        privacy: Privacy | None = None,
     ) -> None:
         self._aggregates = aggregates
         self._references = references
         self._directory = directory
         self._clock = clock
+        self._privacy = privacy
 
     def register(
         self,
@@ -209,3 +254,60 @@ class ClientCases:
     def card_of(self, client_id: UUID, actor: Actor) -> ClientCard | None:
         """The card shown on a need's page (None when the directory does not know it yet)."""
         return self._directory.card(client_id, actor.can("client.read_personal"))
+
+    # -- erasure (crypto-shredding) --------------------------------------------------
+
+    def erase(
+        self, client_id: UUID, reason: str, expected_version: int | None, actor: Actor
+    ) -> ClientDTO:
+        """Erase the client's personal data and its needs' free text, for good.
+
+        The client's key is destroyed first (a failure after it leaves nothing
+        readable, and the erasure can be sent again), then ``PersonalDataErased``
+        is recorded: the views forget the personal fields when they apply it.
+        """
+        actor.require("client.erase")
+        client = load_client(self._aggregates, client_id, actor, expected_version)
+        need_ids = self._needs_of(client_id)
+        client.erase_personal_data(reason, [NeedId(n) for n in need_ids], actor.user_id)
+        if self._privacy is not None:
+            self._privacy.keyring.destroy(client_id)
+        position = self._aggregates.save(client, kind="client")
+        if self._privacy is not None:
+            self._privacy.traces.forget([client_id, *need_ids])
+        return client_dto(client, position, actor)
+
+    def _needs_of(self, client_id: UUID) -> list[UUID]:
+        if self._privacy is None:
+            return []
+        linked = set(self._privacy.keyring.subjects(client_id))
+        linked.update(self._privacy.records.needs_of(client_id))
+        return sorted(linked)
+
+    def erase_expired(
+        self,
+        closed_before: datetime,
+        reason: str,
+        actor: Actor,
+        *,
+        apply: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ErasureReport:
+        """Erase every client whose needs were all closed before ``closed_before``
+        (retention); a dry run (``apply=False``) only reports who would be."""
+        actor.require("client.erase")
+        if self._privacy is None:
+            return ErasureReport(closed_before)
+        candidates = self._privacy.records.expired(closed_before)
+        report = ErasureReport(closed_before, candidates=candidates, applied=apply)
+        if not apply:
+            return report
+        for done, client_id in enumerate(candidates, start=1):
+            try:
+                self.erase(client_id, reason, None, actor)
+                report.erased.append(client_id)
+            except (VersionConflictError, ConflictError, DomainError) as error:
+                report.failed[client_id] = str(error)
+            if progress is not None:
+                progress(done, len(candidates))
+        return report

@@ -26,6 +26,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "client.read": EVERYONE,
     "client.read_personal": frozenset({CM, CO, AU, AD}),
     "client.assess": frozenset({CM, CO}),
+    "client.erase": frozenset({AD}),
     "organization.create": frozenset({CO, AD}),
     "organization.read": EVERYONE,
     "resource.create": frozenset({CO, AD}),

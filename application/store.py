@@ -27,6 +27,7 @@ from eventsourcing.persistence import (
     ApplicationRecorder,
     InterfaceError,
     JSONTranscoder,
+    Mapper,
     OperationalError,
     RecordConflictError,
     Recording,
@@ -34,9 +35,10 @@ from eventsourcing.persistence import (
     Transcoder,
 )
 from eventsourcing.persistence import EventStore as StoredEvents
-from eventsourcing.utils import Environment, EnvType, resolve_topic
+from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
 
 from application.errors import BusyError, NotFoundError, OutcomeUnknownError, VersionConflictError
+from application.privacy import Keyring, SealingMapper
 from application.security import Actor
 from application.topics import install_aliases
 from application.transcodings import register_domain_transcodings
@@ -152,10 +154,27 @@ class EventStore(Application[UUID]):
     snapshotting_intervals = {Need: 50, Resource: 50}  # noqa: RUF012 - the library's class API
     snapshotting_projectors = {Need: project_events, Resource: project_events}  # noqa: RUF012
 
-    def __init__(self, env: EnvType | None = None) -> None:
+    def __init__(self, env: EnvType | None = None, keyring: Keyring | None = None) -> None:
         # Before anything is read: rows stored under a retired topic must resolve.
         install_aliases()
+        self.keyring = keyring
+        """Seals clients' personal data and free text (None: stored as plain text)."""
         super().__init__(env)
+        if isinstance(self.mapper, SealingMapper):
+            self.mapper.client_of_need = self._client_of_need
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        if self.keyring is None:
+            return super().construct_mapper()
+        return SealingMapper(self.construct_transcoder(), self.keyring)
+
+    def _client_of_need(self, need_id: UUID) -> UUID | None:
+        """The client a need belongs to, from its first event (never sealed)."""
+        first = self.recorder.select_events(need_id, lte=1)
+        if not first:
+            return None
+        client_id = getattr(self.mapper.to_domain_event(first[0]), "client_id", None)
+        return UUID(str(client_id)) if client_id is not None else None
 
     def construct_snapshot_store(self) -> StoredEvents[UUID]:
         recorder = self.factory.aggregate_recorder(purpose="snapshots")
@@ -204,15 +223,23 @@ class EventStore(Application[UUID]):
 
     def _stored_already(self, events: Sequence[Any]) -> bool:
         for event in events:
-            ours = self.mapper.to_stored_event(event)
             stored = self.recorder.select_events(
-                ours.originator_id,
-                gt=ours.originator_version - 1,
-                lte=ours.originator_version,
+                event.originator_id,
+                gt=event.originator_version - 1,
+                lte=event.originator_version,
             )
-            if not stored or (stored[0].topic, stored[0].state) != (ours.topic, ours.state):
+            if not stored or stored[0].topic != get_topic(type(event)):
+                return False
+            # Compared as plain content: sealed fields are encrypted with a fresh nonce.
+            if self._plain(self.mapper.to_domain_event(stored[0])) != self._plain(event):
                 return False
         return True
+
+    def _plain(self, event: Any) -> Any:
+        """The event's content as stored without sealing, decoded (key order aside)."""
+        if isinstance(self.mapper, SealingMapper):
+            return self.mapper.transcoder.decode(self.mapper.plain_state(event))
+        return self.mapper.transcoder.decode(self.mapper.to_stored_event(event).state)
 
     def head(self) -> int:
         """Position of the newest event in the log (0 when empty)."""

@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 from eventsourcing.domain import event
 
 from domain.base import TsunaguAggregate, require_text
-from domain.errors import InvalidValueError
-from domain.values import CareLevel, ClientId, PersonalData, UserId, Weekday, display_code
+from domain.errors import InvalidTransitionError, InvalidValueError
+from domain.values import CareLevel, ClientId, NeedId, PersonalData, UserId, Weekday, display_code
 
 
 class Client(TsunaguAggregate):
@@ -20,19 +20,22 @@ class Client(TsunaguAggregate):
     Registered: ClassVar[type[Any]]
     CareLevelChanged: ClassVar[type[Any]]
     AvailabilityRecorded: ClassVar[type[Any]]
+    PersonalDataErased: ClassVar[type[Any]]
 
     @event("Registered")
     def __init__(
         self,
         id: ClientId,
-        personal: PersonalData,
+        personal: PersonalData | None,
         care_level: CareLevel,
         frailty: bool,
         area_code: str,
         center_code: str,
         actor: UserId,
     ) -> None:
+        # None when the personal data can no longer be read (erased: its key is gone).
         self.personal = personal
+        self.erased = False
         self.care_level = care_level
         self.frailty = frailty
         self.area_code = area_code
@@ -89,6 +92,23 @@ class Client(TsunaguAggregate):
             reason=require_text("reason", reason),
             actor=actor,
         )
+
+    def erase_personal_data(self, reason: str, need_ids: list[NeedId], actor: UserId) -> None:
+        """Erase who the client is (crypto-shredding: the client's key is destroyed
+        with this event). ``need_ids`` are the client's needs, whose free text goes
+        with it; the pseudonymous case data stays, so statistics do not change."""
+        if self.erased:
+            raise InvalidTransitionError(
+                "client", "erased", "erase", "it is erased already", code="client.already_erased"
+            )
+        self._personal_data_erased(
+            reason=require_text("reason", reason), need_ids=list(need_ids), actor=actor
+        )
+
+    @event("PersonalDataErased")
+    def _personal_data_erased(self, reason: str, need_ids: list[NeedId], actor: UserId) -> None:
+        self.personal = None
+        self.erased = True
 
     def record_availability(self, weekdays: list[Weekday], actor: UserId) -> None:
         """The weekdays the client can take part (matching prefers resources on them)."""

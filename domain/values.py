@@ -233,6 +233,17 @@ class PersonalData:
     phone: str | None
 
 
+ERASED = "[erased]"
+"""What a client's free-text field (a need's description, goal, note or reason)
+reads once the client's personal data was erased: its key is destroyed, the text
+can no longer be decrypted. Screens show it as 「消去済み」/"Erased"."""
+
+
+def is_erased(text: object) -> bool:
+    """Whether ``text`` is a field whose value was erased with its client's key."""
+    return text == ERASED
+
+
 @dataclass(frozen=True)
 class Contact:
     """How to reach an organization or a resource (business contact, not personal)."""

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from application.accounts import AccountCases, UserNames
 from application.board import BoardCases
-from application.clients import ClientCases
+from application.clients import ClientCases, Privacy
 from application.common import Clock
 from application.development import DevelopmentCases
 from application.development_policy import DevelopmentPolicy
@@ -39,6 +39,7 @@ from application.sign_in import AttemptStore, SignInGuard
 from application.store import Aggregates, EventStore, utc_now
 from infrastructure import migrations
 from infrastructure.idempotency import SqlIdempotentRequests
+from infrastructure.keystore import BlindIndex, MasterKey, SqlKeyring, SqlPersonalTraces
 from infrastructure.ledger import (
     Ed25519PublicKeyChecker,
     Ed25519Signer,
@@ -53,7 +54,7 @@ from infrastructure.snapshots import SqlSnapshots
 from infrastructure.tokens import SqlTokenStore
 from infrastructure.views.audit import AuditLogView, SqlAuditLog
 from infrastructure.views.board import CaseBoardView, SqlCaseBoard
-from infrastructure.views.clients import ClientDirectoryView, SqlClientDirectory
+from infrastructure.views.clients import ClientDirectoryView, SqlClientDirectory, SqlClientRecords
 from infrastructure.views.dashboard import DashboardView, SqlDashboard
 from infrastructure.views.development import GapsView, InitiativesView, SqlDevelopmentBoard
 from infrastructure.views.directory import (
@@ -144,6 +145,9 @@ class Settings:
     (TSUNAGU_LEDGER_CHECKPOINT_EVENTS)."""
     ledger_checkpoint_minutes: float = 10.0
     """... or this long after the last one when any is new (TSUNAGU_LEDGER_CHECKPOINT_MINUTES)."""
+    master_key: str | None = field(default=None, repr=False)
+    """TSUNAGU_MASTER_KEY (64 hex or base64 characters: 32 bytes); None: the
+    ``master_key`` file in the instance folder, made on first need (docs/privacy.md)."""
 
     @classmethod
     def from_env(
@@ -164,6 +168,7 @@ class Settings:
             instance_path=str(instance_path),
             ledger_checkpoint_events=int(env.get("TSUNAGU_LEDGER_CHECKPOINT_EVENTS") or 1000),
             ledger_checkpoint_minutes=float(env.get("TSUNAGU_LEDGER_CHECKPOINT_MINUTES") or 10),
+            master_key=env.get("TSUNAGU_MASTER_KEY") or None,
         )
 
 
@@ -191,7 +196,7 @@ class Container:
         self.projections.writer.dispose()
 
 
-def views() -> list[Any]:
+def views(blind_index: BlindIndex) -> list[Any]:
     """Every read model, in the order a full rebuild runs them."""
     return [
         DirectoryView(),
@@ -203,7 +208,7 @@ def views() -> list[Any]:
         GapsView(),
         NetworkView(),
         LogicModelView(),
-        ClientDirectoryView(),
+        ClientDirectoryView.keyed(blind_index),
     ]
 
 
@@ -216,19 +221,25 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     if database.kind == "postgresql" and database.schema:
         with writer.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
-    store = EventStore(database.event_store_env())
+    master = _master_key(settings, database)
+    keyring = SqlKeyring(writer, master)
+    blind_index = BlindIndex(master.blind_index_key)
+    store = EventStore(database.event_store_env(), keyring=keyring)
     policy = DevelopmentPolicy(store)
     ledger = _ledger(store, database, reader, writer, settings, clock)
     # The ledger follows the log in the projection worker, after the process managers.
     updater = ViewUpdater(
-        store, writer=writer, reader=reader, views=views(), reactions=[policy, ledger]
+        store, writer=writer, reader=reader, views=views(blind_index), reactions=[policy, ledger]
     )
     migrations.upgrade(writer)  # tsunagu's own tables, to the newest revision
     updater.create_tables()
     aggregates = Aggregates(
         store, reactions=[policy], listener=updater if settings.inline_projections else None
     )
-    services = _services(store, aggregates, updater, reader, writer, settings, clock, ledger)
+    privacy = Privacy(keyring, SqlPersonalTraces(writer), SqlClientRecords(reader))
+    services = _services(
+        store, aggregates, updater, reader, writer, settings, clock, ledger, privacy, blind_index
+    )
     if settings.inline_projections:
         updater.catch_up()
     return Container(
@@ -267,6 +278,24 @@ def _ledger(
 
 
 _EPHEMERAL_KEYS: dict[str, Ed25519Signer] = {}
+_EPHEMERAL_MASTERS: dict[str, MasterKey] = {}
+
+
+def _master_key(settings: Settings, database: Database) -> MasterKey:
+    """The master key that wraps every client's data key (never stored in the database):
+    TSUNAGU_MASTER_KEY, else a file in the instance folder (the SQLite file's folder when
+    none is named); Settings built by hand (tests) on PostgreSQL: one per database for the
+    process."""
+    if settings.master_key:
+        return MasterKey.parse(settings.master_key)
+    if settings.instance_path:
+        return MasterKey.from_instance(Path(settings.instance_path))
+    if database.kind == "sqlite":
+        return MasterKey.from_instance(Path(database.path).parent)
+    described = database.describe()
+    if described not in _EPHEMERAL_MASTERS:
+        _EPHEMERAL_MASTERS[described] = MasterKey.parse(secrets.token_hex(32))
+    return _EPHEMERAL_MASTERS[described]
 
 
 def _ledger_signer(settings: Settings, database: Database) -> Ed25519Signer:
@@ -297,6 +326,8 @@ def _services(
     settings: Settings,
     clock: Clock,
     ledger: Ledger,
+    privacy: Privacy,
+    blind_index: BlindIndex,
 ) -> Services:
     """Each feature with the ports it needs (constructor injection, nothing attached later)."""
     references = References(aggregates)
@@ -305,7 +336,7 @@ def _services(
     organization_directory = SqlOrganizationDirectory(reader)
     resource_directory = SqlResourceDirectory(reader)
     case_board = SqlCaseBoard(reader)
-    client_directory = SqlClientDirectory(reader)
+    client_directory = SqlClientDirectory(reader, blind_index)
     network_board = SqlNetworkBoard(reader)
     users = UserNames(aggregates, user_directory)
     timeline = Timeline(users, resource_directory)
@@ -325,7 +356,7 @@ def _services(
             SignInGuard(_attempt_store(settings, writer), SqlSignInLog(writer), clock),
             ZxcvbnStrength(),
         ),
-        clients=ClientCases(aggregates, references, client_directory, clock),
+        clients=ClientCases(aggregates, references, client_directory, clock, privacy),
         resources=resources,
         organizations=OrganizationCases(
             aggregates,

@@ -364,6 +364,7 @@ def _event_type(name: str) -> str:
 
 ADDED: tuple[tuple[str, str], ...] = (
     ("candidates", "digest"),  # 0.2: the ranking's fingerprint, sent back with a proposal
+    ("clients", "erased"),  # 0.2: personal data erased (crypto-shredding)
 )
 """(section of the figures, field of each of its items) added to the API after 0.1.0."""
 

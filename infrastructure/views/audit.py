@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from application.oversight import AuditEntry, AuditQuery
-from domain.values import SYSTEM_USER_ID
+from domain.client import Client
+from domain.values import ERASED, SYSTEM_USER_ID
 from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import audit_log, dir_users
 
@@ -40,6 +41,19 @@ class AuditLogView(View):
                 reason=getattr(event, "reason", None),
             )
         )
+        if isinstance(event, Client.PersonalDataErased):
+            # The reasons given in the client's and its needs' events are its free
+            # text: they go with its key (the erasure's own reason stays).
+            c = self.t.audit_log.c
+            conn.execute(
+                self.t.audit_log.update()
+                .where(
+                    c.aggregate_id.in_([event.originator_id, *event.need_ids]),
+                    c.position < position,
+                    c.reason.is_not(None),
+                )
+                .values(reason=ERASED)
+            )
 
 
 def _where(query: AuditQuery) -> Any:

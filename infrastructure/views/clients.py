@@ -1,11 +1,18 @@
-"""The client directory: find a client by display code or kana, show one client.
+"""The client directory: find a client by display code, kana or name; show one client.
 
 Rows hold the pseudonymous case data and, in a column of its own, the personal
 data that identifies the person, so that a need's detail page shows its client
 from this table instead of replaying a second stream. Personal data leaves the
 adapter only through ``card(..., with_personal=True)``; search results never
-carry it. The kana is also kept normalised (katakana, no spaces) for search.
-When personal data is erased (crypto-shredding), this view must forget both.
+carry it.
+
+Search does not keep the kana or the name in plain text: ``client_search`` holds
+a keyed blind index — the HMAC (key derived from the master key) of every
+prefix of the normalised kana and name, whole and of each part (family name,
+given name). A search finds a client whose kana or name, or one of their parts,
+*starts with* the text (release 0.1.0 matched the kana anywhere inside).
+When the client's personal data is erased, the row forgets the personal data
+and the client's tokens are deleted, in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -22,9 +29,10 @@ from sqlalchemy.engine import Connection, Engine
 
 from application.clients import ClientCard, ClientSummary
 from domain.client import Client
-from domain.values import CareLevel, PersonalData, display_code
+from domain.values import CareLevel, NeedStatus, PersonalData, display_code
+from infrastructure.keystore import BlindIndex
 from infrastructure.views.projection import Handler, View
-from infrastructure.views.schema import UtcDateTime, view_metadata
+from infrastructure.views.schema import UtcDateTime, case_board, view_metadata
 
 client_directory = sa.Table(
     "client_directory",
@@ -38,9 +46,20 @@ client_directory = sa.Table(
     sa.Column("frailty", sa.Boolean, nullable=False),
     sa.Column("assessed_on", sa.String(10), nullable=True),
     sa.Column("registered_at", UtcDateTime(), nullable=False),
-    sa.Column("kana_key", sa.String(200), nullable=True, index=True),
     sa.Column("personal", sa.JSON, nullable=True),
+    sa.Column("erased", sa.Boolean, nullable=False, default=False),
 )
+
+client_search = sa.Table(
+    "client_search",
+    view_metadata,
+    sa.Column("token", sa.String(32), primary_key=True),
+    sa.Column("client_id", sa.Uuid, primary_key=True),
+)
+"""The blind index: one row per (keyed hash of a search prefix, client)."""
+
+PREFIX_MAX = 24
+"""Longest prefix indexed (characters): longer search texts are cut to it."""
 
 _HIRAGANA = re.compile(r"[\u3041-\u3096]")
 _SPACES = re.compile(r"\s+")
@@ -54,6 +73,19 @@ def kana_key(text: str) -> str:
     return _SPACES.sub("", katakana).upper()
 
 
+def search_terms(personal: PersonalData) -> set[str]:
+    """Every normalised prefix a search may use to find this person."""
+    terms: set[str] = set()
+    for text in (personal.name_kana, personal.name):
+        if not text:
+            continue
+        normal = unicodedata.normalize("NFKC", text)
+        for part in [normal, *_SPACES.split(normal.strip())]:
+            key = kana_key(part)[:PREFIX_MAX]
+            terms.update(key[:length] for length in range(1, len(key) + 1))
+    return terms
+
+
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -62,13 +94,41 @@ class ClientDirectoryView(View):
     """``client_directory``: one row per client."""
 
     name = "client_directory"
-    tables: ClassVar = (client_directory,)
+    tables: ClassVar = (client_directory, client_search)
+    version = 2  # 2: blind index instead of the plain kana, erasure
+    blind_index: ClassVar[BlindIndex | None] = None
+
+    @classmethod
+    def keyed(cls, blind_index: BlindIndex) -> ClientDirectoryView:
+        """The view, hashing search prefixes with ``blind_index``."""
+        keyed = type(
+            cls.__name__,
+            (cls,),
+            {"blind_index": blind_index, "__module__": cls.__module__},
+        )
+        view: ClientDirectoryView = keyed()
+        return view
 
     def handlers(self) -> dict[type, Handler]:
-        return {Client.Registered: self._registered, Client.CareLevelChanged: self._assessed}
+        return {
+            Client.Registered: self._registered,
+            Client.CareLevelChanged: self._assessed,
+            Client.PersonalDataErased: self._erased,
+        }
+
+    def _tokens(self, personal: PersonalData) -> set[str]:
+        if self.blind_index is None:
+            raise RuntimeError("ClientDirectoryView needs a blind index: use keyed()")
+        return {self.blind_index.token(term) for term in search_terms(personal)}
 
     def _registered(self, conn: Connection, e: Any, position: int) -> None:
-        personal: PersonalData = e.personal
+        personal: PersonalData | None = e.personal
+        tokens = self._tokens(personal) if personal is not None else set()
+        if tokens:
+            conn.execute(
+                self.t.client_search.insert(),
+                [{"token": token, "client_id": e.originator_id} for token in sorted(tokens)],
+            )
         conn.execute(
             self.t.client_directory.insert().values(
                 client_id=e.originator_id,
@@ -79,12 +139,21 @@ class ClientDirectoryView(View):
                 care_level=e.care_level.value,
                 frailty=bool(e.frailty),
                 registered_at=e.timestamp,
-                kana_key=kana_key(personal.name_kana) if personal.name_kana else None,
-                personal={
-                    **asdict(personal),
-                    "birth_date": personal.birth_date.isoformat(),
-                },
+                personal=None
+                if personal is None
+                else {**asdict(personal), "birth_date": personal.birth_date.isoformat()},
+                erased=personal is None,
             )
+        )
+
+    def _erased(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            self.t.client_directory.update()
+            .where(self.t.client_directory.c.client_id == e.originator_id)
+            .values(version=e.originator_version, personal=None, erased=True)
+        )
+        conn.execute(
+            self.t.client_search.delete().where(self.t.client_search.c.client_id == e.originator_id)
         )
 
     def _assessed(self, conn: Connection, e: Any, position: int) -> None:
@@ -102,8 +171,9 @@ class ClientDirectoryView(View):
 class SqlClientDirectory:
     """application.oversight_ports.ClientDirectory on ``client_directory``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, blind_index: BlindIndex) -> None:
         self.engine = engine
+        self.blind_index = blind_index
 
     def search(self, text: str, center_code: str | None, limit: int) -> list[ClientSummary]:
         c = client_directory.c
@@ -112,7 +182,9 @@ class SqlClientDirectory:
         kana = kana_key(text)
         if not kana:
             return []
-        conditions = [c.kana_key.like(f"%{_like(kana)}%", escape="\\")]
+        token = self.blind_index.token(kana[:PREFIX_MAX])
+        matching = sa.select(client_search.c.client_id).where(client_search.c.token == token)
+        conditions = [c.client_id.in_(matching)]
         if _CODE.fullmatch(code):
             prefix = code if code.startswith("C-") else "C-" + code
             conditions.append(c.display_code.like(f"{_like(prefix)}%", escape="\\"))
@@ -140,7 +212,7 @@ class SqlClientDirectory:
                 address=data.get("address"),
                 phone=data.get("phone"),
             )
-        return ClientCard(summary=_summary(row), personal=personal)
+        return ClientCard(summary=_summary(row), personal=personal, erased=bool(row.erased))
 
 
 def _summary(r: Any) -> ClientSummary:
@@ -154,3 +226,35 @@ def _summary(r: Any) -> ClientSummary:
         registered_at=r.registered_at,
         assessed_on=date.fromisoformat(r.assessed_on) if r.assessed_on else None,
     )
+
+
+class SqlClientRecords:
+    """application.clients.ClientRecords on ``case_board`` and ``client_directory``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def needs_of(self, client_id: UUID) -> list[UUID]:
+        c = case_board.c
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.select(c.need_id).where(c.client_id == client_id).order_by(c.need_id)
+                ).scalars()
+            )
+
+    def expired(self, closed_before: datetime) -> list[UUID]:
+        c = case_board.c
+        d = client_directory.c
+        open_needs = sa.func.sum(sa.case((c.status != NeedStatus.CLOSED.value, 1), else_=0))
+        query = (
+            sa.select(c.client_id)
+            .join(client_directory, d.client_id == c.client_id)
+            .where(d.erased.is_(False))
+            .group_by(c.client_id)
+            .having(open_needs == 0)
+            .having(sa.func.max(c.closed_at) < closed_before)
+            .order_by(c.client_id)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())

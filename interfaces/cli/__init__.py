@@ -27,6 +27,7 @@ from domain.values import Role
 from interfaces.bootstrap import Container
 from interfaces.cli.common import container, friendly_errors, progress_bar
 from interfaces.cli.ledger import ledger_group
+from interfaces.cli.privacy import privacy_group
 from interfaces.cli.reports import report_group
 from interfaces.cli.resources import resources_group
 from interfaces.cli.snapshots import snapshots_group
@@ -77,6 +78,7 @@ cli.add_command(resources_group)
 cli.add_command(report_group)
 cli.add_command(snapshots_group)
 cli.add_command(ledger_group)
+cli.add_command(privacy_group)
 
 
 @cli.command("init")

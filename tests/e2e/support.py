@@ -433,6 +433,8 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     # management work: care managers and coordinators; never auditors (they
     # change nothing) nor supervisors (who may not even see personal fields).
     ("POST", "/clients/{client}/care-level"): frozenset({CM, CO}),
+    # Erasure cannot be undone: administrators only (docs/privacy.md).
+    ("POST", "/clients/{client}/erase"): frozenset({AD}),
     ("POST", "/organizations"): frozenset({CO, AD}),
     ("GET", "/organizations"): ALL_ROLES,
     ("GET", "/organizations/{organization}"): ALL_ROLES,
@@ -556,6 +558,7 @@ def valid_body(method: str, path_template: str, ids: Mapping[str, str]) -> Any:
             "assessed_on": "2026-10-01",
             "reason": REASON,
         },
+        "/clients/{client}/erase": {"reason": REASON},
         "/organizations": organization_body(),
         "/resources": resource_body(),
         "/resources/{resource}/suspend": {"reason": REASON},

@@ -68,3 +68,19 @@ def change_care_level(call: Call, client_id: UUID) -> Any:
     return call.services.clients.change_care_level(
         client_id, b["care_level"], b["assessed_on"], b["reason"], call.expected_version, call.actor
     )
+
+
+@operation(
+    clients,
+    "POST",
+    "/<uuid:client_id>/erase",
+    summary="Erase a client's personal data (crypto-shredding; cannot be undone)",
+    permission="client.erase",
+    body=s.ErasureSchema,
+    response=s.ClientSchema,
+    if_match=True,
+)
+def erase_client(call: Call, client_id: UUID) -> Any:
+    return call.services.clients.erase(
+        client_id, call.body["reason"], call.expected_version, call.actor
+    )

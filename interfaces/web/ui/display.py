@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from application.accounts import UserDTO
 from application.history import ChangeNote, TimelineEntry
-from domain.values import PersonalData, display_code
+from domain.values import PersonalData, display_code, is_erased
 from interfaces.web.ui.i18n import _, format_day, format_moment, local
 from interfaces.web.ui.labels import label
 
@@ -48,6 +48,8 @@ def reason_text(reason: str | None) -> str:
     English (the development policy, file imports) are shown in the screen's language."""
     if not reason:
         return ""
+    if is_erased(reason):
+        return erased_label()
     for pattern, kind in _SYSTEM_REASONS:
         match = pattern.match(reason)
         if match:
@@ -56,6 +58,18 @@ def reason_text(reason: str | None) -> str:
                 return _("The initiative was abandoned: %(detail)s", detail=detail)
             return _("imported from %(file)s", file=detail)
     return reason
+
+
+def erased_label() -> str:
+    """What a personal field shows once its client's personal data was erased."""
+    return _("Erased")
+
+
+def free_text(text: str | None) -> str:
+    """A client's free text (a need's description, goal, note), or 「消去済み」."""
+    if text is None:
+        return ""
+    return erased_label() if is_erased(text) else text
 
 
 def changed_by(note: ChangeNote | None) -> str:
@@ -90,6 +104,8 @@ def show(value: Any, names: Mapping[UUID, str] | None = None) -> str:
         return (names or {}).get(value) or _("(id %(short)s)", short=str(value)[:8])
     if isinstance(value, PersonalData):
         return _("(personal data, not shown here)")
+    if is_erased(value):
+        return erased_label()
     if isinstance(value, list | tuple):
         return "、".join(show(item, names) for item in value)
     if isinstance(value, dict):
@@ -176,6 +192,7 @@ def init_display(app: Flask) -> None:
     app.jinja_env.globals.update(
         action_label=action_label,
         reason_text=reason_text,
+        free_text=free_text,
         changed_by=changed_by,
         show=show,
         event_details=event_details,

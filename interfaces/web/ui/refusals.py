@@ -68,6 +68,10 @@ CATALOGUE: dict[str, Message] = {
     # clients and needs
     "client.assessment_before_last": _fixed(_l("The date is before the last assessment.")),
     "client.center_not_yours": _fixed(_l("Choose your own support center.")),
+    "client.already_erased": _fixed(_l("This client's personal data is erased already.")),
+    "client.erased": _fixed(
+        _l("This client's personal data was erased: nothing more can be recorded for it.")
+    ),
     "need.already_closed": _fixed(_l("This need is closed; reopen it first.")),
     "need.paused": _fixed(_l("This need is paused; resume it first.")),
     "need.already_assigned_to_them": _fixed(

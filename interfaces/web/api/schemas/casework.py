@@ -194,6 +194,13 @@ class ClientSchema(AggregateSchema):
     assessed_on = fields.Date(allow_none=True)
     registered_at = fields.AwareDateTime(required=True)
     available_weekdays = fields.List(EnumField(Weekday), allow_none=True)
+    erased = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The personal data was erased (crypto-shredding): the personal "
+            "fields are absent for everyone, for good."
+        },
+    )
     name = _personal("name")
     name_kana = _personal("name_kana")
     birth_date = fields.Function(
@@ -209,6 +216,13 @@ class ClientSchema(AggregateSchema):
             for key in PERSONAL_FIELDS:
                 data.pop(key, None)
         return data
+
+
+class ErasureSchema(Schema):
+    reason = Text(
+        required=True,
+        metadata={"description": "Why (e.g. the retention period ended); no personal data."},
+    )
 
 
 class CareLevelChangeSchema(Schema):
