@@ -126,6 +126,8 @@ class Settings:
     db_schema: str | None = None
     fast_passwords: bool = False
     """Cheap password hashing, for test suites only."""
+    municipality: str = ""
+    """The municipality's name (TSUNAGU_MUNICIPALITY), printed on reports' title rows."""
 
     @classmethod
     def from_env(
@@ -142,6 +144,7 @@ class Settings:
             token_ttl=timedelta(hours=ttl_hours),
             db_schema=env.get("TSUNAGU_DB_SCHEMA") or None,
             fast_passwords=_flag(env.get("TSUNAGU_FAST_PASSWORDS"), False),
+            municipality=(env.get("TSUNAGU_MUNICIPALITY") or "").strip(),
         )
 
 
