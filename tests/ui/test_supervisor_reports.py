@@ -10,7 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.base import recorded_at
-from tests.e2e.support import Api, District, new_client, new_district, new_need, new_resource, step
+from tests.e2e.support import (
+    Api,
+    District,
+    new_client,
+    new_district,
+    new_need,
+    new_resource,
+    step,
+    unique,
+)
 from tests.ui.support import signed_in
 
 JST_NOON = timedelta(hours=3)  # 12:00 in Japan is 03:00 UTC
@@ -145,3 +154,27 @@ def test_chart_text_has_one_size_and_long_labels_keep_their_full_text(ui: Api) -
     assert f"<title>{long_name}</title>" in heat
     for shown in re.findall(r"</title>([^<]*…)</text>", heat):
         assert len(shown) < len(long_name)
+
+
+def test_tables_leave_out_the_suffix_every_area_name_repeats(ui: Api) -> None:
+    suffix = unique("（試験市・架空") + "）"
+    for code, name in (("east", "東地区"), ("west", "西地区")):
+        body = {"code": f"{code}-{suffix[1:-1][-6:]}", "name": name + suffix}
+        assert ui.post("/areas", body, "admin").status_code == 201
+    area = f"east-{suffix[1:-1][-6:]}"
+    center = unique("c")
+    ui.post("/centers", {"code": center, "name": "試験センター", "area_codes": [area]}, "admin")
+    district = District(area, center)
+    new_need(ui, new_client(ui, "coordinator", district), "coordinator")
+    boss = signed_in(ui.app, "supervisor")
+
+    board = boss.get("/needs", area=area)
+    dashboard = boss.get("/dashboard")
+
+    rows = re.search(r"<tbody>.*?</tbody>", board.html, re.S)
+    assert rows is not None
+    assert "<td>東地区</td>" in rows.group(0)
+    assert suffix not in rows.group(0)
+    table = re.search(r'id="area_category".*?</table>', dashboard.html, re.S)
+    assert table is not None
+    assert '<th scope="row">東地区</th>' in table.group(0)

@@ -26,6 +26,22 @@ def test_a_suffix_only_one_name_has_stays() -> None:
 
 
 def test_names_that_would_become_alike_are_kept_whole() -> None:
-    names = {"a": "北地区 (旧A町)", "b": "北地区 (旧B町)", "c": "北地区 (旧A町)"}
+    names = {
+        "a-kita": "北地区（A市）",
+        "b-kita": "北地区（B市）",
+        "a-minami": "南地区（A市）",
+        "b-minami": "南地区（B市）",
+    }
 
     assert short_names(names) == names
+
+
+def test_names_alike_already_do_not_keep_the_others_whole() -> None:
+    names = {
+        "a": "試験地区",
+        "b": "試験地区",
+        "east": "東地区（試験市）",
+        "west": "西地区（試験市）",
+    }
+
+    assert short_names(names)["east"] == "東地区"

@@ -121,7 +121,8 @@ def horizontal_bars(
 ) -> Markup:
     """One bar per item, its label on the left and its value at the end."""
     longest = max((text_width(name) for name, _ in items), default=40)
-    label_width, bar_width, row = min(longest, 240) + 12, 260, 28
+    # Narrow enough for a 375 px phone with Japanese labels; longer ones are shortened.
+    label_width, bar_width, row = min(longest, 200) + 12, 180, 28
     height = row * max(len(items), 1) + 10
     width = label_width + bar_width + 50
     top = max((value for _, value in items), default=0) or 1
@@ -129,7 +130,7 @@ def horizontal_bars(
     for index, (name, value) in enumerate(items):
         y = 5 + index * row
         length = round(bar_width * value / top)
-        parts.append(_label(label_width - 8, y + 18, name, label_width - 12))
+        parts.append(_label(label_width - 8, y + 18, name, label_width - 10))
         parts.append(
             f'<rect x="{label_width}" y="{y + 4}" width="{max(length, 1)}" height="{row - 8}" '
             f'fill="{BLUE}" stroke="{BLUE}"><title>{escape(name)}: {value}</title></rect>'

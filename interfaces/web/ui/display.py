@@ -18,6 +18,7 @@ from application.history import ChangeNote, TimelineEntry
 from domain.values import DeclinedBy, Outcome, PersonalData, display_code
 from interfaces.web.ui.i18n import _, format_day, format_moment, local
 from interfaces.web.ui.labels import label
+from interfaces.web.ui.names import short_names
 
 ACTION_LABELS: dict[str, Any] = {
     "assign": _l("Assign a coordinator"),
@@ -208,5 +209,6 @@ def init_display(app: Flask) -> None:
         client_code=client_code,
         type_options=type_options,
         type_groups=type_groups,
+        short_names=short_names,
     )
     app.jinja_env.filters["input_moment_exact"] = exact_moment

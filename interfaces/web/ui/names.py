@@ -20,6 +20,6 @@ def short_names(names: Mapping[str, str]) -> dict[str, str]:
         code: (m.group("stem") if m is not None and repeated[m.group("suffix")] > 1 else name)
         for (code, name), m in zip(names.items(), parts.values(), strict=True)
     }
-    if len(set(short.values())) < len(short):
-        return dict(names)
+    if len(set(short.values())) < len(set(names.values())):
+        return dict(names)  # two names would read alike without their notes
     return short
