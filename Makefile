@@ -21,7 +21,7 @@ install: $(STAMP)
 # empty database (and prints its accounts once); `tsunagu serve` only serves.
 run: $(STAMP)
 	$(BIN)/tsunagu demo
-	$(BIN)/tsunagu serve
+	TSUNAGU_MUNICIPALITY="$${TSUNAGU_MUNICIPALITY:-つなぐ市（架空・デモ）}" $(BIN)/tsunagu serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

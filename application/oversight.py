@@ -3,6 +3,8 @@ audit search, the logic model (ロジックモデル) and where every view stand
 
 from __future__ import annotations
 
+import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import ClassVar, Protocol
@@ -32,6 +34,37 @@ class MonthlyFlow:
     closed: int = 0
 
 
+def median_days(days: Sequence[float]) -> float | None:
+    """The one median of "days from raise to match" that the dashboard and the logic
+    model both show: the median, rounded to one decimal (None without any)."""
+    if not days:
+        return None
+    return round(statistics.median(days), 1)
+
+
+@dataclass(frozen=True)
+class DashboardFilter:
+    """Which needs the dashboard counts: one center's, one area's, one fiscal year's.
+
+    With a fiscal year, status counts, heat maps and outcomes cover the needs
+    raised in it, the monthly flows its twelve months, and the time to match the
+    matches confirmed in it — as the logic model of that year counts them.
+    """
+
+    center_code: str | None = None
+    area_code: str | None = None
+    fiscal_year: int | None = None
+
+    def period(self) -> tuple[datetime, datetime] | None:
+        """[start, end) of the fiscal year in Japan time (April 1 to April 1)."""
+        if self.fiscal_year is None:
+            return None
+        return (
+            datetime(self.fiscal_year, 4, 1, tzinfo=JST),
+            datetime(self.fiscal_year + 1, 4, 1, tzinfo=JST),
+        )
+
+
 @dataclass(frozen=True)
 class Dashboard:
     """Everything the supervisor dashboard shows (the API and the screen alike)."""
@@ -44,7 +77,8 @@ class Dashboard:
     """Status value -> needs."""
     monthly: tuple[MonthlyFlow, ...] = ()
     match_days: tuple[float, ...] = ()
-    """Days from raise to first confirmed match, one per matched need, ascending."""
+    """Days from a need's raise to each of its confirmed matches, ascending (the logic
+    model's definition: a need matched again after reopening counts again)."""
     unmet: dict[tuple[str, str], int] = field(default_factory=dict)
     """(area code, category value) -> open needs in resource_gap or in_development."""
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -52,6 +86,7 @@ class Dashboard:
     by_area_category: dict[tuple[str, str], int] = field(default_factory=dict)
     """(area code, category value) -> open needs."""
     position: int = 0
+    filter: DashboardFilter = field(default_factory=DashboardFilter)
 
     @property
     def pipeline(self) -> dict[NeedStatus, int]:
@@ -59,13 +94,9 @@ class Dashboard:
 
     @property
     def median_match_days(self) -> float | None:
-        days = self.match_days
-        if not days:
-            return None
-        middle = len(days) // 2
-        if len(days) % 2:
-            return days[middle]
-        return (days[middle - 1] + days[middle]) / 2
+        """Days, one decimal: the logic model's ``median_days_raise_to_match`` for the
+        same fiscal year and area."""
+        return median_days(self.match_days)
 
 
 @dataclass(frozen=True)
@@ -138,21 +169,26 @@ class LogicModelReport:
 
 
 class DashboardView(Protocol):
-    """The ``dashboard`` view: needs counted for supervisors."""
+    """The ``dashboard`` view: needs counted for supervisors, filtered as
+    ``DashboardFilter`` says."""
 
-    def counts(self, center_code: str | None = None) -> Dashboard:
-        """Needs by status per center, area and category (one center's, when given)."""
+    def counts(self, where: DashboardFilter) -> Dashboard:
+        """Needs by status per center, area and category."""
 
-    def monthly(self, since_month: str) -> list[MonthlyFlow]:
-        """Raised/matched/closed per month from ``since_month`` (``YYYY-MM``) on."""
+    def monthly(self, months: Sequence[str], where: DashboardFilter) -> list[MonthlyFlow]:
+        """Raised/matched/closed in each of ``months`` (``YYYY-MM``) that has any (every
+        confirmed match counts in its month, as the logic model's matches confirmed)."""
 
-    def match_days(self) -> list[float]:
-        """Days from raise to first confirmed match of every matched need, ascending."""
+    def match_days(self, where: DashboardFilter) -> list[float]:
+        """Days from the need's raise to every confirmed match, ascending (with a fiscal
+        year: of the matches confirmed in it)."""
 
-    def by_area_category(self, statuses: frozenset[str]) -> dict[tuple[str, str], int]:
+    def by_area_category(
+        self, statuses: frozenset[str], where: DashboardFilter
+    ) -> dict[tuple[str, str], int]:
         """(area code, category value) -> needs in one of ``statuses``."""
 
-    def outcomes(self) -> dict[str, int]:
+    def outcomes(self, where: DashboardFilter) -> dict[str, int]:
         """Closed needs per outcome value."""
 
 
@@ -203,26 +239,50 @@ class OversightCases:
         months: int = MONTHS_SHOWN,
         min_position: int | None = None,
         center_code: str | None = None,
+        area_code: str | None = None,
+        fiscal_year: int | None = None,
     ) -> Dashboard:
-        """Counts by status and dimension, monthly flows for the last ``months`` months,
-        time to match, unmet needs and outcomes."""
+        """Counts by status and dimension, monthly flows (for the last ``months`` months,
+        or the fiscal year's), time to match, unmet needs and outcomes."""
         actor.require("dashboard.read")
+        if center_code is not None:
+            self._references.require_center("center", center_code)
+        if area_code is not None:
+            self._references.require_areas("area", [area_code])
+        if fiscal_year is not None:
+            self._require_fiscal_year(fiscal_year)
+        where = DashboardFilter(center_code, area_code, fiscal_year)
         wait_for_view(self._monitor, "dashboard", min_position)
-        counts = self._dashboard.counts(center_code)
-        month_keys = last_months(self._clock(), months)
-        flows = {flow.month: flow for flow in self._dashboard.monthly(month_keys[0])}
+        counts = self._dashboard.counts(where)
+        if fiscal_year is None:
+            month_keys = last_months(self._clock(), months)
+        else:
+            month_keys = fiscal_months(fiscal_year)
+        flows = {flow.month: flow for flow in self._dashboard.monthly(month_keys, where)}
         return Dashboard(
             by_center=counts.by_center,
             by_area=counts.by_area,
             by_category=counts.by_category,
             totals=counts.totals,
             monthly=tuple(flows.get(key, MonthlyFlow(key)) for key in month_keys),
-            match_days=tuple(self._dashboard.match_days()),
-            unmet=self._dashboard.by_area_category(UNMET_STATUSES),
-            outcomes=self._dashboard.outcomes(),
-            by_area_category=self._dashboard.by_area_category(OPEN_STATUSES),
+            match_days=tuple(self._dashboard.match_days(where)),
+            unmet=self._dashboard.by_area_category(UNMET_STATUSES, where),
+            outcomes=self._dashboard.outcomes(where),
+            by_area_category=self._dashboard.by_area_category(OPEN_STATUSES, where),
             position=self._monitor.position("dashboard"),
+            filter=where,
         )
+
+    def _require_fiscal_year(self, fiscal_year: int) -> None:
+        latest = self._clock().year + 1
+        if not FIRST_FISCAL_YEAR <= fiscal_year <= latest:
+            raise InvalidValueError(
+                "fiscal_year",
+                f"must be between {FIRST_FISCAL_YEAR} and {latest}",
+                code="value.out_of_range",
+                minimum=FIRST_FISCAL_YEAR,
+                maximum=latest,
+            )
 
     def audit(
         self, query: AuditQuery, actor: Actor, *, page: int = 1, per_page: int = 50
@@ -253,15 +313,7 @@ class OversightCases:
         min_position: int | None = None,
     ) -> LogicModelReport:
         actor.require("report.read")
-        latest = self._clock().year + 1
-        if not FIRST_FISCAL_YEAR <= fiscal_year <= latest:
-            raise InvalidValueError(
-                "fiscal_year",
-                f"must be between {FIRST_FISCAL_YEAR} and {latest}",
-                code="value.out_of_range",
-                minimum=FIRST_FISCAL_YEAR,
-                maximum=latest,
-            )
+        self._require_fiscal_year(fiscal_year)
         if area_code is not None:
             self._references.require_areas("area", [area_code])
         wait_for_view(self._monitor, "logic_model", min_position)
@@ -287,3 +339,8 @@ def last_months(now: datetime, count: int) -> list[str]:
         if month == 0:
             year, month = year - 1, 12
     return keys[::-1]
+
+
+def fiscal_months(fiscal_year: int) -> list[str]:
+    """``YYYY-MM`` of the twelve months of a fiscal year, April to March."""
+    return [f"{fiscal_year + (m < 4):04d}-{m:02d}" for m in (*range(4, 13), 1, 2, 3)]

@@ -148,6 +148,8 @@ class Settings:
     master_key: str | None = field(default=None, repr=False)
     """TSUNAGU_MASTER_KEY (64 hex or base64 characters: 32 bytes); None: the
     ``master_key`` file in the instance folder, made on first need (docs/privacy.md)."""
+    municipality: str = ""
+    """The municipality's name (TSUNAGU_MUNICIPALITY), printed on reports' title rows."""
 
     @classmethod
     def from_env(
@@ -169,6 +171,7 @@ class Settings:
             ledger_checkpoint_events=int(env.get("TSUNAGU_LEDGER_CHECKPOINT_EVENTS") or 1000),
             ledger_checkpoint_minutes=float(env.get("TSUNAGU_LEDGER_CHECKPOINT_MINUTES") or 10),
             master_key=env.get("TSUNAGU_MASTER_KEY") or None,
+            municipality=(env.get("TSUNAGU_MUNICIPALITY") or "").strip(),
         )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from application.oversight import LogicModelReport
@@ -30,34 +32,80 @@ def logic_model_csv(report: LogicModelReport) -> str:
     return buffer.getvalue()
 
 
-def write_logic_model_xlsx(report: LogicModelReport, path: Path) -> None:
-    """One sheet with the four stages side by side, as the report page shows them."""
+@dataclass(frozen=True)
+class LogicModelSheet:
+    """What a logic-model workbook says, in the reader's language: built by
+    ``interfaces.web.ui.reports.logic_model_sheet`` for the screens and the command line."""
+
+    title: str
+    """ロジックモデル 令和8年度（2026年度）."""
+    sheet_name: str
+    """A name a 課 can file (Excel allows 31 characters)."""
+    lines: tuple[str, ...]
+    """Under the title: municipality, area, period, date of issue."""
+    header: tuple[str, str, str, str]
+    """Stage, metric, value, unit."""
+    stages: dict[str, str]
+    metrics: dict[str, str]
+    units: dict[str, str]
+    empty: str = "—"
+
+
+PERCENT_FORMAT = "0.0%"
+DAYS_FORMAT = "#,##0.0"
+COUNT_FORMAT = "#,##0"
+SHEET_NAME_LIMIT = 31
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: East Asian wide characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _number_format(metric: str) -> str:
+    if metric.endswith("_share"):
+        return PERCENT_FORMAT
+    if metric.startswith("median_days"):
+        return DAYS_FORMAT
+    return COUNT_FORMAT
+
+
+def write_logic_model_xlsx(report: LogicModelReport, path: Path, text: LogicModelSheet) -> None:
+    """One sheet a municipality can file: a title row, who and what period it covers and
+    when it was issued, then one row per metric with its stage, label, value and unit
+    (shares as percentages, days with one decimal)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # noqa: S101 - a new workbook always has a sheet
-    sheet.title = f"FY{report.fiscal_year}"
-    sheet.append(
-        [
-            f"ロジックモデル {report.fiscal_year}年度 ({report.period_start} – "
-            f"{report.period_end})",
-            report.area_code or "全域",
-        ]
-    )
+    sheet.title = text.sheet_name[:SHEET_NAME_LIMIT]
+    sheet.append([text.title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for line in text.lines:
+        sheet.append([line])
     sheet.append([])
-    header = []
-    for stage in LogicModelReport.STAGES:
-        header += [f"{STAGE_JA[stage]} ({stage})", ""]
-    sheet.append(header)
-    for cell in sheet[3]:
+    sheet.append(list(text.header))
+    header_row = sheet.max_row
+    thin = Side(style="thin", color="808080")
+    for cell in sheet[header_row]:
         cell.font = Font(bold=True)
-    columns = [list(getattr(report, stage).items()) for stage in LogicModelReport.STAGES]
-    for i in range(max(len(c) for c in columns)):
-        row: list[object] = []
-        for column in columns:
-            metric, value = column[i] if i < len(column) else ("", "")
-            row += [metric, value]
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.border = Border(bottom=thin)
+    widths = [_display_width(h) for h in text.header]
+    for stage, metric, value in report.rows():
+        row = [text.stages[stage], text.metrics.get(metric, metric), value, text.units[metric]]
+        if value is None:
+            row[2] = text.empty
         sheet.append(row)
+        figure = sheet.cell(row=sheet.max_row, column=3)
+        figure.number_format = _number_format(metric)  # also for a figure filled in later
+        figure.alignment = Alignment(horizontal="right")
+        for index, part in enumerate((row[0], row[1], "0,000.0%", row[3])):
+            widths[index] = max(widths[index], _display_width(str(part)))
+    for letter, width in zip("ABCD", widths, strict=True):
+        sheet.column_dimensions[letter].width = width + 2
+    sheet.freeze_panes = f"A{header_row + 1}"
+    sheet.print_title_rows = f"{header_row}:{header_row}"
     book.save(path)

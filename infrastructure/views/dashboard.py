@@ -10,13 +10,14 @@ closed needs of each month (Japan time).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from application.common import JST
-from application.oversight import Dashboard, MonthlyFlow
+from application.oversight import Dashboard, DashboardFilter, MonthlyFlow
 from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
 from domain.values import NeedStatus
 from infrastructure.views.projection import Handler, View
@@ -41,8 +42,23 @@ dashboard_monthly = sa.Table(
     view_metadata,
     sa.Column("month", sa.String(7), primary_key=True),
     sa.Column("metric", sa.String(16), primary_key=True),
+    sa.Column("center_code", sa.String(32), primary_key=True),
+    sa.Column("area_code", sa.String(32), primary_key=True),
     sa.Column("count", sa.Integer, nullable=False),
 )
+
+dashboard_matches = sa.Table(
+    "dashboard_matches",
+    view_metadata,
+    sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("need_id", sa.Uuid, nullable=False),
+    sa.Column("center_code", sa.String(32), nullable=False),
+    sa.Column("area_code", sa.String(32), nullable=False),
+    sa.Column("raised_at", UtcDateTime(), nullable=False),
+    sa.Column("matched_at", UtcDateTime(), nullable=False, index=True),
+)
+"""Every confirmed match with its need's raise: the time to match, counted as the logic
+model counts it."""
 
 _MONTHLY_METRIC = {Need.Raised: "raised", Need.MatchConfirmed: "matched", Need.Closed: "closed"}
 DIMENSIONS = ("center", "area", "category")
@@ -52,9 +68,11 @@ class DashboardView(View):
     """``dashboard``: one view for every figure of the supervisor dashboard."""
 
     name = "dashboard"
-    version = 2
-    """2: the dashboard and the screens' statistics folded into one view."""
-    tables: ClassVar = (dashboard_counts, dashboard_monthly, dashboard_facts)
+    version = 3
+    """2: the dashboard and the screens' statistics folded into one view.
+    3: monthly flows per center and area (the dashboard's filters); the time to match
+    of every confirmed match, as the logic model counts it."""
+    tables: ClassVar = (dashboard_counts, dashboard_monthly, dashboard_facts, dashboard_matches)
 
     def handlers(self) -> dict[type, Handler]:
         table: dict[type, Handler] = dict.fromkeys(STATUS_CHANGING_EVENTS, self._changed)
@@ -75,7 +93,7 @@ class DashboardView(View):
         )
         keys = {"center": e.center_code, "area": e.area_code, "category": e.category.value}
         self._count(conn, keys, NeedStatus.RAISED.value, +1)
-        self._month(conn, e)
+        self._month(conn, e, e.center_code, e.area_code)
 
     def _changed(self, conn: Connection, e: Any, position: int) -> None:
         row = conn.execute(
@@ -90,8 +108,19 @@ class DashboardView(View):
             self._count(conn, keys, row.status, -1)
             self._count(conn, keys, new, +1)
         values: dict[str, Any] = {"status": new, "assigned": assigned}
-        if isinstance(e, Need.MatchConfirmed) and row.first_matched_at is None:
-            values["first_matched_at"] = e.timestamp
+        if isinstance(e, Need.MatchConfirmed):
+            conn.execute(
+                self.t.dashboard_matches.insert().values(
+                    position=position,
+                    need_id=e.originator_id,
+                    center_code=row.center_code,
+                    area_code=row.area_code,
+                    raised_at=row.raised_at,
+                    matched_at=e.timestamp,
+                )
+            )
+            if row.first_matched_at is None:
+                values["first_matched_at"] = e.timestamp
         elif isinstance(e, Need.Closed):
             values["outcome"] = e.outcome.value
         elif isinstance(e, Need.Reopened):
@@ -101,7 +130,7 @@ class DashboardView(View):
             .where(self.t.dashboard_facts.c.need_id == e.originator_id)
             .values(**values)
         )
-        self._month(conn, e)
+        self._month(conn, e, row.center_code, row.area_code)
 
     def _count(self, conn: Connection, keys: dict[str, str], status: str, delta: int) -> None:
         for dimension in DIMENSIONS:
@@ -122,13 +151,17 @@ class DashboardView(View):
                     )
                 )
 
-    def _month(self, conn: Connection, e: Any) -> None:
+    def _month(self, conn: Connection, e: Any, center_code: str, area_code: str) -> None:
         metric = _MONTHLY_METRIC.get(type(e))
         if metric is None:
             return
         month = e.timestamp.astimezone(JST).strftime("%Y-%m")
-        where = (self.t.dashboard_monthly.c.month == month) & (
-            self.t.dashboard_monthly.c.metric == metric
+        c = self.t.dashboard_monthly.c
+        where = (
+            (c.month == month)
+            & (c.metric == metric)
+            & (c.center_code == center_code)
+            & (c.area_code == area_code)
         )
         updated = conn.execute(
             self.t.dashboard_monthly.update()
@@ -137,7 +170,13 @@ class DashboardView(View):
         ).rowcount
         if not updated:
             conn.execute(
-                self.t.dashboard_monthly.insert().values(month=month, metric=metric, count=1)
+                self.t.dashboard_monthly.insert().values(
+                    month=month,
+                    metric=metric,
+                    center_code=center_code,
+                    area_code=area_code,
+                    count=1,
+                )
             )
 
 
@@ -151,11 +190,11 @@ class SqlDashboard:
         with self.engine.connect() as conn:
             return list(conn.execute(query).all())
 
-    def counts(self, center_code: str | None = None) -> Dashboard:
-        if center_code is None:
+    def counts(self, where: DashboardFilter) -> Dashboard:
+        if where == DashboardFilter():
             rows = self._rows(sa.select(dashboard_counts).where(dashboard_counts.c["count"] > 0))
         else:
-            # One center's needs along every dimension: counted from the facts.
+            # The chosen needs along every dimension: counted from the facts.
             f = dashboard_facts.c
             rows = [
                 {"dimension": dimension, "key": key, "status": status, "count": count}
@@ -166,7 +205,7 @@ class SqlDashboard:
                 )
                 for key, status, count in self._rows(
                     sa.select(column, f.status, sa.func.count())
-                    .where(f.center_code == center_code)
+                    .where(*_chosen(where, f.raised_at))
                     .group_by(column, f.status)
                 )
             ]
@@ -185,40 +224,67 @@ class SqlDashboard:
             totals=dict(totals),
         )
 
-    def monthly(self, since_month: str) -> list[MonthlyFlow]:
+    def monthly(self, months: Sequence[str], where: DashboardFilter) -> list[MonthlyFlow]:
+        c = dashboard_monthly.c
         rows = self._rows(
-            sa.select(dashboard_monthly)
-            .where(dashboard_monthly.c.month >= since_month)
-            .order_by(dashboard_monthly.c.month)
+            sa.select(c.month, c.metric, sa.func.sum(c["count"]))
+            .where(c.month.in_(list(months)), *_place(where, c.center_code, c.area_code))
+            .group_by(c.month, c.metric)
+            .order_by(c.month)
         )
-        months: dict[str, dict[str, int]] = {}
-        for r in rows:
-            months.setdefault(r.month, {})[r.metric] = int(r._mapping["count"])
-        return [MonthlyFlow(month, **counts) for month, counts in months.items()]
+        counted: dict[str, dict[str, int]] = {}
+        for month, metric, count in rows:
+            counted.setdefault(month, {})[metric] = int(count)
+        return [MonthlyFlow(month, **counts) for month, counts in counted.items()]
 
-    def match_days(self) -> list[float]:
-        c = dashboard_facts.c
-        rows = self._rows(
-            sa.select(c.raised_at, c.first_matched_at).where(c.first_matched_at.is_not(None))
-        )
-        return sorted(
-            max((r.first_matched_at - r.raised_at).total_seconds(), 0.0) / 86400 for r in rows
-        )
+    def match_days(self, where: DashboardFilter) -> list[float]:
+        c = dashboard_matches.c
+        conditions = _place(where, c.center_code, c.area_code)
+        period = where.period()
+        if period is not None:
+            conditions += [c.matched_at >= period[0], c.matched_at < period[1]]
+        rows = self._rows(sa.select(c.raised_at, c.matched_at).where(*conditions))
+        return sorted((r.matched_at - r.raised_at).total_seconds() / 86400 for r in rows)
 
-    def by_area_category(self, statuses: frozenset[str]) -> dict[tuple[str, str], int]:
+    def by_area_category(
+        self, statuses: frozenset[str], where: DashboardFilter
+    ) -> dict[tuple[str, str], int]:
         c = dashboard_facts.c
         rows = self._rows(
             sa.select(c.area_code, c.category, sa.func.count())
-            .where(c.status.in_(sorted(statuses)))
+            .where(c.status.in_(sorted(statuses)), *_chosen(where, c.raised_at))
             .group_by(c.area_code, c.category)
         )
         return {(r[0], r[1]): int(r[2]) for r in rows}
 
-    def outcomes(self) -> dict[str, int]:
+    def outcomes(self, where: DashboardFilter) -> dict[str, int]:
         c = dashboard_facts.c
         rows = self._rows(
             sa.select(c.outcome, sa.func.count())
-            .where(c.status == NeedStatus.CLOSED.value, c.outcome.is_not(None))
+            .where(
+                c.status == NeedStatus.CLOSED.value,
+                c.outcome.is_not(None),
+                *_chosen(where, c.raised_at),
+            )
             .group_by(c.outcome)
         )
         return {r[0]: int(r[1]) for r in rows}
+
+
+def _place(where: DashboardFilter, center: Any, area: Any) -> list[Any]:
+    conditions = []
+    if where.center_code is not None:
+        conditions.append(center == where.center_code)
+    if where.area_code is not None:
+        conditions.append(area == where.area_code)
+    return conditions
+
+
+def _chosen(where: DashboardFilter, moment: Any) -> list[Any]:
+    """Conditions on ``dashboard_facts``: the filter's center, area, and ``moment``
+    within its fiscal year."""
+    conditions = _place(where, dashboard_facts.c.center_code, dashboard_facts.c.area_code)
+    period = where.period()
+    if period is not None:
+        conditions += [moment >= period[0], moment < period[1]]
+    return conditions

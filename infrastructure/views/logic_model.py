@@ -9,7 +9,6 @@ time. Fiscal years run April to March, dated in Japan time.
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, ClassVar
@@ -17,7 +16,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.oversight import LogicModelReport
+from application.oversight import LogicModelReport, median_days
 from domain.client import Client
 from domain.council import Council
 from domain.development import DevelopmentInitiative
@@ -462,7 +461,7 @@ class SqlLogicModel:
                 "care_level_maintained_or_improved_share": (
                     round(kept / len(assessments), 3) if assessments else None
                 ),
-                "median_days_raise_to_match": (round(statistics.median(days), 1) if days else None),
+                "median_days_raise_to_match": median_days(days),
                 "needs_raised": raised,
                 "recurrences_within_180_days": count("recurrence"),
                 "recurrence_share": round(count("recurrence") / raised, 3) if raised else None,

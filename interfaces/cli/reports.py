@@ -8,11 +8,15 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
 from application.security import SYSTEM_ACTOR
+from application.store import utc_now
 from interfaces.bootstrap import Container
 from interfaces.cli.common import friendly_errors
 from interfaces.report_files import logic_model_csv, write_logic_model_xlsx
+from interfaces.web.ui.i18n import _, local
+from interfaces.web.ui.reports import logic_model_sheet
 
 report_group = AppGroup("report", help="Produce reports (the logic model) as CSV or Excel.")
 
@@ -35,13 +39,22 @@ report_group = AppGroup("report", help="Produce reports (the logic model) as CSV
     help="File format.",
 )
 @click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default="ja",
+    show_default=True,
+    help="Language of the Excel file's labels, dates and sheet name.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="File to write (default: standard output for CSV, logic-model-YEAR.xlsx for Excel).",
 )
-def logic_model_command(fiscal_year: int, area: str | None, fmt: str, output: Path | None) -> None:
+def logic_model_command(
+    fiscal_year: int, area: str | None, fmt: str, lang: str, output: Path | None
+) -> None:
     """The logic model (ロジックモデル): inputs, activities, outputs, outcomes."""
     container: Container = current_app.extensions["tsunagu"]
     container.projections.catch_up()
@@ -56,5 +69,11 @@ def logic_model_command(fiscal_year: int, area: str | None, fmt: str, output: Pa
             click.echo(f"wrote {output}", err=True)
         return
     target = output or Path(f"logic-model-{fiscal_year}-{area or 'all'}.xlsx")
-    write_logic_model_xlsx(report, target)
+    areas = {a.code: a.name for a in container.services.reference.list_areas(SYSTEM_ACTOR)}
+    with force_locale(lang):
+        area_name = areas.get(area, area) if area else _("Whole municipality")
+        sheet = logic_model_sheet(
+            report, area_name, container.settings.municipality, local(utc_now()).date()
+        )
+    write_logic_model_xlsx(report, target, sheet)
     click.echo(f"wrote {target}", err=True)

@@ -130,7 +130,7 @@ def test_a_coordinator_assigns_proposes_confirms_follows_up_and_closes(
     timeline = page.locator(".timeline").inner_text()
     for event in ("担当コーディネーターの決定", "資源の提案", "マッチング確定", "ニーズの終結"):
         assert event in timeline
-    assert "2026年12月1日" in page.locator("#status").inner_text()
+    assert "令和8年12月1日" in page.locator("#status").inner_text()
     screenshot(page, "coordinator_closes_a_need")
 
 

@@ -59,8 +59,26 @@ def test_the_cli_writes_the_logic_model_as_csv_and_xlsx(
     assert as_xlsx.exit_code == 0, as_xlsx.output
     sheet = load_workbook(target).active
     assert sheet is not None
-    assert str(sheet["A3"].value).startswith("投入")
-    assert sheet["A4"].value == "coordinators_active"
+    assert sheet["A1"].value == "ロジックモデル 令和8年度（2026年度）"
+    labels = [row[1].value for row in sheet.iter_rows()]
+    assert "活動したコーディネーター" in labels
+    assert "coordinators_active" not in labels
+
+
+def test_the_cli_writes_the_workbook_in_english_when_asked(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "TSUNAGU_MUNICIPALITY": "Tsunagu"}
+    target = tmp_path / "lm.xlsx"
+    command = ["report", "logic-model", "--fiscal-year", "2026", "--format", "xlsx"]
+    result = CliRunner().invoke(cli, [*command, "--lang", "en", "-o", str(target)], env=env)
+
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(target).active
+    assert sheet is not None
+    assert sheet.title == "Logic model FY2026"
+    assert [sheet.cell(row=r, column=1).value for r in (2, 3)] == [
+        "Municipality: Tsunagu",
+        "Area: Whole municipality",
+    ]
 
 
 def test_the_cli_refuses_an_unknown_area_with_a_message(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_dates_are_shown_the_japanese_way(ui: Api) -> None:
 
     page = signed_in(ui.app, "care_manager").get(f"/needs/{need['id']}")
 
-    assert "2026年11月27日 10:30" in page  # Japan time
+    assert "令和8年11月27日 10:30" in page  # Japan time, in the era as municipalities write it
 
 
 def test_dates_are_shown_the_english_way_in_english(ui: Api) -> None:

@@ -332,7 +332,7 @@ def test_a_coordinator_assigns_proposes_confirms_follows_up_and_closes(ui: Api) 
         "ニーズの終結",
     ):
         assert event in page
-    assert "2026年12月1日" in page  # the start date, in Japanese
+    assert "令和8年12月1日" in page  # the start date, in Japanese (era)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,9 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -48,8 +50,8 @@ def test_the_logic_model_shows_four_stages_for_a_fiscal_year_and_area(ui: Api) -
     assert page.status == 200
     stages = re.findall(r'<section class="stage stage-(\w+)"', page.html)
     assert stages == ["inputs", "activities", "outputs", "outcomes"]
-    assert "2026年度" in page
-    assert "2026年4月1日〜2027年3月31日" in page
+    assert "令和8年度（2026年度）" in page
+    assert "令和8年4月1日〜令和9年3月31日" in page
     assert "北地区" in page
     assert "受付からマッチングまでの日数（中央値）" in page
     assert 'href="/reports/logic-model.csv?fiscal_year=2026&amp;area=north"' in page.html
@@ -79,7 +81,68 @@ def test_the_logic_model_downloads_as_csv_and_excel(ui: Api) -> None:
     assert workbook.headers["Content-Disposition"].endswith('logic-model-2026-all.xlsx"')
     sheet = load_workbook(io.BytesIO(workbook.get_data())).active
     assert sheet is not None
-    assert str(sheet["A1"].value).startswith("ロジックモデル 2026年度")
+    assert sheet["A1"].value == "ロジックモデル 令和8年度（2026年度）"
+
+
+def _sheet_rows(sheet: Any) -> dict[str, tuple[Any, ...]]:
+    """Metric label -> (stage, value, unit, the value's number format)."""
+    header = next(r for r in sheet.iter_rows() if r[1].value in ("指標", "Metric"))[0].row
+    return {
+        row[1].value: (row[0].value, row[2].value, row[3].value, row[2].number_format)
+        for row in sheet.iter_rows(min_row=header + 1)
+    }
+
+
+def test_the_logic_model_workbook_is_a_report_a_municipality_can_file(ui: Api) -> None:
+    ui.app.extensions["tsunagu"].settings = replace(
+        ui.app.extensions["tsunagu"].settings, municipality="つなぐ市"
+    )
+    boss = signed_in(ui.app, "supervisor")
+    try:
+        response = boss.client.get("/reports/logic-model.xlsx?fiscal_year=2026&area=north")
+    finally:
+        ui.app.extensions["tsunagu"].settings = replace(
+            ui.app.extensions["tsunagu"].settings, municipality=""
+        )
+
+    book = load_workbook(io.BytesIO(response.get_data()))
+    sheet = book.active
+    assert sheet is not None
+    assert sheet.title == "ロジックモデル 令和8年度"
+    top = [sheet.cell(row=r, column=1).value for r in range(1, 6)]
+    assert top[0] == "ロジックモデル 令和8年度（2026年度）"
+    assert "市町村：つなぐ市" in top
+    assert "対象地域：北地区" in top
+    assert "期間：令和8年4月1日〜令和9年3月31日" in top
+    assert any(str(line).startswith("発行日：令和") for line in top)
+    rows = _sheet_rows(sheet)
+    assert rows["活動したコーディネーター"][0] == "投入"
+    assert rows["活動したコーディネーター"][2] == "人"
+    median = rows["受付からマッチングまでの日数（中央値）"]
+    assert median[2:] == ("日", "#,##0.0")
+    share = rows["認定区分が維持・改善した割合"]
+    assert share[2:] == ("%", "0.0%")
+    assert not any("_" in str(label) for label in rows)  # no internal keys
+    widths = {c: sheet.column_dimensions[c].width for c in "ABCD"}
+    assert widths["B"] > 30
+    assert all(width and width >= 6 for width in widths.values())
+
+
+def test_the_logic_model_workbook_speaks_english_when_the_reader_does(ui: Api) -> None:
+    boss = signed_in(ui.app, "supervisor", language="en")
+
+    response = boss.client.get(
+        "/reports/logic-model.xlsx?fiscal_year=2026", headers={"Accept-Language": "en"}
+    )
+
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    assert sheet is not None
+    assert sheet.title == "Logic model FY2026"
+    assert sheet["A1"].value == "Logic model FY2026"
+    assert "Period: Apr 1, 2026 – Mar 31, 2027" in [c.value for c in sheet["A"][:5]]
+    rows = _sheet_rows(sheet)
+    assert rows["Coordinators active"][:1] == ("Inputs",)
+    assert rows["Median days from raise to match"][2] == "days"
 
 
 # -- import ---------------------------------------------------------------------------------------

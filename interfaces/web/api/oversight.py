@@ -20,13 +20,20 @@ system = Blueprint("system", __name__, url_prefix="/system")
     dashboard,
     "GET",
     "",
-    summary="Needs counted by status per center, area, category",
+    summary="Needs counted by status per center, area, category (filtered by area, center, "
+    "fiscal year)",
     permission="dashboard.read",
     query=s.DashboardQuerySchema,
     response=s.DashboardSchema,
 )
 def get_dashboard(call: Call) -> Any:
-    return call.services.oversight.dashboard(call.actor, min_position=call.query["min_position"])
+    return call.services.oversight.dashboard(
+        call.actor,
+        min_position=call.query["min_position"],
+        center_code=call.query["center"],
+        area_code=call.query["area"],
+        fiscal_year=call.query["fiscal_year"],
+    )
 
 
 @operation(

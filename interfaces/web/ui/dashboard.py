@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, abort
+from flask import Response, abort, request, url_for
 
-from application.oversight import Dashboard
+from application.oversight import FIRST_FISCAL_YEAR, Dashboard
 from domain.values import NeedCategory, NeedStatus, Outcome
 from interfaces.web.ui import charts
 from interfaces.web.ui.core import Screens, actor, now, render, services, signed_in
-from interfaces.web.ui.i18n import _, format_number, local
+from interfaces.web.ui.forms import Form
+from interfaces.web.ui.i18n import _, format_fiscal_year, format_month, format_number, local
 from interfaces.web.ui.labels import label
+from interfaces.web.ui.names import short_names
+from interfaces.web.ui.reports import YEARS_OFFERED, current_fiscal_year
 from interfaces.web.ui.tables import Table, table_csv
 
 screens = Screens()
@@ -28,6 +32,7 @@ def _bucket_label(low: int, high: int | None) -> str:
 
 
 def _tables(stats: Dashboard, areas: dict[str, str]) -> dict[str, Table]:
+    """Every chart's numbers (``areas``: code -> the name tables show)."""
     statuses = list(NeedStatus)
     months = [flow.month for flow in stats.monthly]
     buckets = [
@@ -48,7 +53,9 @@ def _tables(stats: Dashboard, areas: dict[str, str]) -> dict[str, Table]:
             "monthly",
             _("Raised, matched and closed per month"),
             [_("Month"), _("Raised"), _("Matched"), _("Closed")],
-            [[f.month, f.raised, f.matched, f.closed] for f in stats.monthly] if months else [],
+            [[format_month(f.month), f.raised, f.matched, f.closed] for f in stats.monthly]
+            if months
+            else [],
         ),
         "match_time": Table(
             "match_time",
@@ -86,7 +93,9 @@ def _tables(stats: Dashboard, areas: dict[str, str]) -> dict[str, Table]:
     }
 
 
-def _charts(tables: dict[str, Table], stats: Dashboard) -> dict[str, Any]:
+def _charts(
+    tables: dict[str, Table], stats: Dashboard, area_codes: list[str], query: dict[str, str]
+) -> dict[str, Any]:
     median = stats.median_match_days
     median_text = (
         _(
@@ -97,6 +106,17 @@ def _charts(tables: dict[str, Table], stats: Dashboard) -> dict[str, Any]:
         if median is not None
         else _("No need has been matched yet.")
     )
+    categories = list(NeedCategory)
+
+    def board_link(row: int, column: int) -> str:
+        """The case board of one heat-map cell: its area and category (and center)."""
+        return url_for(
+            "ui.board",
+            area=area_codes[row],
+            category=categories[column].value,
+            center=query.get("center"),
+        )
+
     monthly = tables["monthly"]
     heat = tables["unmet"]
     open_heat = tables["area_category"]
@@ -111,7 +131,7 @@ def _charts(tables: dict[str, Table], stats: Dashboard) -> dict[str, Any]:
             "chart-monthly",
             monthly.title,
             _("Columns per month: raised (solid), matched (hatched), closed (dotted)."),
-            [row[0][2:] for row in monthly.rows],
+            [row[0] for row in monthly.rows],
             [
                 charts.Series(_("Raised"), [r[1] for r in monthly.rows], charts.BLUE, "solid"),
                 charts.Series(_("Matched"), [r[2] for r in monthly.rows], charts.ORANGE, "hatch"),
@@ -131,6 +151,7 @@ def _charts(tables: dict[str, Table], stats: Dashboard) -> dict[str, Any]:
             [row[0] for row in heat.rows],
             heat.header[1:],
             [row[1:] for row in heat.rows],
+            link=board_link,
         ),
         "area_category": charts.heat_map(
             "chart-area-category",
@@ -139,6 +160,7 @@ def _charts(tables: dict[str, Table], stats: Dashboard) -> dict[str, Any]:
             [row[0] for row in open_heat.rows],
             open_heat.header[1:],
             [row[1:] for row in open_heat.rows],
+            link=board_link,
         ),
         "outcomes": charts.horizontal_bars(
             "chart-outcomes",
@@ -151,12 +173,46 @@ def _charts(tables: dict[str, Table], stats: Dashboard) -> dict[str, Any]:
     }
 
 
-def _data() -> tuple[Dashboard, dict[str, Table]]:
+@dataclass(frozen=True)
+class Chosen:
+    """The dashboard's filters as the URL gives them, checked."""
+
+    form: Form
+    area: str | None
+    center: str | None
+    fiscal_year: int | None
+    query: dict[str, str]
+    """The filters to carry into every link (charts' CSV, the page itself)."""
+
+
+def _chosen(areas: dict[str, str], centers: dict[str, str]) -> Chosen:
+    form = Form(request.args)
+    area = form.code("area", areas, required=False)
+    center = form.code("center", centers, required=False)
+    latest = current_fiscal_year()
+    year = form.integer(
+        "fiscal_year",
+        required=False,
+        minimum=max(latest - YEARS_OFFERED, FIRST_FISCAL_YEAR),
+        maximum=latest,
+    )
+    raw = {"area": area, "center": center, "fiscal_year": None if year is None else str(year)}
+    return Chosen(form, area, center, year, {k: v for k, v in raw.items() if v})
+
+
+def _data() -> tuple[Dashboard, dict[str, Table], Chosen, dict[str, str], dict[str, str]]:
     app = services()
     who = actor()
-    stats = app.oversight.dashboard(who)
     areas = {a.code: a.name for a in app.reference.list_areas(who)}
-    return stats, _tables(stats, areas)
+    centers = {c.code: c.name for c in app.reference.list_centers(who)}
+    chosen = _chosen(areas, centers)
+    stats = app.oversight.dashboard(
+        who, center_code=chosen.center, area_code=chosen.area, fiscal_year=chosen.fiscal_year
+    )
+    shown = short_names(areas)
+    if chosen.area is not None:
+        shown = {chosen.area: shown[chosen.area]}
+    return stats, _tables(stats, shown), chosen, areas, centers
 
 
 CHART_ORDER: Sequence[str] = (
@@ -172,22 +228,38 @@ CHART_ORDER: Sequence[str] = (
 @screens.get("/dashboard")
 @signed_in("dashboard.read")
 def dashboard() -> Any:
-    stats, tables = _data()
+    stats, tables, chosen, areas, centers = _data()
+    latest = current_fiscal_year()
+    area_codes = [chosen.area] if chosen.area else sorted(areas)
     return render(
         "dashboard/dashboard.html",
+        422 if chosen.form.errors else 200,
         tables=tables,
-        charts=_charts(tables, stats),
+        charts=_charts(tables, stats, area_codes, chosen.query),
         order=CHART_ORDER,
         stats=stats,
         closed_status=NeedStatus.CLOSED,
         generated=local(now()),
+        form=chosen.form,
+        query=chosen.query,
+        areas=short_names(areas),
+        centers=centers,
+        years=[
+            (str(y), format_fiscal_year(y))
+            for y in range(latest, max(latest - YEARS_OFFERED, FIRST_FISCAL_YEAR) - 1, -1)
+        ],
+        period=(
+            format_fiscal_year(chosen.fiscal_year)
+            if chosen.fiscal_year is not None
+            else _("all needs so far (flows: the last 12 months)")
+        ),
     )
 
 
 @screens.get("/dashboard/<name>.csv")
 @signed_in("dashboard.read")
 def dashboard_csv(name: str) -> Response:
-    _stats, tables = _data()
+    _stats, tables, _chosen_filters, _areas, _centers = _data()
     table = tables.get(name)
     if table is None:
         abort(404)

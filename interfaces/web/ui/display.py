@@ -15,9 +15,10 @@ from flask_babel import lazy_gettext as _l
 
 from application.accounts import UserDTO
 from application.history import ChangeNote, TimelineEntry
-from domain.values import PersonalData, display_code, is_erased
+from domain.values import DeclinedBy, Outcome, PersonalData, display_code, is_erased
 from interfaces.web.ui.i18n import _, format_day, format_moment, local
 from interfaces.web.ui.labels import label
+from interfaces.web.ui.names import short_names
 
 ACTION_LABELS: dict[str, Any] = {
     "assign": _l("Assign a coordinator"),
@@ -40,7 +41,16 @@ _HIDDEN_FIELDS = frozenset({"client_id", "center_code", "area_code", "need_id"})
 _SYSTEM_REASONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^initiative abandoned: (?P<detail>.*)$", re.S), "abandoned"),
     (re.compile(r"^imported from (?P<detail>.*)$", re.S), "imported"),
+    (re.compile(r"^need closed: (?P<detail>\w+)$"), "closed"),
+    (re.compile(r"^declined by (?P<detail>\w+)$"), "declined"),
 ]
+
+
+def _enum_label(cls: type[enum.Enum], value: str) -> str:
+    try:
+        return str(label(cls(value)))
+    except ValueError:
+        return value
 
 
 def reason_text(reason: str | None) -> str:
@@ -56,6 +66,10 @@ def reason_text(reason: str | None) -> str:
             detail = match.group("detail")
             if kind == "abandoned":
                 return _("The initiative was abandoned: %(detail)s", detail=detail)
+            if kind == "closed":
+                return _("The need was closed: %(outcome)s", outcome=_enum_label(Outcome, detail))
+            if kind == "declined":
+                return _("Proposal declined: %(who)s", who=_enum_label(DeclinedBy, detail))
             return _("imported from %(file)s", file=detail)
     return reason
 
@@ -166,6 +180,18 @@ def user_options(users: Iterable[UserDTO]) -> list[tuple[str, str]]:
     return [(u.username, f"{u.display_name} ({u.username})") for u in users]
 
 
+def type_groups(types: Iterable[str]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Event types for a filter, grouped by record type: (record type, its label,
+    [(event type, its label)]) — each event named once, by its own label."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for event_type in sorted(types):
+        groups.setdefault(event_type.split(".")[0], []).append((event_type, str(label(event_type))))
+    return [
+        (aggregate, str(label(aggregate)), sorted(events, key=lambda item: item[1]))
+        for aggregate, events in sorted(groups.items(), key=lambda item: str(label(item[0])))
+    ]
+
+
 def type_options(types: Iterable[str]) -> list[tuple[str, str]]:
     """Event types for a filter, each aggregate type first (it matches all its events)."""
     options: list[tuple[str, str]] = []
@@ -199,5 +225,7 @@ def init_display(app: Flask) -> None:
         user_options=user_options,
         client_code=client_code,
         type_options=type_options,
+        type_groups=type_groups,
+        short_names=short_names,
     )
     app.jinja_env.filters["input_moment_exact"] = exact_moment

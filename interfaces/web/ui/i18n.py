@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
 from babel.dates import format_time as babel_format_time
 from babel.numbers import format_decimal
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale, gettext
 
 from domain.user import LANGUAGES
+from interfaces.eras import era_date, era_fiscal_year
 
 DEFAULT_LANGUAGE = "ja"
 TIMEZONE_NAME = "Asia/Tokyo"
@@ -55,12 +57,29 @@ def local(moment: datetime) -> datetime:
 
 
 def format_day(value: date | datetime | None) -> str:
-    """2026年11月27日 (ja) or Nov 27, 2026 (en)."""
+    """令和8年11月27日 (ja, the era as municipalities write dates) or Nov 27, 2026 (en)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = local(value).date()
-    return babel_format_date(value, "long" if language() == "ja" else "medium", locale=language())
+    if language() == "ja":
+        return era_date(value)
+    return babel_format_date(value, "medium", locale=language())
+
+
+def format_fiscal_year(year: int, western: bool = True) -> str:
+    """令和8年度（2026年度） (ja; without the Western year when ``western`` is false) or
+    FY2026 (en)."""
+    if language() == "ja":
+        era = era_fiscal_year(year)
+        return f"{era}（{year}年度）" if western else era
+    return f"FY{year}"
+
+
+def format_month(key: str) -> str:
+    """A ``YYYY-MM`` month as 2025年12月 (ja) or Dec 2025 (en)."""
+    year, month = (int(part) for part in key.split("-"))
+    return format_skeleton("yMMM", date(year, month, 1), locale=language())
 
 
 def format_moment(value: datetime | None, seconds: bool = False) -> str:
@@ -96,6 +115,8 @@ def init_i18n(app: Flask) -> None:
         "day": format_day,
         "moment": format_moment,
         "number": format_number,
+        "fiscal_year": format_fiscal_year,
+        "month": format_month,
         "input_moment": input_moment,
     }
     app.jinja_env.filters.update(filters)

@@ -165,13 +165,14 @@ EVENT_LABELS: dict[str, LazyString] = {
     "Need.DevelopmentUnlinked": _l("Unlinked from resource development"),
     "Need.ResourceCreated": _l("Resource created for the need"),
     "Need.FollowUpRecorded": _l("Follow-up recorded"),
-    "Need.Paused": _l("Paused"),
-    "Need.Resumed": _l("Resumed"),
+    "Need.Paused": _l("Need paused"),
+    "Need.Resumed": _l("Need resumed after a pause"),
     "Need.Closed": _l("Need closed"),
-    "Need.Reopened": _l("Need reopened"),
+    "Need.Reopened": _l("Closed need reopened"),
     "Client.Registered": _l("Client registered"),
     "Client.CareLevelChanged": _l("Care level assessed"),
     "Client.AvailabilityRecorded": _l("Available weekdays recorded"),
+    "Client.PersonalDataErased": _l("Personal data erased"),
     "Resource.Registered": _l("Resource registered"),
     "Resource.Updated": _l("Resource updated"),
     "Resource.CapacityChanged": _l("Capacity changed"),
@@ -297,6 +298,46 @@ METRIC_LABELS: dict[str, LazyString] = {
     "recurrence_share": _l("Share raised again within 180 days"),
 }
 """The logic model's metrics (``LogicModelReport``) as people read them."""
+
+UNIT_LABELS: dict[str, LazyString] = {
+    "people": _l("people"),
+    "organizations": _l("organizations"),
+    "count": _l("count"),
+    "times": _l("times"),
+    "days": _l("days"),
+    "percent": _l("percent"),
+}
+"""Units of the figures in reports (人, 団体, 件, 回, 日, %)."""
+
+METRIC_UNITS: dict[str, str] = {
+    "coordinators_active": "people",
+    "organizations_in_network": "organizations",
+    "active_resources": "count",
+    "councils": "count",
+    "proposals_made": "count",
+    "contacts_logged": "times",
+    "council_meetings": "times",
+    "initiatives_opened": "count",
+    "matches_confirmed": "count",
+    "resources_launched": "count",
+    "volunteer_trainings": "times",
+    "volunteers_trained": "people",
+    "needs_closed_goal_achieved": "count",
+    "needs_closed": "count",
+    "clients_assessed": "people",
+    "care_level_maintained_or_improved": "people",
+    "care_level_maintained_or_improved_share": "percent",
+    "median_days_raise_to_match": "days",
+    "needs_raised": "count",
+    "recurrences_within_180_days": "count",
+    "recurrence_share": "percent",
+}
+"""The unit of each logic-model metric (a key of ``UNIT_LABELS``)."""
+
+
+def metric_unit(metric: str) -> str:
+    return str(UNIT_LABELS[METRIC_UNITS.get(metric, "count")])
+
 
 STAGE_LABELS: dict[str, LazyString] = {
     "inputs": _l("Inputs"),

@@ -4,18 +4,19 @@ fiscal year (April–March) for the municipality or one area, as a page, CSV and
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from application.oversight import FIRST_FISCAL_YEAR, LogicModelReport
 from domain.errors import InvalidValueError
-from interfaces.report_files import write_logic_model_xlsx
+from interfaces.report_files import LogicModelSheet, write_logic_model_xlsx
 from interfaces.web.ui.core import Screens, actor, now, render, services, signed_in
 from interfaces.web.ui.forms import Form
-from interfaces.web.ui.i18n import _, format_number, local
-from interfaces.web.ui.labels import STAGE_LABELS, metric_label
+from interfaces.web.ui.i18n import _, format_day, format_fiscal_year, format_number, local
+from interfaces.web.ui.labels import METRIC_LABELS, STAGE_LABELS, metric_label, metric_unit
 from interfaces.web.ui.tables import csv_download
 
 screens = Screens()
@@ -39,6 +40,37 @@ def metric_value(metric: str, value: int | float | None) -> str:
     if metric.startswith("median_days"):
         return _("%(days)s days", days=format_number(value, 1))
     return format_number(value)
+
+
+def municipality() -> str:
+    """The municipality's name (TSUNAGU_MUNICIPALITY), or "" when not configured."""
+    return str(current_app.extensions["tsunagu"].settings.municipality)
+
+
+def logic_model_sheet(
+    report: LogicModelReport, area_name: str, municipality: str, issued: date
+) -> LogicModelSheet:
+    """The texts of the logic-model workbook in the request's language."""
+    period = _(
+        "Period: %(start)s – %(end)s",
+        start=format_day(report.period_start),
+        end=format_day(report.period_end),
+    )
+    lines = [_("Area: %(area)s", area=area_name), period]
+    if municipality:
+        lines.insert(0, _("Municipality: %(name)s", name=municipality))
+    lines.append(_("Issued on %(day)s", day=format_day(issued)))
+    return LogicModelSheet(
+        title=_("Logic model %(year)s", year=format_fiscal_year(report.fiscal_year)),
+        sheet_name=_(
+            "Logic model %(year)s", year=format_fiscal_year(report.fiscal_year, western=False)
+        ),
+        lines=tuple(lines),
+        header=(_("Stage"), _("Metric"), _("Value"), _("Unit")),
+        stages={stage: str(text) for stage, text in STAGE_LABELS.items()},
+        metrics={metric: str(text) for metric, text in METRIC_LABELS.items()},
+        units={metric: metric_unit(metric) for _stage, metric, _value in report.rows()},
+    )
 
 
 screens.template_global(metric_value, "metric_value")
@@ -82,12 +114,13 @@ def logic_model() -> Any:
         areas=areas,
         area_name=_area_name(report, areas),
         years=[
-            (str(y), _("FY %(year)d", year=y))
+            (str(y), format_fiscal_year(y))
             for y in range(latest, max(latest - YEARS_OFFERED, FIRST_FISCAL_YEAR - 1), -1)
         ],
         stages=[(stage, STAGE_LABELS[stage], getattr(report, stage)) for stage in report.STAGES],
         query=query,
         generated=local(now()),
+        municipality=municipality(),
     )
 
 
@@ -117,11 +150,12 @@ def logic_model_csv() -> Response:
 @signed_in("report.read")
 def logic_model_xlsx() -> Response:
     """The workbook ``tsunagu report logic-model --format xlsx`` writes, served as a download."""
-    report, _form, _areas, _latest = _report()
+    report, _form, areas, _latest = _report()
     name = f"logic-model-{report.fiscal_year}-{report.area_code or 'all'}.xlsx"
+    text = logic_model_sheet(report, _area_name(report, areas), municipality(), local(now()).date())
     with tempfile.TemporaryDirectory(prefix="tsunagu-") as folder:
         path = Path(folder) / name
-        write_logic_model_xlsx(report, path)
+        write_logic_model_xlsx(report, path, text)
         body = path.read_bytes()
     return Response(
         body,

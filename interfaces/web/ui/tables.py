@@ -23,12 +23,25 @@ class Table:
     rows: list[list[Any]]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A cell as written: text that a spreadsheet would run as a formula (a reason typed
+    as ``=HYPERLINK(...)``) is kept as text by a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_download(header: list[Any], rows: list[list[Any]], name: str) -> Response:
     """A CSV file that spreadsheet programs in Japan open correctly (UTF-8 with a BOM)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
+    writer.writerows([_cell(cell) for cell in row] for row in rows)
     filename = f"tsunagu-{name}-{local(now()).strftime('%Y%m%d')}.csv"
     return Response(
         ("\ufeff" + buffer.getvalue()).encode("utf-8"),

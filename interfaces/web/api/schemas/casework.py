@@ -12,6 +12,7 @@ from uuid import UUID
 from marshmallow import Schema, fields, post_dump, validate
 
 from application.accounts import TokenKind
+from application.oversight import FIRST_FISCAL_YEAR
 from application.sign_in import SignInEvent
 from domain.values import (
     CareLevel,
@@ -490,6 +491,16 @@ class DashboardSchema(Schema):
 
 
 class DashboardQuerySchema(Schema):
+    area = Code(load_default=None, metadata={"description": "Only this area's needs."})
+    center = Code(load_default=None, metadata={"description": "Only this support center's needs."})
+    fiscal_year = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=FIRST_FISCAL_YEAR, max=9999),
+        metadata={
+            "description": "Only the needs raised in this fiscal year (April to March; a "
+            "later year than next is 422 `value.out_of_range`)."
+        },
+    )
     min_position = MinPosition()
 
 
