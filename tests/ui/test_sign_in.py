@@ -89,7 +89,8 @@ def test_an_empty_form_says_what_is_missing(ui: Api) -> None:
     assert page.status == 422
     # at each field, and again in the error summary, which links to each field
     assert page.text.count("入力してください") == 4
-    assert 'href="#username"' in page.html and 'href="#password"' in page.html
+    assert 'href="#username"' in page.html
+    assert 'href="#password"' in page.html
 
 
 def test_pages_need_a_signed_in_user_and_come_back_after_sign_in(ui: Api) -> None:
