@@ -45,7 +45,7 @@ def fixture(name: str) -> bytes:
 
 
 def counts(body: dict[str, Any]) -> dict[str, int]:
-    return {k: v for k, v in body["counts"].items() if k != "rows"}
+    return {k: v for k, v in body["counts"].items() if k not in ("rows", "skipped")}
 
 
 def test_a_dry_run_reports_every_row_and_writes_nothing(fresh_api: Api) -> None:
@@ -121,9 +121,14 @@ def test_the_national_layout_imports_with_the_area_given_for_the_file(fresh_api:
     )
 
     assert body["file"]["layout"] == "care-services-standard"
-    assert counts(body) == {"new": 2, "updated": 0, "unchanged": 0, "invalid": 1}
+    assert counts(body) == {"new": 3, "updated": 0, "unchanged": 0, "invalid": 0}
     listed = assert_ok(fresh_api.get("/resources", "coordinator", {"area": "north"}))["items"]
-    assert {r["service_type"] for r in listed} == {"visit_standard", "day_standard"}
+    # 訪問看護 has no life-support counterpart: a professional agency to refer to.
+    assert {r["service_type"] for r in listed} == {
+        "visit_standard",
+        "day_standard",
+        "agency_referral",
+    }
 
 
 def test_an_exported_csv_imports_back_unchanged(fresh_api: Api) -> None:
@@ -366,8 +371,8 @@ def test_the_cli_takes_the_area_for_national_lists(database: dict[str, str]) -> 
     )
 
     assert "推奨データセット" in result.output
-    assert "written: 1 resources" in result.output
-    assert resource_count(database) == 1
+    assert "written: 2 resources" in result.output  # one of them a professional agency
+    assert resource_count(database) == 2
 
 
 def test_the_cli_refuses_an_unreadable_file_with_a_message(

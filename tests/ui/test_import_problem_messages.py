@@ -37,6 +37,7 @@ SAMPLE_PARAMS: dict[str, tuple[str, str | None]] = {
     "key": ("jigyosho:0123456789", "jigyosho:0123456789"),
     "other_row": ("17", "17"),
     "area": ("西の果て", "西の果て"),
+    "town": ("北町", "北町"),
     "organization": ("北町«会»", "北町«会»"),
     "target": ("訪問型・従前相当", "訪問型・従前相当"),
     "field": ("latitude", "緯度"),

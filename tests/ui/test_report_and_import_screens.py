@@ -196,10 +196,12 @@ def test_national_lists_take_the_area_chosen_for_the_file(
     with_area = _upload(sc, "care_services_standard_36.csv", ("areas", "north"))
 
     assert "自治体標準オープンデータセット「介護サービス事業所一覧」" in without
-    assert "圏域がありません" in without
+    # said once for the file, not on each of its rows
+    assert without.html.count("ファイルに圏域の列がなく") == 1
+    assert "圏域がありません" not in without
     assert 'id="apply"' not in without.html  # nothing to import: no button to do it
     assert "このままでは取り込める行がありません" in without
-    assert "圏域がありません" not in with_area
+    assert "ファイルに圏域の列がなく" not in with_area
     assert 'name="areas" value="north"' in with_area.html  # carried to the import
 
 
