@@ -126,7 +126,7 @@ def parse_capacity(text: str | None) -> Parsed[int | None]:
         upper = int(match.group(2))
         return Parsed(upper, (CAPACITY_RANGE.found(cell=text, number=upper),))
     units = [int(m.group(2).replace(",", "")) for m in _UNIT.finditer(text)]
-    if len(units) >= 2 and not _UNIT_SEPARATORS.sub("", _UNIT.sub("", text)):
+    if units and not _UNIT_SEPARATORS.sub("", _UNIT.sub("", text)):
         total = sum(units)
         if total > 100_000:
             return Parsed(None, error=CAPACITY_IMPLAUSIBLE.found(cell=text))
