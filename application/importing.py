@@ -386,7 +386,6 @@ def _update(
     simple: dict[str, object] = {
         "name": draft.name,
         "service_type": draft.service_type,
-        "service_name": draft.service_name,
         "categories": list(dict.fromkeys(draft.categories)),
         "area_codes": list(dict.fromkeys(area_codes)),
         "weekdays": list(dict.fromkeys(draft.weekdays)),
@@ -401,6 +400,10 @@ def _update(
             wanted[name] = value
     if organization_id is not None:
         wanted["organization_id"] = organization_id
+    if draft.service_name is not None:
+        # Only a list that words the service itself says it; our own export, which
+        # writes the service type, leaves the wording kept from the first list alone.
+        wanted["service_name"] = draft.service_name
     if provided & {"phone", "email", "address"}:
         wanted["contact"] = _contact(draft, resource.contact)
     changes = {k: v for k, v in wanted.items() if getattr(resource, k) != v}

@@ -122,7 +122,6 @@ def parse_table(
         {_PROVIDES.get(f, f) for f in present} & DRAFT_FIELDS
         | ({"areas"} if defaults.areas else set())
         | ({"service_type"} if defaults.service_type or layout.default_service else set())
-        | ({"service_name"} if "service_type" in present else set())
     )
     drafts = []
     skipped = []

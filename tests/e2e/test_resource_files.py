@@ -542,3 +542,15 @@ def test_the_cli_refuses_towns_for_an_unknown_area(database: dict[str, str]) -> 
 
     assert result.exit_code != 0
     assert "no area with code 'nowhere'" in result.output
+
+
+def test_an_imported_national_list_exports_and_imports_back_unchanged(fresh_api: Api) -> None:
+    data = national_csv()
+    assert_ok(upload(fresh_api, data, "care_services.csv", area="north", apply="true"))
+    exported = fresh_api.get("/resources/export", "auditor", {"format": "csv"})
+
+    back = assert_ok(upload(fresh_api, exported.data, "resources.csv", apply="true"))
+    again = assert_ok(upload(fresh_api, data, "care_services.csv", area="north", apply="true"))
+
+    assert counts(back) == {"new": 0, "updated": 0, "unchanged": len(SERVICES), "invalid": 0}
+    assert counts(again) == {"new": 0, "updated": 0, "unchanged": len(SERVICES), "invalid": 0}
