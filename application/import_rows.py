@@ -40,6 +40,7 @@ DRAFT_FIELDS = frozenset(
         "name",
         "organization",
         "service_type",
+        "service_name",
         "categories",
         "areas",
         "weekdays",
@@ -167,6 +168,9 @@ CATEGORIES_MISSING = IMPORT_PROBLEMS.declare(
 AREAS_MISSING = IMPORT_PROBLEMS.declare(
     "areas.missing", "no area: name the daily-living area(s) it covers (code or name)"
 )
+AREAS_INFERRED = IMPORT_PROBLEMS.declare(
+    "areas.inferred", "no area given: the address names 「{town}」, a town of area {area}"
+)
 AREAS_AMBIGUOUS = IMPORT_PROBLEMS.declare(
     "areas.ambiguous", "{area!r} names several areas; use the area code"
 )
@@ -211,6 +215,9 @@ class ResourceDraft:
     name: str | None = None
     organization: str | None = None
     service_type: ServiceType | None = None
+    service_name: str | None = None
+    """The service as the file words it, kept where our service type loses it
+    (a care-insurance service imported as a professional agency)."""
     categories: tuple[NeedCategory, ...] = ()
     areas: tuple[str, ...] = ()
     weekdays: tuple[Weekday, ...] = ()

@@ -14,6 +14,7 @@ changes nothing the second time.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from eventsourcing.domain import Aggregate
 from application.errors import VersionConflictError
 from application.import_rows import (
     AREAS_AMBIGUOUS,
+    AREAS_INFERRED,
     AREAS_MISSING,
     AREAS_UNKNOWN,
     CATEGORIES_MISSING,
@@ -189,7 +191,13 @@ class ImportCases:
             if code
         ]
         if not draft.areas and not reported("areas"):
-            error("areas", AREAS_MISSING.found())
+            town = areas.infer(draft.address)
+            if town is None:
+                error("areas", AREAS_MISSING.found())
+            else:
+                area_codes = [town[1]]
+                inferred = AREAS_INFERRED.found(town=town[0], area=town[1])
+                plan.problems.append(inferred.at(draft.row, "areas", "warning"))
         organization_id = None
         if draft.organization:
             found = organizations.get(name_key(draft.organization))
@@ -267,8 +275,16 @@ class ImportCases:
         return position
 
 
+# What may come before a town in an address (the municipality's suffix, 大字・字) and
+# after it (the block number, 丁目, a space): 「本町」 is not found in 「本町田」 nor in
+# 「元本町」. Addresses are NFKC with no spaces, so numbers are ASCII digits.
+_BEFORE_TOWN = frozenset("都道府県郡市区町村字")
+_AFTER_TOWN = re.compile(r"$|[0-9一二三四五六七八九十〇-]|丁目|番|字|大字")
+
+
 class _AreaLookup:
-    """Area codes by code and by name, from the directory (and the log, when it lags)."""
+    """Area codes by code and by name, from the directory (and the log, when it lags);
+    and by the towns (町・字) the areas list, to infer a row's area from its address."""
 
     def __init__(self, aggregates: Aggregates, directory: ReferenceDirectory) -> None:
         self._aggregates = aggregates
@@ -277,6 +293,29 @@ class _AreaLookup:
         self._by_name: dict[str, list[str]] = {}
         for area in listed:
             self._by_name.setdefault(name_key(area.name), []).append(area.code)
+        # Read from the log: towns are few, and a view need not hold them.
+        self._towns: dict[str, set[str]] = {}
+        for area in listed:
+            stored = aggregates.find(Area, area.id)
+            for town in stored.towns if stored is not None else ():
+                self._towns.setdefault(name_key(town), set()).add(area.code)
+        self._longest_first = sorted(self._towns, key=len, reverse=True)
+
+    def infer(self, address: str | None) -> tuple[str, str] | None:
+        """(town, area code) of the longest listed town the address names, when exactly
+        one area lists it; None when no town fits or several areas share it."""
+        if not address or not self._towns:
+            return None
+        text = name_key(address)
+        for town in self._longest_first:
+            start = text.find(town)
+            while start >= 0:
+                end = start + len(town)
+                if (start == 0 or text[start - 1] in _BEFORE_TOWN) and _AFTER_TOWN.match(text, end):
+                    codes = self._towns[town]
+                    return (town, next(iter(codes))) if len(codes) == 1 else None
+                start = text.find(town, start + 1)
+        return None
 
     def resolve(self, written: str, row: int, problems: list[RowProblem]) -> str | None:
         if written in self._codes:
@@ -329,6 +368,7 @@ def _register(
         latitude=draft.latitude,
         longitude=draft.longitude,
         source_key=draft.source_key,
+        service_name=draft.service_name,
     )
 
 
@@ -360,6 +400,10 @@ def _update(
             wanted[name] = value
     if organization_id is not None:
         wanted["organization_id"] = organization_id
+    if draft.service_name is not None:
+        # Only a list that words the service itself says it; our own export, which
+        # writes the service type, leaves the wording kept from the first list alone.
+        wanted["service_name"] = draft.service_name
     if provided & {"phone", "email", "address"}:
         wanted["contact"] = _contact(draft, resource.contact)
     changes = {k: v for k, v in wanted.items() if getattr(resource, k) != v}

@@ -40,7 +40,7 @@ from domain.matching import (
 )
 from domain.need import Need
 from domain.resource import Resource
-from domain.values import DeclinedBy, NeedId, NeedStatus, ResourceId, ResourceStatus
+from domain.values import DeclinedBy, NeedId, NeedStatus, ResourceId, ResourceStatus, ServiceType
 
 PROPOSABLE = (NeedStatus.MATCHING, NeedStatus.RESOURCE_CREATED)
 MAX_PLAN_NEEDS = 20
@@ -342,6 +342,7 @@ def _resource_facts(resource: ResourceDTO, waitlist: int) -> ResourceFacts:
         places_taken=resource.places_taken,
         status=resource.status,
         waitlist=waitlist,
+        referral=resource.service_type is ServiceType.AGENCY_REFERRAL,
     )
 
 

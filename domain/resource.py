@@ -46,6 +46,7 @@ UPDATABLE_FIELDS = frozenset(
         "contact",
         "latitude",
         "longitude",
+        "service_name",
     }
 )
 
@@ -76,7 +77,6 @@ class Resource(TsunaguAggregate):
     """A local resource (地域資源): capacity, schedule, who it serves."""
 
     # Event classes, made by the @event decorators below (declared for type checkers).
-    Registered: ClassVar[type[Any]]
     Updated: ClassVar[type[Any]]
     CapacityChanged: ClassVar[type[Any]]
     Enrolled: ClassVar[type[Any]]
@@ -85,8 +85,8 @@ class Resource(TsunaguAggregate):
     Reactivated: ClassVar[type[Any]]
     Closed: ClassVar[type[Any]]
 
-    # 2: snapshots always hold latitude, longitude and source_key.
-    class_version = 2
+    # 2: snapshots always hold latitude, longitude and source_key; 3: service_name.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -94,7 +94,38 @@ class Resource(TsunaguAggregate):
         for name in ("latitude", "longitude", "source_key"):
             state.setdefault(name, None)
 
-    @event("Registered")
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A snapshot of version 2 predates the original service name."""
+        state.setdefault("service_name", None)
+
+    class Registered(TsunaguAggregate.Created):
+        """Version 2 adds ``service_name``: the service as the source list worded it
+        (「福祉用具貸与」 for a care-insurance provider imported as a professional agency)."""
+
+        class_version = 2
+        name: str
+        organization_id: OrganizationId | None
+        service_type: ServiceType
+        categories: list[NeedCategory]
+        area_codes: list[str]
+        weekdays: list[Weekday]
+        capacity: int | None
+        eligible_care_levels: list[CareLevel]
+        fee: str | None
+        contact: Contact | None
+        status: ResourceStatus
+        actor: UserId
+        latitude: float | None
+        longitude: float | None
+        source_key: str | None
+        service_name: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("service_name", None)  # not recorded before version 2
+
+    @event(Registered)
     def __init__(
         self,
         id: ResourceId,
@@ -114,6 +145,7 @@ class Resource(TsunaguAggregate):
         latitude: float | None = None,
         longitude: float | None = None,
         source_key: str | None = None,
+        service_name: str | None = None,
     ) -> None:
         self.name = name
         self.organization_id = organization_id
@@ -130,6 +162,8 @@ class Resource(TsunaguAggregate):
         self.longitude = longitude
         # Natural key of the row an import made it from (None when typed in).
         self.source_key = source_key
+        # The service as the source list worded it, where our service type loses it.
+        self.service_name = service_name
         # Keyed by the need id's string form so that snapshots stay JSON.
         self.enrolled: dict[str, ClientId] = {}
 
@@ -153,6 +187,7 @@ class Resource(TsunaguAggregate):
         latitude: float | None = None,
         longitude: float | None = None,
         source_key: str | None = None,
+        service_name: str | None = None,
     ) -> Resource:
         """Register a resource; active at once unless ``planned``."""
         if not categories:
@@ -181,6 +216,9 @@ class Resource(TsunaguAggregate):
             longitude=_require_coordinate("longitude", longitude, 180),
             source_key=require_text("source_key", source_key, max_length=200)
             if source_key is not None
+            else None,
+            service_name=require_text("service_name", service_name, max_length=200)
+            if service_name is not None
             else None,
         )
 
@@ -220,6 +258,10 @@ class Resource(TsunaguAggregate):
             raise ResourceTransitionError(self.status.value, "update")
         if "name" in changes:
             changes["name"] = require_text("name", changes["name"], max_length=200)
+        if changes.get("service_name") is not None:
+            changes["service_name"] = require_text(
+                "service_name", changes["service_name"], max_length=200
+            )
         for field in ("categories", "area_codes"):
             if field in changes and not changes[field]:
                 raise InvalidValueError(field, "must not be empty", code="value.empty")

@@ -88,6 +88,13 @@ def _progress(label: str, total: int) -> Iterator[Callable[[int, int], None] | N
     default=None,
     help="Service type for rows whose service cannot be mapped.",
 )
+@click.option(
+    "--skip-care-benefits",
+    is_flag=True,
+    help="Leave out care-insurance services with no life-support counterpart (訪問看護, "
+    "福祉用具貸与, ...), counted as skipped; by default they import as professional "
+    "agencies (agency_referral).",
+)
 @click.option("--user", "username", default=None, help="Import as this user (default: system).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def import_command(
@@ -97,6 +104,7 @@ def import_command(
     encoding: str | None,
     areas: tuple[str, ...],
     service_type: str | None,
+    skip_care_benefits: bool,
     username: str | None,
     as_json: bool,
 ) -> None:
@@ -104,13 +112,17 @@ def import_command(
 
     Columns are matched by their headers (Japanese or English, see
     docs/importing.md); the national 介護サービス事業所一覧 layouts and 通いの場
-    lists are recognised as they are published. Re-importing a file changes
+    lists are recognised as they are published. Without an area column or
+    --area, each row's area is inferred from its address where the areas list
+    their towns (see `tsunagu resources towns`). Re-importing a file changes
     only what changed in it.
     """
     built = _container()
     actor = _actor(built, username)
     defaults = RowDefaults(
-        areas=areas, service_type=ServiceType(service_type) if service_type else None
+        areas=areas,
+        service_type=ServiceType(service_type) if service_type else None,
+        skip_care_benefits=skip_care_benefits,
     )
     data = file.read_bytes()
     try:
@@ -144,19 +156,31 @@ def _print_report(name: str, parsed: ParsedFile, report: ImportReport) -> None:
     click.echo(f"layout: {parsed.layout.title}")
     if parsed.ignored_columns:
         click.echo("ignored columns: " + ", ".join(parsed.ignored_columns))
+    for notice in parsed.notices:
+        click.echo(f"note: {notice.message}")
+    if parsed.skipped:
+        click.echo(
+            f"skipped (--skip-care-benefits): {len(parsed.skipped)} rows of care-insurance "
+            "services with no life-support counterpart"
+        )
+    said = {n.stands_for for n in parsed.notices if n.stands_for}
     click.echo()
     for row in report.rows:
         label = {"invalid": "INVALID"}.get(row.outcome, row.outcome)
         changed = f" ({', '.join(row.changed)})" if row.changed else ""
         click.echo(f"row {row.row:>5}  {label:<9}  {row.name or '(no name)'}{changed}")
         for problem in row.problems:
+            if problem.code in said:
+                continue  # said once above
             mark = "error" if problem.severity == "error" else "note "
             click.echo(f"{'':>11}{mark}  {problem.field}: {problem.message}")
     counts = report.counts
     click.echo()
     click.echo(
         f"new {counts['new']} · updated {counts['updated']} · unchanged {counts['unchanged']}"
-        f" · invalid {counts['invalid']}  ({len(report.rows)} rows)"
+        f" · invalid {counts['invalid']}"
+        + (f" · skipped {len(parsed.skipped)}" if parsed.skipped else "")
+        + f"  ({len(report.rows) + len(parsed.skipped)} rows)"
     )
     valid = counts["new"] + counts["updated"]
     if report.dry_run and valid:
@@ -169,6 +193,25 @@ def _print_report(name: str, parsed: ParsedFile, report: ImportReport) -> None:
         click.echo(f"written: {valid} resources (log position {report.position}).")
     else:
         click.echo("nothing to write: the directory already says what the file says.")
+
+
+@resources_group.command("towns")
+@click.argument("area")
+@click.argument("towns", nargs=-1)
+@click.option("--user", "username", default=None, help="As this user (default: system).")
+def towns_command(area: str, towns: tuple[str, ...], username: str | None) -> None:
+    """Say which towns (町・字) make up AREA (its code), replacing its list.
+
+    An import infers a row's area from its address by these towns when the
+    file has no area column and no --area is given. No TOWNS: clear the list.
+    """
+    built = _container()
+    actor = _actor(built, username)
+    try:
+        listed = built.services.reference.list_towns(area, list(towns), actor)
+    except (ApplicationError, DomainError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{area}: " + ("、".join(listed) if listed else "(no towns)"))
 
 
 @resources_group.command("export")

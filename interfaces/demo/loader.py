@@ -55,6 +55,8 @@ class Loader:
         with recorded_at(at):
             for area in self.town.areas:
                 app.reference.create_area(area.code, area.name, SYSTEM_ACTOR)
+                # The towns let an import infer areas from addresses (national lists).
+                app.reference.list_towns(area.code, list(area.towns), SYSTEM_ACTOR)
                 self.tick()
             for center in self.town.centers:
                 app.reference.create_center(

@@ -22,6 +22,8 @@ from interfaces.importing.problems import (
     CAPACITY_NOT_A_NUMBER,
     CAPACITY_RANGE,
     CAPACITY_READ_AS,
+    CAPACITY_SEVERAL_NUMBERS,
+    CAPACITY_UNITS_SUMMED,
     COORDINATE_MISSING,
     COORDINATE_NOT_A_DECIMAL,
     COORDINATES_SWAPPED,
@@ -95,9 +97,14 @@ def split_items(text: str) -> list[str]:
 # -- numbers --------------------------------------------------------------------------------
 
 _COUNT = re.compile(
-    r"^(?:定員|最大|約|およそ|概ね|おおむね)?\s*(\d[\d,]*)\s*(?:名|人|席|組|世帯)?\s*(?:程度|まで|以内|位|くらい|ぐらい)?$"
+    r"^(?:(?:登録|利用|入所|入居)?定員|最大|約|およそ|概ね|おおむね)?\s*(\d[\d,]*)\s*(?:名|人|席|組|世帯|床)?\s*(?:程度|まで|以内|位|くらい|ぐらい)?$"
 )
 _COUNT_RANGE = re.compile(r"^(\d+)\s*(?:名|人)?\s*[~〜\-－ー]\s*(\d+)\s*(?:名|人)?(?:程度)?$")
+# Published lists write the places of each unit (ユニット, 事業所) in one cell:
+# 「(1) 70名、(2) 15名」. Labels are bracketed numbers; anything else between is a separator.
+_UNIT = re.compile(r"\(\s*(\d{1,2})\s*\)\s*(?:定員)?\s*(\d[\d,]*)\s*(?:名|人|床)?")
+_UNIT_SEPARATORS = re.compile(r"[\s、,;/・]+")
+_NUMBER = re.compile(r"\d+")
 _UNLIMITED = frozenset({"定員なし", "制限なし", "無制限", "上限なし", "なし", "unlimited"})
 
 
@@ -118,6 +125,15 @@ def parse_capacity(text: str | None) -> Parsed[int | None]:
     if match:
         upper = int(match.group(2))
         return Parsed(upper, (CAPACITY_RANGE.found(cell=text, number=upper),))
+    units = [int(m.group(2).replace(",", "")) for m in _UNIT.finditer(text)]
+    if units and not _UNIT_SEPARATORS.sub("", _UNIT.sub("", text)):
+        total = sum(units)
+        if total > 100_000:
+            return Parsed(None, error=CAPACITY_IMPLAUSIBLE.found(cell=text))
+        return Parsed(total, (CAPACITY_UNITS_SUMMED.found(cell=text, number=total),))
+    if len(_NUMBER.findall(text)) >= 2:
+        # 「通い15名、泊まり9名」: which one is the capacity is not ours to guess.
+        return Parsed(None, error=CAPACITY_SEVERAL_NUMBERS.found(cell=text))
     return Parsed(None, error=CAPACITY_NOT_A_NUMBER.found(cell=text))
 
 

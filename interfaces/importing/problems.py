@@ -38,6 +38,11 @@ SERVICE_TYPE_CARE_BENEFIT = _declare(
     "service_type.care_benefit_mapped",
     "「{cell}」 (a care benefit) mapped to {target}, which the same providers run",
 )
+SERVICE_TYPE_CARE_AGENCY = _declare(
+    "service_type.care_benefit_agency",
+    "「{cell}」 is a care-insurance service with no life-support counterpart: imported as a "
+    "professional agency (agency_referral), its need categories left for the coordinator",
+)
 SERVICE_TYPE_DEFAULT_USED = _declare(
     "service_type.default_used", "「{cell}」 not mapped; the default {service_type} was used"
 )
@@ -54,9 +59,16 @@ CATEGORIES_INFERRED = _declare("categories.inferred", "inferred from 「{cell}�
 
 # -- areas, eligibility, fee, address ------------------------------------------------------
 
-AREAS_EMPTY = _declare(
-    "areas.empty",
-    "no area: give the daily-living area (code or name), or --area for the file",
+# -- the file as a whole (said once, at the top of the report) --------------------------
+
+FILE_PROBLEMS = ProblemKinds()
+"""What reading a file finds about the file as a whole (``ParsedFile.notices``)."""
+
+NO_AREA_COLUMN = FILE_PROBLEMS.declare(
+    "file.no_area_column",
+    "the file has no area column and no area was given for it (--area): each row's area "
+    "is inferred from its address where the areas list their towns (町・字); the other "
+    "rows cannot be imported",
 )
 NOT_A_CARE_LEVEL = _declare(
     "eligibility.not_a_care_level", "「{cell}」: 「{rest}」 is not a care level; not recorded"
@@ -76,6 +88,13 @@ CAPACITY_IMPLAUSIBLE = _declare(
 CAPACITY_READ_AS = _declare("capacity.read_as", "「{cell}」 read as {number}")
 CAPACITY_RANGE = _declare(
     "capacity.range_upper_bound", "「{cell}」 is a range; the upper bound {number} was used"
+)
+CAPACITY_UNITS_SUMMED = _declare(
+    "capacity.units_summed", "「{cell}」 gives the places of each unit; their sum {number} was used"
+)
+CAPACITY_SEVERAL_NUMBERS = _declare(
+    "capacity.several_numbers",
+    "「{cell}」 names several numbers of places; write the one that counts (e.g. 29)",
 )
 CAPACITY_NOT_A_NUMBER = _declare(
     "capacity.not_a_number", "「{cell}」 is not a number of places (write e.g. 20, or 定員なし)"
@@ -117,5 +136,7 @@ WEEKDAYS_NONE_NAMED = _declare(
 )
 
 PROBLEM_CODES: frozenset[str] = READER_PROBLEMS.codes | IMPORT_PROBLEMS.codes | REFUSAL_CODES
+NOTICE_CODES: frozenset[str] = FILE_PROBLEMS.codes
+"""Every code a file notice can carry."""
 """Every code a row problem of the import can carry (a refusal the domain adds later
 keeps its own code too; a screen that does not know it shows the English message)."""

@@ -32,12 +32,30 @@ def report_document(parsed: ParsedFile, report: ImportReport) -> dict[str, Any]:
             "header_row": parsed.header_row,
             "columns": [{"header": h, "field": f} for h, f in parsed.columns],
             "ignored_columns": list(parsed.ignored_columns),
+            # Said once for the file; ``stands_for`` names the row problem it explains.
+            "notices": [
+                {
+                    "code": n.code,
+                    "message": n.message,
+                    "params": dict(n.params),
+                    "stands_for": n.stands_for,
+                }
+                for n in parsed.notices
+            ],
         },
         "dry_run": report.dry_run,
         "applied": report.applied,
         "aborted": report.aborted,
         "position": report.position,
-        "counts": {**report.counts, "rows": len(report.rows)},
+        "counts": {
+            **report.counts,
+            "skipped": len(parsed.skipped),
+            "rows": len(report.rows) + len(parsed.skipped),
+        },
+        "skipped": [
+            {"row": s.row, "name": s.name, "service": s.service, "reason": "care_benefit"}
+            for s in parsed.skipped
+        ],
         "rows": [
             {
                 "row": r.row,

@@ -6,7 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from application.import_rows import DRAFT_FIELDS, Finding, ResourceDraft, RowProblem
+from application.import_rows import (
+    AREAS_MISSING,
+    DRAFT_FIELDS,
+    Finding,
+    ResourceDraft,
+    RowProblem,
+)
 from application.importing import name_key
 from domain.values import NeedCategory, ServiceType
 from interfaces.importing.columns import ADDRESS_PARTS, GENERIC, Layout, map_headers, recognise
@@ -21,11 +27,12 @@ from interfaces.importing.normalize import (
 from interfaces.importing.problems import (
     ADDRESS_ASSEMBLED,
     ADDRESS_SHORTENED,
-    AREAS_EMPTY,
     CATEGORIES_EMPTY,
     CATEGORIES_INFERRED,
     CATEGORIES_NONE_KNOWN,
     FEE_SHORTENED,
+    NO_AREA_COLUMN,
+    SERVICE_TYPE_CARE_AGENCY,
     SERVICE_TYPE_DEFAULT_USED,
     SERVICE_TYPE_EMPTY,
 )
@@ -53,6 +60,31 @@ class RowDefaults:
     areas: tuple[str, ...] = ()
     """Area codes or names for files without an area column (national lists have none)."""
     service_type: ServiceType | None = None
+    skip_care_benefits: bool = False
+    """Leave out the care-insurance services that would import as professional agencies."""
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row left out on purpose (not an error): a care-insurance service under
+    ``skip_care_benefits``."""
+
+    row: int
+    name: str | None
+    service: str
+
+
+@dataclass(frozen=True)
+class FileNotice:
+    """Something about the whole file, said once at the top of the report.
+
+    ``stands_for`` is the code of the row problem it explains, which a report
+    for people leaves out of each row (programs still find it on every row)."""
+
+    code: str
+    message: str
+    params: dict[str, str] = field(default_factory=dict)
+    stands_for: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +99,9 @@ class ParsedFile:
     columns: tuple[tuple[str, str | None], ...]
     """Each header with the field it was read as (None: ignored)."""
     drafts: tuple[ResourceDraft, ...] = field(default_factory=tuple)
+    skipped: tuple[SkippedRow, ...] = ()
+    """Rows left out on purpose (``RowDefaults.skip_care_benefits``), never checked."""
+    notices: tuple[FileNotice, ...] = ()
 
     @property
     def ignored_columns(self) -> tuple[str, ...]:
@@ -89,10 +124,15 @@ def parse_table(
         | ({"service_type"} if defaults.service_type or layout.default_service else set())
     )
     drafts = []
+    skipped = []
     total = len(table.rows)
     for done, (number, cells) in enumerate(table.rows, start=1):
         values = {f: cells[i] for i, f in enumerate(fields) if f and i < len(cells)}
-        drafts.append(_draft(number, values, layout, defaults, provided))
+        draft = _draft(number, values, layout, defaults, provided)
+        if defaults.skip_care_benefits and _is_care_agency(draft):
+            skipped.append(SkippedRow(number, draft.name, draft.service_name or ""))
+        else:
+            drafts.append(draft)
         if progress is not None:
             progress(done, total)
     return ParsedFile(
@@ -103,7 +143,24 @@ def parse_table(
         header_row=table.header_row,
         columns=tuple(zip(table.headers, fields, strict=True)),
         drafts=tuple(drafts),
+        skipped=tuple(skipped),
+        notices=_notices(present, defaults),
     )
+
+
+def _notices(present: set[str], defaults: RowDefaults) -> tuple[FileNotice, ...]:
+    notices = []
+    if "areas" not in present and not defaults.areas:
+        notice = NO_AREA_COLUMN.found()
+        notices.append(
+            FileNotice(notice.code, notice.message, dict(notice.params), AREAS_MISSING.code)
+        )
+    return tuple(notices)
+
+
+def _is_care_agency(draft: ResourceDraft) -> bool:
+    """Whether the row is a care-insurance service read as a professional agency."""
+    return any(p.code == SERVICE_TYPE_CARE_AGENCY.code for p in draft.problems)
 
 
 def _draft(
@@ -132,9 +189,11 @@ def _draft(
     service_words = service_text or layout.default_service
     service_type: ServiceType | None = None
     implied: tuple[NeedCategory, ...] = ()
+    care_agency = False
     if service_words:
         parsed_service = parse_service_type(service_words)
         warn("service_type", *parsed_service.notes)
+        care_agency = any(n.code == SERVICE_TYPE_CARE_AGENCY.code for n in parsed_service.notes)
         if parsed_service.value is not None:
             service_type, implied = parsed_service.value
         elif defaults.service_type is not None:
@@ -159,7 +218,11 @@ def _draft(
     categories = parsed_categories.value
     if not categories:
         inferred = tuple(dict.fromkeys([*implied, *categories_in(service_words or "")]))
-        if inferred:
+        if care_agency:
+            # Which needs an agency meets is the coordinator's call (its note says so);
+            # a word like 「リハビリ」 in 「訪問リハビリテーション」 is no such decision.
+            categories = implied
+        elif inferred:
             categories = inferred
             listed = ", ".join(c.value for c in inferred)
             warn("categories", CATEGORIES_INFERRED.found(cell=service_words, categories=listed))
@@ -171,14 +234,13 @@ def _draft(
                 else CATEGORIES_EMPTY.found(),
             )
 
-    # Areas: the column, else the defaults given for the whole file.
+    # Areas: the column, else the defaults given for the whole file; else the import
+    # infers them from the address where the areas list their towns.
     areas: tuple[str, ...] = ()
     if cell.get("areas"):
         areas = tuple(split_items(cell["areas"] or ""))
     elif defaults.areas:
         areas = defaults.areas
-    else:
-        fail("areas", AREAS_EMPTY.found())
 
     weekdays = parse_weekdays(cell.get("weekdays"))
     warn("weekdays", *weekdays.notes)
@@ -216,6 +278,7 @@ def _draft(
         name=name,
         organization=cell.get("organization"),
         service_type=service_type,
+        service_name=service_text if care_agency else None,
         categories=categories,
         areas=areas,
         weekdays=weekdays.value,
@@ -257,4 +320,4 @@ def _address(cell: dict[str, str | None]) -> tuple[str | None, list[Finding]]:
     return address, notes
 
 
-__all__ = ["GENERIC", "ParsedFile", "RowDefaults", "parse_table"]
+__all__ = ["GENERIC", "FileNotice", "ParsedFile", "RowDefaults", "SkippedRow", "parse_table"]

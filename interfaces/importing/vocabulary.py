@@ -4,9 +4,10 @@ always accepted; the rules below map the other common wordings.
 
 A mapping is made only where it is clear. 「訪問介護」 and 「通所介護」 (long-term
 care insurance benefits) are mapped to the former-equivalent types
-(訪問型・通所型 従前相当), which the same providers run, with a note; medical and
-residential services (訪問看護, 特養, グループホーム, ...) have no counterpart and
-are reported as not mapped.
+(訪問型・通所型 従前相当), which the same providers run, with a note; the other
+care-insurance services (訪問看護, 特養, グループホーム, 福祉用具貸与, ...) have no
+life-support counterpart and are imported as professional agencies (関係機関,
+``agency_referral``): see :data:`CARE_INSURANCE_SERVICES`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from interfaces.importing.normalize import Parsed, split_items
 from interfaces.importing.problems import (
     CATEGORY_NOT_KNOWN,
     NOT_A_CARE_LEVEL,
+    SERVICE_TYPE_CARE_AGENCY,
     SERVICE_TYPE_CARE_BENEFIT,
     SERVICE_TYPE_NO_COUNTERPART,
     SERVICE_TYPE_NO_DAY_D,
@@ -146,6 +148,15 @@ SERVICE_RULES: list[
         None,
     ),
     (re.compile(r"関係機関|専門機関"), S.AGENCY_REFERRAL, (C.OTHER,), None),
+    # 総合事業 services under the municipality's own standards, as 介護サービス情報公表
+    # lists them: the providers that ran the former 介護予防訪問介護・通所介護.
+    (re.compile(r"^訪問型サービス\(独自\)$"), S.VISIT_STANDARD, (C.HOUSEWORK,), None),
+    (
+        re.compile(r"^通所型サービス\(独自\)$"),
+        S.DAY_STANDARD,
+        (C.SOCIAL_PARTICIPATION, C.EXERCISE),
+        None,
+    ),
     (
         re.compile(r"インフォーマル|総合事業.*(該当|対象)(し|で)?ない|民間サービス|自費"),
         S.INFORMAL,
@@ -153,6 +164,66 @@ SERVICE_RULES: list[
         None,
     ),
 ]
+
+
+CARE_INSURANCE_SERVICES: tuple[str, ...] = (
+    # 居宅サービス
+    "訪問介護",
+    "訪問入浴介護",
+    "訪問看護",
+    "訪問リハビリテーション",
+    "居宅療養管理指導",
+    "通所介護",
+    "通所リハビリテーション",
+    "短期入所生活介護",
+    "短期入所療養介護",
+    "特定施設入居者生活介護",
+    "福祉用具貸与",
+    "特定福祉用具販売",
+    "居宅介護支援",
+    # 施設サービス
+    "介護老人福祉施設",
+    "介護老人保健施設",
+    "介護療養型医療施設",
+    "介護医療院",
+    # 地域密着型サービス
+    "定期巡回・随時対応型訪問介護看護",
+    "夜間対応型訪問介護",
+    "地域密着型通所介護",
+    "療養通所介護",
+    "認知症対応型通所介護",
+    "小規模多機能型居宅介護",
+    "認知症対応型共同生活介護",
+    "地域密着型特定施設入居者生活介護",
+    "地域密着型介護老人福祉施設入所者生活介護",
+    "看護小規模多機能型居宅介護",
+    "複合型サービス",
+    # 介護予防サービス (those not named by 介護予防 + one of the above)
+    "介護予防支援",
+    "特定介護予防福祉用具販売",
+)
+"""Every service type of the long-term care insurance (介護保険) that a national
+介護サービス事業所一覧 lists in 実施サービス, as the MHLW names them. Each may carry
+the prefix 介護予防 and a qualifier in brackets (「短期入所療養介護(介護老人保健施設)」);
+「地域包括支援センター」 is listed by some municipalities too. 訪問介護 and 通所介護 map
+to the former-equivalent types (the same providers run them); every other one
+has no life-support counterpart and imports as a professional agency."""
+
+_CARE_INSURANCE = re.compile(
+    r"^(?:介護予防)?(?:"
+    + "|".join(
+        re.escape(unicodedata.normalize("NFKC", name))
+        for name in sorted(
+            [*CARE_INSURANCE_SERVICES, "地域包括支援センター"], key=len, reverse=True
+        )
+    )
+    + r")(?:\(.*\))?$"
+)
+
+
+def is_care_insurance_service(text: str) -> bool:
+    """Whether ``text`` names a service of the long-term care insurance (or a 地域包括)."""
+    return bool(_CARE_INSURANCE.match("".join(unicodedata.normalize("NFKC", text).split())))
 
 
 def _key(text: str) -> str:
@@ -217,6 +288,11 @@ def parse_service_type(
     for pattern, service, categories, note in SERVICE_RULES:
         if pattern.search(compact):
             return Parsed((service, categories), (note,) if note else ())
+    if is_care_insurance_service(text):
+        # A professional agency a coordinator refers complex cases to (関係機関); which
+        # needs it serves is the coordinator's call, so only 「その他」 is recorded.
+        agency = (S.AGENCY_REFERRAL, (C.OTHER,))
+        return Parsed(agency, (SERVICE_TYPE_CARE_AGENCY.found(cell=text),))
     choices = ", ".join(s.value for s in ServiceType)
     return Parsed(None, error=SERVICE_TYPE_NO_COUNTERPART.found(cell=text, choices=choices))
 

@@ -12,9 +12,13 @@ from application.import_rows import ProblemKind
 from application.importing import ResourceDraft, source_resource_id
 from application.resources import ResourceFilter
 from application.security import SYSTEM_ACTOR
+from domain.resource import Resource
 from domain.values import CareLevel, NeedCategory, OrganizationKind, ServiceType, Weekday
 from interfaces.bootstrap import Container
+from interfaces.importing import read_resource_file
+from interfaces.importing.normalize import clean
 from tests.builders import Town, make_need, make_town
+from tests.national_list import AGENCIES, SERVICES, TOWNS, national_csv
 
 
 @pytest.fixture
@@ -376,3 +380,96 @@ def test_a_row_changed_by_someone_else_during_the_import_is_reported_and_the_oth
     saved = app.resources.get(source_resource_id("test:2"), town.coordinator)
     kept = app.resources.get(contested, town.coordinator)
     assert (saved.fee, kept.fee, kept.capacity) == ("200円", "100円", 25)
+
+
+# -- the national list whole: areas from towns, professional agencies ------------------------
+
+
+def list_towns(container: Container) -> None:
+    for code, towns in TOWNS.items():
+        container.services.reference.list_towns(code, list(towns), SYSTEM_ACTOR)
+
+
+@pytest.mark.parametrize(
+    ("address", "area"),
+    [
+        ("架空県つなぐ市北町1-2-3", "north"),
+        ("つなぐ市緑が丘二丁目5", "south"),
+        ("桜台3-1 つなぐビル", "north"),
+    ],
+)
+def test_a_row_without_area_takes_the_area_whose_town_its_address_names(
+    memory_container: Container, town: Town, address: str, area: str
+) -> None:
+    list_towns(memory_container)
+
+    report = memory_container.services.importing.import_resources(
+        [draft(areas=(), address=address)], town.coordinator
+    )
+
+    row = report.rows[0]
+    assert row.outcome == "new"
+    assert [(p.code, p.severity, p.params["area"]) for p in row.problems] == [
+        ("areas.inferred", "warning", area)
+    ]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["架空県つなぐ市東北町1-2", "つなぐ市北町田5", "つなぐ市西町1-1", None],
+)
+def test_an_address_that_names_no_listed_town_leaves_the_row_without_area(
+    memory_container: Container, town: Town, address: str | None
+) -> None:
+    list_towns(memory_container)
+
+    report = memory_container.services.importing.import_resources(
+        [draft(areas=(), address=address)], town.coordinator
+    )
+
+    assert [p.code for p in report.rows[0].problems] == ["areas.missing"]
+
+
+def test_a_town_two_areas_list_infers_no_area(memory_container: Container, town: Town) -> None:
+    list_towns(memory_container)
+    memory_container.services.reference.list_towns("south", ["南町", "北町"], SYSTEM_ACTOR)
+
+    report = memory_container.services.importing.import_resources(
+        [draft(areas=(), address="つなぐ市北町1-1")], town.coordinator
+    )
+
+    assert [p.code for p in report.rows[0].problems] == ["areas.missing"]
+
+
+def test_the_national_list_imports_whole_and_a_second_import_writes_nothing(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.services
+    list_towns(memory_container)
+    parsed = read_resource_file(national_csv(), "care_services.csv")
+
+    dry = app.importing.import_resources(parsed.drafts, town.coordinator)
+    first = app.importing.import_resources(parsed.drafts, town.coordinator, apply=True)
+    head = app.oversight.head()
+    again = app.importing.import_resources(parsed.drafts, town.coordinator, apply=True)
+
+    assert (
+        dry.counts
+        == first.counts
+        == {
+            "new": len(SERVICES),
+            "updated": 0,
+            "unchanged": 0,
+            "invalid": 0,
+        }
+    )
+    assert again.counts["unchanged"] == len(SERVICES)
+    assert not again.applied
+    assert app.oversight.head() == head
+    resources = listed(memory_container, town)
+    agencies = [r for r in resources if r.service_type is ServiceType.AGENCY_REFERRAL]
+    assert len(agencies) == len(AGENCIES)
+    stored = memory_container.store.get(agencies[0].id)
+    assert isinstance(stored, Resource)
+    assert stored.service_name in {clean(s) for s in AGENCIES}
+    assert {r.capacity for r in resources} >= {85, 29, 15}

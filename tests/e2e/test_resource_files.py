@@ -19,6 +19,7 @@ from interfaces.cli import cli
 from tests.builders import make_town
 from tests.e2e.support import API, Api, assert_ok, assert_problem
 from tests.hostile_files import compression_bomb
+from tests.national_list import AGENCIES, SERVICES, TOWNS, national_csv
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
 
@@ -45,7 +46,7 @@ def fixture(name: str) -> bytes:
 
 
 def counts(body: dict[str, Any]) -> dict[str, int]:
-    return {k: v for k, v in body["counts"].items() if k != "rows"}
+    return {k: v for k, v in body["counts"].items() if k not in ("rows", "skipped")}
 
 
 def test_a_dry_run_reports_every_row_and_writes_nothing(fresh_api: Api) -> None:
@@ -121,9 +122,14 @@ def test_the_national_layout_imports_with_the_area_given_for_the_file(fresh_api:
     )
 
     assert body["file"]["layout"] == "care-services-standard"
-    assert counts(body) == {"new": 2, "updated": 0, "unchanged": 0, "invalid": 1}
+    assert counts(body) == {"new": 3, "updated": 0, "unchanged": 0, "invalid": 0}
     listed = assert_ok(fresh_api.get("/resources", "coordinator", {"area": "north"}))["items"]
-    assert {r["service_type"] for r in listed} == {"visit_standard", "day_standard"}
+    # 訪問看護 has no life-support counterpart: a professional agency to refer to.
+    assert {r["service_type"] for r in listed} == {
+        "visit_standard",
+        "day_standard",
+        "agency_referral",
+    }
 
 
 def test_an_exported_csv_imports_back_unchanged(fresh_api: Api) -> None:
@@ -366,8 +372,8 @@ def test_the_cli_takes_the_area_for_national_lists(database: dict[str, str]) -> 
     )
 
     assert "推奨データセット" in result.output
-    assert "written: 1 resources" in result.output
-    assert resource_count(database) == 1
+    assert "written: 2 resources" in result.output  # one of them a professional agency
+    assert resource_count(database) == 2
 
 
 def test_the_cli_refuses_an_unreadable_file_with_a_message(
@@ -433,3 +439,118 @@ def test_a_chunked_upload_without_content_length_is_refused_with_411(api: Api) -
         environ_overrides={"wsgi.input_terminated": True},
     )
     assert_problem(response, 411)
+
+
+# -- the national list whole ---------------------------------------------------------------
+
+
+def _list_towns(api: Api) -> None:
+    for code, towns in TOWNS.items():
+        api.container.services.reference.list_towns(code, list(towns), SYSTEM_ACTOR)
+
+
+def test_a_national_list_without_areas_says_so_once_and_takes_areas_from_towns(
+    fresh_api: Api,
+) -> None:
+    _list_towns(fresh_api)
+    data = national_csv()
+
+    dry = assert_ok(upload(fresh_api, data, "care_services.csv"))
+    applied = assert_ok(upload(fresh_api, data, "care_services.csv", apply="true"))
+    head = fresh_api.head()
+    again = assert_ok(upload(fresh_api, data, "care_services.csv", apply="true"))
+
+    assert [n["code"] for n in dry["file"]["notices"]] == ["file.no_area_column"]
+    assert dry["file"]["notices"][0]["stands_for"] == "areas.missing"
+    expected = {"new": len(SERVICES), "updated": 0, "unchanged": 0, "invalid": 0}
+    assert counts(dry) == counts(applied) == expected
+    codes = [p["code"] for r in dry["rows"] for p in r["problems"]]
+    assert codes.count("areas.inferred") == len(SERVICES)
+    assert codes.count("service_type.care_benefit_agency") == len(AGENCIES)
+    assert counts(again) == {"new": 0, "updated": 0, "unchanged": len(SERVICES), "invalid": 0}
+    assert again["applied"] is False
+    assert fresh_api.head() == head
+    listed = assert_ok(fresh_api.get("/resources", "coordinator", {"area": "south"}))["items"]
+    assert "agency_referral" in {r["service_type"] for r in listed}
+
+
+def test_care_benefits_are_skipped_with_a_count_when_asked(fresh_api: Api) -> None:
+    body = assert_ok(
+        upload(
+            fresh_api,
+            national_csv(),
+            "care_services.csv",
+            area="north",
+            skip_care_benefits="true",
+        )
+    )
+
+    assert body["counts"]["skipped"] == len(AGENCIES)
+    assert body["counts"]["rows"] == len(SERVICES)
+    assert len(body["rows"]) == len(SERVICES) - len(AGENCIES)
+    assert {s["reason"] for s in body["skipped"]} == {"care_benefit"}
+    assert body["file"]["notices"] == []
+
+
+def test_the_openapi_document_describes_skipping_care_benefits(api: Api) -> None:
+    document = assert_ok(api.client.get(f"{API}/openapi.json"))
+    form = document["paths"][f"{API}/resources/import"]["post"]["requestBody"]["content"]
+    schema = form["multipart/form-data"]["schema"]
+
+    assert "skip_care_benefits" in schema["properties"]
+    report = document["components"]["schemas"]["ImportReport"]
+    assert "skipped" in report["properties"]
+
+
+def test_the_cli_lists_towns_and_infers_areas_from_addresses(
+    database: dict[str, str], tmp_path: Path
+) -> None:
+    listed = tsunagu(database, "resources", "towns", "north", *TOWNS["north"])
+    tsunagu(database, "resources", "towns", "south", *TOWNS["south"])
+    path = tmp_path / "care_services.csv"
+    path.write_bytes(national_csv())
+
+    dry = tsunagu(database, "resources", "import", str(path))
+    first = tsunagu(database, "resources", "import", str(path), "--apply")
+    again = tsunagu(database, "resources", "import", str(path), "--apply")
+
+    assert listed.output.strip() == "north: 北町、桜台"
+    assert dry.output.count("no area column") == 1
+    assert "no area: name" not in dry.output  # not repeated on every row
+    assert "a town of area north" in dry.output
+    assert f"new {len(SERVICES)} ·" in first.output
+    assert "nothing to write" in again.output
+    assert resource_count(database) == len(SERVICES)
+
+
+def test_the_cli_skips_care_benefits_and_counts_them(
+    database: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "care_services.csv"
+    path.write_bytes(national_csv())
+
+    result = tsunagu(
+        database, "resources", "import", str(path), "--area", "north", "--skip-care-benefits"
+    )
+
+    assert f"skipped {len(AGENCIES)}" in result.output
+    assert f"({len(SERVICES)} rows)" in result.output
+
+
+def test_the_cli_refuses_towns_for_an_unknown_area(database: dict[str, str]) -> None:
+    result = CliRunner().invoke(cli, ["resources", "towns", "nowhere", "北町"], env=database)
+
+    assert result.exit_code != 0
+    assert "no area with code 'nowhere'" in result.output
+
+
+def test_an_imported_national_list_exports_and_imports_back_unchanged(fresh_api: Api) -> None:
+    data = national_csv()
+    assert_ok(upload(fresh_api, data, "care_services.csv", area="north", apply="true"))
+    exported = fresh_api.get("/resources/export", "auditor", {"format": "csv"})
+
+    back = assert_ok(upload(fresh_api, exported.data, "resources.csv", apply="true"))
+    again = assert_ok(upload(fresh_api, data, "care_services.csv", area="north", apply="true"))
+
+    assert counts(back) == {"new": 0, "updated": 0, "unchanged": len(SERVICES), "invalid": 0}
+    assert counts(again) == {"new": 0, "updated": 0, "unchanged": len(SERVICES), "invalid": 0}

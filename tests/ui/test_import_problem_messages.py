@@ -13,8 +13,14 @@ from application.importing import source_resource_id
 from domain.values import NeedCategory, ServiceType
 from interfaces.bootstrap import Container
 from interfaces.importing import PROBLEM_CODES
-from interfaces.importing.problems import READER_PROBLEMS
-from interfaces.web.ui.import_messages import CATALOGUE, translate_problem
+from interfaces.importing.problems import FILE_PROBLEMS, NOTICE_CODES, READER_PROBLEMS
+from interfaces.importing.rows import FileNotice
+from interfaces.web.ui.import_messages import (
+    CATALOGUE,
+    NOTICES,
+    translate_notice,
+    translate_problem,
+)
 from tests.builders import Town, make_need, make_town
 from tests.e2e.support import Api
 
@@ -24,6 +30,22 @@ JAPANESE = {"Accept-Language": "ja"}
 def test_every_code_the_import_can_produce_has_a_message_on_the_screen() -> None:
     assert sorted(PROBLEM_CODES - CATALOGUE.keys()) == []
     assert sorted(CATALOGUE.keys() - PROBLEM_CODES) == []  # nor words for codes nothing makes
+
+
+def test_every_notice_about_a_file_reads_in_japanese() -> None:
+    assert NOTICES.keys() == NOTICE_CODES
+
+
+@pytest.mark.parametrize("kind", list(FILE_PROBLEMS), ids=lambda kind: kind.code)
+def test_a_file_notice_is_worded_in_the_screens_language(ui: Api, kind: ProblemKind) -> None:
+    found = kind.found()
+    notice = FileNotice(found.code, found.message, dict(found.params))
+
+    with ui.app.test_request_context(headers=JAPANESE):
+        text = translate_notice(notice)
+
+    assert text != notice.message
+    assert "圏域" in text
 
 
 # A value for each param a problem kind may name, and how the Japanese screen shows it
@@ -37,6 +59,7 @@ SAMPLE_PARAMS: dict[str, tuple[str, str | None]] = {
     "key": ("jigyosho:0123456789", "jigyosho:0123456789"),
     "other_row": ("17", "17"),
     "area": ("西の果て", "西の果て"),
+    "town": ("北町", "北町"),
     "organization": ("北町«会»", "北町«会»"),
     "target": ("訪問型・従前相当", "訪問型・従前相当"),
     "field": ("latitude", "緯度"),

@@ -19,6 +19,7 @@ from application.security import SYSTEM_ACTOR
 from interfaces.importing import PROBLEM_CODES, RowDefaults, read_resource_file
 from interfaces.web.ui.import_messages import translate_problem
 from tests.e2e.support import Api
+from tests.national_list import AGENCIES, SERVICES, national_csv
 from tests.ui.support import Browser, Page, signed_in
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
@@ -259,10 +260,12 @@ def test_national_lists_take_the_area_chosen_for_the_file(
     with_area = _upload(sc, "care_services_standard_36.csv", ("areas", "north"))
 
     assert "自治体標準オープンデータセット「介護サービス事業所一覧」" in without
-    assert "圏域がありません" in without
+    # said once for the file, not on each of its rows
+    assert without.html.count("ファイルに圏域の列がなく") == 1
+    assert "圏域がありません" not in without
     assert 'id="apply"' not in without.html  # nothing to import: no button to do it
     assert "このままでは取り込める行がありません" in without
-    assert "圏域がありません" not in with_area
+    assert "ファイルに圏域の列がなく" not in with_area
     assert 'name="areas" value="north"' in with_area.html  # carried to the import
 
 
@@ -368,3 +371,32 @@ def test_a_list_larger_than_a_form_is_read_and_one_over_the_limit_is_refused(
     assert "見出し行が見つかりません" in read
     assert too_large.status == 413
     assert "送信した内容が大きすぎます。" in too_large
+
+
+def test_care_benefits_are_agencies_or_skipped_as_chosen_on_the_upload_screen(
+    fresh_ui: Api, fresh_uploads: Path
+) -> None:
+    sc = signed_in(fresh_ui.app, "coordinator")
+    sc.get("/resources/import")
+
+    def check(*fields: tuple[str, str]) -> Page:
+        file = (io.BytesIO(national_csv()), "care_services.csv")
+        return sc.post(
+            "/resources/import", [("step", "check"), ("file", file), ("areas", "north"), *fields]
+        )
+
+    agencies = check()
+    skipping = check(("skip_care_benefits", "1"))
+    done = _apply(sc, skipping)
+
+    assert "関係機関として取り込みました" in agencies
+    assert "除外（介護保険サービス）" not in agencies
+    assert (
+        "生活支援に相当する類型のない介護保険サービス（訪問看護、福祉用具貸与など）を除外する"
+        in agencies
+    )
+    assert "除外（介護保険サービス）" in skipping
+    assert "関係機関として取り込みました" not in skipping
+    assert done.status == 200
+    assert f"除外 {len(AGENCIES)} 件" in done
+    assert len(_names(fresh_ui)) == len(SERVICES) - len(AGENCIES)

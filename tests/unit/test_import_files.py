@@ -80,7 +80,7 @@ def test_bad_rows_carry_the_problems_found_while_reading() -> None:
     _, _, drafts = read("bad_utf8.csv")
     errors = {d.row: {p.field for p in d.problems if p.severity == "error"} for d in drafts}
     assert errors[4] == {"capacity"}
-    assert errors[5] == {"service_type"}
+    assert errors[5] == set()  # 介護老人福祉施設: a professional agency now, noted
     assert errors[6] == {"longitude"}
 
 
@@ -96,10 +96,12 @@ def test_the_36_column_national_layout_is_recognised_and_mapped() -> None:
     assert home_help.areas == ("north",)
     assert day_service.address == "架空県つなぐ市南町2-2 つなぐビル1階"
     assert day_service.capacity == 18
-    assert nursing.service_type is None
-    assert ("service_type.no_counterpart", "訪問看護") in {
-        (p.code, p.params.get("cell")) for p in nursing.problems
-    }
+    assert nursing.service_type is ServiceType.AGENCY_REFERRAL
+    assert nursing.service_name == "訪問看護"
+    assert nursing.categories == (NeedCategory.OTHER,)
+    assert [(p.code, p.params.get("cell")) for p in nursing.problems] == [
+        ("service_type.care_benefit_agency", "訪問看護")
+    ]
 
 
 def test_the_22_column_recommended_layout_in_shift_jis_is_recognised() -> None:
@@ -124,9 +126,20 @@ def test_the_kayoi_no_ba_layout_makes_gathering_places(name: str) -> None:
     assert salon.categories == (NeedCategory.MEALS, NeedCategory.SOCIAL_PARTICIPATION)
 
 
-def test_files_without_an_area_column_take_the_areas_given_for_the_file() -> None:
-    _, _, without = read("care_services_standard_36.csv")
-    assert any(p.field == "areas" for p in without[0].problems)
+def test_a_file_without_an_area_column_says_so_once_not_on_every_row() -> None:
+    name = "care_services_standard_36.csv"
+    parsed = read_resource_file((FIXTURES / name).read_bytes(), name)
+    assert [(n.code, n.stands_for) for n in parsed.notices] == [
+        ("file.no_area_column", "areas.missing")
+    ]
+    assert not any(p.field == "areas" for d in parsed.drafts for p in d.problems)
+
+
+def test_a_file_without_an_area_column_but_with_areas_given_has_no_notice() -> None:
+    name = "care_services_standard_36.csv"
+    data = (FIXTURES / name).read_bytes()
+    parsed = read_resource_file(data, name, defaults=RowDefaults(areas=("north",)))
+    assert parsed.notices == ()
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,14 @@ class ImportFormSchema(Schema):
         load_default=None,
         metadata={"description": "Service type for rows whose service cannot be mapped."},
     )
+    skip_care_benefits = WordFlag(
+        load_default=False,
+        metadata={
+            "description": "Leave out care-insurance services with no life-support "
+            "counterpart (訪問看護, 福祉用具貸与, ...), counted as `skipped`. Without it they "
+            "import as professional agencies (`agency_referral`)."
+        },
+    )
 
 
 class ImportProblemSchema(Schema):
@@ -88,6 +96,28 @@ class ImportColumnSchema(Schema):
     field = fields.String(allow_none=True)
 
 
+class ImportNoticeSchema(Schema):
+    code = fields.String(
+        required=True, metadata={"description": "Stable code (e.g. `file.no_area_column`)."}
+    )
+    message = fields.String(required=True)
+    params = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    stands_for = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The row problem this notice explains once for the file "
+            "(rows still carry it)."
+        },
+    )
+
+
+class ImportSkippedSchema(Schema):
+    row = fields.Integer(required=True)
+    name = fields.String(allow_none=True)
+    service = fields.String(required=True, metadata={"description": "The service as written."})
+    reason = fields.String(required=True, metadata={"enum": ["care_benefit"]})
+
+
 class ImportFileSchema(Schema):
     format = fields.String(required=True)
     encoding = fields.String(allow_none=True)
@@ -97,6 +127,10 @@ class ImportFileSchema(Schema):
     header_row = fields.Integer(required=True)
     columns = fields.List(fields.Nested(ImportColumnSchema))
     ignored_columns = fields.List(fields.String())
+    notices = fields.List(
+        fields.Nested(ImportNoticeSchema),
+        metadata={"description": "What is said once about the whole file."},
+    )
 
 
 class ImportReportSchema(Schema):
@@ -107,8 +141,20 @@ class ImportReportSchema(Schema):
     applied = fields.Boolean(required=True)
     aborted = fields.Boolean(required=True)
     position = fields.Integer(allow_none=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    counts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={
+            "description": "new, updated, unchanged, invalid, skipped, and rows (all of them)."
+        },
+    )
     rows = fields.List(fields.Nested(ImportRowSchema), required=True)
+    skipped = fields.List(
+        fields.Nested(ImportSkippedSchema),
+        required=True,
+        metadata={"description": "Rows left out under `skip_care_benefits` (not checked)."},
+    )
 
 
 class ExportQuerySchema(Schema):
@@ -138,7 +184,11 @@ def import_resources(call: Call) -> Any:
             upload.read(),
             upload.filename,
             encoding=form["encoding"],
-            defaults=RowDefaults(areas=tuple(form["area"]), service_type=form["service_type"]),
+            defaults=RowDefaults(
+                areas=tuple(form["area"]),
+                service_type=form["service_type"],
+                skip_care_benefits=form["skip_care_benefits"],
+            ),
         )
     except FileFormatError as error:
         raise ProblemError(

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from application.import_rows import RowProblem
 from domain.values import NeedCategory, ResourceStatus, ServiceType
+from interfaces.importing.rows import FileNotice
 from interfaces.web.ui.i18n import _
 from interfaces.web.ui.labels import label
 
@@ -149,6 +150,11 @@ CATALOGUE: dict[str, Wording] = {
         cell=p["cell"],
         target=p["target"],
     ),
+    "service_type.care_benefit_agency": lambda p: _(
+        "「%(cell)s」 is a care-insurance service with no life-support counterpart: it was "
+        "imported as a professional agency (関係機関); choose the needs it serves.",
+        cell=p["cell"],
+    ),
     "service_type.default_used": lambda p: _(
         "「%(cell)s」 could not be mapped; the default %(type)s was used.",
         cell=p["cell"],
@@ -166,7 +172,6 @@ CATALOGUE: dict[str, Wording] = {
         cell=p["cell"],
         categories=_categories(p["categories"]),
     ),
-    "areas.empty": _no_area,
     "eligibility.not_a_care_level": lambda p: _(
         "「%(cell)s」: 「%(rest)s」 is not a care level; it was not recorded.",
         cell=p["cell"],
@@ -187,6 +192,15 @@ CATALOGUE: dict[str, Wording] = {
         "「%(cell)s」 is a range; its upper bound %(number)s was used.",
         cell=p["cell"],
         number=p["number"],
+    ),
+    "capacity.units_summed": lambda p: _(
+        "「%(cell)s」 gives the places of each unit; their sum %(number)s was used.",
+        cell=p["cell"],
+        number=p["number"],
+    ),
+    "capacity.several_numbers": lambda p: _(
+        "「%(cell)s」 names several numbers of places; write the one that counts (e.g. 29).",
+        cell=p["cell"],
     ),
     "capacity.not_a_number": lambda p: _(
         "「%(cell)s」 is not a number of places (write e.g. 20, or 定員なし).", cell=p["cell"]
@@ -224,6 +238,11 @@ CATALOGUE: dict[str, Wording] = {
     "service_type.missing": _no_service_type,
     "categories.missing": _no_category,
     "areas.missing": _no_area,
+    "areas.inferred": lambda p: _(
+        "No area given: the address names 「%(town)s」, a town of the area %(area)s.",
+        town=p["town"],
+        area=p["area"],
+    ),
     "areas.ambiguous": lambda p: _(
         "%(area)s names several areas; use the area code.", area=p["area"]
     ),
@@ -257,6 +276,22 @@ CATALOGUE: dict[str, Wording] = {
     ),
 }
 """The screen's message for every code the import can produce (see ``PROBLEM_CODES``)."""
+
+
+NOTICES: dict[str, Wording] = {
+    "file.no_area_column": lambda p: _(
+        "The file has no area column and no area was chosen for it: each row's area is "
+        "inferred from its address where the areas list their towns (町・字); the other rows "
+        "cannot be imported until you choose areas below."
+    ),
+}
+"""The screen's message for every notice about a whole file (see ``NOTICE_CODES``)."""
+
+
+def translate_notice(notice: FileNotice) -> str:
+    """A notice about the whole file in the screen's language (English if unknown)."""
+    wording = NOTICES.get(notice.code)
+    return notice.message if wording is None else wording(notice.params)
 
 
 def translate_problem(problem: RowProblem) -> tuple[str, bool]:

@@ -26,7 +26,12 @@ from interfaces.web.ui import uploads
 from interfaces.web.ui.core import Screens, actor, render, services, signed_in
 from interfaces.web.ui.forms import FORM, Form
 from interfaces.web.ui.i18n import _
-from interfaces.web.ui.import_messages import field_label, layout_label, translate_problem
+from interfaces.web.ui.import_messages import (
+    field_label,
+    layout_label,
+    translate_notice,
+    translate_problem,
+)
 
 screens = Screens()
 
@@ -43,9 +48,14 @@ class Options:
     encoding: str | None
     areas: tuple[str, ...]
     service_type: ServiceType | None
+    skip_care_benefits: bool = False
 
     def defaults(self) -> RowDefaults:
-        return RowDefaults(areas=self.areas, service_type=self.service_type)
+        return RowDefaults(
+            areas=self.areas,
+            service_type=self.service_type,
+            skip_care_benefits=self.skip_care_benefits,
+        )
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ def _options(form: Form, areas: dict[str, str]) -> Options:
         encoding=encoding,
         areas=tuple(form.codes("areas", areas)),
         service_type=form.choice("service_type", ServiceType, required=False),
+        skip_care_benefits=form.checkbox("skip_care_benefits"),
     )
 
 
@@ -128,7 +139,7 @@ def file_problem(error: FileFormatError) -> str:
     return str(FILE_PROBLEMS.get(error.code, _l("The file cannot be read.")))
 
 
-def _rows(report: ImportReport) -> list[ReportRow]:
+def _rows(report: ImportReport, said: frozenset[str] = frozenset()) -> list[ReportRow]:
     """Rows worth reading first: errors, then warnings, then changes; unchanged rows last."""
 
     def rank(r: RowResult) -> tuple[int, int]:
@@ -142,6 +153,8 @@ def _rows(report: ImportReport) -> list[ReportRow]:
     for r in sorted(report.rows, key=rank)[:ROWS_SHOWN]:
         problems = []
         for p in r.problems:
+            if p.code in said:
+                continue  # said once for the file, above the table
             text, translated = translate_problem(p)
             problems.append(ProblemLine(field_label(p.field), p.severity, text, translated))
         rows.append(
@@ -167,7 +180,9 @@ def _screen(
         form=form,
         parsed=parsed,
         report=report,
-        rows=_rows(report) if report is not None else [],
+        rows=_rows(report, _said(parsed)) if report is not None else [],
+        notices=[translate_notice(n) for n in parsed.notices] if parsed is not None else [],
+        skipped=len(parsed.skipped) if parsed is not None else 0,
         token=token,
         filename=filename,
         layout=layout_label(parsed.layout.code) if parsed is not None else "",
@@ -178,6 +193,12 @@ def _screen(
         rows_shown=ROWS_SHOWN,
         max_megabytes=MAX_UPLOAD_BYTES // (1024 * 1024),
     )
+
+
+def _said(parsed: ParsedFile | None) -> frozenset[str]:
+    if parsed is None:
+        return frozenset()
+    return frozenset(n.stands_for for n in parsed.notices if n.stands_for)
 
 
 def _parse(data: bytes, filename: str, options: Options, form: Form) -> ParsedFile | None:
@@ -256,11 +277,12 @@ def _apply(form: Form, options: Options, who: Actor) -> Any:
     flash(
         _(
             "Imported: %(new)d new, %(updated)d updated, %(unchanged)d unchanged, "
-            "%(invalid)d not imported.",
+            "%(invalid)d not imported, %(skipped)d skipped.",
             new=counts.get("new", 0),
             updated=counts.get("updated", 0),
             unchanged=counts.get("unchanged", 0),
             invalid=counts.get("invalid", 0),
+            skipped=len(parsed.skipped),
         ),
         "success",
     )
