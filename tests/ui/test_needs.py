@@ -14,6 +14,7 @@ from tests.e2e.support import (
     new_client,
     new_district,
     new_resource,
+    new_user,
     step,
 )
 from tests.ui.support import Browser, need_id_of, signed_in, version_of
@@ -428,3 +429,47 @@ def test_an_action_form_with_missing_fields_is_answered_next_to_the_field(ui: Ap
     assert 'id="close-outcome-error"' in refused.html
     assert 'id="close-reason-error"' in refused.html
     assert '<details class="action" open id="action-close">' in refused.html
+
+
+ACTION_FIELDS: dict[str, dict[str, str]] = {
+    "pause": {"reason": "入院のため"},
+    "resume": {"reason": "退院した"},
+    "record_gap": {"reason": "近くに該当する資源がない"},
+    "reopen": {"reason": "再び困りごとが生じた"},
+    "decline": {"by": "client", "reason": "曜日が合わない"},
+    "confirm": {"start_date": "2026-12-01"},
+    "follow_up": {"note": "毎週通えている", "progress": "on_track"},
+    "close": {"outcome": "withdrawn", "reason": "本人が辞退した"},
+    "assign": {"coordinator": "sc"},
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "who"),
+    [
+        ("matching", "pause", "coordinator"),
+        ("paused", "resume", "care_manager"),
+        ("matching", "record_gap", "coordinator"),
+        ("closed", "reopen", "coordinator"),
+        ("proposed", "decline", "coordinator"),
+        ("proposed", "confirm", "coordinator"),
+        ("matched", "follow_up", "coordinator"),
+        ("matching", "close", "care_manager"),
+        ("raised", "assign", "coordinator"),
+        ("matching", "reassign", "supervisor"),
+    ],
+)
+def test_every_action_on_the_need_page_is_carried_out(
+    ui: Api, status: str, action: str, who: str
+) -> None:
+    need = need_in(ui, status)
+    fields = ACTION_FIELDS.get(action) or {"coordinator": new_user(ui), "reason": "担当替え"}
+    browser = signed_in(ui.app, who)
+    page = browser.get(f"/needs/{need['id']}")
+
+    done = browser.post(
+        f"/needs/{need['id']}/{action}", {"version": version_of(page, action), **fields}
+    )
+
+    assert done.status == 303, done.text[:800]
+    assert browser.follow(done).status == 200

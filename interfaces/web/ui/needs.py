@@ -407,12 +407,17 @@ def _close(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     return services().needs.close(need_id, outcome, reason, version, who)
 
 
-def _with_reason(method: str) -> Command:
+ReasonCommand = Callable[[UUID, str, int, Actor], Any]
+
+
+def _with_reason(use_case: Callable[[], ReasonCommand]) -> Command:
+    """A command whose only field is a reason; ``use_case`` names the method to call."""
+
     def command(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
         reason = form.text("reason")
         if not form.ok or reason is None:
             return None
-        return getattr(services(), method)(need_id, reason, version, who)
+        return use_case()(need_id, reason, version, who)
 
     return command
 
@@ -423,12 +428,12 @@ COMMANDS: dict[str, Command] = {
     "propose": _propose,
     "decline": _decline,
     "confirm": _confirm,
-    "record_gap": _with_reason("record_gap"),
+    "record_gap": _with_reason(lambda: services().matching.record_gap),
     "follow_up": _follow_up,
-    "pause": _with_reason("pause_need"),
-    "resume": _with_reason("resume_need"),
+    "pause": _with_reason(lambda: services().needs.pause),
+    "resume": _with_reason(lambda: services().needs.resume),
     "close": _close,
-    "reopen": _with_reason("reopen_need"),
+    "reopen": _with_reason(lambda: services().needs.reopen),
 }
 
 
