@@ -205,6 +205,7 @@ def _matches(need: Need, f: NeedFilter, *, with_status: bool = True) -> bool:
     """Whether ``need`` passes every filter (the status one only ``with_status``)."""
     checks = [
         not with_status or f.status is None or need.status is f.status,
+        not with_status or not f.open_only or need.status is not NeedStatus.CLOSED,
         f.category is None or need.category is f.category,
         f.area_code is None or need.area_code == f.area_code,
         f.center_code is None or need.center_code == f.center_code,

@@ -320,7 +320,9 @@ def test_a_coordinator_assigns_proposes_confirms_follows_up_and_closes(ui: Api) 
     assert "北町買い物支援" in page
     act("confirm", start_date="2026-12-01")
     act("follow_up", note="毎週通えている", progress="on_track")
-    page = act("close", outcome="goal_achieved", reason="自分で買い物に行けるようになった")
+    page = act(
+        "close", outcome="goal_achieved", reason="自分で買い物に行けるようになった", confirm="1"
+    )
 
     assert "終結" in page
     assert "目標達成（これまでの生活を取り戻した）" in page
@@ -377,7 +379,12 @@ def test_a_concurrent_change_says_who_changed_it_when_and_keeps_the_input(ui: Ap
     step(ui, need, "pause", {"reason": "入院のため"}, "care_manager")  # someone else, meanwhile
     refused = sc.post(
         f"/needs/{need['id']}/close",
-        {"version": stale_version, "outcome": "withdrawn", "reason": "本人が辞退した"},
+        {
+            "version": stale_version,
+            "outcome": "withdrawn",
+            "reason": "本人が辞退した",
+            "confirm": "1",
+        },
     )
 
     assert refused.status == 412
@@ -428,7 +435,8 @@ def test_an_action_form_with_missing_fields_is_answered_next_to_the_field(ui: Ap
     assert refused.status == 422
     assert 'id="close-outcome-error"' in refused.html
     assert 'id="close-reason-error"' in refused.html
-    assert '<details class="action" open id="action-close">' in refused.html
+    assert 'id="close-confirm-error"' in refused.html
+    assert '<details class="action danger" open id="action-close">' in refused.html
 
 
 ACTION_FIELDS: dict[str, dict[str, str]] = {
@@ -439,7 +447,7 @@ ACTION_FIELDS: dict[str, dict[str, str]] = {
     "decline": {"by": "client", "reason": "曜日が合わない"},
     "confirm": {"start_date": "2026-12-01"},
     "follow_up": {"note": "毎週通えている", "progress": "on_track"},
-    "close": {"outcome": "withdrawn", "reason": "本人が辞退した"},
+    "close": {"outcome": "withdrawn", "reason": "本人が辞退した", "confirm": "1"},
     "assign": {"coordinator": "sc"},
 }
 

@@ -250,7 +250,11 @@ def home() -> Any:
                 {
                     "title": _("My needs"),
                     "page": app.board.board(
-                        NeedFilter(assignee=who.username), who, BoardSort.URGENCY, 1, 10
+                        NeedFilter(assignee=who.username, open_only=True),
+                        who,
+                        BoardSort.URGENCY,
+                        1,
+                        10,
                     ),
                     "more": {"assignee": who.username},
                 }
