@@ -7,6 +7,7 @@ only for roles with ``client.read_personal``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -74,6 +75,18 @@ class ClientDirectory(Protocol):
 
     def card(self, client_id: UUID, with_personal: bool) -> ClientCard | None:
         """One client; personal data only when ``with_personal``. None if unknown."""
+
+    def names(self, client_ids: Collection[UUID], center_code: str) -> dict[UUID, ClientName]:
+        """Name and kana of those of ``client_ids`` registered at ``center_code``
+        (unknown ids and other centers' clients are left out)."""
+
+
+@dataclass(frozen=True)
+class ClientName:
+    """How a care manager recognises their client in a list."""
+
+    name: str
+    name_kana: str | None
 
 
 def load_client(
@@ -205,6 +218,14 @@ class ClientCases:
         if card is None or not actor.sees_center(card.summary.center_code):
             raise NotFoundError("client", client_id)
         return card
+
+    def names(self, client_ids: Collection[UUID], actor: Actor) -> dict[UUID, ClientName]:
+        """Names to show beside display codes in lists: only to roles with
+        ``client.list_names``, only for clients of the actor's own support center."""
+        center = actor.center_code
+        if not actor.can("client.list_names") or center is None or not client_ids:
+            return {}
+        return self._directory.names(set(client_ids), center)
 
     def card_of(self, client_id: UUID, actor: Actor) -> ClientCard | None:
         """The card shown on a need's page (None when the directory does not know it yet)."""

@@ -31,7 +31,7 @@ from eventsourcing.utils import get_topic
 
 from application.accounts import AccountCases, TokenInfo, TokenKind, UserDTO, UserNames, user_dto
 from application.board import BoardCases, BoardSort, NeedFilter, NeedRow
-from application.clients import ClientCard, ClientCases, ClientDTO, ClientSummary
+from application.clients import ClientCard, ClientCases, ClientDTO, ClientName, ClientSummary
 from application.common import ViewStatus
 from application.errors import ApplicationError
 from application.history import Timeline
@@ -267,6 +267,13 @@ class FakeClientDirectory:
         if not isinstance(client, Client):
             return None
         return ClientCard(_summary(client), client.personal if with_personal else None)
+
+    def names(self, client_ids: Collection[UUID], center_code: str) -> dict[UUID, ClientName]:
+        return {
+            c.id: ClientName(c.personal.name, c.personal.name_kana)
+            for c in self._clients()
+            if c.id in client_ids and c.center_code == center_code
+        }
 
     def _clients(self) -> list[Client]:
         return stored(self._store, Client.Registered, Client)

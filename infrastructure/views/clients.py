@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import date
 from typing import Any, ClassVar
@@ -20,7 +21,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.clients import ClientCard, ClientSummary
+from application.clients import ClientCard, ClientName, ClientSummary
 from domain.client import Client
 from domain.values import CareLevel, PersonalData, display_code
 from infrastructure.views.projection import Handler, View
@@ -141,6 +142,26 @@ class SqlClientDirectory:
                 phone=data.get("phone"),
             )
         return ClientCard(summary=_summary(row), personal=personal)
+
+    def names(self, client_ids: Collection[UUID], center_code: str) -> dict[UUID, ClientName]:
+        ids = sorted(set(client_ids))[:MAX_NAMES]
+        if not ids:
+            return {}
+        c = client_directory.c
+        query = sa.select(c.client_id, c.personal).where(
+            c.client_id.in_(ids), c.center_code == center_code, c.personal.is_not(None)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {
+            r.client_id: ClientName(r.personal["name"], r.personal.get("name_kana"))
+            for r in rows
+            if r.personal
+        }
+
+
+MAX_NAMES = 500
+"""Names read in one query at most (a page of a board is 100 rows)."""
 
 
 def _summary(r: Any) -> ClientSummary:

@@ -279,9 +279,11 @@ def home() -> Any:
             }
         )
     counts = app.board.board(NeedFilter(), who, per_page=1, counts=True).status_counts
+    shown = [row.client_id for section in sections for row in section["page"].items]
     return render(
         "home.html",
         sections=sections,
+        names=app.clients.names(shown, who),
         counts=counts,
         statuses=list(NeedStatus),
         stale_days=STALE_DAYS,
