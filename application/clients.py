@@ -8,17 +8,22 @@ only for roles with ``client.read_personal``.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
 from application.common import Clock, require_not_future
-from application.errors import InvalidReferenceError, NotFoundError, VersionConflictError
+from application.errors import (
+    InvalidReferenceError,
+    LikelyDuplicateClientError,
+    NotFoundError,
+    VersionConflictError,
+)
 from application.reference import References
 from application.security import Actor
 from application.store import Aggregates
-from domain.client import Client
+from domain.client import Client, katakana_name
 from domain.values import CareLevel, ClientId, PersonalData, Weekday
 
 SEARCH_LIMIT = 20
@@ -79,6 +84,13 @@ class ClientDirectory(Protocol):
     def names(self, client_ids: Collection[UUID], center_code: str) -> dict[UUID, ClientName]:
         """Name and kana of those of ``client_ids`` registered at ``center_code``
         (unknown ids and other centers' clients are left out)."""
+
+    def likely_duplicates(
+        self, personal: PersonalData, center_code: str, scope: str | None
+    ) -> list[ClientSummary]:
+        """Clients who may be this person: the same kana (katakana, spaces ignored) and
+        birth date (at ``scope`` only, when given), or the same name and phone at
+        ``center_code``. Oldest first; at most a few."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +157,10 @@ class ClientCases:
         actor: Actor,
         idempotency_key: str | None = None,
         available_weekdays: list[Weekday] | None = None,
+        confirm_duplicate: bool = False,
     ) -> ClientDTO:
+        """Register a client; refused with :class:`LikelyDuplicateClientError` when the
+        person seems registered already, unless ``confirm_duplicate``."""
         actor.require("client.create")
         if not actor.sees_center(center_code):
             raise InvalidReferenceError(
@@ -156,6 +171,13 @@ class ClientCases:
         self._references.require_areas("area_code", [area_code])
         self._references.require_center("center_code", center_code)
         client_id = ClientId(self._aggregates.new_id("client", actor, idempotency_key))
+        if not confirm_duplicate and not self._aggregates.exists(Client, client_id):
+            kana = katakana_name(personal.name_kana) if personal.name_kana else None
+            found = self._directory.likely_duplicates(
+                replace(personal, name_kana=kana or None), center_code, actor.center_scope
+            )
+            if found:
+                raise LikelyDuplicateClientError([(str(c.id), c.display_code) for c in found])
         client = Client.register(
             client_id,
             personal,

@@ -275,6 +275,32 @@ class FakeClientDirectory:
             if c.id in client_ids and c.center_code == center_code
         }
 
+    def likely_duplicates(
+        self, personal: PersonalData, center_code: str, scope: str | None
+    ) -> list[ClientSummary]:
+        def digits(text: str | None) -> str:
+            return "".join(ch for ch in text or "" if ch.isdigit())
+
+        def same(c: Client) -> bool:
+            theirs = c.personal
+            kana = (
+                personal.name_kana is not None
+                and theirs.name_kana is not None
+                and _kana(theirs.name_kana) == _kana(personal.name_kana)
+                and theirs.birth_date == personal.birth_date
+                and (scope is None or c.center_code == scope)
+            )
+            phone = (
+                c.center_code == center_code
+                and bool(digits(personal.phone))
+                and digits(theirs.phone) == digits(personal.phone)
+                and theirs.name.replace(" ", "") == personal.name.replace(" ", "")
+            )
+            return kana or phone
+
+        clients = sorted((c for c in self._clients() if same(c)), key=lambda c: c.created_on)
+        return [_summary(c) for c in clients[:5]]
+
     def _clients(self) -> list[Client]:
         return stored(self._store, Client.Registered, Client)
 
@@ -655,6 +681,7 @@ def new_client(
         area,
         center,
         actor,
+        confirm_duplicate=True,  # the same sample person, many times over
     )
 
 

@@ -42,7 +42,7 @@ def _open_action(page: Any, summary: str) -> Any:
 
 def test_a_care_manager_raises_a_need(site: Site, new_page: Any) -> None:
     client = site.container.services.clients.register(
-        *_client_args(site, "ブラウザ タロウ"), site.town.care_manager
+        *_client_args(site, "ブラウザ タロウ"), site.town.care_manager, confirm_duplicate=True
     )
     page = new_page()
     sign_in(page, site, "care_manager")

@@ -15,6 +15,7 @@ from flask import abort, flash, request, url_for
 from application.board import BoardSort, NeedFilter
 from application.errors import (
     ApplicationError,
+    LikelyDuplicateClientError,
     PermissionDeniedError,
     RankingChangedError,
     VersionConflictError,
@@ -269,6 +270,7 @@ def register_client() -> Any:
         centers = {k: v for k, v in centers.items() if k == who.center_scope}
     form = Form(request.form if request.method == "POST" else {"center": who.center_scope or ""})
     key = form.value("key") or uuid.uuid4().hex
+    duplicates: list[dict[str, str]] = []
     if request.method == "POST":
         name = form.text("name", max_length=NAME_MAX)
         kana = form.text("name_kana", max_length=NAME_MAX)
@@ -280,6 +282,7 @@ def register_client() -> Any:
         care_level = form.choice("care_level", CareLevel)
         area = form.code("area", places["areas"])
         center = form.code("center", centers)
+        confirmed = form.checkbox("confirm_duplicate")
         if form.ok and name and kana and birth_date and care_level and area and center:
             try:
                 client = app.clients.register(
@@ -290,7 +293,11 @@ def register_client() -> Any:
                     center,
                     who,
                     idempotency_key=f"ui-{key}",
+                    confirm_duplicate=confirmed,
                 )
+            except LikelyDuplicateClientError as error:
+                duplicates = list(error.params["candidates"])
+                form.refused(error)
             except (DomainError, ApplicationError) as error:
                 if isinstance(error, PermissionDeniedError):
                     raise
@@ -302,8 +309,9 @@ def register_client() -> Any:
                 return redirect_to("ui.home")
     return render(
         "needs/register_client.html",
-        422 if form.errors else 200,
+        409 if duplicates else 422 if form.errors else 200,
         form=form,
+        duplicates=duplicates,
         key=key,
         care_levels=list(CareLevel),
         areas=places["areas"],
