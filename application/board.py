@@ -53,6 +53,8 @@ class NeedFilter:
     stale_before: datetime | None = None
     """Only needs with no activity since this instant (still open)."""
     client_id: UUID | None = None
+    open_only: bool = False
+    """Leave closed needs out (the default of every board; closed ones are a tab away)."""
 
 
 class BoardSort(enum.Enum):

@@ -7,8 +7,8 @@ only for roles with ``client.read_personal``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
@@ -17,6 +17,7 @@ from application.common import Clock, require_not_future
 from application.errors import (
     ConflictError,
     InvalidReferenceError,
+    LikelyDuplicateClientError,
     NotFoundError,
     VersionConflictError,
 )
@@ -24,7 +25,7 @@ from application.privacy import Keyring, PersonalTraces
 from application.reference import References
 from application.security import Actor
 from application.store import Aggregates
-from domain.client import Client
+from domain.client import Client, katakana_name
 from domain.errors import DomainError
 from domain.values import CareLevel, ClientId, NeedId, PersonalData, Weekday
 
@@ -117,6 +118,25 @@ class ClientDirectory(Protocol):
     def card(self, client_id: UUID, with_personal: bool) -> ClientCard | None:
         """One client; personal data only when ``with_personal``. None if unknown."""
 
+    def names(self, client_ids: Collection[UUID], center_code: str) -> dict[UUID, ClientName]:
+        """Name and kana of those of ``client_ids`` registered at ``center_code``
+        (unknown ids and other centers' clients are left out)."""
+
+    def likely_duplicates(
+        self, personal: PersonalData, center_code: str, scope: str | None
+    ) -> list[ClientSummary]:
+        """Clients who may be this person: the same kana (katakana, spaces ignored) and
+        birth date (at ``scope`` only, when given), or the same name and phone at
+        ``center_code``. Oldest first; at most a few."""
+
+
+@dataclass(frozen=True)
+class ClientName:
+    """How a care manager recognises their client in a list."""
+
+    name: str
+    name_kana: str | None
+
 
 def load_client(
     aggregates: Aggregates, client_id: UUID, actor: Actor, expected_version: int | None = None
@@ -177,7 +197,10 @@ class ClientCases:
         actor: Actor,
         idempotency_key: str | None = None,
         available_weekdays: list[Weekday] | None = None,
+        confirm_duplicate: bool = False,
     ) -> ClientDTO:
+        """Register a client; refused with :class:`LikelyDuplicateClientError` when the
+        person seems registered already, unless ``confirm_duplicate``."""
         actor.require("client.create")
         if not actor.sees_center(center_code):
             raise InvalidReferenceError(
@@ -188,6 +211,13 @@ class ClientCases:
         self._references.require_areas("area_code", [area_code])
         self._references.require_center("center_code", center_code)
         client_id = ClientId(self._aggregates.new_id("client", actor, idempotency_key))
+        if not confirm_duplicate and not self._aggregates.exists(Client, client_id):
+            kana = katakana_name(personal.name_kana) if personal.name_kana else None
+            found = self._directory.likely_duplicates(
+                replace(personal, name_kana=kana or None), center_code, actor.center_scope
+            )
+            if found:
+                raise LikelyDuplicateClientError([(str(c.id), c.display_code) for c in found])
         client = Client.register(
             client_id,
             personal,
@@ -250,6 +280,14 @@ class ClientCases:
         if card is None or not actor.sees_center(card.summary.center_code):
             raise NotFoundError("client", client_id)
         return card
+
+    def names(self, client_ids: Collection[UUID], actor: Actor) -> dict[UUID, ClientName]:
+        """Names to show beside display codes in lists: only to roles with
+        ``client.list_names``, only for clients of the actor's own support center."""
+        center = actor.center_code
+        if not actor.can("client.list_names") or center is None or not client_ids:
+            return {}
+        return self._directory.names(set(client_ids), center)
 
     def card_of(self, client_id: UUID, actor: Actor) -> ClientCard | None:
         """The card shown on a need's page (None when the directory does not know it yet)."""

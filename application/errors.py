@@ -132,6 +132,23 @@ BLOCKER_WORDS = {
 }
 
 
+class LikelyDuplicateClientError(ConflictError):
+    """A client with the same kana and birth date, or the same name and phone at the
+    same support center, is registered already (HTTP 409): send again with
+    ``confirm_duplicate`` to register this person anyway. ``candidates`` holds the
+    ids and display codes of the likely duplicates."""
+
+    code = "client.likely_duplicate"
+
+    def __init__(self, candidates: Sequence[tuple[str, str]]) -> None:
+        super().__init__(
+            "this person may be registered already: "
+            + ", ".join(code for _, code in candidates)
+            + "; check them, and confirm to register a new client anyway",
+            candidates=[{"id": ident, "display_code": code} for ident, code in candidates],
+        )
+
+
 class MatchPlanChangedError(ConflictError):
     """The plan the coordinator accepted is no longer the plan (HTTP 409)."""
 

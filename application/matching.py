@@ -40,7 +40,15 @@ from domain.matching import (
 )
 from domain.need import Need
 from domain.resource import Resource
-from domain.values import DeclinedBy, NeedId, NeedStatus, ResourceId, ResourceStatus, ServiceType
+from domain.values import (
+    DeclinedBy,
+    NeedId,
+    NeedStatus,
+    ResourceId,
+    ResourceStatus,
+    Role,
+    ServiceType,
+)
 
 PROPOSABLE = (NeedStatus.MATCHING, NeedStatus.RESOURCE_CREATED)
 MAX_PLAN_NEEDS = 20
@@ -136,27 +144,57 @@ class MatchingCases:
         actor.require("need.propose")
 
         def propose(need: Need) -> list[Aggregate]:
-            ranked = self._ranking(need)
-            if ranking is not None and ranking != ranked.digest:
-                raise RankingChangedError()
-            resource = self._aggregates.find(Resource, resource_id)
-            if resource is None:
-                raise InvalidReferenceError("resource_id", "no such resource")
-            if resource.status is not ResourceStatus.ACTIVE:
-                raise ResourceNotActiveError(resource.status.value, "propose")
-            shown = next((c for c in ranked.candidates if c.resource_id == resource.id), None)
-            if shown is not None and not shown.proposable:
-                raise ResourceNotProposableError([b.value for b in shown.blockers])
-            need.propose(
-                ResourceId(resource.id),
-                reason,
-                actor.user_id,
-                _shown(ranked.candidates),
-                RULE_SET,
-            )
+            self._propose(need, resource_id, reason, actor, ranking)
             return []
 
         return self._needs.change(need_id, expected_version, actor, "need.propose", propose)
+
+    def assign_to_me_and_propose(
+        self,
+        need_id: UUID,
+        resource_id: UUID,
+        reason: str,
+        expected_version: int | None,
+        actor: Actor,
+        ranking: str | None = None,
+    ) -> NeedDTO:
+        """A coordinator takes a raised need and proposes a resource in one step: both
+        events are saved together, or neither (the ranking is checked as in :meth:`propose`)."""
+        actor.require("need.assign")
+        actor.require("need.propose")
+        if Role.COORDINATOR not in actor.roles:
+            raise InvalidReferenceError("coordinator", f"{actor.username!r} is not a coordinator")
+
+        def assign_and_propose(need: Need) -> list[Aggregate]:
+            need.assign(actor.user_id, actor.user_id)
+            self._propose(need, resource_id, reason, actor, ranking)
+            return []
+
+        return self._needs.change(
+            need_id, expected_version, actor, "need.propose", assign_and_propose
+        )
+
+    def _propose(
+        self, need: Need, resource_id: UUID, reason: str, actor: Actor, ranking: str | None
+    ) -> None:
+        ranked = self._ranking(need)
+        if ranking is not None and ranking != ranked.digest:
+            raise RankingChangedError()
+        resource = self._aggregates.find(Resource, resource_id)
+        if resource is None:
+            raise InvalidReferenceError("resource_id", "no such resource")
+        if resource.status is not ResourceStatus.ACTIVE:
+            raise ResourceNotActiveError(resource.status.value, "propose")
+        shown = next((c for c in ranked.candidates if c.resource_id == resource.id), None)
+        if shown is not None and not shown.proposable:
+            raise ResourceNotProposableError([b.value for b in shown.blockers])
+        need.propose(
+            ResourceId(resource.id),
+            reason,
+            actor.user_id,
+            _shown(ranked.candidates),
+            RULE_SET,
+        )
 
     def decline(
         self, need_id: UUID, by: DeclinedBy, reason: str, expected_version: int | None, actor: Actor

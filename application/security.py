@@ -25,6 +25,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "client.create": frozenset({CM, CO, AD}),
     "client.read": EVERYONE,
     "client.read_personal": frozenset({CM, CO, AU, AD}),
+    # Names in lists (search, boards, a need's heading): care managers only, for the
+    # clients of their own support center, whom they find by name every day. Other
+    # roles see display codes in lists and a client's name on its own page only.
+    "client.list_names": frozenset({CM}),
     "client.assess": frozenset({CM, CO}),
     "client.erase": frozenset({AD}),
     "organization.create": frozenset({CO, AD}),

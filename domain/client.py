@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import replace
 from datetime import date
 from typing import Any, ClassVar
 
@@ -10,6 +13,24 @@ from eventsourcing.domain import event
 from domain.base import TsunaguAggregate, require_text
 from domain.errors import InvalidTransitionError, InvalidValueError
 from domain.values import CareLevel, ClientId, NeedId, PersonalData, UserId, Weekday, display_code
+
+_HIRAGANA = re.compile(r"[\u3041-\u3096\u309d\u309e]")
+_KATAKANA_NAME = re.compile(r"[\u30a1-\u30fa\u30fc-\u30fe\u30fb ]+")
+
+
+def katakana_name(text: str) -> str:
+    """A name in kana as stored: full-width katakana, hiragana converted, spaces kept
+    single (NFKC first, so half-width katakana and the ideographic space count too).
+    Anything else (kanji, Latin letters, digits) is refused: the kana is how a
+    person's name is read and searched, not a second copy of the name."""
+    normal = unicodedata.normalize("NFKC", text)
+    normal = _HIRAGANA.sub(lambda m: chr(ord(m.group(0)) + 0x60), normal)
+    normal = " ".join(normal.split())
+    if normal and not _KATAKANA_NAME.fullmatch(normal):
+        raise InvalidValueError(
+            "name_kana", "write the name in katakana or hiragana only", code="client.kana_invalid"
+        )
+    return normal
 
 
 class Client(TsunaguAggregate):
@@ -56,6 +77,8 @@ class Client(TsunaguAggregate):
         available_weekdays: list[Weekday] | None = None,
     ) -> Client:
         require_text("name", personal.name, max_length=200)
+        if personal.name_kana is not None:
+            personal = replace(personal, name_kana=katakana_name(personal.name_kana) or None)
         client = cls(
             id=client_id,
             personal=personal,

@@ -70,6 +70,7 @@ def make_client(
         area,
         center,
         actor,
+        confirm_duplicate=True,  # the same sample person, many times over
     )
 
 

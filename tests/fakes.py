@@ -31,7 +31,7 @@ from eventsourcing.utils import get_topic
 
 from application.accounts import AccountCases, TokenInfo, TokenKind, UserDTO, UserNames, user_dto
 from application.board import BoardCases, BoardSort, NeedFilter, NeedRow
-from application.clients import ClientCard, ClientCases, ClientDTO, ClientSummary
+from application.clients import ClientCard, ClientCases, ClientDTO, ClientName, ClientSummary
 from application.common import ViewStatus
 from application.errors import ApplicationError
 from application.history import Timeline
@@ -205,6 +205,7 @@ def _matches(need: Need, f: NeedFilter, *, with_status: bool = True) -> bool:
     """Whether ``need`` passes every filter (the status one only ``with_status``)."""
     checks = [
         not with_status or f.status is None or need.status is f.status,
+        not with_status or not f.open_only or need.status is not NeedStatus.CLOSED,
         f.category is None or need.category is f.category,
         f.area_code is None or need.area_code == f.area_code,
         f.center_code is None or need.center_code == f.center_code,
@@ -266,6 +267,39 @@ class FakeClientDirectory:
         if not isinstance(client, Client):
             return None
         return ClientCard(_summary(client), client.personal if with_personal else None)
+
+    def names(self, client_ids: Collection[UUID], center_code: str) -> dict[UUID, ClientName]:
+        return {
+            c.id: ClientName(c.personal.name, c.personal.name_kana)
+            for c in self._clients()
+            if c.id in client_ids and c.center_code == center_code
+        }
+
+    def likely_duplicates(
+        self, personal: PersonalData, center_code: str, scope: str | None
+    ) -> list[ClientSummary]:
+        def digits(text: str | None) -> str:
+            return "".join(ch for ch in text or "" if ch.isdigit())
+
+        def same(c: Client) -> bool:
+            theirs = c.personal
+            kana = (
+                personal.name_kana is not None
+                and theirs.name_kana is not None
+                and _kana(theirs.name_kana) == _kana(personal.name_kana)
+                and theirs.birth_date == personal.birth_date
+                and (scope is None or c.center_code == scope)
+            )
+            phone = (
+                c.center_code == center_code
+                and bool(digits(personal.phone))
+                and digits(theirs.phone) == digits(personal.phone)
+                and theirs.name.replace(" ", "") == personal.name.replace(" ", "")
+            )
+            return kana or phone
+
+        clients = sorted((c for c in self._clients() if same(c)), key=lambda c: c.created_on)
+        return [_summary(c) for c in clients[:5]]
 
     def _clients(self) -> list[Client]:
         return stored(self._store, Client.Registered, Client)
@@ -647,6 +681,7 @@ def new_client(
         area,
         center,
         actor,
+        confirm_duplicate=True,  # the same sample person, many times over
     )
 
 

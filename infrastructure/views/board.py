@@ -102,6 +102,8 @@ def _conditions(filters: NeedFilter, *, with_status: bool = True) -> Any:
     conditions: list[Any] = []
     if with_status and filters.status is not None:
         conditions.append(c.status == filters.status.value)
+    if with_status and filters.open_only:
+        conditions.append(c.status != NeedStatus.CLOSED.value)
     if filters.category is not None:
         conditions.append(c.category == filters.category.value)
     if filters.area_code is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -27,7 +28,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.clients import ClientCard, ClientSummary
+from application.clients import ClientCard, ClientName, ClientSummary
 from domain.client import Client
 from domain.values import CareLevel, NeedStatus, PersonalData, display_code
 from infrastructure.keystore import BlindIndex
@@ -213,6 +214,72 @@ class SqlClientDirectory:
                 phone=data.get("phone"),
             )
         return ClientCard(summary=_summary(row), personal=personal, erased=bool(row.erased))
+
+    def names(self, client_ids: Collection[UUID], center_code: str) -> dict[UUID, ClientName]:
+        ids = sorted(set(client_ids))[:MAX_NAMES]
+        if not ids:
+            return {}
+        c = client_directory.c
+        query = sa.select(c.client_id, c.personal).where(
+            c.client_id.in_(ids), c.center_code == center_code, c.personal.is_not(None)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {
+            r.client_id: ClientName(r.personal["name"], r.personal.get("name_kana"))
+            for r in rows
+            if r.personal
+        }
+
+    def likely_duplicates(
+        self, personal: PersonalData, center_code: str, scope: str | None
+    ) -> list[ClientSummary]:
+        c = client_directory.c
+        birth = personal.birth_date.isoformat()
+        phone = _digits(personal.phone)
+        name = _SPACES.sub("", unicodedata.normalize("NFKC", personal.name))
+        same_kana = c.kana_key == kana_key(personal.name_kana) if personal.name_kana else sa.false()
+        if scope is not None:
+            same_kana = sa.and_(same_kana, c.center_code == scope)
+        same_center = c.center_code == center_code if phone else sa.false()
+        query = (
+            sa.select(client_directory)
+            .where(sa.or_(same_kana, same_center), c.personal.is_not(None))
+            .order_by(c.registered_at, c.client_id)
+        )
+        found = []
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                data = row.personal or {}
+                kana_match = (
+                    personal.name_kana is not None
+                    and row.kana_key == kana_key(personal.name_kana)
+                    and data.get("birth_date") == birth
+                    and (scope is None or row.center_code == scope)
+                )
+                phone_match = (
+                    row.center_code == center_code
+                    and bool(phone)
+                    and _digits(data.get("phone")) == phone
+                    and _SPACES.sub("", unicodedata.normalize("NFKC", data.get("name", ""))) == name
+                )
+                if kana_match or phone_match:
+                    found.append(_summary(row))
+                if len(found) >= MAX_DUPLICATES:
+                    break
+        return found
+
+
+MAX_DUPLICATES = 5
+"""Likely duplicates named at most (a person registered more often is a bigger problem)."""
+
+
+def _digits(phone: str | None) -> str:
+    return re.sub(r"\D", "", unicodedata.normalize("NFKC", phone or ""))
+
+
+MAX_NAMES = 500
+"""Names read in one query at most (a page of a board is 100 rows)."""
 
 
 def _summary(r: Any) -> ClientSummary:

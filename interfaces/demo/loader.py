@@ -148,6 +148,9 @@ class Loader:
             client.center,
             self.actor("cm", client),
             available_weekdays=list(client.available) if client.available else None,
+            # The plan draws distinct people; a chance match of kana and birth date
+            # between two of them is not a duplicate to stop the load for.
+            confirm_duplicate=True,
         )
         client.id, client.version = dto.id, dto.version
 

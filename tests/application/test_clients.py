@@ -54,6 +54,7 @@ def _register(
         actor,
         idempotency_key=key,
         available_weekdays=weekdays,
+        confirm_duplicate=True,  # the same sample person, many times over
     )
 
 

@@ -35,6 +35,7 @@ def _client(site: Site, kana: str) -> ClientDTO:
         "south",
         "c-south",
         site.town.coordinator,
+        confirm_duplicate=True,
     )
 
 

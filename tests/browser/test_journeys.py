@@ -42,7 +42,7 @@ def _open_action(page: Any, summary: str) -> Any:
 
 def test_a_care_manager_raises_a_need(site: Site, new_page: Any) -> None:
     client = site.container.services.clients.register(
-        *_client_args(site, "ブラウザ タロウ"), site.town.care_manager
+        *_client_args(site, "ブラウザ タロウ"), site.town.care_manager, confirm_duplicate=True
     )
     page = new_page()
     sign_in(page, site, "care_manager")
@@ -99,31 +99,31 @@ def test_a_coordinator_assigns_proposes_confirms_follows_up_and_closes(
     page.goto(f"{site.url}/needs?status=raised&sort=newest")
     page.locator(f'a[href="/needs/{need.id}"]').click()
 
-    form = _open_action(page, "担当コーディネーターを決める")
-    form.get_by_role("button", name="担当コーディネーターを決める").click()
-    assert page.locator(".state").inner_text().startswith("マッチング中")
-
-    # The matching screen: the ranked candidates; choosing one opens the propose form.
+    # The ranked candidates show at once; choosing one assigns the need to me and
+    # proposes the resource in one step.
     candidate = page.locator(f"#candidate-{resource.id}")
     assert "点" in candidate.locator(".total").inner_text()
     form = _open_action(candidate, "ブラウザ買い物便を選ぶ")
     form.get_by_label("この資源を提案する理由").fill("自宅から近く、火曜の便がある")
-    form.get_by_role("button", name="この資源を提案する").click()
+    form.get_by_role("button", name="自分が担当して提案する").click()
     assert page.locator(".state").inner_text().startswith("提案中")
 
-    form = _open_action(page, "マッチングを確定")
+    # The next step is open and primary: no click to find it.
+    form = page.locator("#action-confirm[open]")
     form.get_by_label("開始日").fill("2026-12-01")
     form.get_by_role("button", name="マッチングを確定").click()
     assert page.locator(".state").inner_text().startswith("マッチング成立")
 
-    form = _open_action(page, "フォローアップを記録")
+    form = page.locator("#action-follow_up[open]")
     form.get_by_label("記録").fill("毎週火曜に利用、本人満足")
     form.get_by_label("経過").select_option("on_track")
     form.get_by_role("button", name="フォローアップを記録").click()
 
+    page.locator("summary", has_text="その他の操作").click()
     form = _open_action(page, "終結する")
     form.get_by_label("終結理由").select_option("goal_achieved")
-    form.get_by_label(re.compile(r"^理由")).fill("自分で買い物に行けるようになった")
+    form.get_by_label("終結に至った経緯").fill("自分で買い物に行けるようになった")
+    form.get_by_role("checkbox").check()  # the confirmation step of closing
     form.get_by_role("button", name="終結する").click()
 
     assert page.locator(".state").inner_text().startswith("終結")
@@ -204,7 +204,7 @@ def test_a_refused_action_shows_a_clear_message(site: Site, new_page: Any) -> No
     page = new_page()
     sign_in(page, site, "coordinator")
     page.goto(f"{site.url}/needs/{needs[1].id}")
-    form = _open_action(page, "マッチングを確定")
+    form = page.locator("#action-confirm[open]")  # the next step, open already
     form.get_by_role("button", name="マッチングを確定").click()
 
     alert = page.get_by_role("alert").first
@@ -268,6 +268,7 @@ def test_the_care_manager_and_coordinator_journey_on_postgresql(
         page = new_page()
         sign_in(page, pg_site, "coordinator")
         page.goto(f"{pg_site.url}/needs/{need.id}")
+        page.locator("summary", has_text="その他の操作").click()
         form = _open_action(page, "担当コーディネーターを決める")
         form.get_by_role("button", name="担当コーディネーターを決める").click()
         assert page.locator(".state").inner_text().startswith("マッチング中")

@@ -274,6 +274,7 @@ def client_body(**overrides: Any) -> dict[str, Any]:
         "frailty": True,
         "area_code": "north",
         "center_code": "c-north",
+        "confirm_duplicate": True,  # the same sample person, many times over
     }
     body.update(overrides)
     return body

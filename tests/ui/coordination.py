@@ -67,6 +67,7 @@ def client(
         t.district.center,
         t.coordinator,
         available_weekdays=list(weekdays) if weekdays is not None else None,
+        confirm_duplicate=True,  # the same sample person, many times over
     )
 
 

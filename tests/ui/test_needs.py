@@ -14,6 +14,7 @@ from tests.e2e.support import (
     new_client,
     new_district,
     new_resource,
+    new_user,
     step,
 )
 from tests.ui.support import Browser, need_id_of, signed_in, version_of
@@ -41,7 +42,7 @@ def test_a_care_manager_raises_a_need_for_a_client_found_by_kana(ui: Api) -> Non
     cm.get("/needs/new")
     found = cm.post("/needs/new", {"q": "つなぐ"})  # hiragana finds katakana
     assert client["display_code"] in found
-    assert "ツナグ" not in found.text.replace("つなぐ", "")  # no personal data in the list
+    assert "ツナグ タロウ" in found  # a care manager finds their own client by name
 
     page = raise_via_form(cm, client["id"])
     assert page.status == 303
@@ -319,7 +320,9 @@ def test_a_coordinator_assigns_proposes_confirms_follows_up_and_closes(ui: Api) 
     assert "北町買い物支援" in page
     act("confirm", start_date="2026-12-01")
     act("follow_up", note="毎週通えている", progress="on_track")
-    page = act("close", outcome="goal_achieved", reason="自分で買い物に行けるようになった")
+    page = act(
+        "close", outcome="goal_achieved", reason="自分で買い物に行けるようになった", confirm="1"
+    )
 
     assert "終結" in page
     assert "目標達成（これまでの生活を取り戻した）" in page
@@ -376,7 +379,12 @@ def test_a_concurrent_change_says_who_changed_it_when_and_keeps_the_input(ui: Ap
     step(ui, need, "pause", {"reason": "入院のため"}, "care_manager")  # someone else, meanwhile
     refused = sc.post(
         f"/needs/{need['id']}/close",
-        {"version": stale_version, "outcome": "withdrawn", "reason": "本人が辞退した"},
+        {
+            "version": stale_version,
+            "outcome": "withdrawn",
+            "reason": "本人が辞退した",
+            "confirm": "1",
+        },
     )
 
     assert refused.status == 412
@@ -427,4 +435,49 @@ def test_an_action_form_with_missing_fields_is_answered_next_to_the_field(ui: Ap
     assert refused.status == 422
     assert 'id="close-outcome-error"' in refused.html
     assert 'id="close-reason-error"' in refused.html
-    assert '<details class="action" open id="action-close">' in refused.html
+    assert 'id="close-confirm-error"' in refused.html
+    assert '<details class="action danger" open id="action-close">' in refused.html
+
+
+ACTION_FIELDS: dict[str, dict[str, str]] = {
+    "pause": {"reason": "入院のため"},
+    "resume": {"reason": "退院した"},
+    "record_gap": {"reason": "近くに該当する資源がない"},
+    "reopen": {"reason": "再び困りごとが生じた"},
+    "decline": {"by": "client", "reason": "曜日が合わない"},
+    "confirm": {"start_date": "2026-12-01"},
+    "follow_up": {"note": "毎週通えている", "progress": "on_track"},
+    "close": {"outcome": "withdrawn", "reason": "本人が辞退した", "confirm": "1"},
+    "assign": {"coordinator": "sc"},
+}
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "who"),
+    [
+        ("matching", "pause", "coordinator"),
+        ("paused", "resume", "care_manager"),
+        ("matching", "record_gap", "coordinator"),
+        ("closed", "reopen", "coordinator"),
+        ("proposed", "decline", "coordinator"),
+        ("proposed", "confirm", "coordinator"),
+        ("matched", "follow_up", "coordinator"),
+        ("matching", "close", "care_manager"),
+        ("raised", "assign", "coordinator"),
+        ("matching", "reassign", "supervisor"),
+    ],
+)
+def test_every_action_on_the_need_page_is_carried_out(
+    ui: Api, status: str, action: str, who: str
+) -> None:
+    need = need_in(ui, status)
+    fields = ACTION_FIELDS.get(action) or {"coordinator": new_user(ui), "reason": "担当替え"}
+    browser = signed_in(ui.app, who)
+    page = browser.get(f"/needs/{need['id']}")
+
+    done = browser.post(
+        f"/needs/{need['id']}/{action}", {"version": version_of(page, action), **fields}
+    )
+
+    assert done.status == 303, done.text[:800]
+    assert browser.follow(done).status == 200

@@ -25,6 +25,14 @@ clients = Blueprint("clients", __name__, url_prefix="/clients")
     status=201,
     idempotent=True,
     location="api.clients.get_client",
+    notes=(
+        "A likely duplicate (the same kana and birth date, or the same name and phone "
+        "at the same support center) is refused with 409 `client.likely_duplicate`, "
+        "whose `candidates` lists each one's `id` and `display_code`; send again with "
+        "`confirm_duplicate: true` to register anyway. `name_kana` is stored in "
+        "katakana (hiragana is converted); anything but kana is refused with 422 "
+        "`client.kana_invalid`."
+    ),
 )
 def register_client(call: Call) -> Any:
     b = call.body
@@ -38,6 +46,7 @@ def register_client(call: Call) -> Any:
         call.actor,
         idempotency_key=call.idempotency_key,
         available_weekdays=b["available_weekdays"],
+        confirm_duplicate=b["confirm_duplicate"],
     )
 
 

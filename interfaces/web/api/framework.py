@@ -84,6 +84,8 @@ class Operation:
     produces: tuple[str, ...] = ()
     secret: bool = False
     """Its request or answer holds a password: never kept for replays."""
+    notes: str = ""
+    """More for the OpenAPI description (refusals particular to this operation)."""
 
     @property
     def replayable(self) -> bool:
@@ -133,6 +135,7 @@ def operation(
     produces: tuple[str, ...] = (),
     responses: tuple[int, ...] = (),
     secret: bool = False,
+    notes: str = "",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation; the view gets ``call: Call`` plus URL arguments.
 
@@ -165,6 +168,7 @@ def operation(
             produces=produces,
             responses=responses,
             secret=secret,
+            notes=notes,
         )
         OPERATIONS.append(op)
 

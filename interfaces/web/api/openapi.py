@@ -234,6 +234,8 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
     if op.permission is not None:
         roles = ", ".join(sorted(r.value for r in PERMISSIONS[op.permission]))
         doc["description"] = f"Permission `{op.permission}`: {roles}."
+    if op.notes:
+        doc["description"] = (doc.get("description", "") + "\n\n" + op.notes).strip()
     return doc
 
 

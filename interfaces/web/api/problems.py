@@ -40,8 +40,10 @@ class ProblemError(Exception):
         detail: str,
         errors: dict[str, list[str]] | None = None,
         headers: dict[str, str] | None = None,
+        candidates: list[dict[str, str]] | None = None,
     ) -> None:
         super().__init__(detail)
+        self.candidates = candidates
         self.status = status
         self.slug = slug
         self.title = title
@@ -59,6 +61,8 @@ def problem_response(problem: ProblemError) -> Response:
     }
     if problem.errors:
         body["errors"] = problem.errors
+    if problem.candidates is not None:
+        body["candidates"] = problem.candidates
     text = json.dumps(body, ensure_ascii=False)
     try:
         text.encode("utf-8")
@@ -167,7 +171,8 @@ def _refusal(error: DomainError | ApplicationError, status: int, title: str) -> 
         headers = {"WWW-Authenticate": 'Bearer realm="tsunagu"'}
     elif isinstance(error, UnavailableError):
         headers = {"Retry-After": str(error.retry_after)}
-    return ProblemError(status, error.code, title, str(error), errors, headers)
+    candidates = error.params.get("candidates") if isinstance(error, ApplicationError) else None
+    return ProblemError(status, error.code, title, str(error), errors, headers, candidates)
 
 
 def register_problem_handlers(app: Flask) -> None:

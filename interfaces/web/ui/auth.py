@@ -250,7 +250,11 @@ def home() -> Any:
                 {
                     "title": _("My needs"),
                     "page": app.board.board(
-                        NeedFilter(assignee=who.username), who, BoardSort.URGENCY, 1, 10
+                        NeedFilter(assignee=who.username, open_only=True),
+                        who,
+                        BoardSort.URGENCY,
+                        1,
+                        10,
                     ),
                     "more": {"assignee": who.username},
                 }
@@ -275,9 +279,11 @@ def home() -> Any:
             }
         )
     counts = app.board.board(NeedFilter(), who, per_page=1, counts=True).status_counts
+    shown = [row.client_id for section in sections for row in section["page"].items]
     return render(
         "home.html",
         sections=sections,
+        names=app.clients.names(shown, who),
         counts=counts,
         statuses=list(NeedStatus),
         stale_days=STALE_DAYS,

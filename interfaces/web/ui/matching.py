@@ -3,7 +3,7 @@ the client page with its available weekdays and its multi-need plan (複合課�
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -98,6 +98,24 @@ def blocker_labels(candidate: Candidate) -> list[str]:
     return texts
 
 
+def tie_note(candidates: Sequence[Candidate], index: int) -> str:
+    """Why a candidate stands where it does among others of the same score ("" if none
+    ties with it): the order domain.matching.rank_candidates gives to equal totals."""
+    here = candidates[index]
+    tied = [
+        c.name
+        for i, c in enumerate(candidates)
+        if i != index and c.total == here.total and c.proposable == here.proposable
+    ]
+    if not tied:
+        return ""
+    return _(
+        "Same score as %(names)s; ordered by places left (more first), then by name.",
+        names=_(", ").join(tied),
+    )
+
+
+screens.template_global(tie_note, "tie_note")
 screens.template_global(criterion_text, "criterion_text")
 screens.template_global(reason_line, "reason_line")
 screens.template_global(blocker_labels, "blocker_labels")

@@ -15,6 +15,7 @@ from flask import abort, flash, request, url_for
 from application.board import BoardSort, NeedFilter
 from application.errors import (
     ApplicationError,
+    LikelyDuplicateClientError,
     PermissionDeniedError,
     RankingChangedError,
     VersionConflictError,
@@ -30,6 +31,7 @@ from domain.values import (
     Outcome,
     PersonalData,
     Progress,
+    Role,
     Urgency,
 )
 from interfaces.web.ui.auth import STALE_DAYS
@@ -41,6 +43,8 @@ from interfaces.web.ui.refusals import refusal
 screens = Screens()
 
 PER_PAGE_CHOICES = (10, 25, 50, 100)
+ALL_STATUSES = "all"
+"""The board's status tab of every need, closed ones included."""
 MAX_STALE_DAYS = 3650
 
 
@@ -70,7 +74,9 @@ class BoardArgs:
 
 def _board_args(who: Actor) -> BoardArgs:
     form = Form(request.args)
-    status = form.choice("status", NeedStatus, required=False)
+    # No status: the open needs (closed ones are a tab away); "all": every need.
+    every = form.value("status") == ALL_STATUSES
+    status = None if every else form.choice("status", NeedStatus, required=False)
     category = form.choice("category", NeedCategory, required=False)
     urgency = form.choice("urgency", Urgency, required=False)
     area = form.text("area", required=False, max_length=32)
@@ -88,6 +94,7 @@ def _board_args(who: Actor) -> BoardArgs:
         per_page = 25
     filters = NeedFilter(
         status=status,
+        open_only=status is None and not every,
         category=category,
         area_code=area,
         center_code=center,
@@ -99,7 +106,7 @@ def _board_args(who: Actor) -> BoardArgs:
     query = {
         key: value
         for key, value in {
-            "status": status.value if status else "",
+            "status": status.value if status else ALL_STATUSES if every else "",
             "category": category.value if category else "",
             "urgency": urgency.value if urgency else "",
             "area": area or "",
@@ -140,6 +147,8 @@ def board() -> Any:
         page=page,
         rows=rows,
         args=args,
+        open_count=sum(n for s, n in page.status_counts.items() if s is not NeedStatus.CLOSED),
+        names=app.clients.names([r.client_id for r in page.items], who),
         stale_days=stale_days,
         statuses=list(NeedStatus),
         categories=list(NeedCategory),
@@ -202,6 +211,7 @@ def raise_need() -> Any:
             card=card,
             query=query,
             results=results,
+            names=app.clients.names([r.id for r in results], who),
             searched=bool(query),
             key=form.value("key") or uuid.uuid4().hex,
             categories=list(NeedCategory),
@@ -240,6 +250,7 @@ def raise_need() -> Any:
         card=card,
         query="",
         results=[],
+        names={},
         searched=False,
         key=key,
         categories=list(NeedCategory),
@@ -259,6 +270,7 @@ def register_client() -> Any:
         centers = {k: v for k, v in centers.items() if k == who.center_scope}
     form = Form(request.form if request.method == "POST" else {"center": who.center_scope or ""})
     key = form.value("key") or uuid.uuid4().hex
+    duplicates: list[dict[str, str]] = []
     if request.method == "POST":
         name = form.text("name", max_length=NAME_MAX)
         kana = form.text("name_kana", max_length=NAME_MAX)
@@ -270,6 +282,7 @@ def register_client() -> Any:
         care_level = form.choice("care_level", CareLevel)
         area = form.code("area", places["areas"])
         center = form.code("center", centers)
+        confirmed = form.checkbox("confirm_duplicate")
         if form.ok and name and kana and birth_date and care_level and area and center:
             try:
                 client = app.clients.register(
@@ -280,7 +293,11 @@ def register_client() -> Any:
                     center,
                     who,
                     idempotency_key=f"ui-{key}",
+                    confirm_duplicate=confirmed,
                 )
+            except LikelyDuplicateClientError as error:
+                duplicates = list(error.params["candidates"])
+                form.refused(error)
             except (DomainError, ApplicationError) as error:
                 if isinstance(error, PermissionDeniedError):
                     raise
@@ -292,8 +309,9 @@ def register_client() -> Any:
                 return redirect_to("ui.home")
     return render(
         "needs/register_client.html",
-        422 if form.errors else 200,
+        409 if duplicates else 422 if form.errors else 200,
         form=form,
+        duplicates=duplicates,
         key=key,
         care_levels=list(CareLevel),
         areas=places["areas"],
@@ -324,7 +342,9 @@ def _need_screen(
     coordinators = (
         app.accounts.coordinators(who) if {"assign", "reassign"} & set(page.actions) else []
     )
-    candidates = app.matching.candidates(need.id, who) if "propose" in page.actions else None
+    propose_action = _propose_action(page, who)
+    candidates = app.matching.candidates(need.id, who) if propose_action else None
+    primary = None if propose_action else next((a for a in NEXT if a in page.actions), None)
     return render(
         "needs/detail.html",
         status,
@@ -336,8 +356,12 @@ def _need_screen(
         conflict=conflict,
         coordinators=coordinators,
         candidates=candidates,
+        propose_action=propose_action,
+        primary=primary,
+        secondary=[a for a in page.actions if a not in ("propose", primary)],
         ranking=candidates.digest if candidates else "",
         chosen=_uuid(form.value("resource_id")) if form is not None else None,
+        client_name=app.clients.names([need.client_id], who).get(need.client_id),
         outcomes=list(Outcome),
         progresses=list(Progress),
         declined_by=list(DeclinedBy),
@@ -345,6 +369,27 @@ def _need_screen(
         age=(now() - need.raised_at).days,
         **_places(),
     )
+
+
+NEXT = ("confirm", "resume", "follow_up", "assign", "reopen")
+"""The step that moves a need on, per state, in order of preference: shown open and
+primary; the other actions wait, collapsed, below it. Proposing (the candidates) comes
+before all of them when it is possible."""
+
+
+def _propose_action(page: NeedPage, who: Actor) -> str | None:
+    """How this actor proposes from the candidates now: "propose" when the need is in
+    matching; "assign_propose" when a coordinator may take a raised need and propose
+    in one step; None when the candidates are not for them now."""
+    if "propose" in page.actions:
+        return "propose"
+    if (
+        "assign" in page.actions
+        and Role.COORDINATOR in who.roles
+        and who.can(ACTION_PERMISSIONS["propose"])
+    ):
+        return "assign_propose"
+    return None
 
 
 @screens.get("/needs/<uuid:need_id>")
@@ -376,6 +421,19 @@ def _propose(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     return services().matching.propose(need_id, resource_id, reason, version, who, ranking=shown)
 
 
+def _assign_propose(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
+    resource_id = _uuid(form.value("resource_id"))
+    if resource_id is None:
+        form.error("resource_id", _("Choose a resource."))
+    reason = form.text("reason")
+    if not form.ok or resource_id is None or reason is None:
+        return None
+    shown = form.value("ranking").strip() or None
+    return services().matching.assign_to_me_and_propose(
+        need_id, resource_id, reason, version, who, ranking=shown
+    )
+
+
 def _decline(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     by = form.choice("by", DeclinedBy)
     reason = form.text("reason")
@@ -402,17 +460,24 @@ def _follow_up(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
 def _close(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     outcome = form.choice("outcome", Outcome)
     reason = form.text("reason")
+    if not form.checkbox("confirm"):
+        form.error("confirm", _("Tick the box to confirm that the need is to be closed."))
     if not form.ok or outcome is None or reason is None:
         return None
     return services().needs.close(need_id, outcome, reason, version, who)
 
 
-def _with_reason(method: str) -> Command:
+ReasonCommand = Callable[[UUID, str, int, Actor], Any]
+
+
+def _with_reason(use_case: Callable[[], ReasonCommand]) -> Command:
+    """A command whose only field is a reason; ``use_case`` names the method to call."""
+
     def command(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
         reason = form.text("reason")
         if not form.ok or reason is None:
             return None
-        return getattr(services(), method)(need_id, reason, version, who)
+        return use_case()(need_id, reason, version, who)
 
     return command
 
@@ -421,14 +486,15 @@ COMMANDS: dict[str, Command] = {
     "assign": _assign,
     "reassign": _assign,
     "propose": _propose,
+    "assign_propose": _assign_propose,
     "decline": _decline,
     "confirm": _confirm,
-    "record_gap": _with_reason("record_gap"),
+    "record_gap": _with_reason(lambda: services().matching.record_gap),
     "follow_up": _follow_up,
-    "pause": _with_reason("pause_need"),
-    "resume": _with_reason("resume_need"),
+    "pause": _with_reason(lambda: services().needs.pause),
+    "resume": _with_reason(lambda: services().needs.resume),
     "close": _close,
-    "reopen": _with_reason("reopen_need"),
+    "reopen": _with_reason(lambda: services().needs.reopen),
 }
 
 
@@ -437,6 +503,7 @@ def _done_message(action: str) -> str:
         "assign": _("The coordinator was assigned."),
         "reassign": _("The need was reassigned."),
         "propose": _("The resource was proposed."),
+        "assign_propose": _("You took the need and proposed the resource."),
         "decline": _("The decline was recorded."),
         "confirm": _("The match was confirmed."),
         "record_gap": _("The resource gap was recorded."),
@@ -456,7 +523,9 @@ def need_action(need_id: UUID, action: str) -> Any:
         abort(404)
     who = actor()
     app = services()
-    who.require(ACTION_PERMISSIONS[action])
+    who.require(ACTION_PERMISSIONS.get(action, ACTION_PERMISSIONS["propose"]))
+    if action == "assign_propose":
+        who.require(ACTION_PERMISSIONS["assign"])
     form = Form(request.form)
     form.data.setlist("action", [action])
     version = form.version()

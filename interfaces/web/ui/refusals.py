@@ -35,6 +35,12 @@ BLOCKERS = {
 
 CATALOGUE: dict[str, Message] = {
     "permission.denied": _fixed(_l("Your role does not allow this.")),
+    "client.kana_invalid": _fixed(
+        _l("Write the name in kana only (katakana or hiragana; hiragana is stored as katakana).")
+    ),
+    "client.likely_duplicate": _fixed(
+        _l("This person may be registered already. Check the clients below first.")
+    ),
     # values
     "value.empty": _fixed(_l("Enter a value.")),
     "value.too_long": _fixed(_l("This is too long.")),

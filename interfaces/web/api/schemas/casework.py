@@ -177,6 +177,13 @@ class ClientCreateSchema(Schema):
         allow_none=True,
         metadata={"description": "Days the client can take part; matching prefers them."},
     )
+    confirm_duplicate = Flag(
+        load_default=False,
+        metadata={
+            "description": "Register even though a likely duplicate exists (the 409 "
+            "problem `client.likely_duplicate` names the candidates)."
+        },
+    )
 
 
 def _personal(attr: str) -> fields.Function:

@@ -103,6 +103,13 @@ class ProblemSchema(Schema):
     status = fields.Integer(required=True)
     detail = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    candidates = fields.List(
+        fields.Dict(keys=fields.String(), values=fields.String()),
+        metadata={
+            "description": "`client.likely_duplicate` only: the clients this one may be "
+            "(`id`, `display_code`)."
+        },
+    )
 
 
 class ContactSchema(Schema):
