@@ -238,7 +238,13 @@ class SqlClientDirectory:
         birth = personal.birth_date.isoformat()
         phone = _digits(personal.phone)
         name = _SPACES.sub("", unicodedata.normalize("NFKC", personal.name))
-        same_kana = c.kana_key == kana_key(personal.name_kana) if personal.name_kana else sa.false()
+        kana = kana_key(personal.name_kana or "")
+        same_kana: Any = sa.false()
+        if kana:  # the blind index holds the whole normalised kana as one of its prefixes
+            token = self.blind_index.token(kana[:PREFIX_MAX])
+            same_kana = c.client_id.in_(
+                sa.select(client_search.c.client_id).where(client_search.c.token == token)
+            )
         if scope is not None:
             same_kana = sa.and_(same_kana, c.center_code == scope)
         same_center = c.center_code == center_code if phone else sa.false()
@@ -252,8 +258,8 @@ class SqlClientDirectory:
             for row in conn.execute(query):
                 data = row.personal or {}
                 kana_match = (
-                    personal.name_kana is not None
-                    and row.kana_key == kana_key(personal.name_kana)
+                    bool(kana)
+                    and kana_key(data.get("name_kana") or "") == kana
                     and data.get("birth_date") == birth
                     and (scope is None or row.center_code == scope)
                 )

@@ -32,7 +32,9 @@ def _secrets() -> dict[str, str]:
     tag = token_hex(6)
     return {
         "name": f"消去対象 花子{tag}",
-        "name_kana": f"ショウキョ ハナコ{tag.upper()}",
+        # the tag in katakana (a kana may hold nothing else): one letter per hex digit
+        "name_kana": "ショウキョ ハナコ"
+        + "".join("アイウエオカキクケコサシスセソタ"[int(d, 16)] for d in tag),
         "address": f"北町9-9-9 {tag}号",
         "phone": f"090-{tag[:4]}-{tag[4:8]}",
         "description": f"一人暮らしで買い物が難しい{tag}",

@@ -206,6 +206,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "User.LanguageChosen": _l("Screen language chosen"),
     "Area.Registered": _l("Area registered"),
     "Area.Renamed": _l("Area renamed"),
+    "Area.TownsListed": _l("Area's towns listed"),
     "SupportCenter.Registered": _l("Support center registered"),
     "SupportCenter.AreasChanged": _l("Support center areas changed"),
 }
