@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
+from application.access import AccessRead, AccessRecorder
 from application.common import Clock, require_not_future
 from application.errors import InvalidReferenceError, NotFoundError, VersionConflictError
 from application.reference import References
@@ -116,11 +117,13 @@ class ClientCases:
         references: References,
         directory: ClientDirectory,
         clock: Clock,
+        access: AccessRecorder,
     ) -> None:
         self._aggregates = aggregates
         self._references = references
         self._directory = directory
         self._clock = clock
+        self._access = access
 
     def register(
         self,
@@ -161,7 +164,10 @@ class ClientCases:
     def get(self, client_id: UUID, actor: Actor) -> ClientDTO:
         actor.require("client.read")
         client = load_client(self._aggregates, client_id, actor)
-        return client_dto(client, self._aggregates.head(), actor)
+        dto = client_dto(client, self._aggregates.head(), actor)
+        if dto.personal is not None:
+            self._access.record(actor, [AccessRead(client.id, "client")])
+        return dto
 
     def change_care_level(
         self,
@@ -197,15 +203,23 @@ class ClientCases:
         text = text.strip()
         if not text or len(text) > SEARCH_MAX_LENGTH:
             return []
-        return self._directory.search(text, actor.center_scope, SEARCH_LIMIT)
+        found = self._directory.search(text, actor.center_scope, SEARCH_LIMIT)
+        # A hit on a kana tells the searcher something personal about each client found.
+        self._access.record(actor, [AccessRead(c.id, "client_search") for c in found])
+        return found
 
     def card(self, client_id: UUID, actor: Actor) -> ClientCard:
         actor.require("client.read")
         card = self._directory.card(client_id, actor.can("client.read_personal"))
         if card is None or not actor.sees_center(card.summary.center_code):
             raise NotFoundError("client", client_id)
+        if card.personal is not None:
+            self._access.record(actor, [AccessRead(card.summary.id, "client")])
         return card
 
     def card_of(self, client_id: UUID, actor: Actor) -> ClientCard | None:
         """The card shown on a need's page (None when the directory does not know it yet)."""
-        return self._directory.card(client_id, actor.can("client.read_personal"))
+        card = self._directory.card(client_id, actor.can("client.read_personal"))
+        if card is not None and card.personal is not None:
+            self._access.record(actor, [AccessRead(card.summary.id, "client")])
+        return card

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from application.access import AccessCases, AccessRecorder
 from application.accounts import AccountCases, UserNames
 from application.board import BoardCases
 from application.clients import ClientCases
@@ -37,6 +38,7 @@ from application.services import Services
 from application.sign_in import AttemptStore, SignInGuard
 from application.store import Aggregates, EventStore, utc_now
 from infrastructure import migrations
+from infrastructure.access_log import SqlAccessLog
 from infrastructure.idempotency import SqlIdempotentRequests
 from infrastructure.password_strength import ZxcvbnStrength
 from infrastructure.passwords import Argon2Passwords
@@ -228,7 +230,9 @@ def _services(
     timeline = Timeline(users, resource_directory)
     resources = ResourceCases(aggregates, references, resource_directory)
     board = BoardCases(case_board, monitor)
-    needs = NeedCases(aggregates, store, users, timeline, client_directory)
+    access_log = SqlAccessLog(reader, writer)
+    access = AccessRecorder(access_log, clock)
+    needs = NeedCases(aggregates, store, users, timeline, client_directory, access)
     return Services(
         reference=ReferenceCases(aggregates, references, reference_directory),
         accounts=AccountCases(
@@ -242,7 +246,7 @@ def _services(
             SignInGuard(_attempt_store(settings, writer), SqlSignInLog(writer), clock),
             ZxcvbnStrength(),
         ),
-        clients=ClientCases(aggregates, references, client_directory, clock),
+        clients=ClientCases(aggregates, references, client_directory, clock, access),
         resources=resources,
         organizations=OrganizationCases(
             aggregates,
@@ -281,6 +285,7 @@ def _services(
         ),
         importing=ImportCases(aggregates, reference_directory, organization_directory),
         history=HistoryCases(store, users),
+        access=AccessCases(access_log),
         aggregates=aggregates,
         clock=clock,
     )

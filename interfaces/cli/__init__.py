@@ -25,6 +25,7 @@ from application.common import ViewStatus
 from application.security import SYSTEM_ACTOR
 from domain.values import Role
 from interfaces.bootstrap import Container
+from interfaces.cli.audit import audit_group
 from interfaces.cli.common import container, friendly_errors, progress_bar
 from interfaces.cli.reports import report_group
 from interfaces.cli.resources import resources_group
@@ -72,6 +73,7 @@ def cli() -> None:
     """
 
 
+cli.add_command(audit_group)
 cli.add_command(resources_group)
 cli.add_command(report_group)
 cli.add_command(snapshots_group)

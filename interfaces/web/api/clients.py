@@ -48,6 +48,7 @@ def register_client(call: Call) -> Any:
     summary="Read a client",
     permission="client.read",
     response=s.ClientSchema,
+    personal=True,
 )
 def get_client(call: Call, client_id: UUID) -> Any:
     return call.services.clients.get(client_id, call.actor)

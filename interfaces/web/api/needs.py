@@ -73,6 +73,7 @@ def list_needs(call: Call) -> Any:
     permission="need.read",
     query=s.AsOfQuerySchema,
     response=s.NeedSchema,
+    personal=True,
 )
 def get_need(call: Call, need_id: UUID) -> Any:
     return call.services.needs.get(need_id, call.actor, as_of=call.query["as_of"])
@@ -85,6 +86,7 @@ def get_need(call: Call, need_id: UUID) -> Any:
     summary="Every event of a need",
     permission="need.read",
     response=s.HistorySchema,
+    personal=True,
 )
 def need_history(call: Call, need_id: UUID) -> Any:
     return {"events": call.services.needs.history(need_id, call.actor)}

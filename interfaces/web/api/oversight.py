@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response, stream_with_context
 
+from application.access import AccessQuery
 from application.oversight import AuditQuery
 from domain.user import User
+from interfaces.report_files import access_log_csv
 from interfaces.web.api import schemas as s
 from interfaces.web.api.framework import Call, operation
 
@@ -47,6 +49,36 @@ def audit_events(call: Call) -> Any:
     )
     events = call.services.oversight.audit_after(query, call.actor, limit=q["limit"]).items
     return {"events": events, "next_after": events[-1].position if events else q["after"]}
+
+
+@operation(
+    audit,
+    "GET",
+    "/access",
+    summary="The read-access log: who read which client's personal data (JSON or CSV)",
+    permission="audit.read",
+    query=s.AccessQuerySchema,
+    response=s.AccessPageSchema,
+    produces=("application/json", "text/csv"),
+)
+def access_log(call: Call) -> Any:
+    q = call.query
+    query = AccessQuery(
+        client_id=q["client_id"],
+        actor_id=User.id_for(q["actor"]) if q["actor"] else None,
+        since=q["since"],
+        until=q["until"],
+        after=q["after"],
+    )
+    if q["format"] == "csv":
+        entries = call.services.access.all(query, call.actor)
+        return Response(
+            stream_with_context(access_log_csv(entries)),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="access-log.csv"'},
+        )
+    found = call.services.access.search(query, call.actor, limit=q["limit"])
+    return {"entries": found, "next_after": found[-1].seq if found else q["after"]}
 
 
 @operation(
