@@ -461,6 +461,7 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/needs/{need}/reopen"): frozenset({CO, SU}),
     ("GET", "/dashboard"): frozenset({SU, CO, AU, AD}),
     ("GET", "/audit/events"): frozenset({AU, SU, AD}),
+    ("GET", "/audit/access"): frozenset({AU, SU, AD}),
     ("GET", "/system/projections"): frozenset({AD, SU, AU}),
     # Issue 4: development initiatives are coordinators' work; reports are for
     # the municipality's oversight and the coordinators themselves.
