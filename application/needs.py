@@ -208,7 +208,8 @@ class NeedCases:
         actor: Actor,
         reason: str | None = None,
     ) -> NeedDTO:
-        """Assign a raised need, or reassign one already in work (needs a reason)."""
+        """Assign a raised need (a reason is optional), or reassign one already in work
+        (a reason is required)."""
         actor.require("need.assign")
         assignee = self._aggregates.find(User, User.id_for(coordinator))
         if assignee is None or not assignee.has_role(Role.COORDINATOR):
@@ -218,7 +219,7 @@ class NeedCases:
 
         def assign(need: Need) -> list[Aggregate]:
             if need.status is NeedStatus.RAISED:
-                need.assign(UserId(assignee.id), actor.user_id)
+                need.assign(UserId(assignee.id), actor.user_id, reason)
             else:
                 need.reassign(UserId(assignee.id), reason or "", actor.user_id)
             return []

@@ -168,8 +168,10 @@ class ResourceCases:
         changes: dict[str, Any],
         expected_version: int | None,
         actor: Actor,
+        reason: str | None = None,
     ) -> ResourceDTO:
-        """Change a resource's descriptive fields (only those that differ are recorded)."""
+        """Change a resource's descriptive fields (only those that differ are recorded),
+        with why, if the person says."""
         unknown = set(changes) - UPDATABLE_FIELDS
         if unknown:
             raise InvalidValueError(
@@ -178,7 +180,10 @@ class ResourceCases:
         if "area_codes" in changes:
             self._references.require_areas("area_codes", changes["area_codes"])
         return self._change(
-            resource_id, expected_version, actor, lambda r: r.update(actor.user_id, **changes)
+            resource_id,
+            expected_version,
+            actor,
+            lambda r: r.update(actor.user_id, reason=reason, **changes),
         )
 
     def suspend(

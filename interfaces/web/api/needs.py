@@ -159,8 +159,9 @@ def decline(call: Call, need_id: UUID) -> Any:
     if_match=True,
 )
 def confirm(call: Call, need_id: UUID) -> Any:
+    b = call.body
     return call.services.matching.confirm(
-        need_id, call.body["start_date"], call.expected_version, call.actor
+        need_id, b["start_date"], call.expected_version, call.actor, reason=b["reason"]
     )
 
 

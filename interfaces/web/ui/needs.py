@@ -388,9 +388,10 @@ def _decline(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
 
 def _confirm(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     start = form.day("start_date")
+    reason = form.text("reason", required=False)
     if not form.ok or start is None:
         return None
-    return services().matching.confirm(need_id, start, version, who)
+    return services().matching.confirm(need_id, start, version, who, reason=reason)
 
 
 def _follow_up(form: Form, need_id: UUID, version: int, who: Actor) -> Any:

@@ -414,6 +414,20 @@ class HistoryEventSchema(Schema):
         required=True,
         metadata={"description": "The event's other fields, as recorded."},
     )
+    correlation_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Shared by every event one request or one reaction recorded "
+            "(null for events recorded before provenance existed)."
+        },
+    )
+    causation_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The event that caused this one, as '<aggregate id>:<version>' "
+            "(a process manager's reaction); null for people's decisions."
+        },
+    )
 
 
 class HistorySchema(Schema):
@@ -425,7 +439,10 @@ class AssignSchema(Schema):
     reason = Text(
         load_default=None,
         allow_none=True,
-        metadata={"description": "Required when the need is already assigned (reassignment)."},
+        metadata={
+            "description": "Why this coordinator: optional for a first assignment, "
+            "required when the need is already assigned (reassignment)."
+        },
     )
 
 
@@ -453,6 +470,11 @@ class DeclineSchema(Schema):
 
 class ConfirmSchema(Schema):
     start_date = fields.Date(required=True)
+    reason = Text(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Why this match (optional); shown in the need's history."},
+    )
 
 
 class FollowUpSchema(Schema):
