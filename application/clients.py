@@ -13,7 +13,7 @@ from typing import Protocol
 from uuid import UUID
 
 from application.access import AccessRead, AccessRecorder
-from application.common import Clock, require_not_future
+from application.common import Clock, require_not_future, state_at
 from application.errors import InvalidReferenceError, NotFoundError, VersionConflictError
 from application.reference import References
 from application.security import Actor
@@ -161,10 +161,16 @@ class ClientCases:
         )
         return client_dto(client, position, actor)
 
-    def get(self, client_id: UUID, actor: Actor) -> ClientDTO:
+    def get(self, client_id: UUID, actor: Actor, as_of: datetime | None = None) -> ClientDTO:
+        """The client now, or as it was at ``as_of`` (its events replayed up to then)."""
         actor.require("client.read")
         client = load_client(self._aggregates, client_id, actor)
-        dto = client_dto(client, self._aggregates.head(), actor)
+        if as_of is not None:
+            past = state_at(self._aggregates.store.stream(client_id), as_of)
+            if not isinstance(past, Client):
+                raise NotFoundError("client", f"{client_id} as of {as_of.isoformat()}")
+            client = past
+        dto = client_dto(client, self._aggregates.head() if as_of is None else None, actor)
         if dto.personal is not None:
             self._access.record(actor, [AccessRead(client.id, "client")])
         return dto

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import ClassVar, Protocol
 from uuid import UUID
 
+from application.as_of import PastViews, require_past
 from application.common import JST, Clock, ViewMonitor, ViewStatus, clamp_page, wait_for_view
 from application.reference import References
 from application.security import Actor
@@ -187,7 +188,9 @@ class OversightCases:
         logic_model: LogicModelSource,
         monitor: ViewMonitor,
         clock: Clock,
+        past: PastViews | None = None,
     ) -> None:
+        self._past = past
         self._store = store
         self._references = references
         self._dashboard = dashboard
@@ -203,25 +206,24 @@ class OversightCases:
         months: int = MONTHS_SHOWN,
         min_position: int | None = None,
         center_code: str | None = None,
+        as_of: datetime | None = None,
     ) -> Dashboard:
         """Counts by status and dimension, monthly flows for the last ``months`` months,
-        time to match, unmet needs and outcomes."""
+        time to match, unmet needs and outcomes; ``as_of``: as they stood at that
+        instant (the months ending with its month), built from the log up to then."""
         actor.require("dashboard.read")
+        if as_of is not None:
+            past = require_past(self._past)
+            with past.at(past.position_at(as_of), dashboard=True) as views:
+                assert views.dashboard is not None  # noqa: S101 - asked for above
+                return _dashboard(views.dashboard, center_code, as_of, months, views.position)
         wait_for_view(self._monitor, "dashboard", min_position)
-        counts = self._dashboard.counts(center_code)
-        month_keys = last_months(self._clock(), months)
-        flows = {flow.month: flow for flow in self._dashboard.monthly(month_keys[0])}
-        return Dashboard(
-            by_center=counts.by_center,
-            by_area=counts.by_area,
-            by_category=counts.by_category,
-            totals=counts.totals,
-            monthly=tuple(flows.get(key, MonthlyFlow(key)) for key in month_keys),
-            match_days=tuple(self._dashboard.match_days()),
-            unmet=self._dashboard.by_area_category(UNMET_STATUSES),
-            outcomes=self._dashboard.outcomes(),
-            by_area_category=self._dashboard.by_area_category(OPEN_STATUSES),
-            position=self._monitor.position("dashboard"),
+        return _dashboard(
+            self._dashboard,
+            center_code,
+            self._clock(),
+            months,
+            self._monitor.position("dashboard"),
         )
 
     def audit(
@@ -274,6 +276,26 @@ class OversightCases:
     def head(self) -> int:
         """Position of the newest event in the log."""
         return self._store.head()
+
+
+def _dashboard(
+    view: DashboardView, center_code: str | None, now: datetime, months: int, position: int
+) -> Dashboard:
+    counts = view.counts(center_code)
+    month_keys = last_months(now, months)
+    flows = {flow.month: flow for flow in view.monthly(month_keys[0])}
+    return Dashboard(
+        by_center=counts.by_center,
+        by_area=counts.by_area,
+        by_category=counts.by_category,
+        totals=counts.totals,
+        monthly=tuple(flows.get(key, MonthlyFlow(key)) for key in month_keys),
+        match_days=tuple(view.match_days()),
+        unmet=view.by_area_category(UNMET_STATUSES),
+        outcomes=view.outcomes(),
+        by_area_category=view.by_area_category(OPEN_STATUSES),
+        position=position,
+    )
 
 
 def last_months(now: datetime, count: int) -> list[str]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from application.errors import InvalidReferenceError
+from application.common import state_at
+from application.errors import InvalidReferenceError, NotFoundError
 from application.reference import References
 from application.security import Actor
 from application.store import Aggregates
@@ -148,10 +150,16 @@ class ResourceCases:
         )
         return resource_dto(resource, position)
 
-    def get(self, resource_id: UUID, actor: Actor) -> ResourceDTO:
+    def get(self, resource_id: UUID, actor: Actor, as_of: datetime | None = None) -> ResourceDTO:
+        """The resource now, or as it was at ``as_of`` (its events replayed up to then)."""
         actor.require("resource.read")
         resource = self._aggregates.load(Resource, resource_id, "resource")
-        return resource_dto(resource, self._aggregates.head())
+        if as_of is None:
+            return resource_dto(resource, self._aggregates.head())
+        past = state_at(self._aggregates.store.stream(resource_id), as_of)
+        if not isinstance(past, Resource):
+            raise NotFoundError("resource", f"{resource_id} as of {as_of.isoformat()}")
+        return resource_dto(past, None)
 
     def list_resources(self, filters: ResourceFilter, actor: Actor) -> list[ResourceDTO]:
         actor.require("resource.read")

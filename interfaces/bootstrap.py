@@ -46,6 +46,7 @@ from infrastructure.persistence import Database
 from infrastructure.sign_in import RedisAttemptStore, SqlAttemptStore, SqlSignInLog
 from infrastructure.snapshots import SqlSnapshots
 from infrastructure.tokens import SqlTokenStore
+from infrastructure.views.as_of import SqlPastViews
 from infrastructure.views.audit import AuditLogView, SqlAuditLog
 from infrastructure.views.board import CaseBoardView, SqlCaseBoard
 from infrastructure.views.clients import ClientDirectoryView, SqlClientDirectory
@@ -229,7 +230,8 @@ def _services(
     users = UserNames(aggregates, user_directory)
     timeline = Timeline(users, resource_directory)
     resources = ResourceCases(aggregates, references, resource_directory)
-    board = BoardCases(case_board, monitor)
+    past = SqlPastViews(store, reader)
+    board = BoardCases(case_board, monitor, past)
     access_log = SqlAccessLog(reader, writer)
     access = AccessRecorder(access_log, clock)
     needs = NeedCases(aggregates, store, users, timeline, client_directory, access)
@@ -282,6 +284,7 @@ def _services(
             SqlLogicModel(reader),
             monitor,
             clock,
+            past,
         ),
         importing=ImportCases(aggregates, reference_directory, organization_directory),
         history=HistoryCases(store, users),

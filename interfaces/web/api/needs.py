@@ -61,7 +61,12 @@ def list_needs(call: Call) -> Any:
         paused=q["paused"],
     )
     return call.services.board.board(
-        filters, call.actor, page=q["page"], per_page=q["per_page"], min_position=q["min_position"]
+        filters,
+        call.actor,
+        page=q["page"],
+        per_page=q["per_page"],
+        min_position=q["min_position"],
+        as_of=q["as_of"],
     )
 
 

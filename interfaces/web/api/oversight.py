@@ -22,13 +22,16 @@ system = Blueprint("system", __name__, url_prefix="/system")
     dashboard,
     "GET",
     "",
-    summary="Needs counted by status per center, area, category",
+    summary="Needs counted by status per center, area, category (now or as of an instant)",
     permission="dashboard.read",
     query=s.DashboardQuerySchema,
     response=s.DashboardSchema,
 )
 def get_dashboard(call: Call) -> Any:
-    return call.services.oversight.dashboard(call.actor, min_position=call.query["min_position"])
+    q = call.query
+    return call.services.oversight.dashboard(
+        call.actor, min_position=q["min_position"], as_of=q["as_of"]
+    )
 
 
 @operation(

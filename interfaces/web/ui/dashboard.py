@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from flask import Response, abort
+from flask import Response, abort, request
 
 from application.oversight import Dashboard
+from domain.errors import InvalidValueError
 from domain.values import NeedCategory, NeedStatus, Outcome
 from interfaces.web.ui import charts
 from interfaces.web.ui.core import Screens, actor, now, render, services, signed_in
+from interfaces.web.ui.forms import Form
 from interfaces.web.ui.i18n import _, format_number, local
 from interfaces.web.ui.labels import label
 from interfaces.web.ui.tables import Table, table_csv
@@ -151,10 +154,26 @@ def _charts(tables: dict[str, Table], stats: Dashboard) -> dict[str, Any]:
     }
 
 
-def _data() -> tuple[Dashboard, dict[str, Table]]:
+def as_of_form() -> tuple[Form, datetime | None]:
+    """The ``as_of`` date-time picker of the auditing roles' screens (Japan time):
+    the form (with any error) and the instant chosen, if any."""
+    form = Form(request.args)
+    if not actor().can("audit.read") or not form.value("as_of").strip():
+        return form, None
+    return form, form.moment("as_of")
+
+
+def _data(form: Form, as_of: datetime | None) -> tuple[Dashboard, dict[str, Table]]:
     app = services()
     who = actor()
-    stats = app.oversight.dashboard(who)
+    stats = None
+    if as_of is not None:
+        try:
+            stats = app.oversight.dashboard(who, as_of=as_of)
+        except InvalidValueError as refused:
+            form.refused(refused)
+    if stats is None:
+        stats = app.oversight.dashboard(who)
     areas = {a.code: a.name for a in app.reference.list_areas(who)}
     return stats, _tables(stats, areas)
 
@@ -172,22 +191,28 @@ CHART_ORDER: Sequence[str] = (
 @screens.get("/dashboard")
 @signed_in("dashboard.read")
 def dashboard() -> Any:
-    stats, tables = _data()
+    form, as_of = as_of_form()
+    stats, tables = _data(form, as_of)
+    shown_as_of = as_of if as_of is not None and not form.errors else None
     return render(
         "dashboard/dashboard.html",
+        422 if form.errors else 200,
         tables=tables,
         charts=_charts(tables, stats),
         order=CHART_ORDER,
         stats=stats,
         closed_status=NeedStatus.CLOSED,
-        generated=local(now()),
+        generated=local(shown_as_of or now()),
+        form=form,
+        as_of=shown_as_of,
     )
 
 
 @screens.get("/dashboard/<name>.csv")
 @signed_in("dashboard.read")
 def dashboard_csv(name: str) -> Response:
-    _stats, tables = _data()
+    form, as_of = as_of_form()
+    _stats, tables = _data(form, as_of)
     table = tables.get(name)
     if table is None:
         abort(404)

@@ -21,7 +21,7 @@ from application.errors import (
 )
 from application.needs import NeedPage
 from application.security import ACTION_PERMISSIONS, Actor
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidValueError
 from domain.values import (
     CareLevel,
     DeclinedBy,
@@ -34,6 +34,7 @@ from domain.values import (
 )
 from interfaces.web.ui.auth import STALE_DAYS
 from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
+from interfaces.web.ui.dashboard import as_of_form
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _, local
 from interfaces.web.ui.refusals import refusal
@@ -121,8 +122,21 @@ def board() -> Any:
     who = actor()
     app = services()
     args = _board_args(who)
-    page = app.board.board(args.filters, who, args.sort, args.page, args.per_page, counts=True)
-    moment = now()
+    form, as_of = as_of_form()
+    page = None
+    if as_of is not None:
+        try:
+            page = app.board.board(
+                args.filters, who, args.sort, args.page, args.per_page, counts=True, as_of=as_of
+            )
+        except InvalidValueError as refused:
+            form.refused(refused)
+        else:
+            args.query["as_of"] = form.value("as_of")  # the tabs and pages keep the moment
+    if page is None:
+        as_of = None
+        page = app.board.board(args.filters, who, args.sort, args.page, args.per_page, counts=True)
+    moment = as_of or now()
     stale_days = args.stale_days or STALE_DAYS
     rows = [
         {
@@ -137,7 +151,10 @@ def board() -> Any:
     ]
     return render(
         "needs/board.html",
+        422 if form.errors else 200,
         page=page,
+        form=form,
+        as_of=as_of,
         rows=rows,
         args=args,
         stale_days=stale_days,

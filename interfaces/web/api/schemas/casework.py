@@ -377,6 +377,13 @@ class NeedQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     min_position = MinPosition()
+    as_of = fields.AwareDateTime(
+        load_default=None,
+        metadata={
+            "description": "As it stood at this instant (ISO 8601 with offset), built from "
+            "the event log up to then; bounded (422 `as_of.too_costly` beyond the bound)."
+        },
+    )
 
 
 class AsOfQuerySchema(Schema):
@@ -499,6 +506,13 @@ class DashboardSchema(Schema):
 
 class DashboardQuerySchema(Schema):
     min_position = MinPosition()
+    as_of = fields.AwareDateTime(
+        load_default=None,
+        metadata={
+            "description": "As it stood at this instant (ISO 8601 with offset), built from "
+            "the event log up to then; bounded (422 `as_of.too_costly` beyond the bound)."
+        },
+    )
 
 
 class AuditQuerySchema(Schema):
