@@ -301,19 +301,21 @@ class AccountCases:
     # Changing accounts is administrators' work, like creating them.
 
     def grant_role(
-        self, username: str, role: Role, expected_version: int | None, actor: Actor
+        self, username: str, role: Role, expected_version: int | None, actor: Actor, reason: str
     ) -> UserDTO:
+        """Give a user another role; the reason is required (who got which rights, why)."""
         actor.require("user.create")
         user = self._user(username, expected_version)
-        user.grant_role(role, actor.user_id)
+        user.grant_role(role, actor.user_id, reason)
         return user_dto(user, self._aggregates.save(user, kind="user"))
 
     def revoke_role(
-        self, username: str, role: Role, expected_version: int | None, actor: Actor
+        self, username: str, role: Role, expected_version: int | None, actor: Actor, reason: str
     ) -> UserDTO:
+        """Take a role away from a user; the reason is required."""
         actor.require("user.create")
         user = self._user(username, expected_version)
-        user.revoke_role(role, actor.user_id)
+        user.revoke_role(role, actor.user_id, reason)
         return user_dto(user, self._aggregates.save(user, kind="user"))
 
     def deactivate_user(

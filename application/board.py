@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from application.as_of import PastViews, require_past
 from application.common import ViewMonitor, clamp_page, wait_for_view
 from application.security import Actor
 from domain.values import NeedCategory, NeedStatus, Outcome, Urgency
@@ -113,9 +114,12 @@ class CaseBoard(Protocol):
 class BoardCases:
     """Reading the case board (care managers see their own center only)."""
 
-    def __init__(self, board: CaseBoard, monitor: ViewMonitor) -> None:
+    def __init__(
+        self, board: CaseBoard, monitor: ViewMonitor, past: PastViews | None = None
+    ) -> None:
         self._board = board
         self._monitor = monitor
+        self._past = past
 
     def board(
         self,
@@ -127,21 +131,30 @@ class BoardCases:
         *,
         counts: bool = False,
         min_position: int | None = None,
+        as_of: datetime | None = None,
     ) -> BoardPage:
         """A page of needs; with ``counts``, the count per status under the same filters.
 
         ``min_position`` waits briefly for the view to reach a position the caller
-        wrote (read-your-writes); ``stale`` says when it did not.
+        wrote (read-your-writes); ``stale`` says when it did not. ``as_of``: the
+        board as it stood at that instant, built from the log up to then.
         """
         actor.require("need.read")
         page, per_page = clamp_page(page, per_page)
-        stale = wait_for_view(self._monitor, VIEW, min_position)
+        stale = as_of is None and wait_for_view(self._monitor, VIEW, min_position)
         position = self._monitor.position(VIEW)
         scope = actor.center_scope
         if scope is not None and filters.center_code not in (None, scope):
             return BoardPage((), 0, page, per_page, {}, position, stale)
         if scope is not None:
             filters = replace(filters, center_code=scope)
+        if as_of is not None:
+            past = require_past(self._past)
+            with past.at(past.position_at(as_of), board=True) as views:
+                assert views.board is not None  # noqa: S101 - asked for above
+                rows, total = views.board.page(filters, sort, page, per_page)
+                status_counts = views.board.status_counts(filters) if counts else {}
+            return BoardPage(tuple(rows), total, page, per_page, status_counts, views.position)
         rows, total = self._board.page(filters, sort, page, per_page)
         status_counts = self._board.status_counts(filters) if counts else {}
         return BoardPage(tuple(rows), total, page, per_page, status_counts, position, stale)

@@ -13,7 +13,8 @@ from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
-from application.common import Clock, require_not_future
+from application.access import AccessRead, AccessRecorder
+from application.common import Clock, require_not_future, state_at
 from application.errors import (
     ConflictError,
     InvalidReferenceError,
@@ -179,12 +180,14 @@ class ClientCases:
         references: References,
         directory: ClientDirectory,
         clock: Clock,
+        access: AccessRecorder,
         privacy: Privacy | None = None,
     ) -> None:
         self._aggregates = aggregates
         self._references = references
         self._directory = directory
         self._clock = clock
+        self._access = access
         self._privacy = privacy
 
     def register(
@@ -233,10 +236,19 @@ class ClientCases:
         )
         return client_dto(client, position, actor)
 
-    def get(self, client_id: UUID, actor: Actor) -> ClientDTO:
+    def get(self, client_id: UUID, actor: Actor, as_of: datetime | None = None) -> ClientDTO:
+        """The client now, or as it was at ``as_of`` (its events replayed up to then)."""
         actor.require("client.read")
         client = load_client(self._aggregates, client_id, actor)
-        return client_dto(client, self._aggregates.head(), actor)
+        if as_of is not None:
+            past = state_at(self._aggregates.store.stream(client_id), as_of)
+            if not isinstance(past, Client):
+                raise NotFoundError("client", f"{client_id} as of {as_of.isoformat()}")
+            client = past
+        dto = client_dto(client, self._aggregates.head() if as_of is None else None, actor)
+        if dto.personal is not None:
+            self._access.record(actor, [AccessRead(client.id, "client")])
+        return dto
 
     def change_care_level(
         self,
@@ -272,13 +284,18 @@ class ClientCases:
         text = text.strip()
         if not text or len(text) > SEARCH_MAX_LENGTH:
             return []
-        return self._directory.search(text, actor.center_scope, SEARCH_LIMIT)
+        found = self._directory.search(text, actor.center_scope, SEARCH_LIMIT)
+        # A hit on a kana tells the searcher something personal about each client found.
+        self._access.record(actor, [AccessRead(c.id, "client_search") for c in found])
+        return found
 
     def card(self, client_id: UUID, actor: Actor) -> ClientCard:
         actor.require("client.read")
         card = self._directory.card(client_id, actor.can("client.read_personal"))
         if card is None or not actor.sees_center(card.summary.center_code):
             raise NotFoundError("client", client_id)
+        if card.personal is not None:
+            self._access.record(actor, [AccessRead(card.summary.id, "client")])
         return card
 
     def names(self, client_ids: Collection[UUID], actor: Actor) -> dict[UUID, ClientName]:
@@ -287,11 +304,17 @@ class ClientCases:
         center = actor.center_code
         if not actor.can("client.list_names") or center is None or not client_ids:
             return {}
-        return self._directory.names(set(client_ids), center)
+        names = self._directory.names(set(client_ids), center)
+        # a name beside a code in a list is a read of that client's personal data
+        self._access.record(actor, [AccessRead(client_id, "client_names") for client_id in names])
+        return names
 
     def card_of(self, client_id: UUID, actor: Actor) -> ClientCard | None:
         """The card shown on a need's page (None when the directory does not know it yet)."""
-        return self._directory.card(client_id, actor.can("client.read_personal"))
+        card = self._directory.card(client_id, actor.can("client.read_personal"))
+        if card is not None and card.personal is not None:
+            self._access.record(actor, [AccessRead(card.summary.id, "client")])
+        return card
 
     # -- erasure (crypto-shredding) --------------------------------------------------
 

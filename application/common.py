@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from domain.errors import InvalidValueError
 
@@ -120,3 +120,14 @@ def wait_for_view(monitor: ViewMonitor, view: str, min_position: int | None) -> 
             maximum=head,
         )
     return not monitor.wait_for(view, min_position, VIEW_WAIT_SECONDS)
+
+
+def state_at(events: Iterable[Any], as_of: datetime) -> Any | None:
+    """The aggregate built from its events recorded at or before ``as_of`` (None: it
+    did not exist yet)."""
+    aggregate: Any = None
+    for event in events:
+        if event.timestamp > as_of:
+            break
+        aggregate = event.mutate(aggregate)
+    return aggregate

@@ -19,6 +19,7 @@ from eventsourcing.persistence import Notification, Tracking
 from application.errors import VersionConflictError
 from application.store import EventStore
 from application.topics import topics_of
+from domain.base import correlated, event_reference, provenance_of
 from domain.development import DevelopmentInitiative
 from domain.errors import DomainError
 from domain.need import Need
@@ -75,7 +76,12 @@ class DevelopmentPolicy:
             if self.position() >= notification.id:
                 return  # another runner got there first
             event = self.store.mapper.to_domain_event(notification)
-            needs = self._react(event)
+            # The needs' events name the launch (or abandonment) that caused them and
+            # carry on its correlation: one trail from the coordinator's click on.
+            cause = event_reference(event)
+            correlation, _ = provenance_of(event)
+            with correlated(correlation or cause, cause):
+                needs = self._react(event)
             try:
                 self.store.save_tracked(Tracking(self.name, notification.id), *needs)
             except VersionConflictError:

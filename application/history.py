@@ -18,7 +18,16 @@ from application.resources import ResourceDirectory
 from application.security import Actor
 from application.store import EventStore
 
-_ENVELOPE = frozenset({"originator_id", "originator_version", "originator_topic", "timestamp"})
+_ENVELOPE = frozenset(
+    {
+        "originator_id",
+        "originator_version",
+        "originator_topic",
+        "timestamp",
+        "correlation_id",
+        "causation_id",
+    }
+)
 _SECRET_FIELDS = frozenset({"password_hash"})
 
 
@@ -38,6 +47,23 @@ class TimelineEntry:
     actor: str
     reason: str | None
     data: dict[str, Any]
+    correlation_id: str | None = None
+    """What one command (one request) or one reaction did together; None before
+    provenance was recorded."""
+    causation_id: str | None = None
+    """The event that caused this one (``<originator id>:<version>``), for the
+    process managers' reactions; None for people's decisions."""
+
+    @property
+    def caused_by(self) -> tuple[UUID, int] | None:
+        """The causing event as (aggregate id, version)."""
+        if not self.causation_id:
+            return None
+        ident, _, version = self.causation_id.rpartition(":")
+        try:
+            return UUID(ident), int(version)
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -85,6 +111,8 @@ class Timeline:
                     actor=names.get(actor_id, str(actor_id)) if actor_id else "",
                     reason=reason,
                     data=data,
+                    correlation_id=getattr(e, "correlation_id", None),
+                    causation_id=getattr(e, "causation_id", None),
                 )
             )
         return entries

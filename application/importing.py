@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -406,10 +407,10 @@ def _update(
         wanted["service_name"] = draft.service_name
     if provided & {"phone", "email", "address"}:
         wanted["contact"] = _contact(draft, resource.contact)
-    changes = {k: v for k, v in wanted.items() if getattr(resource, k) != v}
+    changes: dict[str, Any] = {k: v for k, v in wanted.items() if getattr(resource, k) != v}
     changed = sorted(changes)
     if changes:
-        resource.update(actor.user_id, **changes)
+        resource.update(actor.user_id, reason=reason, **changes)
     if "capacity" in provided and resource.capacity != draft.capacity:
         resource.change_capacity(draft.capacity, reason, actor.user_id)
         changed.append("capacity")

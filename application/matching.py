@@ -209,10 +209,17 @@ class MatchingCases:
         return self._needs.change(need_id, expected_version, actor, "need.decline", decline)
 
     def confirm(
-        self, need_id: UUID, start_date: date, expected_version: int | None, actor: Actor
+        self,
+        need_id: UUID,
+        start_date: date,
+        expected_version: int | None,
+        actor: Actor,
+        reason: str | None = None,
     ) -> NeedDTO:
+        """Confirm the proposed match (why, if the coordinator says) and take a place."""
+
         def confirm(need: Need) -> list[Aggregate]:
-            resource_id = need.confirm(start_date, actor.user_id)
+            resource_id = need.confirm(start_date, actor.user_id, reason)
             resource = self._aggregates.load(Resource, resource_id, "resource")
             resource.enrol(NeedId(need.id), need.client_id, actor.user_id)
             return [resource]

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from application.access import AccessRead, AccessRecorder
 from application.accounts import UserNames
 from application.clients import ClientCard, ClientDirectory, load_client
 from application.errors import InvalidReferenceError, NotFoundError, VersionConflictError
@@ -154,12 +155,14 @@ class NeedCases:
         users: UserNames,
         timeline: Timeline,
         clients: ClientDirectory,
+        access: AccessRecorder,
     ) -> None:
         self._aggregates = aggregates
         self._store = store
         self._users = users
         self._timeline = timeline
         self._clients = clients
+        self._access = access
 
     # -- commands --------------------------------------------------------------------
 
@@ -205,7 +208,8 @@ class NeedCases:
         actor: Actor,
         reason: str | None = None,
     ) -> NeedDTO:
-        """Assign a raised need, or reassign one already in work (needs a reason)."""
+        """Assign a raised need (a reason is optional), or reassign one already in work
+        (a reason is required)."""
         actor.require("need.assign")
         assignee = self._aggregates.find(User, User.id_for(coordinator))
         if assignee is None or not assignee.has_role(Role.COORDINATOR):
@@ -215,7 +219,7 @@ class NeedCases:
 
         def assign(need: Need) -> list[Aggregate]:
             if need.status is NeedStatus.RAISED:
-                need.assign(UserId(assignee.id), actor.user_id)
+                need.assign(UserId(assignee.id), actor.user_id, reason)
             else:
                 need.reassign(UserId(assignee.id), reason or "", actor.user_id)
             return []
@@ -314,6 +318,7 @@ class NeedCases:
         actor.require("need.read")
         need = load_need(self._aggregates, need_id, actor)
         if as_of is None:
+            self._access.record(actor, [AccessRead(need.client_id, "need", need.id)])
             return self.dto(need, self._aggregates.head())
         past = self.replay(need_id, as_of, actor, permission="need.read").need
         if past is None:
@@ -323,7 +328,8 @@ class NeedCases:
     def history(self, need_id: UUID, actor: Actor) -> list[TimelineEntry]:
         """Every event of the need, oldest first."""
         actor.require("need.read")
-        load_need(self._aggregates, need_id, actor)
+        need = load_need(self._aggregates, need_id, actor)
+        self._access.record(actor, [AccessRead(need.client_id, "need_history", need.id)])
         return self._timeline.entries(self._store.stream(need_id))
 
     def page(self, need_id: UUID, actor: Actor) -> NeedPage:
@@ -335,10 +341,15 @@ class NeedCases:
             raise NotFoundError("need", need_id)
         dto = self.dto(need, self._aggregates.head())
         timeline = self._timeline.entries(events)
+        client = self._clients.card(need.client_id, actor.can("client.read_personal"))
+        reads = [AccessRead(need.client_id, "need", need.id)]
+        if client is not None and client.personal is not None:
+            reads.append(AccessRead(need.client_id, "client", need.id))
+        self._access.record(actor, reads)
         return NeedPage(
             need=dto,
             timeline=tuple(timeline),
-            client=self._clients.card(need.client_id, actor.can("client.read_personal")),
+            client=client,
             resource_name=self._timeline.resource_name(need.resource_id),
             actions=allowed_actions(dto, actor),
             names=self._timeline.names(timeline),
@@ -353,6 +364,7 @@ class NeedCases:
         first = _replayed_need(events[:1])
         if first is None or not actor.sees_center(first.center_code):
             raise NotFoundError("need", need_id)
+        self._access.record(actor, [AccessRead(first.client_id, "need_replay", first.id)])
         timeline = self._timeline.entries(events)
         past = replay(events, timeline, as_of, REPLAY_FIELDS)
         need = past.aggregate

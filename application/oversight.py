@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import ClassVar, Protocol
 from uuid import UUID
 
+from application.as_of import PastViews, require_past
 from application.common import JST, Clock, ViewMonitor, ViewStatus, clamp_page, wait_for_view
 from application.reference import References
 from application.security import Actor
@@ -223,7 +224,9 @@ class OversightCases:
         logic_model: LogicModelSource,
         monitor: ViewMonitor,
         clock: Clock,
+        past: PastViews | None = None,
     ) -> None:
+        self._past = past
         self._store = store
         self._references = references
         self._dashboard = dashboard
@@ -241,9 +244,12 @@ class OversightCases:
         center_code: str | None = None,
         area_code: str | None = None,
         fiscal_year: int | None = None,
+        as_of: datetime | None = None,
     ) -> Dashboard:
         """Counts by status and dimension, monthly flows (for the last ``months`` months,
-        or the fiscal year's), time to match, unmet needs and outcomes."""
+        or the fiscal year's), time to match, unmet needs and outcomes; ``as_of``: as
+        they stood at that instant (the months ending with its month), built from the
+        log up to then."""
         actor.require("dashboard.read")
         if center_code is not None:
             self._references.require_center("center", center_code)
@@ -252,26 +258,17 @@ class OversightCases:
         if fiscal_year is not None:
             self._require_fiscal_year(fiscal_year)
         where = DashboardFilter(center_code, area_code, fiscal_year)
-        wait_for_view(self._monitor, "dashboard", min_position)
-        counts = self._dashboard.counts(where)
-        if fiscal_year is None:
-            month_keys = last_months(self._clock(), months)
-        else:
+        if fiscal_year is not None:
             month_keys = fiscal_months(fiscal_year)
-        flows = {flow.month: flow for flow in self._dashboard.monthly(month_keys, where)}
-        return Dashboard(
-            by_center=counts.by_center,
-            by_area=counts.by_area,
-            by_category=counts.by_category,
-            totals=counts.totals,
-            monthly=tuple(flows.get(key, MonthlyFlow(key)) for key in month_keys),
-            match_days=tuple(self._dashboard.match_days(where)),
-            unmet=self._dashboard.by_area_category(UNMET_STATUSES, where),
-            outcomes=self._dashboard.outcomes(where),
-            by_area_category=self._dashboard.by_area_category(OPEN_STATUSES, where),
-            position=self._monitor.position("dashboard"),
-            filter=where,
-        )
+        else:
+            month_keys = last_months(as_of or self._clock(), months)
+        if as_of is not None:
+            past = require_past(self._past)
+            with past.at(past.position_at(as_of), dashboard=True) as views:
+                assert views.dashboard is not None  # noqa: S101 - asked for above
+                return _dashboard(views.dashboard, where, month_keys, views.position)
+        wait_for_view(self._monitor, "dashboard", min_position)
+        return _dashboard(self._dashboard, where, month_keys, self._monitor.position("dashboard"))
 
     def _require_fiscal_year(self, fiscal_year: int) -> None:
         latest = self._clock().year + 1
@@ -326,6 +323,26 @@ class OversightCases:
     def head(self) -> int:
         """Position of the newest event in the log."""
         return self._store.head()
+
+
+def _dashboard(
+    view: DashboardView, where: DashboardFilter, month_keys: list[str], position: int
+) -> Dashboard:
+    counts = view.counts(where)
+    flows = {flow.month: flow for flow in view.monthly(month_keys, where)}
+    return Dashboard(
+        by_center=counts.by_center,
+        by_area=counts.by_area,
+        by_category=counts.by_category,
+        totals=counts.totals,
+        monthly=tuple(flows.get(key, MonthlyFlow(key)) for key in month_keys),
+        match_days=tuple(view.match_days(where)),
+        unmet=view.by_area_category(UNMET_STATUSES, where),
+        outcomes=view.outcomes(where),
+        by_area_category=view.by_area_category(OPEN_STATUSES, where),
+        position=position,
+        filter=where,
+    )
 
 
 def last_months(now: datetime, count: int) -> list[str]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from application.errors import InvalidReferenceError
+from application.common import state_at
+from application.errors import InvalidReferenceError, NotFoundError
 from application.reference import References
 from application.security import Actor
 from application.store import Aggregates
@@ -148,10 +150,16 @@ class ResourceCases:
         )
         return resource_dto(resource, position)
 
-    def get(self, resource_id: UUID, actor: Actor) -> ResourceDTO:
+    def get(self, resource_id: UUID, actor: Actor, as_of: datetime | None = None) -> ResourceDTO:
+        """The resource now, or as it was at ``as_of`` (its events replayed up to then)."""
         actor.require("resource.read")
         resource = self._aggregates.load(Resource, resource_id, "resource")
-        return resource_dto(resource, self._aggregates.head())
+        if as_of is None:
+            return resource_dto(resource, self._aggregates.head())
+        past = state_at(self._aggregates.store.stream(resource_id), as_of)
+        if not isinstance(past, Resource):
+            raise NotFoundError("resource", f"{resource_id} as of {as_of.isoformat()}")
+        return resource_dto(past, None)
 
     def list_resources(self, filters: ResourceFilter, actor: Actor) -> list[ResourceDTO]:
         actor.require("resource.read")
@@ -168,8 +176,10 @@ class ResourceCases:
         changes: dict[str, Any],
         expected_version: int | None,
         actor: Actor,
+        reason: str | None = None,
     ) -> ResourceDTO:
-        """Change a resource's descriptive fields (only those that differ are recorded)."""
+        """Change a resource's descriptive fields (only those that differ are recorded),
+        with why, if the person says."""
         unknown = set(changes) - UPDATABLE_FIELDS
         if unknown:
             raise InvalidValueError(
@@ -178,7 +188,10 @@ class ResourceCases:
         if "area_codes" in changes:
             self._references.require_areas("area_codes", changes["area_codes"])
         return self._change(
-            resource_id, expected_version, actor, lambda r: r.update(actor.user_id, **changes)
+            resource_id,
+            expected_version,
+            actor,
+            lambda r: r.update(actor.user_id, reason=reason, **changes),
         )
 
     def suspend(

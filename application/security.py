@@ -6,7 +6,7 @@ enforce the same rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from application.errors import PermissionDeniedError
 from domain.values import SYSTEM_USER_ID, Role, UserId, derived_id
@@ -90,6 +90,16 @@ class Actor:
     username: str
     roles: frozenset[Role]
     center_code: str | None = None
+    via: str = ""
+    """Through what the actor acts: the endpoint or screen (``api:get_client``,
+    ``ui:need``), set by the interface; written into the read-access log."""
+    purpose: str | None = None
+    """Why, when the caller says (API header ``X-Purpose``, the screens' ``purpose``
+    field); written into the read-access log."""
+
+    def through(self, via: str, purpose: str | None = None) -> Actor:
+        """The same actor, acting through ``via`` for ``purpose``."""
+        return replace(self, via=via, purpose=purpose)
 
     def can(self, permission: str) -> bool:
         return bool(self.roles & PERMISSIONS[permission])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.access import AccessCases
 from application.accounts import AccountCases
 from application.board import BoardCases
 from application.clients import ClientCases
@@ -50,6 +51,8 @@ class Services:
     """Dashboard, audit log, logic model, views' status."""
     importing: ImportCases
     history: HistoryCases
+    access: AccessCases
+    """The read-access log: who read which client's personal data (search, export, verify)."""
     aggregates: Aggregates
     """Saving with the views deferred (bulk loads) and the process managers' catch-up."""
     clock: Clock

@@ -17,6 +17,9 @@ from eventsourcing.domain import Aggregate, datetime_now_with_tzinfo
 from domain.errors import InvalidValueError
 
 _recorded_at: ContextVar[datetime | None] = ContextVar("tsunagu_recorded_at", default=None)
+_provenance: ContextVar[tuple[str, str | None] | None] = ContextVar(
+    "tsunagu_provenance", default=None
+)
 
 
 @contextmanager
@@ -33,6 +36,34 @@ def recorded_at(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _recorded_at.reset(token)
+
+
+@contextmanager
+def correlated(correlation_id: str, causation_id: str | None = None) -> Iterator[None]:
+    """Stamp every event triggered inside the block with ``correlation_id`` (what one
+    command or one reaction did together) and, for a reaction, ``causation_id``: the
+    event that caused it, as ``<originator id>:<version>``.
+
+    The stamps are an envelope like the timestamp: set when an event is triggered,
+    stored with its fields, never set on replay; events stored before provenance
+    existed, or triggered outside any block, have none (read them with
+    :func:`provenance_of`).
+    """
+    token = _provenance.set((correlation_id, causation_id))
+    try:
+        yield
+    finally:
+        _provenance.reset(token)
+
+
+def provenance_of(event: object) -> tuple[str | None, str | None]:
+    """(correlation id, causation id) of a stored or new event (None when it has none)."""
+    return getattr(event, "correlation_id", None), getattr(event, "causation_id", None)
+
+
+def event_reference(event: object) -> str:
+    """How a causation id names ``event``: ``<originator id>:<version>``."""
+    return f"{getattr(event, 'originator_id', '')}:{getattr(event, 'originator_version', '')}"
 
 
 class TsunaguAggregate(Aggregate):
@@ -55,6 +86,16 @@ class TsunaguAggregate(Aggregate):
         @staticmethod
         def create_timestamp() -> datetime:
             return _recorded_at.get() or datetime_now_with_tzinfo()
+
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            # Only a new event runs this (the store decodes stored ones without
+            # __init__), so replay never stamps today's context on old facts.
+            stamp = _provenance.get()
+            if stamp is not None:
+                object.__setattr__(self, "correlation_id", stamp[0])
+                if stamp[1] is not None:
+                    object.__setattr__(self, "causation_id", stamp[1])
 
 
 def require_text(field: str, value: str, *, max_length: int = 2000) -> str:

@@ -67,11 +67,9 @@ class Need(TsunaguAggregate):
 
     # Event classes, made by the @event decorators below (declared for type checkers).
     Raised: ClassVar[type[Any]]
-    CoordinatorAssigned: ClassVar[type[Any]]
     Reassigned: ClassVar[type[Any]]
     MatchProposed: ClassVar[type[Any]]
     MatchDeclined: ClassVar[type[Any]]
-    MatchConfirmed: ClassVar[type[Any]]
     GapRecorded: ClassVar[type[Any]]
     DevelopmentLinked: ClassVar[type[Any]]
     DevelopmentUnlinked: ClassVar[type[Any]]
@@ -175,13 +173,25 @@ class Need(TsunaguAggregate):
 
     # -- commands --------------------------------------------------------------
 
-    def assign(self, coordinator: UserId, actor: UserId) -> None:
-        """Give the need to a coordinator, who starts looking for a resource."""
+    def assign(self, coordinator: UserId, actor: UserId, reason: str | None = None) -> None:
+        """Give the need to a coordinator, who starts looking for a resource (why, if
+        the person says)."""
         self._require("assign")
-        self._assigned(coordinator=coordinator, actor=actor)
+        self._assigned(coordinator=coordinator, actor=actor, reason=_optional_reason(reason))
 
-    @event("CoordinatorAssigned")
-    def _assigned(self, coordinator: UserId, actor: UserId) -> None:
+    class CoordinatorAssigned(TsunaguAggregate.Event):
+        # 2: an optional reason (None in events stored before).
+        class_version = 2
+        coordinator: UserId
+        actor: UserId
+        reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = None
+
+    @event(CoordinatorAssigned)
+    def _assigned(self, coordinator: UserId, actor: UserId, reason: str | None) -> None:
         self.assignee = coordinator
         self.status = S.MATCHING
 
@@ -258,7 +268,7 @@ class Need(TsunaguAggregate):
         self.start_date = None
         self.status = S.MATCHING
 
-    def confirm(self, start_date: date, actor: UserId) -> ResourceId:
+    def confirm(self, start_date: date, actor: UserId, reason: str | None = None) -> ResourceId:
         """Confirm the proposed match; the caller enrols the client atomically."""
         self._require("confirm")
         if self.resource_id is None:  # proposed always has one; guards a corrupt history
@@ -268,11 +278,30 @@ class Need(TsunaguAggregate):
                 "no resource is proposed",
                 code="need.no_resource_proposed",
             )
-        self._confirmed(resource_id=self.resource_id, start_date=start_date, actor=actor)
+        self._confirmed(
+            resource_id=self.resource_id,
+            start_date=start_date,
+            actor=actor,
+            reason=_optional_reason(reason),
+        )
         return self.resource_id
 
-    @event("MatchConfirmed")
-    def _confirmed(self, resource_id: ResourceId, start_date: date, actor: UserId) -> None:
+    class MatchConfirmed(TsunaguAggregate.Event):
+        # 2: an optional reason (None in events stored before).
+        class_version = 2
+        resource_id: ResourceId
+        start_date: date
+        actor: UserId
+        reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = None
+
+    @event(MatchConfirmed)
+    def _confirmed(
+        self, resource_id: ResourceId, start_date: date, actor: UserId, reason: str | None
+    ) -> None:
         self.start_date = start_date
         self.status = S.MATCHED
 
@@ -428,3 +457,10 @@ def status_after(event: object, current: NeedStatus, assigned: bool) -> NeedStat
         return S.MATCHING if assigned else S.RAISED
     new = STATUS_AFTER[type(event)]
     return current if new is None else new
+
+
+def _optional_reason(reason: str | None) -> str | None:
+    """A reason a person may give: stripped, checked, or None when left empty."""
+    if reason is None or not reason.strip():
+        return None
+    return require_text("reason", reason)

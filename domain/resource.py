@@ -77,7 +77,6 @@ class Resource(TsunaguAggregate):
     """A local resource (地域資源): capacity, schedule, who it serves."""
 
     # Event classes, made by the @event decorators below (declared for type checkers).
-    Updated: ClassVar[type[Any]]
     CapacityChanged: ClassVar[type[Any]]
     Enrolled: ClassVar[type[Any]]
     Released: ClassVar[type[Any]]
@@ -247,8 +246,9 @@ class Resource(TsunaguAggregate):
 
     # -- commands --------------------------------------------------------------
 
-    def update(self, actor: UserId, **changes: Any) -> None:
-        """Change descriptive fields; only those that really change are recorded."""
+    def update(self, actor: UserId, reason: str | None = None, **changes: Any) -> None:
+        """Change descriptive fields; only those that really change are recorded (with
+        why, if the person says)."""
         unknown = set(changes) - UPDATABLE_FIELDS
         if unknown:
             raise InvalidValueError(
@@ -273,10 +273,22 @@ class Resource(TsunaguAggregate):
                 changes[field] = _require_coordinate(field, changes[field], limit)
         changed = {k: v for k, v in changes.items() if getattr(self, k) != v}
         if changed:
-            self._updated(changes=changed, actor=actor)
+            reason = require_text("reason", reason) if reason and reason.strip() else None
+            self._updated(changes=changed, actor=actor, reason=reason)
 
-    @event("Updated")
-    def _updated(self, changes: dict[str, Any], actor: UserId) -> None:
+    class Updated(TsunaguAggregate.Event):
+        # 2: an optional reason (None in events stored before).
+        class_version = 2
+        changes: dict[str, Any]
+        actor: UserId
+        reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = None
+
+    @event(Updated)
+    def _updated(self, changes: dict[str, Any], actor: UserId, reason: str | None) -> None:
         for key, value in changes.items():
             setattr(self, key, value)
 

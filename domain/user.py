@@ -26,8 +26,6 @@ class User(TsunaguAggregate):
 
     # Event classes, made by the @event decorators below (declared for type checkers).
     Created: ClassVar[type[Any]]
-    RoleGranted: ClassVar[type[Any]]
-    RoleRevoked: ClassVar[type[Any]]
     PasswordChanged: ClassVar[type[Any]]
     PasswordReset: ClassVar[type[Any]]
     Deactivated: ClassVar[type[Any]]
@@ -97,13 +95,17 @@ class User(TsunaguAggregate):
             actor=actor,
         )
         for role in dict.fromkeys(roles):
-            user.grant_role(role, actor)
+            # Part of creating the account (the registration is the decision): no
+            # reason of its own, unlike a later grant.
+            user._role_granted(role=role, actor=actor, reason=None)
         return user
 
     def has_role(self, *roles: Role) -> bool:
         return self.active and any(role in self.roles for role in roles)
 
-    def grant_role(self, role: Role, actor: UserId) -> None:
+    def grant_role(self, role: Role, actor: UserId, reason: str) -> None:
+        """Give the user another role, saying why (an auditor asks who got which rights)."""
+        reason = require_text("reason", reason)
         self._require_active()
         if role in self.roles:
             raise UserRoleError(
@@ -117,13 +119,26 @@ class User(TsunaguAggregate):
                 "a care manager belongs to a support center",
                 code="user.center_required",
             )
-        self._role_granted(role=role, actor=actor)
+        self._role_granted(role=role, actor=actor, reason=reason)
 
-    @event("RoleGranted")
-    def _role_granted(self, role: Role, actor: UserId) -> None:
+    class RoleGranted(TsunaguAggregate.Event):
+        # 2: the reason (None in events stored before, and for an account's first roles).
+        class_version = 2
+        role: Role
+        actor: UserId
+        reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = None
+
+    @event(RoleGranted)
+    def _role_granted(self, role: Role, actor: UserId, reason: str | None) -> None:
         self.roles.append(role)
 
-    def revoke_role(self, role: Role, actor: UserId) -> None:
+    def revoke_role(self, role: Role, actor: UserId, reason: str) -> None:
+        """Take a role away, saying why."""
+        reason = require_text("reason", reason)
         self._require_active()
         if role not in self.roles:
             raise UserRoleError(
@@ -136,10 +151,21 @@ class User(TsunaguAggregate):
                 "a user keeps at least one role; deactivate the user instead",
                 code="user.last_role",
             )
-        self._role_revoked(role=role, actor=actor)
+        self._role_revoked(role=role, actor=actor, reason=reason)
 
-    @event("RoleRevoked")
-    def _role_revoked(self, role: Role, actor: UserId) -> None:
+    class RoleRevoked(TsunaguAggregate.Event):
+        # 2: the reason (None in events stored before).
+        class_version = 2
+        role: Role
+        actor: UserId
+        reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = None
+
+    @event(RoleRevoked)
+    def _role_revoked(self, role: Role, actor: UserId, reason: str | None) -> None:
         self.roles.remove(role)
 
     def change_password(self, password_hash: str, actor: UserId) -> None:

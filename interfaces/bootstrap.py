@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from application.access import AccessCases, AccessRecorder
 from application.accounts import AccountCases, UserNames
 from application.board import BoardCases
 from application.clients import ClientCases, Privacy
@@ -38,6 +39,7 @@ from application.services import Services
 from application.sign_in import AttemptStore, SignInGuard
 from application.store import Aggregates, EventStore, utc_now
 from infrastructure import migrations
+from infrastructure.access_log import SqlAccessLog
 from infrastructure.idempotency import SqlIdempotentRequests
 from infrastructure.keystore import BlindIndex, MasterKey, SqlKeyring, SqlPersonalTraces
 from infrastructure.ledger import (
@@ -52,6 +54,7 @@ from infrastructure.persistence import Database
 from infrastructure.sign_in import RedisAttemptStore, SqlAttemptStore, SqlSignInLog
 from infrastructure.snapshots import SqlSnapshots
 from infrastructure.tokens import SqlTokenStore
+from infrastructure.views.as_of import SqlPastViews
 from infrastructure.views.audit import AuditLogView, SqlAuditLog
 from infrastructure.views.board import CaseBoardView, SqlCaseBoard
 from infrastructure.views.clients import ClientDirectoryView, SqlClientDirectory, SqlClientRecords
@@ -344,8 +347,11 @@ def _services(
     users = UserNames(aggregates, user_directory)
     timeline = Timeline(users, resource_directory)
     resources = ResourceCases(aggregates, references, resource_directory)
-    board = BoardCases(case_board, monitor)
-    needs = NeedCases(aggregates, store, users, timeline, client_directory)
+    past = SqlPastViews(store, reader)
+    board = BoardCases(case_board, monitor, past)
+    access_log = SqlAccessLog(reader, writer)
+    access = AccessRecorder(access_log, clock)
+    needs = NeedCases(aggregates, store, users, timeline, client_directory, access)
     return Services(
         reference=ReferenceCases(aggregates, references, reference_directory),
         accounts=AccountCases(
@@ -359,7 +365,7 @@ def _services(
             SignInGuard(_attempt_store(settings, writer), SqlSignInLog(writer), clock),
             ZxcvbnStrength(),
         ),
-        clients=ClientCases(aggregates, references, client_directory, clock, privacy),
+        clients=ClientCases(aggregates, references, client_directory, clock, access, privacy),
         resources=resources,
         organizations=OrganizationCases(
             aggregates,
@@ -395,9 +401,11 @@ def _services(
             SqlLogicModel(reader),
             monitor,
             clock,
+            past,
         ),
         importing=ImportCases(aggregates, reference_directory, organization_directory),
         history=HistoryCases(store, users),
+        access=AccessCases(access_log),
         aggregates=aggregates,
         clock=clock,
         ledger=ledger,

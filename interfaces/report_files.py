@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from application.access import AccessEntry
 from application.oversight import LogicModelReport
 
 STAGE_JA = {"inputs": "投入", "activities": "活動", "outputs": "結果", "outcomes": "成果"}
@@ -109,3 +111,17 @@ def write_logic_model_xlsx(report: LogicModelReport, path: Path, text: LogicMode
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
     book.save(path)
+
+
+def access_log_csv(entries: Iterator[AccessEntry]) -> Iterator[str]:
+    """Access-log entries as CSV that Excel opens correctly (UTF-8 with a byte-order
+    mark), written as they are read (an export may hold millions of entries)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(AccessEntry.COLUMNS)
+    yield "\ufeff" + buffer.getvalue()
+    for entry in entries:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(entry.row())
+        yield buffer.getvalue()

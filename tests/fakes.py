@@ -19,7 +19,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,6 +29,7 @@ import pytest
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
+from application.access import AccessEntry, AccessQuery, AccessRead, AccessRecorder
 from application.accounts import AccountCases, TokenInfo, TokenKind, UserDTO, UserNames, user_dto
 from application.board import BoardCases, BoardSort, NeedFilter, NeedRow
 from application.clients import ClientCard, ClientCases, ClientDTO, ClientName, ClientSummary
@@ -498,6 +499,26 @@ class FakeSignInLog:
         return list(reversed(self.records))[:limit]
 
 
+class FakeAccessLog:
+    """The read-access log as a list of (actor, read, when), oldest first; ``failing``
+    makes every append raise, as a database gone away would."""
+
+    def __init__(self) -> None:
+        self.reads: list[tuple[Actor, AccessRead, datetime]] = []
+        self.failing = False
+
+    def append(self, actor: Actor, reads: list[AccessRead], at: datetime) -> None:
+        if self.failing:
+            raise ConnectionError("the access log cannot be written")
+        self.reads.extend((actor, read, at) for read in reads)
+
+    def search(self, query: AccessQuery, limit: int) -> list[AccessEntry]:
+        raise NotImplementedError("the SQL adapter is tested in tests/integration")
+
+    def entries(self) -> Iterator[AccessEntry]:
+        raise NotImplementedError("the SQL adapter is tested in tests/integration")
+
+
 COMMON_PASSWORDS = frozenset({"password1234", "123456789012", "qwertyuiopas"})
 
 
@@ -573,6 +594,7 @@ class Features:
     sign_in_log: FakeSignInLog
     monitor: FakeMonitor
     clock: FakeClock
+    access_log: FakeAccessLog
 
     def head(self) -> int:
         """The event log's head (to prove that a refused command wrote nothing)."""
@@ -607,8 +629,10 @@ def in_memory_features(
         account_backoff or ACCOUNT_BACKOFF,
         address_backoff or ADDRESS_BACKOFF,
     )
+    access_log = FakeAccessLog()
+    access = AccessRecorder(access_log, clock)
     needs = NeedCases(
-        aggregates, store, users, Timeline(users, resource_directory), client_directory
+        aggregates, store, users, Timeline(users, resource_directory), client_directory, access
     )
     return Features(
         reference=ReferenceCases(aggregates, references, FakeReferenceDirectory(store)),
@@ -623,7 +647,7 @@ def in_memory_features(
             guard,
             FakeStrength(),
         ),
-        clients=ClientCases(aggregates, references, client_directory, clock),
+        clients=ClientCases(aggregates, references, client_directory, clock, access),
         resources=ResourceCases(aggregates, references, resource_directory),
         needs=needs,
         board=BoardCases(case_board, monitor),
@@ -634,6 +658,7 @@ def in_memory_features(
         sign_in_log=sign_in_log,
         monitor=monitor,
         clock=clock,
+        access_log=access_log,
     )
 
 

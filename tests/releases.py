@@ -368,6 +368,12 @@ ADDED: tuple[tuple[str, str], ...] = (
 )
 """(section of the figures, field of each of its items) added to the API after 0.1.0."""
 
+HISTORY_ADDED: tuple[str, ...] = (
+    "correlation_id",  # 0.2: provenance, null for events stored before it existed
+    "causation_id",
+)
+"""Fields of each event of a need's history added to the API after 0.1.0."""
+
 
 def normalise(figures: Figures) -> Figures:
     """The figures with the tolerated differences taken out; applied to both sides.
@@ -377,8 +383,9 @@ def normalise(figures: Figures) -> Figures:
     - an event type may be named with its aggregate (``Need.Closed``) or bare
       (``Closed``, as release 0.1.0 names it in a need's history and in the
       audit log). Event type names are cut to their last dotted segment;
-    - fields a later release added to an answer (listed in :data:`ADDED`) are
-      taken out: an addition changes no figure an earlier release showed.
+    - fields a later release added to an answer (listed in :data:`ADDED` and
+      :data:`HISTORY_ADDED`) are taken out: an addition changes no figure an
+      earlier release showed.
 
     Nothing else is tolerated.
     """
@@ -390,6 +397,8 @@ def normalise(figures: Figures) -> Figures:
     for item in result.get("needs", {}).get("items", {}).values():
         for event in item.get("history", []):
             event["type"] = _event_type(event["type"])
+            for field in HISTORY_ADDED:
+                event.pop(field, None)
     for entry in result.get("audit", {}).get("events", []):
         entry["type"] = _event_type(entry["type"])
     return result

@@ -25,6 +25,7 @@ from application.common import ViewStatus
 from application.security import SYSTEM_ACTOR
 from domain.values import Role
 from interfaces.bootstrap import Container
+from interfaces.cli.audit import audit_group
 from interfaces.cli.common import container, friendly_errors, progress_bar
 from interfaces.cli.ledger import ledger_group
 from interfaces.cli.privacy import privacy_group
@@ -74,6 +75,7 @@ def cli() -> None:
     """
 
 
+cli.add_command(audit_group)
 cli.add_command(resources_group)
 cli.add_command(report_group)
 cli.add_command(snapshots_group)

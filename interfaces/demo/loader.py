@@ -115,7 +115,7 @@ class Loader:
     def refresh(self, need: Need) -> None:
         """Read back a need that another aggregate's command or a process manager moved."""
         assert need.id is not None  # noqa: S101 - raised before anything links it
-        dto = self.app.needs.get(need.id, self.coordinator)
+        dto = self.app.needs.get(need.id, self.coordinator.through("cli:demo"))
         need.version, need.status = dto.version, dto.status
 
     # -- network building ---------------------------------------------------------------

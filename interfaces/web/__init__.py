@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from domain.base import correlated
 from interfaces.bootstrap import Container, Settings, bootstrap
 from interfaces.web.api import api_blueprint
 from interfaces.web.api.problems import ProblemError, problem_response, register_problem_handlers
@@ -84,7 +86,24 @@ def create_app(
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/readyz", "readyz", readyz)
     app.after_request(transport_headers)
+    app.before_request(correlate_request)
+    app.teardown_request(end_correlation)
     return app
+
+
+def correlate_request() -> None:
+    """Every event one request triggers shares its correlation id (provenance; the
+    answer carries it as ``X-Correlation-Id``)."""
+    correlation = uuid.uuid4().hex
+    block = correlated(correlation)
+    block.__enter__()
+    g.correlation = (correlation, block)
+
+
+def end_correlation(_: BaseException | None) -> None:
+    started = g.pop("correlation", None)
+    if started is not None:
+        started[1].__exit__(None, None, None)
 
 
 def transport_headers(response: Response) -> Response:
@@ -93,6 +112,9 @@ def transport_headers(response: Response) -> Response:
     http: HttpSettings = current_app.extensions["tsunagu.http"]
     if http.behind_https or request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
+    started = g.get("correlation")
+    if started is not None:
+        response.headers["X-Correlation-Id"] = started[0]
     if request.path.startswith("/api/") or request.path in HEALTH_PATHS:
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -134,8 +134,12 @@ def test_create_user_is_refused_when_a_field_is_invalid(
 ADMINISTRATION: dict[str, Callable[[Features, Actor], object]] = {
     "create": lambda app, who: app.accounts.create_user("x1", PASSWORD, [Role.AUDITOR], who),
     "list": lambda app, who: app.accounts.list_users(who),
-    "grant": lambda app, who: app.accounts.grant_role("boss", Role.AUDITOR, None, who),
-    "revoke": lambda app, who: app.accounts.revoke_role("boss", Role.SUPERVISOR, None, who),
+    "grant": lambda app, who: app.accounts.grant_role(
+        "boss", Role.AUDITOR, None, who, "役割の見直し"
+    ),
+    "revoke": lambda app, who: app.accounts.revoke_role(
+        "boss", Role.SUPERVISOR, None, who, "役割の見直し"
+    ),
     "deactivate": lambda app, who: app.accounts.deactivate_user("boss", "退職", None, who),
 }
 
@@ -172,23 +176,23 @@ def test_coordinators_are_the_active_users_with_the_coordinator_role(
 
 
 def test_grant_role_adds_the_role(app: Features, town: Town) -> None:
-    user = app.accounts.grant_role("boss", Role.AUDITOR, None, town.admin)
+    user = app.accounts.grant_role("boss", Role.AUDITOR, None, town.admin, "役割の見直し")
 
     assert user.roles == (Role.SUPERVISOR, Role.AUDITOR)
     assert app.accounts.actor_for_username("boss").can("audit.read")
 
 
 def test_revoke_role_removes_the_role(app: Features, town: Town) -> None:
-    app.accounts.grant_role("boss", Role.AUDITOR, None, town.admin)
+    app.accounts.grant_role("boss", Role.AUDITOR, None, town.admin, "役割の見直し")
 
-    user = app.accounts.revoke_role("boss", Role.SUPERVISOR, None, town.admin)
+    user = app.accounts.revoke_role("boss", Role.SUPERVISOR, None, town.admin, "役割の見直し")
 
     assert user.roles == (Role.AUDITOR,)
 
 
 def test_revoke_role_is_refused_for_the_last_role(app: Features, town: Town) -> None:
     refused = refusal_of(
-        lambda: app.accounts.revoke_role("boss", Role.SUPERVISOR, None, town.admin)
+        lambda: app.accounts.revoke_role("boss", Role.SUPERVISOR, None, town.admin, "役割の見直し")
     )
 
     assert refused.code == "user.last_role"
@@ -198,10 +202,12 @@ def test_grant_role_is_refused_when_the_user_changed_since_it_was_read(
     app: Features, town: Town
 ) -> None:
     read = app.accounts.get_user("boss", town.admin)
-    app.accounts.grant_role("boss", Role.AUDITOR, read.version, town.admin)
+    app.accounts.grant_role("boss", Role.AUDITOR, read.version, town.admin, "役割の見直し")
 
     refused = refusal_of(
-        lambda: app.accounts.grant_role("boss", Role.COORDINATOR, read.version, town.admin)
+        lambda: app.accounts.grant_role(
+            "boss", Role.COORDINATOR, read.version, town.admin, "役割の見直し"
+        )
     )
 
     assert refused.code == "user.version_conflict"
@@ -251,7 +257,9 @@ def test_deactivating_your_own_account_is_refused(app: Features, town: Town) -> 
 def test_deactivated_user_cannot_be_changed_again(app: Features, town: Town) -> None:
     app.accounts.deactivate_user("sc", "退職", None, town.admin)
 
-    refused = refusal_of(lambda: app.accounts.grant_role("sc", Role.AUDITOR, None, town.admin))
+    refused = refusal_of(
+        lambda: app.accounts.grant_role("sc", Role.AUDITOR, None, town.admin, "役割の見直し")
+    )
 
     assert refused.code == "user.inactive"
 

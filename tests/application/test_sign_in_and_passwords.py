@@ -406,7 +406,7 @@ def test_reset_password_is_refused_when_the_user_changed_since_it_was_read(
     app: Features, town: Town
 ) -> None:
     read = app.accounts.get_user("sc", town.admin)
-    app.accounts.grant_role("sc", Role.AUDITOR, read.version, town.admin)
+    app.accounts.grant_role("sc", Role.AUDITOR, read.version, town.admin, "役割の見直し")
 
     refused = refusal_of(lambda: app.accounts.reset_password("sc", read.version, town.admin))
 

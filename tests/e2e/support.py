@@ -464,6 +464,7 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/needs/{need}/reopen"): frozenset({CO, SU}),
     ("GET", "/dashboard"): frozenset({SU, CO, AU, AD}),
     ("GET", "/audit/events"): frozenset({AU, SU, AD}),
+    ("GET", "/audit/access"): frozenset({AU, SU, AD}),
     ("GET", "/system/projections"): frozenset({AD, SU, AU}),
     # Issue 10: the ledger is for auditors (and administrators).
     ("GET", "/ledger/checkpoints"): frozenset({AU, AD}),

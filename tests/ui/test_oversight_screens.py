@@ -268,13 +268,19 @@ def test_an_administrator_creates_a_user_and_changes_their_roles(ui: Api) -> Non
     assert created.status == 303
 
     admin.get(created.location)
-    granted = admin.post(f"/admin/users/{username}/grant", {"version": "2", "role": "supervisor"})
+    granted = admin.post(
+        f"/admin/users/{username}/grant",
+        {"version": "2", "role": "supervisor", "reason": "担当替え"},
+    )
     assert granted.status == 303
     page = admin.follow(granted)
     assert "市町村担当課" in page
     assert username in admin.get("/admin/users")
 
-    stale = admin.post(f"/admin/users/{username}/revoke", {"version": "2", "role": "coordinator"})
+    stale = admin.post(
+        f"/admin/users/{username}/revoke",
+        {"version": "2", "role": "coordinator", "reason": "担当替え"},
+    )
     assert stale.status == 412
 
 

@@ -77,7 +77,7 @@ def client_with_a_history() -> Aggregate:
 
 def user_with_a_history() -> Aggregate:
     user = User.create("sato", "hash", [Role.COORDINATOR, Role.SUPERVISOR], ACTOR)
-    user.revoke_role(Role.SUPERVISOR, ACTOR)
+    user.revoke_role(Role.SUPERVISOR, ACTOR, "役割の見直し")
     user.change_password("new-hash", ACTOR)
     user.deactivate("left the office", ACTOR)
     return user

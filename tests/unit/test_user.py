@@ -110,7 +110,7 @@ def test_grant_role_adds_the_role() -> None:
     user = new_user(Role.COORDINATOR)
     user.collect_events()
 
-    user.grant_role(Role.SUPERVISOR, ACTOR)
+    user.grant_role(Role.SUPERVISOR, ACTOR, "役割の見直し")
 
     assert [type(e) for e in user.collect_events()] == [User.RoleGranted]
     assert user.has_role(Role.SUPERVISOR)
@@ -120,14 +120,14 @@ def test_grant_role_is_refused_when_the_user_already_has_it() -> None:
     user = new_user(Role.COORDINATOR)
 
     with pytest.raises(UserRoleError, match="already has role 'coordinator'"):
-        user.grant_role(Role.COORDINATOR, ACTOR)
+        user.grant_role(Role.COORDINATOR, ACTOR, "役割の見直し")
 
 
 def test_grant_role_is_refused_for_a_care_manager_without_a_center() -> None:
     user = new_user(Role.COORDINATOR)
 
     with pytest.raises(InvalidValueError) as refused:
-        user.grant_role(Role.CARE_MANAGER, ACTOR)
+        user.grant_role(Role.CARE_MANAGER, ACTOR, "役割の見直し")
 
     assert refused.value.field == "center_code"
 
@@ -136,7 +136,7 @@ def test_revoke_role_removes_the_role() -> None:
     user = new_user(Role.COORDINATOR, Role.SUPERVISOR)
     user.collect_events()
 
-    user.revoke_role(Role.SUPERVISOR, ACTOR)
+    user.revoke_role(Role.SUPERVISOR, ACTOR, "役割の見直し")
 
     assert [type(e) for e in user.collect_events()] == [User.RoleRevoked]
     assert user.roles == [Role.COORDINATOR]
@@ -146,7 +146,7 @@ def test_revoke_role_is_refused_for_the_last_role() -> None:
     user = new_user(Role.COORDINATOR)
 
     with pytest.raises(UserRoleError, match="at least one role"):
-        user.revoke_role(Role.COORDINATOR, ACTOR)
+        user.revoke_role(Role.COORDINATOR, ACTOR, "役割の見直し")
 
     assert user.roles == [Role.COORDINATOR]
 
@@ -155,7 +155,7 @@ def test_revoke_role_is_refused_when_the_user_lacks_it() -> None:
     user = new_user(Role.COORDINATOR, Role.SUPERVISOR)
 
     with pytest.raises(UserRoleError, match="does not have role 'admin'"):
-        user.revoke_role(Role.ADMIN, ACTOR)
+        user.revoke_role(Role.ADMIN, ACTOR, "役割の見直し")
 
 
 def test_change_password_keeps_the_new_hash() -> None:
@@ -202,8 +202,12 @@ def test_deactivate_leaves_the_user_without_effective_roles() -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param(lambda user: user.grant_role(Role.AUDITOR, ACTOR), id="grant_role"),
-        pytest.param(lambda user: user.revoke_role(Role.SUPERVISOR, ACTOR), id="revoke_role"),
+        pytest.param(
+            lambda user: user.grant_role(Role.AUDITOR, ACTOR, "役割の見直し"), id="grant_role"
+        ),
+        pytest.param(
+            lambda user: user.revoke_role(Role.SUPERVISOR, ACTOR, "役割の見直し"), id="revoke_role"
+        ),
         pytest.param(lambda user: user.change_password("h", ACTOR), id="change_password"),
         pytest.param(lambda user: user.reset_password("h", ACTOR), id="reset_password"),
         pytest.param(lambda user: user.deactivate("again", ACTOR), id="deactivate"),

@@ -54,12 +54,14 @@ def register_client(call: Call) -> Any:
     clients,
     "GET",
     "/<uuid:client_id>",
-    summary="Read a client",
+    summary="Read a client, now or as of an instant",
     permission="client.read",
+    query=s.AsOfQuerySchema,
     response=s.ClientSchema,
+    personal=True,
 )
 def get_client(call: Call, client_id: UUID) -> Any:
-    return call.services.clients.get(client_id, call.actor)
+    return call.services.clients.get(client_id, call.actor, as_of=call.query["as_of"])
 
 
 @operation(

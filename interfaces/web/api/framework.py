@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote, unquote_to_bytes
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from marshmallow import Schema
@@ -86,6 +86,9 @@ class Operation:
     """Its request or answer holds a password: never kept for replays."""
     notes: str = ""
     """More for the OpenAPI description (refusals particular to this operation)."""
+    personal: bool = False
+    """It reads a client's personal data: logged in the access log, with the
+    caller's ``X-Purpose`` when given."""
 
     @property
     def replayable(self) -> bool:
@@ -136,6 +139,7 @@ def operation(
     responses: tuple[int, ...] = (),
     secret: bool = False,
     notes: str = "",
+    personal: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API operation; the view gets ``call: Call`` plus URL arguments.
 
@@ -169,6 +173,7 @@ def operation(
             responses=responses,
             secret=secret,
             notes=notes,
+            personal=personal,
         )
         OPERATIONS.append(op)
 
@@ -177,6 +182,7 @@ def operation(
             actor = authenticate(app) if permission is not None else ANONYMOUS
             if permission is not None:
                 actor.require(permission)
+            actor = actor.through(f"api:{op.name}", _purpose() if personal else None)
             payload = _load_body(body) if body is not None else {}
             uploads: dict[str, FileStorage] = {}
             if form is not None:
@@ -493,6 +499,31 @@ def _idempotency_key() -> str | None:
             "Idempotency-Key must be 1-200 visible ASCII characters (a UUID is a good choice)",
         )
     return key
+
+
+PURPOSE = re.compile(r"[ -~]{1,1000}")
+MAX_PURPOSE = 200
+
+
+def _purpose() -> str | None:
+    """Why the caller reads personal data (``X-Purpose``: UTF-8, percent-encoded where
+    not ASCII), for the access log; None when not given."""
+    raw = request.headers.get("X-Purpose")
+    if raw is None or not raw.strip():
+        return None
+    try:
+        text = unquote(raw, errors="strict") if PURPOSE.fullmatch(raw) else None
+    except UnicodeDecodeError:
+        text = None
+    if text is None or len(text.strip()) > MAX_PURPOSE or not text.isprintable():
+        raise ProblemError(
+            400,
+            "bad-purpose",
+            "Malformed X-Purpose",
+            f"X-Purpose must be 1-{MAX_PURPOSE} printable characters, UTF-8 percent-encoded "
+            "where not ASCII",
+        )
+    return text.strip()
 
 
 REPLAYED_HEADERS = ("Content-Type", "ETag", "Location")

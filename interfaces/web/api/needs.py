@@ -61,7 +61,12 @@ def list_needs(call: Call) -> Any:
         paused=q["paused"],
     )
     return call.services.board.board(
-        filters, call.actor, page=q["page"], per_page=q["per_page"], min_position=q["min_position"]
+        filters,
+        call.actor,
+        page=q["page"],
+        per_page=q["per_page"],
+        min_position=q["min_position"],
+        as_of=q["as_of"],
     )
 
 
@@ -73,6 +78,7 @@ def list_needs(call: Call) -> Any:
     permission="need.read",
     query=s.AsOfQuerySchema,
     response=s.NeedSchema,
+    personal=True,
 )
 def get_need(call: Call, need_id: UUID) -> Any:
     return call.services.needs.get(need_id, call.actor, as_of=call.query["as_of"])
@@ -85,6 +91,7 @@ def get_need(call: Call, need_id: UUID) -> Any:
     summary="Every event of a need",
     permission="need.read",
     response=s.HistorySchema,
+    personal=True,
 )
 def need_history(call: Call, need_id: UUID) -> Any:
     return {"events": call.services.needs.history(need_id, call.actor)}
@@ -157,8 +164,9 @@ def decline(call: Call, need_id: UUID) -> Any:
     if_match=True,
 )
 def confirm(call: Call, need_id: UUID) -> Any:
+    b = call.body
     return call.services.matching.confirm(
-        need_id, call.body["start_date"], call.expected_version, call.actor
+        need_id, b["start_date"], call.expected_version, call.actor, reason=b["reason"]
     )
 
 

@@ -26,7 +26,7 @@ _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 _INTEGER = re.compile(r"<int:([a-z_]+)>")
 
 _ERROR_TEXT = {
-    400: "Malformed request (JSON, If-Match or Idempotency-Key)",
+    400: "Malformed request (JSON, If-Match, Idempotency-Key or X-Purpose)",
     401: "Missing, unknown or expired token",
     403: "Your role does not allow this",
     404: "No such resource (or not visible to you)",
@@ -61,6 +61,15 @@ IDEMPOTENCY_TEXT = (
     "`idempotency.key_reused`; while the first is still running, 409 "
     "`idempotency.in_progress` with Retry-After. A refused command keeps no answer: "
     "its retry runs again."
+)
+
+PURPOSE_PATTERN = "^[ -~]{1,1000}$"
+PURPOSE_TEXT = (
+    "Why you read this client's personal data (at most 200 characters; UTF-8, "
+    "percent-encoded where not ASCII). This read is written into the access log — who, "
+    "which client, when, through which endpoint and this purpose, never the data — and "
+    "refused (503 `access_log.unavailable`) when it cannot be. A malformed value is 400 "
+    "`bad-purpose`."
 )
 
 LIMITS_TEXT = (
@@ -196,6 +205,16 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
                 },
             }
         )
+    if op.personal:
+        parameters.append(
+            {
+                "in": "header",
+                "name": "X-Purpose",
+                "required": False,
+                "description": PURPOSE_TEXT,
+                "schema": {"type": "string", "maxLength": 1000, "pattern": PURPOSE_PATTERN},
+            }
+        )
     if parameters:
         doc["parameters"] = parameters
     if op.body is not None:
@@ -220,7 +239,7 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
         codes.add(404)
     if op.if_match:
         codes |= {400, 409, 412, 428}
-    if op.idempotent or op.replayable:
+    if op.idempotent or op.replayable or op.personal:
         codes.add(400)
     if op.replayable:
         codes |= {409, 422}

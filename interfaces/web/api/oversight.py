@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, Response, stream_with_context
 
+from application.access import AccessQuery
 from application.oversight import AuditQuery
 from domain.user import User
+from interfaces.report_files import access_log_csv
 from interfaces.web.api import schemas as s
 from interfaces.web.api.framework import Call, operation
 
@@ -21,18 +23,20 @@ system = Blueprint("system", __name__, url_prefix="/system")
     "GET",
     "",
     summary="Needs counted by status per center, area, category (filtered by area, center, "
-    "fiscal year)",
+    "fiscal year; now or as of an instant)",
     permission="dashboard.read",
     query=s.DashboardQuerySchema,
     response=s.DashboardSchema,
 )
 def get_dashboard(call: Call) -> Any:
+    q = call.query
     return call.services.oversight.dashboard(
         call.actor,
-        min_position=call.query["min_position"],
-        center_code=call.query["center"],
-        area_code=call.query["area"],
-        fiscal_year=call.query["fiscal_year"],
+        min_position=q["min_position"],
+        center_code=q["center"],
+        area_code=q["area"],
+        fiscal_year=q["fiscal_year"],
+        as_of=q["as_of"],
     )
 
 
@@ -54,6 +58,36 @@ def audit_events(call: Call) -> Any:
     )
     events = call.services.oversight.audit_after(query, call.actor, limit=q["limit"]).items
     return {"events": events, "next_after": events[-1].position if events else q["after"]}
+
+
+@operation(
+    audit,
+    "GET",
+    "/access",
+    summary="The read-access log: who read which client's personal data (JSON or CSV)",
+    permission="audit.read",
+    query=s.AccessQuerySchema,
+    response=s.AccessPageSchema,
+    produces=("application/json", "text/csv"),
+)
+def access_log(call: Call) -> Any:
+    q = call.query
+    query = AccessQuery(
+        client_id=q["client_id"],
+        actor_id=User.id_for(q["actor"]) if q["actor"] else None,
+        since=q["since"],
+        until=q["until"],
+        after=q["after"],
+    )
+    if q["format"] == "csv":
+        entries = call.services.access.all(query, call.actor)
+        return Response(
+            stream_with_context(access_log_csv(entries)),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="access-log.csv"'},
+        )
+    found = call.services.access.search(query, call.actor, limit=q["limit"])
+    return {"entries": found, "next_after": found[-1].seq if found else q["after"]}
 
 
 @operation(

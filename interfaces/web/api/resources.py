@@ -70,12 +70,13 @@ def list_resources(call: Call) -> Any:
     resources,
     "GET",
     "/<uuid:resource_id>",
-    summary="Read a resource",
+    summary="Read a resource, now or as of an instant",
     permission="resource.read",
+    query=s.AsOfQuerySchema,
     response=s.ResourceSchema,
 )
 def get_resource(call: Call, resource_id: UUID) -> Any:
-    return call.services.resources.get(resource_id, call.actor)
+    return call.services.resources.get(resource_id, call.actor, as_of=call.query["as_of"])
 
 
 @operation(

@@ -118,7 +118,7 @@ def admin_user_action(username: str, action: str) -> Any:
     if action not in ("grant", "revoke", "reset", "deactivate"):
         abort(404)
     role = form.choice("role", Role) if action in ("grant", "revoke") else None
-    reason = form.text("reason") if action == "deactivate" else None
+    reason = form.text("reason") if action in ("grant", "revoke", "deactivate") else None
     if form.ok and version is not None:
         try:
             if action == "reset":
@@ -126,11 +126,11 @@ def admin_user_action(username: str, action: str) -> Any:
                 # Shown on this page, never put in the session cookie (which is signed,
                 # not encrypted) as a flashed message would be.
                 return _user_page(username, temporary_password=reset.temporary_password)
-            if action == "grant" and role is not None:
-                app.accounts.grant_role(username, role, version, who)
+            if action == "grant" and role is not None and reason is not None:
+                app.accounts.grant_role(username, role, version, who, reason)
                 flash(_("Role granted."), "success")
-            elif action == "revoke" and role is not None:
-                app.accounts.revoke_role(username, role, version, who)
+            elif action == "revoke" and role is not None and reason is not None:
+                app.accounts.revoke_role(username, role, version, who, reason)
                 flash(_("Role revoked."), "success")
             elif reason is not None:
                 app.accounts.deactivate_user(username, reason, version, who)

@@ -77,10 +77,22 @@ def current_user() -> SessionUser | None:
 
 
 def actor() -> Actor:
+    """The signed-in user, acting through this screen (``ui:<endpoint>``) for the
+    ``purpose`` the form or link gives, if any (both go into the access log)."""
     user = current_user()
     if user is None:
         raise SignInRequiredError
-    return user.actor
+    screen = (request.endpoint or "unknown").removeprefix("ui.")
+    return user.actor.through(f"ui:{screen}", purpose())
+
+
+MAX_PURPOSE = 200
+
+
+def purpose() -> str | None:
+    """The ``purpose`` field of the form or the link: why personal data is read."""
+    text = " ".join(request.values.get("purpose", "").split())[:MAX_PURPOSE]
+    return text if text and text.isprintable() else None
 
 
 def signed_in(permission: str | None = None) -> Callable[[F], F]:

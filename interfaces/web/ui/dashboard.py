@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Response, abort, request, url_for
 
 from application.oversight import FIRST_FISCAL_YEAR, Dashboard
+from domain.errors import InvalidValueError
 from domain.values import NeedCategory, NeedStatus, Outcome
 from interfaces.web.ui import charts
 from interfaces.web.ui.core import Screens, actor, now, render, services, signed_in
@@ -181,6 +183,8 @@ class Chosen:
     area: str | None
     center: str | None
     fiscal_year: int | None
+    as_of: datetime | None
+    """An earlier instant (auditing roles only)."""
     query: dict[str, str]
     """The filters to carry into every link (charts' CSV, the page itself)."""
 
@@ -196,19 +200,49 @@ def _chosen(areas: dict[str, str], centers: dict[str, str]) -> Chosen:
         minimum=max(latest - YEARS_OFFERED, FIRST_FISCAL_YEAR),
         maximum=latest,
     )
-    raw = {"area": area, "center": center, "fiscal_year": None if year is None else str(year)}
-    return Chosen(form, area, center, year, {k: v for k, v in raw.items() if v})
+    as_of = _as_of(form)
+    raw = {
+        "area": area,
+        "center": center,
+        "fiscal_year": None if year is None else str(year),
+        "as_of": form.value("as_of").strip() if as_of is not None else None,
+    }
+    return Chosen(form, area, center, year, as_of, {k: v for k, v in raw.items() if v})
+
+
+def as_of_form() -> tuple[Form, datetime | None]:
+    """The ``as_of`` date-time picker of the auditing roles' screens (Japan time):
+    the form (with any error) and the instant chosen, if any."""
+    form = Form(request.args)
+    return form, _as_of(form)
+
+
+def _as_of(form: Form) -> datetime | None:
+    if not actor().can("audit.read") or not form.value("as_of").strip():
+        return None
+    return form.moment("as_of")
 
 
 def _data() -> tuple[Dashboard, dict[str, Table], Chosen, dict[str, str], dict[str, str]]:
+    """The dashboard as the URL's filters (and, for auditors, ``as_of``) ask."""
     app = services()
     who = actor()
     areas = {a.code: a.name for a in app.reference.list_areas(who)}
     centers = {c.code: c.name for c in app.reference.list_centers(who)}
     chosen = _chosen(areas, centers)
-    stats = app.oversight.dashboard(
-        who, center_code=chosen.center, area_code=chosen.area, fiscal_year=chosen.fiscal_year
-    )
+    where: dict[str, Any] = {
+        "center_code": chosen.center,
+        "area_code": chosen.area,
+        "fiscal_year": chosen.fiscal_year,
+    }
+    stats = None
+    if chosen.as_of is not None:
+        try:
+            stats = app.oversight.dashboard(who, as_of=chosen.as_of, **where)
+        except InvalidValueError as refused:
+            chosen.form.refused(refused)
+    if stats is None:
+        stats = app.oversight.dashboard(who, **where)
     shown = short_names(areas)
     if chosen.area is not None:
         shown = {chosen.area: shown[chosen.area]}
@@ -229,6 +263,7 @@ CHART_ORDER: Sequence[str] = (
 @signed_in("dashboard.read")
 def dashboard() -> Any:
     stats, tables, chosen, areas, centers = _data()
+    shown_as_of = chosen.as_of if not chosen.form.errors else None
     latest = current_fiscal_year()
     area_codes = [chosen.area] if chosen.area else sorted(areas)
     return render(
@@ -239,7 +274,8 @@ def dashboard() -> Any:
         order=CHART_ORDER,
         stats=stats,
         closed_status=NeedStatus.CLOSED,
-        generated=local(now()),
+        generated=local(shown_as_of or now()),
+        as_of=shown_as_of,
         form=chosen.form,
         query=chosen.query,
         areas=short_names(areas),

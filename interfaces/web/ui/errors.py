@@ -41,6 +41,11 @@ UNAVAILABLE_MESSAGES = {
         "Others were changing the same record at the same moment. Nothing was saved. "
         "Send the form again."
     ),
+    "access_log.unavailable": _l(
+        "This page shows personal data, and reading it could not be recorded in the "
+        "access log just now, so it is not shown. Try again in a few seconds; if it "
+        "persists, tell the administrator."
+    ),
     "store.outcome_unknown": _l(
         "The database did not confirm the save: it may or may not have happened. Open "
         "the record again to see before you repeat it."

@@ -22,7 +22,7 @@ from application.errors import (
 )
 from application.needs import NeedPage
 from application.security import ACTION_PERMISSIONS, Actor
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidValueError
 from domain.values import (
     CareLevel,
     DeclinedBy,
@@ -36,6 +36,7 @@ from domain.values import (
 )
 from interfaces.web.ui.auth import STALE_DAYS
 from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
+from interfaces.web.ui.dashboard import as_of_form
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _, local
 from interfaces.web.ui.refusals import refusal
@@ -128,8 +129,21 @@ def board() -> Any:
     who = actor()
     app = services()
     args = _board_args(who)
-    page = app.board.board(args.filters, who, args.sort, args.page, args.per_page, counts=True)
-    moment = now()
+    form, as_of = as_of_form()
+    page = None
+    if as_of is not None:
+        try:
+            page = app.board.board(
+                args.filters, who, args.sort, args.page, args.per_page, counts=True, as_of=as_of
+            )
+        except InvalidValueError as refused:
+            form.refused(refused)
+        else:
+            args.query["as_of"] = form.value("as_of")  # the tabs and pages keep the moment
+    if page is None:
+        as_of = None
+        page = app.board.board(args.filters, who, args.sort, args.page, args.per_page, counts=True)
+    moment = as_of or now()
     stale_days = args.stale_days or STALE_DAYS
     rows = [
         {
@@ -144,7 +158,10 @@ def board() -> Any:
     ]
     return render(
         "needs/board.html",
+        422 if form.errors else 200,
         page=page,
+        form=form,
+        as_of=as_of,
         rows=rows,
         args=args,
         open_count=sum(n for s, n in page.status_counts.items() if s is not NeedStatus.CLOSED),
@@ -213,6 +230,7 @@ def raise_need() -> Any:
             results=results,
             names=app.clients.names([r.id for r in results], who),
             searched=bool(query),
+            purpose=who.purpose,
             key=form.value("key") or uuid.uuid4().hex,
             categories=list(NeedCategory),
             urgencies=list(Urgency),
@@ -252,6 +270,7 @@ def raise_need() -> Any:
         results=[],
         names={},
         searched=False,
+        purpose=who.purpose,
         key=key,
         categories=list(NeedCategory),
         urgencies=list(Urgency),
@@ -444,9 +463,10 @@ def _decline(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
 
 def _confirm(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
     start = form.day("start_date")
+    reason = form.text("reason", required=False)
     if not form.ok or start is None:
         return None
-    return services().matching.confirm(need_id, start, version, who)
+    return services().matching.confirm(need_id, start, version, who, reason=reason)
 
 
 def _follow_up(form: Form, need_id: UUID, version: int, who: Actor) -> Any:

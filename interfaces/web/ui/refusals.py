@@ -45,6 +45,12 @@ CATALOGUE: dict[str, Message] = {
     "value.empty": _fixed(_l("Enter a value.")),
     "value.too_long": _fixed(_l("This is too long.")),
     "value.control_characters": _fixed(_l("Remove the control characters.")),
+    "as_of.too_costly": _fixed(
+        _l(
+            "Rebuilding the screen as of that moment would take too long (the event log "
+            "up to then is too large). Choose an earlier moment."
+        )
+    ),
     "value.code_format": _fixed(
         _l("Use 1 to 32 letters, digits, '-' or '_', starting with a letter or digit.")
     ),

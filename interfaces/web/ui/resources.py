@@ -208,7 +208,8 @@ def edit_resource(resource_id: UUID) -> Any:
     status = 422
     if values is not None and version is not None:
         try:
-            app.resources.update(resource_id, values, version, actor())
+            reason = form.text("reason", required=False)
+            app.resources.update(resource_id, values, version, actor(), reason=reason)
         except VersionConflictError:
             status = 412
             form.error(

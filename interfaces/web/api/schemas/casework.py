@@ -399,6 +399,13 @@ class NeedQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     min_position = MinPosition()
+    as_of = fields.AwareDateTime(
+        load_default=None,
+        metadata={
+            "description": "As it stood at this instant (ISO 8601 with offset), built from "
+            "the event log up to then; bounded (422 `as_of.too_costly` beyond the bound)."
+        },
+    )
 
 
 class AsOfQuerySchema(Schema):
@@ -436,6 +443,20 @@ class HistoryEventSchema(Schema):
         required=True,
         metadata={"description": "The event's other fields, as recorded."},
     )
+    correlation_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Shared by every event one request or one reaction recorded "
+            "(null for events recorded before provenance existed)."
+        },
+    )
+    causation_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The event that caused this one, as '<aggregate id>:<version>' "
+            "(a process manager's reaction); null for people's decisions."
+        },
+    )
 
 
 class HistorySchema(Schema):
@@ -447,7 +468,10 @@ class AssignSchema(Schema):
     reason = Text(
         load_default=None,
         allow_none=True,
-        metadata={"description": "Required when the need is already assigned (reassignment)."},
+        metadata={
+            "description": "Why this coordinator: optional for a first assignment, "
+            "required when the need is already assigned (reassignment)."
+        },
     )
 
 
@@ -475,6 +499,11 @@ class DeclineSchema(Schema):
 
 class ConfirmSchema(Schema):
     start_date = fields.Date(required=True)
+    reason = Text(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Why this match (optional); shown in the need's history."},
+    )
 
 
 class FollowUpSchema(Schema):
@@ -509,6 +538,13 @@ class DashboardQuerySchema(Schema):
         },
     )
     min_position = MinPosition()
+    as_of = fields.AwareDateTime(
+        load_default=None,
+        metadata={
+            "description": "As it stood at this instant (ISO 8601 with offset), built from "
+            "the event log up to then; bounded (422 `as_of.too_costly` beyond the bound)."
+        },
+    )
 
 
 class AuditQuerySchema(Schema):
