@@ -293,3 +293,36 @@ def test_a_server_without_a_worker_follows_the_ledger_in_a_thread(
 
     assert latest is not None
     assert latest.tree_size == ledger_container.store.head()
+
+
+@pytest.mark.parametrize(
+    ("column", "value_sql"),
+    [
+        ("state", "replace(state, '{', '[')"),  # SQLite's replace() stores text
+        ("originator_id", "'not-a-uuid'"),
+        ("topic", "CAST(x'ff00fe' AS TEXT)"),  # bytes that are no UTF-8
+        ("originator_version", "'one'"),
+    ],
+)
+def test_verify_names_an_sqlite_row_rewritten_in_another_type(
+    tmp_path: Path, column: str, value_sql: str
+) -> None:
+    built = bootstrap(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            secret_key="t",
+            fast_passwords=True,
+            instance_path=str(tmp_path),
+        )
+    )
+    try:
+        make_town(built.services)
+        built.ledger.checkpoint()
+        sql = f"UPDATE stored_events SET {column} = {value_sql} WHERE rowid = ?"  # noqa: S608
+        _run(built, sql, 2)
+
+        result = built.ledger.verify()
+    finally:
+        built.close()
+
+    assert (result.ok, result.position, result.kind) == (False, 2, "altered")
