@@ -28,7 +28,7 @@ from eventsourcing.persistence import StoredEvent
 
 from bench.backends import Backend, BackendKind, Target, postgres_url_from_env
 from bench.report import ProgressLine, rate, ratio, say, table
-from bench.workload import Plan, build_town, need_lifecycle, timed_loop
+from bench.workload import LoopResult, Plan, build_town, need_lifecycle, timed_loop
 from interfaces.bootstrap import Container, bootstrap
 
 DEFAULT_EVENTS = 100_000
@@ -39,8 +39,8 @@ CHECKPOINT_EVENTS = 1000
 @dataclass(frozen=True)
 class LedgerResults:
     backend: str
-    events_per_s_without: float
-    events_per_s_with: float
+    without: LoopResult
+    with_ledger: LoopResult
     log_events: int
     leaf_and_sign_per_s: float
     verify_per_s: float
@@ -49,7 +49,9 @@ class LedgerResults:
     verify_peak_mb: float
 
 
-def _lifecycle(target: Target, plan: Plan, label: str, follow: bool) -> tuple[float, Container]:
+def _lifecycle(
+    target: Target, plan: Plan, label: str, follow: bool
+) -> tuple[LoopResult, Container]:
     container = bootstrap(target.settings(inline_projections=True))
     ledger = container.ledger
     ledger.every_events = CHECKPOINT_EVENTS
@@ -68,8 +70,11 @@ def _lifecycle(target: Target, plan: Plan, label: str, follow: bool) -> tuple[fl
 
     line = ProgressLine(f"{label}: {plan.warmup} warm-up + {plan.needs} needs", plan.total)
     result = timed_loop(label, plan, run, app.oversight.head, line.update)
-    line.finish(f"{result.events_per_second:.0f} events/s")
-    return result.events_per_second, container
+    line.finish(
+        f"{result.events_per_second:.0f} events/s, "
+        f"{result.cpu_seconds * 1000 / result.events:.1f} CPU ms/event"
+    )
+    return result, container
 
 
 def _fill(container: Container, events: int, tick: Callable[[int], None]) -> None:
@@ -119,8 +124,8 @@ def run_backend(backend: Backend, plan: Plan, events: int) -> LedgerResults:
         tracemalloc.stop()
         return LedgerResults(
             backend=kind,
-            events_per_s_without=without,
-            events_per_s_with=with_ledger,
+            without=without,
+            with_ledger=with_ledger,
             log_events=result.events,
             leaf_and_sign_per_s=leaf_rate,
             verify_per_s=result.events / seconds,
@@ -131,13 +136,19 @@ def run_backend(backend: Backend, plan: Plan, events: int) -> LedgerResults:
         container.close()
 
 
+def _cpu_ms(result: LoopResult) -> str:
+    return f"{result.cpu_seconds * 1000 / result.events:.2f}"
+
+
 def report(results: list[LedgerResults], markdown: bool) -> str:
     rows = [
         [
             r.backend,
-            rate(r.events_per_s_without),
-            rate(r.events_per_s_with),
-            ratio(r.events_per_s_with / r.events_per_s_without),
+            rate(r.without.events_per_second),
+            rate(r.with_ledger.events_per_second),
+            _cpu_ms(r.without),
+            _cpu_ms(r.with_ledger),
+            ratio(r.with_ledger.cpu_seconds / r.without.cpu_seconds),
             f"{r.log_events:,}",
             rate(r.leaf_and_sign_per_s),
             rate(r.verify_per_s),
@@ -150,7 +161,9 @@ def report(results: list[LedgerResults], markdown: bool) -> str:
         "backend",
         "write ev/s, no ledger",
         "write ev/s, ledger",
-        "with/without",
+        "CPU ms/event, no ledger",
+        "CPU ms/event, ledger",
+        "CPU with/without",
         "log events",
         "leaf+sign ev/s",
         "verify ev/s",
