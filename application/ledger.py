@@ -115,7 +115,7 @@ _LENGTH = struct.Struct(">I")
 
 def encode_row(row: Row) -> bytes:
     position, originator, version, topic, state = row
-    name = topic.encode("utf-8")
+    name = topic.encode("utf-8", "surrogateescape")  # bytes that were no UTF-8 stay as stored
     return (
         _HEAD.pack(LEAF_FORMAT, position, originator, version, len(name))
         + name
@@ -141,7 +141,7 @@ def decode_leaf(leaf: bytes) -> StoredEvent:
         position=int.from_bytes(leaf[1:9], "big"),
         originator_id=UUID(bytes=leaf[9:25]),
         originator_version=int.from_bytes(leaf[25:33], "big"),
-        topic=leaf[37:topic_end].decode("utf-8"),
+        topic=leaf[37:topic_end].decode("utf-8", "surrogateescape"),
         state=state,
     )
 
@@ -367,6 +367,8 @@ Progress = Callable[[int, int], None]
 
 class _MismatchError(Exception):
     def __init__(self, position: int | None, kind: str, detail: str) -> None:
+        # A tampered topic may hold bytes that are no UTF-8: shown escaped, storable.
+        detail = detail.encode("utf-8", "backslashreplace").decode("utf-8")
         super().__init__(detail)
         self.position, self.kind, self.detail = position, kind, detail
 

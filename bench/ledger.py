@@ -28,7 +28,7 @@ from eventsourcing.persistence import StoredEvent
 
 from bench.backends import Backend, BackendKind, Target, postgres_url_from_env
 from bench.report import ProgressLine, rate, ratio, say, table
-from bench.workload import Plan, build_town, need_lifecycle, timed_loop
+from bench.workload import LoopResult, Plan, build_town, need_lifecycle, timed_loop
 from interfaces.bootstrap import Container, bootstrap
 
 DEFAULT_EVENTS = 100_000
@@ -39,15 +39,19 @@ CHECKPOINT_EVENTS = 1000
 @dataclass(frozen=True)
 class LedgerResults:
     backend: str
-    events_per_s_without: float
-    events_per_s_with: float
+    without: LoopResult
+    with_ledger: LoopResult
     log_events: int
     leaf_and_sign_per_s: float
     verify_per_s: float
+    verify_per_cpu_s: float
+    """Events per CPU second of this process: what verify does when it has a core."""
     verify_peak_mb: float
 
 
-def _lifecycle(target: Target, plan: Plan, label: str, follow: bool) -> tuple[float, Container]:
+def _lifecycle(
+    target: Target, plan: Plan, label: str, follow: bool
+) -> tuple[LoopResult, Container]:
     container = bootstrap(target.settings(inline_projections=True))
     ledger = container.ledger
     ledger.every_events = CHECKPOINT_EVENTS
@@ -66,8 +70,11 @@ def _lifecycle(target: Target, plan: Plan, label: str, follow: bool) -> tuple[fl
 
     line = ProgressLine(f"{label}: {plan.warmup} warm-up + {plan.needs} needs", plan.total)
     result = timed_loop(label, plan, run, app.oversight.head, line.update)
-    line.finish(f"{result.events_per_second:.0f} events/s")
-    return result.events_per_second, container
+    line.finish(
+        f"{result.events_per_second:.0f} events/s, "
+        f"{result.cpu_seconds * 1000 / result.events:.1f} CPU ms/event"
+    )
+    return result, container
 
 
 def _fill(container: Container, events: int, tick: Callable[[int], None]) -> None:
@@ -104,9 +111,10 @@ def run_backend(backend: Backend, plan: Plan, events: int) -> LedgerResults:
         leaf_rate = leafed / (time.perf_counter() - started)
         say(f"  {kind}: {leafed} leaves added and signed at {rate(leaf_rate)}/s")
         gc.collect()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = ledger.verify()
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         if not result.ok:
             raise RuntimeError(f"the bench log does not verify: {result.describe()}")
         say(f"  {kind}: verified {result.events} events at {rate(result.events / seconds)}/s")
@@ -116,27 +124,35 @@ def run_backend(backend: Backend, plan: Plan, events: int) -> LedgerResults:
         tracemalloc.stop()
         return LedgerResults(
             backend=kind,
-            events_per_s_without=without,
-            events_per_s_with=with_ledger,
+            without=without,
+            with_ledger=with_ledger,
             log_events=result.events,
             leaf_and_sign_per_s=leaf_rate,
             verify_per_s=result.events / seconds,
+            verify_per_cpu_s=result.events / cpu_seconds,
             verify_peak_mb=peak / 1e6,
         )
     finally:
         container.close()
 
 
+def _cpu_ms(result: LoopResult) -> str:
+    return f"{result.cpu_seconds * 1000 / result.events:.2f}"
+
+
 def report(results: list[LedgerResults], markdown: bool) -> str:
     rows = [
         [
             r.backend,
-            rate(r.events_per_s_without),
-            rate(r.events_per_s_with),
-            ratio(r.events_per_s_with / r.events_per_s_without),
+            rate(r.without.events_per_second),
+            rate(r.with_ledger.events_per_second),
+            _cpu_ms(r.without),
+            _cpu_ms(r.with_ledger),
+            ratio(r.with_ledger.cpu_seconds / r.without.cpu_seconds),
             f"{r.log_events:,}",
             rate(r.leaf_and_sign_per_s),
             rate(r.verify_per_s),
+            rate(r.verify_per_cpu_s),
             f"{r.verify_peak_mb:.1f}",
         ]
         for r in results
@@ -145,10 +161,13 @@ def report(results: list[LedgerResults], markdown: bool) -> str:
         "backend",
         "write ev/s, no ledger",
         "write ev/s, ledger",
-        "with/without",
+        "CPU ms/event, no ledger",
+        "CPU ms/event, ledger",
+        "CPU with/without",
         "log events",
         "leaf+sign ev/s",
         "verify ev/s",
+        "verify ev/CPU-s",
         "verify peak MB",
     ]
     return table(headers, rows, markdown=markdown)
@@ -174,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     for kind in kinds:
         with Backend(kind, url) as backend:
             results.append(run_backend(backend, plan, args.events))
+    with open("/proc/loadavg", encoding="ascii") as load:
+        say(f"load average at the end: {load.read().split()[0]}")
     print(report(results, args.markdown))
     return 0
 

@@ -7,9 +7,11 @@ the instance folder, created with mode 0600 the first time a checkpoint is signe
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import os
 import time
+from binascii import unhexlify
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -108,18 +110,46 @@ class StoredEventLog:
         connection = reader.raw_connection()
         try:
             cursor = connection.cursor()
+            # Every column as the bytes stored: a value written past the recorder (text
+            # where a blob belongs, bytes that are no UTF-8) is compared, never a crash.
             cursor.execute(
-                "SELECT rowid, originator_id, originator_version, topic, state "
+                "SELECT rowid, CAST(originator_id AS BLOB), originator_version, "
+                "CAST(topic AS BLOB), CAST(state AS BLOB) "
                 "FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?",
                 (after, limit),
             )
-            fromhex = bytes.fromhex
-            return [
-                (position, fromhex(originator.replace("-", "")), version, topic, state)
-                for position, originator, version, topic, state in cursor.fetchall()
-            ]
+            rows: list[Row] = []
+            names: dict[bytes | None, str] = {}  # a few dozen topics, decoded once
+            for position, originator, version, topic, state in cursor.fetchall():
+                name = names.get(topic)
+                if name is None:
+                    name = names[topic] = (topic or b"").decode("utf-8", "surrogateescape")
+                if type(version) is int and 0 <= version < 2**64 and len(originator or b"") == 32:
+                    try:
+                        rows.append((position, unhexlify(originator), version, name, state or b""))
+                        continue
+                    except (binascii.Error, ValueError):
+                        pass
+                rows.append(_as_stored(position, originator, version, name, state))
+            return rows
         finally:
             connection.close()
+
+
+def _as_stored(position: int, originator: Any, version: Any, topic: Any, state: Any) -> Row:
+    """A row someone wrote past the recorder (a text state, an id that is no UUID):
+    encoded from what is there, so that it is compared, never crashes verify."""
+    try:
+        text = originator.decode("ascii") if isinstance(originator, bytes) else originator
+        originator_bytes = _uuid(text).bytes
+    except (TypeError, ValueError, AttributeError):
+        originator_bytes = hashlib.sha256(repr(originator).encode("utf-8")).digest()[:16]
+    try:
+        number = int(version)
+    except (TypeError, ValueError):
+        number = 0
+    raw = state if isinstance(state, bytes) else str(state).encode("utf-8", "surrogateescape")
+    return (position, originator_bytes, number % 2**64, str(topic), raw)
 
 
 def _uuid(value: object) -> UUID:

@@ -27,7 +27,7 @@ from domain.values import Role
 from interfaces.bootstrap import Container
 from interfaces.cli.audit import audit_group
 from interfaces.cli.common import container, friendly_errors, progress_bar
-from interfaces.cli.ledger import ledger_group
+from interfaces.cli.ledger import follow_ledger, ledger_group
 from interfaces.cli.privacy import privacy_group
 from interfaces.cli.reports import report_group
 from interfaces.cli.resources import resources_group
@@ -186,6 +186,7 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     except ImportError:
         from werkzeug.serving import run_simple
 
+        follow_ledger(built)
         run_simple(host, port, current_app._get_current_object(), threaded=True)  # type: ignore[attr-defined]
         return
     _run_gunicorn(host, port, workers, threads)
@@ -205,7 +206,9 @@ def _run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
 
         def load(self) -> Flask:
             # Each worker builds its own app: connection pools must not cross a fork.
-            return create_app()
+            app = create_app()
+            follow_ledger(app.extensions["tsunagu"])
+            return app
 
     TsunaguServer().run()
 

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ import click
 from flask.cli import AppGroup
 
 from application.ledger import Checkpoint, LedgerError, check_proof, load_json
-from interfaces.bootstrap import public_key
+from interfaces.bootstrap import Container, public_key
 from interfaces.cli.common import container, friendly_errors
 
 ledger_group = AppGroup(
@@ -24,8 +26,36 @@ ledger_group = AppGroup(
     "'check-proof' needs no database. See docs/audit.md.",
 )
 
+FOLLOW_EVERY = 5.0
+"""Seconds between the ledger's passes in a server that runs no projection worker."""
 PROGRESS_AFTER = 1.0
 """Seconds a verification runs before it reports progress on stderr (then every second)."""
+
+
+log = logging.getLogger(__name__)
+
+
+def follow_ledger(built: Container, every: float = FOLLOW_EVERY) -> threading.Event:
+    """Extend and sign the ledger in a daemon thread of a server process.
+
+    With inline views (the default: no projection worker runs) nothing else
+    would sign checkpoints every N events or M minutes. Several server processes
+    may each run one: leaves and checkpoints are appended once whoever comes first.
+    Returns the event that stops the thread.
+    """
+    stop = threading.Event()
+    if not built.settings.inline_projections:
+        return stop  # the projection worker does it
+
+    def run() -> None:
+        while not stop.wait(every):
+            try:
+                built.ledger.catch_up()
+            except Exception:
+                log.exception("the ledger could not catch up; again in %.0f s", every)
+
+    threading.Thread(target=run, name="tsunagu-ledger", daemon=True).start()
+    return stop
 
 
 def _print_json(document: Any) -> None:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import stat
+import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -248,3 +250,79 @@ def test_the_worker_pass_signs_a_checkpoint_every_n_events(ledger_container: Con
 
 def _system() -> Actor:
     return SYSTEM_ACTOR
+
+
+def test_the_worker_pass_signs_once_the_interval_has_passed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    now = [datetime(2026, 4, 1, 9, 0, tzinfo=UTC)]
+    built = bootstrap(
+        Settings(**{**settings.__dict__, "instance_path": str(tmp_path)}), clock=lambda: now[0]
+    )
+    try:
+        ledger = built.ledger
+        built.services.reference.create_area("east", "東地区", SYSTEM_ACTOR)
+        ledger.catch_up()
+        first = ledger.latest()
+        built.services.reference.create_area("west", "西地区", SYSTEM_ACTOR)
+        now[0] += ledger.every + timedelta(seconds=1)
+
+        ledger.catch_up()
+    finally:
+        built.close()
+
+    assert first is not None
+    assert ledger.latest() is not None
+    assert ledger.latest().tree_size == first.tree_size + 1  # type: ignore[union-attr]
+
+
+def test_a_server_without_a_worker_follows_the_ledger_in_a_thread(
+    ledger_container: Container,
+) -> None:
+    from interfaces.cli.ledger import follow_ledger
+
+    stop = follow_ledger(ledger_container, every=0.01)
+    try:
+        for _ in range(500):
+            latest = ledger_container.ledger.latest()
+            if latest is not None:
+                break
+            threading.Event().wait(0.01)
+    finally:
+        stop.set()
+
+    assert latest is not None
+    assert latest.tree_size == ledger_container.store.head()
+
+
+@pytest.mark.parametrize(
+    ("column", "value_sql"),
+    [
+        ("state", "replace(state, '{', '[')"),  # SQLite's replace() stores text
+        ("originator_id", "'not-a-uuid'"),
+        ("topic", "CAST(x'ff00fe' AS TEXT)"),  # bytes that are no UTF-8
+        ("originator_version", "'one'"),
+    ],
+)
+def test_verify_names_an_sqlite_row_rewritten_in_another_type(
+    tmp_path: Path, column: str, value_sql: str
+) -> None:
+    built = bootstrap(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            secret_key="t",
+            fast_passwords=True,
+            instance_path=str(tmp_path),
+        )
+    )
+    try:
+        make_town(built.services)
+        built.ledger.checkpoint()
+        sql = f"UPDATE stored_events SET {column} = {value_sql} WHERE rowid = ?"  # noqa: S608
+        _run(built, sql, 2)
+
+        result = built.ledger.verify()
+    finally:
+        built.close()
+
+    assert (result.ok, result.position, result.kind) == (False, 2, "altered")
