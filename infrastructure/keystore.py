@@ -264,6 +264,34 @@ class SqlKeyring:
                 ).one()
         return SimpleNamespace(wrapped=row["wrapped"], master_key_id=row["master_key_id"])
 
+    def rewrap(self, new: MasterKey) -> int:
+        """Wrap every live data key with ``new`` instead of the current master key, in
+        one transaction (all or nothing); returns how many. Erased clients have none."""
+        c = personal_keys.c
+        count = 0
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(c.client_id, c.wrapped, c.master_key_id).where(c.wrapped.is_not(None))
+            ).all()
+            for row in rows:
+                if row.master_key_id == new.id:
+                    continue  # re-wrapped already (a repeated rotation)
+                if row.master_key_id != self.master.id:
+                    raise MasterKeyError(
+                        f"the data key of client {row.client_id} was wrapped with master key "
+                        f"{row.master_key_id}, neither the configured one nor the new one"
+                    )
+                key = self.master.unwrap(row.client_id, bytes(row.wrapped))
+                conn.execute(
+                    personal_keys.update()
+                    .where(c.client_id == row.client_id)
+                    .values(wrapped=new.wrap(row.client_id, key), master_key_id=new.id)
+                )
+                count += 1
+        with self._lock:
+            self._keys.clear()
+        return count
+
     # -- subjects --------------------------------------------------------------------
 
     def link(self, subject_id: UUID, client_id: UUID) -> None:

@@ -317,6 +317,15 @@ def _attempt_store(settings: Settings, writer: Engine) -> AttemptStore:
     return SqlAttemptStore(writer)
 
 
+def rotate_master_key(built: Container, new_key: str) -> int:
+    """Re-wrap every client's data key with ``new_key`` (64 hex or base64 characters);
+    returns how many keys were re-wrapped (docs/privacy.md, "Rotating the master key")."""
+    keyring = built.store.keyring
+    if not isinstance(keyring, SqlKeyring):
+        raise TypeError("this instance seals no personal data")
+    return keyring.rewrap(MasterKey.parse(new_key))
+
+
 def stored_snapshots(built: Container) -> SqlSnapshots:
     """The event store's snapshot rows, for ``tsunagu snapshots``."""
     return SqlSnapshots.of(built.database, built.projections.writer, built.store.name)
