@@ -6,6 +6,7 @@ Everything is built from :class:`Settings`, which come from the environment
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import time
@@ -38,7 +39,13 @@ from application.sign_in import AttemptStore, SignInGuard
 from application.store import Aggregates, EventStore, utc_now
 from infrastructure import migrations
 from infrastructure.idempotency import SqlIdempotentRequests
-from infrastructure.keystore import BlindIndex, MasterKey, SqlKeyring, SqlPersonalTraces
+from infrastructure.keystore import (
+    KEY_CACHE_SECONDS,
+    BlindIndex,
+    MasterKey,
+    SqlKeyring,
+    SqlPersonalTraces,
+)
 from infrastructure.password_strength import ZxcvbnStrength
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
@@ -206,7 +213,9 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
         with writer.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
     master = settings.master()
-    keyring = SqlKeyring(writer, master)
+    # A memory:// database belongs to this process alone: no one else can erase a key.
+    cache = math.inf if database.kind == "memory" else KEY_CACHE_SECONDS
+    keyring = SqlKeyring(writer, master, reader, cache_seconds=cache)
     blind_index = BlindIndex(master.blind_index_key)
     store = EventStore(database.event_store_env(), keyring=keyring)
     policy = DevelopmentPolicy(store)

@@ -14,8 +14,11 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+import sqlalchemy as sa
 
 from application.security import SYSTEM_ACTOR
+from infrastructure.views.schema import audit_log
+from interfaces.bootstrap import bootstrap
 from tests.conftest import POSTGRES_URL
 from tests.e2e.support import (
     Api,
@@ -255,3 +258,29 @@ def test_search_finds_a_client_by_the_start_of_the_kana_or_name_only_until_erase
     assert_aggregate(_erase(fresh_api, client))
 
     assert directory.search(family[:3], SYSTEM_ACTOR) == []
+
+
+def test_a_new_process_rebuilds_the_views_from_sealed_events(fresh_api: Api) -> None:
+    values = _secrets()
+    client, need = _client_and_need(fresh_api, values)
+    # A process of its own: no key cached, as the projection worker after a restart.
+    other = bootstrap(fresh_api.container.settings)
+    try:
+        for name in ("client_directory", "audit_log"):
+            other.projections.rebuild(name)
+        failing = {s.name for s in other.projections.status() if s.failed_position is not None}
+        assert failing == set()
+        card = other.services.clients.card(UUID(client["id"]), SYSTEM_ACTOR)
+        assert card.personal is not None
+        assert card.personal.name == values["name"]
+        with other.projections.reader.connect() as conn:
+            reasons = set(
+                conn.execute(
+                    sa.select(audit_log.c.reason).where(
+                        audit_log.c.aggregate_id == UUID(need["id"])
+                    )
+                ).scalars()
+            )
+        assert values["close_reason"] in reasons
+    finally:
+        other.close()
