@@ -21,6 +21,11 @@ their fields in plain text and are read as they are: stored data is never
 rewritten (the ledger hashes it as stored). When a client's key is destroyed
 (``Client.PersonalDataErased``), its sealed fields read as erased: ``personal``
 becomes None and free text :data:`~domain.values.ERASED`.
+
+Sealed fields are merged back after the library's mapper has upcast the event:
+an upcaster (``class_version``) of an event listed here must not read or
+rename its sealed fields (they are not in the state yet) — change this mapper
+with it.
 """
 
 from __future__ import annotations

@@ -52,9 +52,9 @@ class Run:
 def _store(target: Target, sealed: bool) -> EventStore:
     if not sealed:
         return EventStore(target.native_env())
-    _reader, writer = target.database.create_engines()
+    reader, writer = target.database.create_engines()
     migrations.upgrade(writer)
-    keyring = SqlKeyring(writer, MasterKey(secrets.token_bytes(32)))
+    keyring = SqlKeyring(writer, MasterKey(secrets.token_bytes(32)), reader)
     return EventStore(target.native_env(), keyring=keyring)
 
 

@@ -160,8 +160,20 @@ class BlindIndex:
 class SqlKeyring:
     """application.privacy.Keyring on ``personal_keys`` and ``personal_key_subjects``."""
 
-    def __init__(self, engine: Engine, master: MasterKey) -> None:
-        self.engine = engine
+    def __init__(
+        self,
+        writer: Engine,
+        master: MasterKey,
+        reader: Engine | None = None,
+        cache_seconds: float = KEY_CACHE_SECONDS,
+    ) -> None:
+        self.cache_seconds = cache_seconds
+        """How long a key stays cached; unbounded for a database only this process
+        uses (``memory://``, one shared connection: its cache is never stale)."""
+        self.engine = writer
+        self.reader = reader or writer
+        """Reads go through the reader: views decrypt events inside their write
+        transaction, and on SQLite a second writer would wait for that lock forever."""
         self.master = master
         self._lock = threading.Lock()
         self._keys: dict[UUID, tuple[AESGCM | None, bool, float]] = {}
@@ -183,7 +195,7 @@ class SqlKeyring:
         return key.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated)
 
     def is_destroyed(self, client_id: UUID) -> bool:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(
                 sa.select(personal_keys.c.wrapped).where(personal_keys.c.client_id == client_id)
             ).first()
@@ -217,7 +229,7 @@ class SqlKeyring:
                     .values(wrapped=None, destroyed_at=datetime.now(UTC))
                 )
         with self._lock:
-            self._keys[client_id] = (None, True, time.monotonic() + KEY_CACHE_SECONDS)
+            self._keys[client_id] = (None, True, time.monotonic() + self.cache_seconds)
 
     def _key(self, client_id: UUID, create: bool) -> AESGCM | None:
         now = time.monotonic()
@@ -226,7 +238,7 @@ class SqlKeyring:
         if cached is not None and cached[2] > now and (cached[0] is not None or cached[1]):
             return cached[0]
         c = personal_keys.c
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(
                 sa.select(c.wrapped, c.master_key_id).where(c.client_id == client_id)
             ).first()
@@ -242,7 +254,7 @@ class SqlKeyring:
                 )
             key = AESGCM(self.master.unwrap(client_id, bytes(row.wrapped)))
         with self._lock:
-            self._keys[client_id] = (key, destroyed, now + KEY_CACHE_SECONDS)
+            self._keys[client_id] = (key, destroyed, now + self.cache_seconds)
         return key
 
     def _create(self, client_id: UUID) -> Any:
@@ -258,11 +270,39 @@ class SqlKeyring:
                 conn.execute(personal_keys.insert().values(row))
         except IntegrityError:
             # Another process made it first: use theirs.
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 return conn.execute(
                     sa.select(c.wrapped, c.master_key_id).where(c.client_id == client_id)
                 ).one()
         return SimpleNamespace(wrapped=row["wrapped"], master_key_id=row["master_key_id"])
+
+    def rewrap(self, new: MasterKey) -> int:
+        """Wrap every live data key with ``new`` instead of the current master key, in
+        one transaction (all or nothing); returns how many. Erased clients have none."""
+        c = personal_keys.c
+        count = 0
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(c.client_id, c.wrapped, c.master_key_id).where(c.wrapped.is_not(None))
+            ).all()
+            for row in rows:
+                if row.master_key_id == new.id:
+                    continue  # re-wrapped already (a repeated rotation)
+                if row.master_key_id != self.master.id:
+                    raise MasterKeyError(
+                        f"the data key of client {row.client_id} was wrapped with master key "
+                        f"{row.master_key_id}, neither the configured one nor the new one"
+                    )
+                key = self.master.unwrap(row.client_id, bytes(row.wrapped))
+                conn.execute(
+                    personal_keys.update()
+                    .where(c.client_id == row.client_id)
+                    .values(wrapped=new.wrap(row.client_id, key), master_key_id=new.id)
+                )
+                count += 1
+        with self._lock:
+            self._keys.clear()
+        return count
 
     # -- subjects --------------------------------------------------------------------
 
@@ -288,7 +328,7 @@ class SqlKeyring:
         if known is not None:
             return known
         c = personal_key_subjects.c
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             client_id = conn.execute(
                 sa.select(c.client_id).where(c.subject_id == subject_id)
             ).scalar()
@@ -299,7 +339,7 @@ class SqlKeyring:
 
     def subjects(self, client_id: UUID) -> list[UUID]:
         c = personal_key_subjects.c
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return list(
                 conn.execute(
                     sa.select(c.subject_id).where(c.client_id == client_id).order_by(c.subject_id)

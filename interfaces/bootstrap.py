@@ -6,6 +6,7 @@ Everything is built from :class:`Settings`, which come from the environment
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import time
@@ -41,7 +42,13 @@ from application.store import Aggregates, EventStore, utc_now
 from infrastructure import migrations
 from infrastructure.access_log import SqlAccessLog
 from infrastructure.idempotency import SqlIdempotentRequests
-from infrastructure.keystore import BlindIndex, MasterKey, SqlKeyring, SqlPersonalTraces
+from infrastructure.keystore import (
+    KEY_CACHE_SECONDS,
+    BlindIndex,
+    MasterKey,
+    SqlKeyring,
+    SqlPersonalTraces,
+)
 from infrastructure.ledger import (
     Ed25519PublicKeyChecker,
     Ed25519Signer,
@@ -228,7 +235,9 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
         with writer.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
     master = _master_key(settings, database)
-    keyring = SqlKeyring(writer, master)
+    # A memory:// database belongs to this process alone: no one else can erase a key.
+    cache = math.inf if database.kind == "memory" else KEY_CACHE_SECONDS
+    keyring = SqlKeyring(writer, master, reader, cache_seconds=cache)
     blind_index = BlindIndex(master.blind_index_key)
     store = EventStore(database.event_store_env(), keyring=keyring)
     policy = DevelopmentPolicy(store)
@@ -418,6 +427,15 @@ def _attempt_store(settings: Settings, writer: Engine) -> AttemptStore:
     if settings.redis_url:
         return RedisAttemptStore.from_url(settings.redis_url)
     return SqlAttemptStore(writer)
+
+
+def rotate_master_key(built: Container, new_key: str) -> int:
+    """Re-wrap every client's data key with ``new_key`` (64 hex or base64 characters);
+    returns how many keys were re-wrapped (docs/privacy.md, "Rotating the master key")."""
+    keyring = built.store.keyring
+    if not isinstance(keyring, SqlKeyring):
+        raise TypeError("this instance seals no personal data")
+    return keyring.rewrap(MasterKey.parse(new_key))
 
 
 def stored_snapshots(built: Container) -> SqlSnapshots:

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from application.common import JST
 from application.security import SYSTEM_ACTOR
+from interfaces.bootstrap import rotate_master_key
 from interfaces.cli.common import container, friendly_errors, progress_bar
 
 privacy_group = AppGroup(
@@ -90,3 +91,31 @@ def erase_expired_command(
             )
     if report.failed:
         raise SystemExit(1)
+
+
+@privacy_group.command("rotate-master-key")
+@click.option(
+    "--new-key-file",
+    type=click.Path(exists=True, dir_okay=False, readable=True),
+    required=True,
+    help="A file holding the new master key (64 hex or base64 characters: 32 bytes).",
+)
+def rotate_master_key_command(new_key_file: str) -> None:
+    """Re-wrap every client's data key with a new master key (stop the servers first).
+
+    Reads the current key as the server does (TSUNAGU_MASTER_KEY or
+    instance/master_key). Afterwards configure the new key in its place and run
+    `tsunagu projections rebuild client_directory` (search tokens derive from it).
+    Events are not touched; all keys change in one transaction.
+    """
+    with open(new_key_file, encoding="ascii") as file:
+        new_key = file.read().strip()
+    try:
+        count = rotate_master_key(container(), new_key)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"re-wrapped {count} data keys with the new master key. Now put the new key in "
+        "place of the old one (TSUNAGU_MASTER_KEY or instance/master_key), keep a backup "
+        "of it apart from the database, and run: tsunagu projections rebuild client_directory"
+    )

@@ -115,3 +115,31 @@ def test_a_date_is_required_and_checked(env: dict[str, str]) -> None:
     result = tsunagu(env, "privacy", "erase-expired", "--closed-before", "31/12/2020")
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output or "%Y-%m-%d" in result.output
+
+
+def test_rotating_the_master_key_rewraps_every_data_key(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    closed, still_open, _ = _clients(env)
+    new_key = token_hex(32)
+    key_file = tmp_path / "new_master_key"
+    key_file.write_text(new_key, encoding="ascii")
+
+    result = tsunagu(env, "privacy", "rotate-master-key", "--new-key-file", str(key_file))
+
+    assert result.exit_code == 0, result.output
+    assert "re-wrapped 4 data keys" in result.output
+    rotated = Settings(**{**_settings(env).__dict__, "master_key": new_key})
+    built = bootstrap(rotated)
+    try:
+        client = built.services.clients.get(still_open, SYSTEM_ACTOR)
+        assert client.personal is not None
+        assert client.personal.name == "山田 花子"
+    finally:
+        built.close()
+    stale = bootstrap(_settings(env))
+    try:
+        with pytest.raises(ValueError, match="master key"):
+            stale.services.clients.get(closed[0], SYSTEM_ACTOR)
+    finally:
+        stale.close()

@@ -14,8 +14,11 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+import sqlalchemy as sa
 
 from application.security import SYSTEM_ACTOR
+from infrastructure.views.schema import audit_log
+from interfaces.bootstrap import bootstrap
 from tests.conftest import POSTGRES_URL
 from tests.e2e.support import (
     Api,
@@ -151,8 +154,12 @@ def test_personal_data_and_free_text_are_stored_encrypted(fresh_api: Api) -> Non
 def test_erasure_leaves_no_plaintext_in_any_table_nor_in_the_file(fresh_api: Api) -> None:
     values = _secrets()
     client, _need = _client_and_need(fresh_api, values)
-    # The client directory serves the name until erasure (the client card).
-    assert _found(_table_texts(fresh_api), values), "the scan must see what the views keep"
+    # Until erasure the client card serves the name, the audit log the reasons, and
+    # the need's answer is kept for Idempotency-Key retries: the scan must see them.
+    before = {table for table, _field in _found(_table_texts(fresh_api), values)}
+    assert {"idempotent_requests"} <= before
+    assert any(t.startswith("client_directory") for t in before)
+    assert any(t.startswith("audit_log") for t in before)
 
     erased = assert_aggregate(_erase(fresh_api, client))
 
@@ -257,3 +264,29 @@ def test_search_finds_a_client_by_the_start_of_the_kana_or_name_only_until_erase
     assert_aggregate(_erase(fresh_api, client))
 
     assert directory.search(family[:3], SYSTEM_ACTOR) == []
+
+
+def test_a_new_process_rebuilds_the_views_from_sealed_events(fresh_api: Api) -> None:
+    values = _secrets()
+    client, need = _client_and_need(fresh_api, values)
+    # A process of its own: no key cached, as the projection worker after a restart.
+    other = bootstrap(fresh_api.container.settings)
+    try:
+        for name in ("client_directory", "audit_log"):
+            other.projections.rebuild(name)
+        failing = {s.name for s in other.projections.status() if s.failed_position is not None}
+        assert failing == set()
+        card = other.services.clients.card(UUID(client["id"]), SYSTEM_ACTOR)
+        assert card.personal is not None
+        assert card.personal.name == values["name"]
+        with other.projections.reader.connect() as conn:
+            reasons = set(
+                conn.execute(
+                    sa.select(audit_log.c.reason).where(
+                        audit_log.c.aggregate_id == UUID(need["id"])
+                    )
+                ).scalars()
+            )
+        assert values["close_reason"] in reasons
+    finally:
+        other.close()
