@@ -87,7 +87,9 @@ def test_an_empty_form_says_what_is_missing(ui: Api) -> None:
     page = browser.post("/sign-in", {"username": "", "password": ""})
 
     assert page.status == 422
-    assert page.text.count("入力してください") == 2
+    assert len(re.findall(r'class="field-errors"', page.html)) == 2  # at each field
+    assert page.text.count("入力してください") == 4  # and as links in the error summary
+    assert 'href="#username"' in page.html
 
 
 def test_pages_need_a_signed_in_user_and_come_back_after_sign_in(ui: Api) -> None:
