@@ -112,6 +112,8 @@ class AuditEntry:
     actor_id: UUID | None
     actor: str | None
     reason: str | None
+    username: str | None = None
+    """The username of a ``User`` record (auditors read who an account is by it)."""
 
 
 @dataclass(frozen=True)

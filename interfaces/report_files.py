@@ -78,6 +78,7 @@ def write_logic_model_xlsx(report: LogicModelReport, path: Path, text: LogicMode
     (shares as percentages, days with one decimal)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     book = Workbook()
     sheet = book.active
@@ -110,6 +111,12 @@ def write_logic_model_xlsx(report: LogicModelReport, path: Path, text: LogicMode
         sheet.column_dimensions[letter].width = width + 2
     sheet.freeze_panes = f"A{header_row + 1}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
+    # Printed on A4 portrait, one page wide, as a 課 files it.
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_PORTRAIT
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     book.save(path)
 
 

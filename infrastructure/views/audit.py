@@ -88,9 +88,14 @@ class SqlAuditLog:
     ) -> tuple[list[AuditEntry], int | None]:
         c = audit_log.c
         where = _where(query)
+        account = dir_users.alias("account")
         select = (
-            sa.select(audit_log, dir_users.c.username)
-            .select_from(audit_log.outerjoin(dir_users, dir_users.c.id == c.actor_id))
+            sa.select(audit_log, dir_users.c.username, account.c.username.label("account_name"))
+            .select_from(
+                audit_log.outerjoin(dir_users, dir_users.c.id == c.actor_id).outerjoin(
+                    account, (c.aggregate_type == "User") & (account.c.id == c.aggregate_id)
+                )
+            )
             .where(where)
             .order_by(c.position.desc() if newest_first else c.position)
             .limit(limit)
@@ -115,6 +120,7 @@ class SqlAuditLog:
                 actor_id=r.actor_id,
                 actor=r.username or ("system" if r.actor_id == SYSTEM_USER_ID else None),
                 reason=r.reason,
+                username=r.account_name,
             )
             for r in rows
         ], total

@@ -88,7 +88,8 @@ def test_the_dashboard_charts_are_readable_at_every_width(
     site: Site, new_page: Any, language: str, width: int
 ) -> None:
     _open_need(site, NeedCategory.SOCIAL_PARTICIPATION)
-    page = new_page(width=width, height=900, locale="ja-JP" if language == "ja" else "en-GB")
+    height = 812 if width == 375 else 768
+    page = new_page(width=width, height=height, locale="ja-JP" if language == "ja" else "en-GB")
     _sign_in(page, site, "supervisor", language)
     page.goto(site.url + "/dashboard")
 
@@ -104,7 +105,7 @@ def test_the_dashboard_charts_are_readable_at_every_width(
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     header = page.locator(".site-header").bounding_box()
     assert header is not None
-    assert header["height"] <= (120 if width == 375 else 200)  # not half of a phone's screen
+    assert header["height"] <= 0.2 * height  # the first screen is for the content (was ~55 %)
     screenshot(page, f"dashboard_{language}_{width}")
 
 

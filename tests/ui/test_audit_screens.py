@@ -35,6 +35,18 @@ def test_the_log_names_a_need_by_its_display_code(ui: Api) -> None:
     assert "この時点で再現" in page
 
 
+def test_accounts_and_areas_are_named_in_the_log(ui: Api) -> None:
+    auditor = signed_in(ui.app, "auditor")
+
+    users = auditor.get("/audit", type="User.Created")
+    areas = auditor.get("/audit", type="Area.Registered")
+
+    rows = re.findall(r"<td>ユーザー\s*<a [^>]*>([^<]+)</a>", users.html)
+    assert "sc" in rows
+    assert not [row for row in rows if row.startswith("U-")]
+    assert re.search(r"<td>日常生活圏域\s*<a [^>]*>北地区</a>", areas.html)
+
+
 def test_the_replay_page_shows_the_need_and_client_codes(ui: Api) -> None:
     need = need_in(ui, "raised")
 

@@ -13,6 +13,7 @@ from domain.base import recorded_at
 from tests.e2e.support import (
     Api,
     District,
+    need_in,
     new_client,
     new_district,
     new_need,
@@ -178,3 +179,17 @@ def test_tables_leave_out_the_suffix_every_area_name_repeats(ui: Api) -> None:
     table = re.search(r'id="area_category".*?</table>', dashboard.html, re.S)
     assert table is not None
     assert '<th scope="row">東地区</th>' in table.group(0)
+
+
+def test_every_month_axis_says_the_year_and_month(ui: Api) -> None:
+    need_in(ui, "resource_gap")
+    boss = signed_in(ui.app, "supervisor")
+    this_month = datetime.now(UTC) + timedelta(hours=9)
+    label = f"{this_month.year}年{this_month.month}月"
+
+    for path, chart in (("/gaps", "chart-gap-months"), ("/network", "chart-ties")):
+        page = boss.get(path)
+        svg = re.search(rf'<svg class="chart" id="{chart}".*?</svg>', page.html, re.S)
+        assert svg is not None, path
+        assert f"<title>{label}</title>" in svg.group(0), path
+        assert not re.search(r">\d\d-\d\d<", svg.group(0)), path

@@ -35,6 +35,16 @@ EXPORT_LIMIT = 100_000
 EXPORT_BATCH = 1000
 CODE_PREFIXES = {"Need": "N", "Client": "C"}
 """Records known by a pseudonymous display code rather than a name."""
+FALLBACK_PREFIXES = {
+    "Resource": "R",
+    "Organization": "O",
+    "Council": "CO",
+    "DevelopmentInitiative": "DI",
+    "User": "U",
+    "Area": "A",
+    "SupportCenter": "SC",
+}
+"""Codes of records whose name is not at hand (none of them reads like N- or C-)."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +71,7 @@ class Records:
         if "Resource" in kinds:
             resource_ids = [e.aggregate_id for e in entries if e.aggregate_type == "Resource"]
             self._names.update(app.resources.names(resource_ids))
-        if "User" in kinds and who.can("user.read"):
-            self._names.update({u.id: u.username for u in app.accounts.list_users(who)})
+        self._names.update({e.aggregate_id: e.username for e in entries if e.username is not None})
 
     def __call__(self, entry: AuditEntry) -> Record:
         kind = str(label(entry.aggregate_type))
@@ -72,7 +81,8 @@ class Records:
         name = self._names.get(entry.aggregate_id)
         if name is not None:
             return Record(kind, name, False)
-        return Record(kind, display_code(entry.aggregate_type[:1], entry.aggregate_id), True)
+        fallback = FALLBACK_PREFIXES.get(entry.aggregate_type, entry.aggregate_type[:2].upper())
+        return Record(kind, display_code(fallback, entry.aggregate_id), True)
 
 
 def _audit_query() -> tuple[Form, AuditQuery, list[str]]:

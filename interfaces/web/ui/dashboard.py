@@ -101,7 +101,7 @@ def _charts(
     median = stats.median_match_days
     median_text = (
         _(
-            "Median: %(days)s days over %(count)d matched needs.",
+            "Median: %(days)s days over %(count)d confirmed matches.",
             days=format_number(median, 1),
             count=len(stats.match_days),
         )

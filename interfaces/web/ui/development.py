@@ -28,7 +28,7 @@ from interfaces.web.ui import charts
 from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
-from interfaces.web.ui.i18n import _, local
+from interfaces.web.ui.i18n import _, format_month, local
 from interfaces.web.ui.labels import label
 from interfaces.web.ui.refusals import refusal
 from interfaces.web.ui.resources import MAX_CAPACITY, read_resource_form
@@ -439,7 +439,7 @@ def gaps() -> Any:
                     "Columns per month: became unmet (solid), resolved (hatched), "
                     "unmet at the month's end (dotted)."
                 ),
-                [row[0][2:] for row in monthly.rows],
+                [format_month(row[0]) for row in monthly.rows],
                 [
                     charts.Series(
                         _("Became unmet"), [r[1] for r in monthly.rows], charts.ORANGE, "solid"

@@ -192,19 +192,6 @@ def type_groups(types: Iterable[str]) -> list[tuple[str, str, list[tuple[str, st
     ]
 
 
-def type_options(types: Iterable[str]) -> list[tuple[str, str]]:
-    """Event types for a filter, each aggregate type first (it matches all its events)."""
-    options: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for event_type in sorted(types):
-        aggregate = event_type.split(".")[0]
-        if aggregate not in seen:
-            seen.add(aggregate)
-            options.append((aggregate, _("%(kind)s: every event", kind=label(aggregate))))
-        options.append((event_type, f"{label(aggregate)}: {label(event_type)}"))
-    return options
-
-
 def exact_moment(value: datetime) -> str:
     """An instant for a URL, to the microsecond, in Japan time."""
     return local(value).isoformat()
@@ -224,7 +211,6 @@ def init_display(app: Flask) -> None:
         event_details=event_details,
         user_options=user_options,
         client_code=client_code,
-        type_options=type_options,
         type_groups=type_groups,
         short_names=short_names,
     )

@@ -20,7 +20,7 @@ from interfaces.web.ui import charts
 from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
-from interfaces.web.ui.i18n import _, local
+from interfaces.web.ui.i18n import _, format_month, local
 from interfaces.web.ui.labels import label
 from interfaces.web.ui.refusals import refusal
 from interfaces.web.ui.tables import Table, table_csv
@@ -505,7 +505,7 @@ def network() -> Any:
                     "contacted in each month; every cell shows its count."
                 ),
                 [row[0] for row in ties.rows],
-                ties.header[1:],
+                [format_month(month) for month in ties.header[1:]],
                 [row[1:] for row in ties.rows],
                 header=70,
             ),
