@@ -117,17 +117,6 @@ class ReferenceCases:
         self._aggregates.save(area, kind="area")
         return tuple(area.towns)
 
-    def towns(self, actor: Actor) -> dict[str, tuple[str, ...]]:
-        """The towns of every area that lists some, by area code (read from the log, so
-        an import made just after listing them sees them)."""
-        actor.require("area.read")
-        found = {}
-        for listed in self._directory.areas():
-            area = self._aggregates.find(Area, listed.id)
-            if area is not None and area.towns:
-                found[area.code] = tuple(area.towns)
-        return found
-
     def create_center(self, code: str, name: str, area_codes: list[str], actor: Actor) -> CenterDTO:
         actor.require("center.create")
         center = SupportCenter.register(code, name, area_codes, actor.user_id)

@@ -51,6 +51,8 @@ class ResourceDTO:
     longitude: float | None = None
     source_key: str | None = None
     """Natural key of the imported row it came from (None when typed in)."""
+    service_name: str | None = None
+    """The service as the imported list worded it (「福祉用具貸与」), where kept."""
 
     @property
     def places_left(self) -> int | None:
@@ -96,6 +98,7 @@ def resource_dto(resource: Resource, position: int | None) -> ResourceDTO:
         latitude=resource.latitude,
         longitude=resource.longitude,
         source_key=resource.source_key,
+        service_name=resource.service_name,
     )
 
 

@@ -365,8 +365,12 @@ def _event_type(name: str) -> str:
 ADDED: tuple[tuple[str, str], ...] = (
     ("candidates", "digest"),  # 0.2: the ranking's fingerprint, sent back with a proposal
     ("clients", "erased"),  # 0.2: personal data erased (crypto-shredding)
+    # 0.2: the service as an imported list worded it (each resource, and the directory list)
+    ("resources/items", "service_name"),
+    ("resources/list", "service_name"),
 )
-"""(section of the figures, field of each of its items) added to the API after 0.1.0."""
+"""(section of the figures, field of each of its items) added to the API after 0.1.0; a
+section nested in another is written with ``/``."""
 
 HISTORY_ADDED: tuple[str, ...] = (
     "correlation_id",  # 0.2: provenance, null for events stored before it existed
@@ -391,7 +395,10 @@ def normalise(figures: Figures) -> Figures:
     """
     result = copy.deepcopy(figures)
     for section, field in ADDED:
-        for item in result.get(section, {}).values():
+        items: Any = result
+        for part in section.split("/"):
+            items = items.get(part, {}) if isinstance(items, dict) else {}
+        for item in items.values():
             if isinstance(item, dict):
                 item.pop(field, None)
     for item in result.get("needs", {}).get("items", {}).values():

@@ -184,6 +184,8 @@ class ResourceDirectoryView(View):
     """``resource_directory``: resources with utilisation, filterable by category and area."""
 
     name = "resource_directory"
+    # 2: resource_locations.service_name, the service as the imported list worded it.
+    version = 2
     tables: ClassVar = (
         resource_directory,
         resource_categories,
@@ -230,13 +232,16 @@ class ResourceDirectoryView(View):
                 source_key=getattr(e, "source_key", None),
                 latitude=getattr(e, "latitude", None),
                 longitude=getattr(e, "longitude", None),
+                service_name=getattr(e, "service_name", None),
             )
         )
         self._index(conn, e.originator_id, e.categories, e.area_codes)
 
     def _updated(self, conn: Connection, e: Any, position: int) -> None:
         values: dict[str, Any] = {"version": e.originator_version}
-        location = {k: v for k, v in e.changes.items() if k in ("latitude", "longitude")}
+        location = {
+            k: v for k, v in e.changes.items() if k in ("latitude", "longitude", "service_name")
+        }
         if location:
             self._locate(conn, e.originator_id, location)
         for key, value in e.changes.items():
@@ -436,7 +441,9 @@ class SqlResourceDirectory(_Reader):
         c = resource_directory.c
         loc = resource_locations.c
         query = (
-            sa.select(resource_directory, loc.source_key, loc.latitude, loc.longitude)
+            sa.select(
+                resource_directory, loc.source_key, loc.latitude, loc.longitude, loc.service_name
+            )
             .select_from(resource_directory.outerjoin(resource_locations, loc.resource_id == c.id))
             .order_by(c.name, c.id)
         )
@@ -485,4 +492,5 @@ def _resource_dto(r: Any) -> ResourceDTO:
         latitude=r.latitude,
         longitude=r.longitude,
         source_key=r.source_key,
+        service_name=r.service_name,
     )

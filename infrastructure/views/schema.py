@@ -232,6 +232,8 @@ resource_locations = sa.Table(
     sa.Column("source_key", sa.String(200), nullable=True, index=True),
     sa.Column("latitude", sa.Float, nullable=True),
     sa.Column("longitude", sa.Float, nullable=True),
+    # The service as the imported list worded it (ResourceDirectoryView version 2).
+    sa.Column("service_name", sa.String(200), nullable=True),
 )
 
 # Filter tables: which categories and areas each resource serves.

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from application.errors import PermissionDeniedError
+from application.errors import InvalidReferenceError, PermissionDeniedError
 from application.import_rows import ProblemKind
 from application.importing import ResourceDraft, source_resource_id
 from application.resources import ResourceFilter
@@ -473,3 +473,20 @@ def test_the_national_list_imports_whole_and_a_second_import_writes_nothing(
     assert isinstance(stored, Resource)
     assert stored.service_name in {clean(s) for s in AGENCIES}
     assert {r.capacity for r in resources} >= {85, 29, 15}
+
+
+def test_only_admins_list_towns_and_a_repeat_writes_nothing(
+    memory_container: Container, town: Town
+) -> None:
+    app = memory_container.services
+    app.reference.list_towns("north", ["北町", "桜台"], SYSTEM_ACTOR)
+    head = app.oversight.head()
+
+    again = app.reference.list_towns("north", ["北町", "桜台"], SYSTEM_ACTOR)
+
+    assert again == ("北町", "桜台")
+    assert app.oversight.head() == head
+    with pytest.raises(PermissionDeniedError):
+        app.reference.list_towns("north", ["南町"], town.coordinator)
+    with pytest.raises(InvalidReferenceError):
+        app.reference.list_towns("nowhere", ["南町"], SYSTEM_ACTOR)

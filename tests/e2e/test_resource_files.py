@@ -554,3 +554,22 @@ def test_an_imported_national_list_exports_and_imports_back_unchanged(fresh_api:
 
     assert counts(back) == {"new": 0, "updated": 0, "unchanged": len(SERVICES), "invalid": 0}
     assert counts(again) == {"new": 0, "updated": 0, "unchanged": len(SERVICES), "invalid": 0}
+
+
+def test_an_agency_shows_the_service_as_the_list_worded_it_and_follows_a_new_wording(
+    fresh_api: Api,
+) -> None:
+    def listed(service: str) -> bytes:
+        return f"名称,実施サービス,住所,圏域\nつなぐ看護,{service},つなぐ市北町1-1,north\n".encode()
+
+    first = assert_ok(upload(fresh_api, listed("訪問看護"), apply="true"))
+    resource = f"/resources/{first['rows'][0]['resource_id']}"
+    shown = assert_ok(fresh_api.get(resource, "coordinator"))
+    again = assert_ok(upload(fresh_api, listed("介護予防訪問看護"), apply="true"))
+    after = assert_ok(fresh_api.get(resource, "coordinator"))
+
+    assert (shown["service_type"], shown["service_name"]) == ("agency_referral", "訪問看護")
+    assert [(r["outcome"], r["changed"]) for r in again["rows"]] == [("updated", ["service_name"])]
+    assert after["service_name"] == "介護予防訪問看護"
+    directory = assert_ok(fresh_api.get("/resources", "coordinator", {"area": "north"}))["items"]
+    assert [r["service_name"] for r in directory] == ["介護予防訪問看護"]  # the view follows

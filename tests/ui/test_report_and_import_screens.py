@@ -400,3 +400,19 @@ def test_care_benefits_are_agencies_or_skipped_as_chosen_on_the_upload_screen(
     assert done.status == 200
     assert f"除外 {len(AGENCIES)} 件" in done
     assert len(_names(fresh_ui)) == len(SERVICES) - len(AGENCIES)
+
+
+def test_a_professional_agency_shows_the_service_as_the_list_worded_it(
+    fresh_ui: Api, fresh_uploads: Path
+) -> None:
+    parsed = read_resource_file(
+        "名称,実施サービス,圏域\nつなぐ看護,訪問看護,north\n".encode(), "list.csv"
+    )
+    report = fresh_ui.container.services.importing.import_resources(
+        parsed.drafts, SYSTEM_ACTOR, apply=True
+    )
+    sc = signed_in(fresh_ui.app, "coordinator")
+
+    page = sc.get(f"/resources/{report.rows[0].resource_id}")
+
+    assert "取り込んだ一覧での表記：訪問看護" in page

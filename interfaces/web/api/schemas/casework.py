@@ -301,6 +301,13 @@ class ResourceSchema(AggregateSchema):
     source_key = fields.String(
         allow_none=True, metadata={"description": "Key of the imported row it came from."}
     )
+    service_name = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The service as the imported list worded it (e.g. 福祉用具貸与 for "
+            "a care-insurance provider imported as a professional agency)."
+        },
+    )
 
 
 class ResourceQuerySchema(Schema):
