@@ -47,6 +47,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "need.resume": frozenset({CM, CO}),
     "need.close": frozenset({CM, CO}),
     "need.reopen": frozenset({CO, SU}),
+    "need.edit": frozenset({CM, CO}),
     "initiative.create": frozenset({CO}),
     "initiative.change": frozenset({CO}),
     "initiative.read": EVERYONE,
@@ -74,6 +75,7 @@ ACTION_PERMISSIONS: dict[str, str] = {
     "resume": "need.resume",
     "close": "need.close",
     "reopen": "need.reopen",
+    "edit": "need.edit",
 }
 """Every action people take on a need (``domain.need.ALLOWED_FROM``), and the permission
 of the matrix above it needs."""

@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, Any] = {
     "resume": _l("Resume"),
     "close": _l("Close with an outcome"),
     "reopen": _l("Reopen"),
+    "edit": _l("Edit the description, goal or urgency"),
 }
 
 # Event fields that say nothing to people (ids of the stream itself, bookkeeping).

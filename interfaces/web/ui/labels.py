@@ -169,6 +169,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "Need.Resumed": _l("Resumed"),
     "Need.Closed": _l("Need closed"),
     "Need.Reopened": _l("Need reopened"),
+    "Need.DetailsChanged": _l("Need details edited"),
     "Client.Registered": _l("Client registered"),
     "Client.CareLevelChanged": _l("Care level assessed"),
     "Client.AvailabilityRecorded": _l("Available weekdays recorded"),
