@@ -388,7 +388,7 @@ def test_a_concurrent_change_says_who_changed_it_when_and_keeps_the_input(ui: Ap
     )
 
     assert refused.status == 412
-    assert "このニーズは他の人が変更しました" in refused
+    assert "このニーズは、画面を開いた後に変更されました" in refused
     assert "cm さんが" in refused  # who
     assert "一時停止" in refused  # what they did
     assert "本人が辞退した" in refused.html  # nothing typed is lost

@@ -140,6 +140,7 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("ui.home", _l("Home"), None, "home"),
     NavItem("ui.board", _l("Case board"), "need.read", "needs"),
+    NavItem("ui.clients", _l("Clients"), "need.raise", "clients"),
     NavItem("ui.raise_need", _l("Raise a need"), "need.raise", "raise"),
     NavItem("ui.resources", _l("Resources"), "resource.read", "resources"),
     NavItem("ui.dashboard", _l("Dashboard"), "dashboard.read", "dashboard"),
@@ -155,8 +156,8 @@ SECTIONS: dict[str, str] = {
     "ui.board": "needs",
     "ui.need": "needs",
     "ui.need_action": "needs",
-    "ui.client": "needs",
-    "ui.client_availability": "needs",
+    "ui.client": "clients",
+    "ui.client_availability": "clients",
     "ui.accept_plan": "needs",
     "ui.raise_need": "raise",
     "ui.register_client": "raise",

@@ -108,7 +108,7 @@ ENUM_LABELS: dict[enum.Enum, LazyString] = {
     NeedStatus.CLOSED: _l("Closed"),
     Urgency.LOW: _l("Low"),
     Urgency.NORMAL: _l("Normal"),
-    Urgency.HIGH: _l("High"),
+    Urgency.HIGH: _l("Urgent"),  # the same word as the badge (「至急」), never 「高」
     Progress.ON_TRACK: _l("On track"),
     Progress.CONCERN: _l("Concern"),
     Progress.GOAL_MET: _l("Goal met"),

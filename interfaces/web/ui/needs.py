@@ -259,6 +259,24 @@ def raise_need() -> Any:
     )
 
 
+@screens.route("/clients", methods=["GET", "POST"])
+@signed_in("need.raise")
+def clients() -> Any:
+    """Find a client (利用者) by display code or kana and open their page. The search is
+    sent by POST, as on the raise form, so that no kana lands in a URL."""
+    who = actor()
+    app = services()
+    query = Form(request.form).value("q").strip() if request.method == "POST" else ""
+    results = app.clients.search(query, who) if query else []
+    return render(
+        "clients/search.html",
+        query=query,
+        results=results,
+        names=app.clients.names([r.id for r in results], who),
+        **_places(),
+    )
+
+
 @screens.route("/clients/new", methods=["GET", "POST"])
 @signed_in("client.create")
 def register_client() -> Any:
