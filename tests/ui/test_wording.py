@@ -91,3 +91,27 @@ def test_the_council_page_has_one_leaving_form_not_one_per_member(ui: Api) -> No
     assert "の退会<" not in page.html
     assert page.html.count(f'action="/councils/{council.id}/release"') == 1
     assert "構成団体の退会を記録する" in page
+
+
+def test_deactivating_a_user_asks_for_a_confirmation_styled_as_dangerous(ui: Api) -> None:
+    from tests.e2e.support import new_user
+
+    username = new_user(ui)
+    admin = signed_in(ui.app, "admin")
+    page = admin.get(f"/admin/users/{username}")
+    assert '<details class="action danger" id="action-deactivate">' in page.html
+    assert '<button type="submit" class="danger">' in page.html
+    version = re.search(
+        rf'action="/admin/users/{username}/deactivate"[^>]*>\s*<input[^>]*>\s*'
+        r'<input type="hidden" name="version" value="(\d+)"',
+        page.html,
+    )
+    assert version
+
+    refused = admin.post(
+        f"/admin/users/{username}/deactivate", {"version": version.group(1), "reason": "退職"}
+    )
+
+    assert refused.status == 422
+    assert "無効化してよいことを確認し、チェックを入れてください。" in refused
+    assert ui.get(f"/users/{username}", "admin").get_json()["active"] is True

@@ -119,6 +119,8 @@ def admin_user_action(username: str, action: str) -> Any:
         abort(404)
     role = form.choice("role", Role) if action in ("grant", "revoke") else None
     reason = form.text("reason") if action == "deactivate" else None
+    if action == "deactivate" and not form.checkbox("confirm"):
+        form.error("confirm", _("Tick the box to confirm the deactivation."))
     if form.ok and version is not None:
         try:
             if action == "reset":
