@@ -61,3 +61,42 @@ def test_a_closed_need_offers_no_edit_but_reopening(ui: Api) -> None:
 
     assert f'action="/needs/{need["id"]}/edit"' not in page.html
     assert 'class="action next" open id="action-reopen"' in page.html
+
+
+def test_a_care_manager_records_an_assessment_from_the_client_page(ui: Api) -> None:
+    from tests.e2e.support import new_client
+
+    client = new_client(ui)
+    cm = signed_in(ui.app, "care_manager")
+    page = cm.get(f"/clients/{client['id']}")
+    assert "認定を記録する" in page
+
+    done = cm.post(
+        f"/clients/{client['id']}/assessment",
+        {
+            "version": str(client["version"]),
+            "care_level": "care_1",
+            "assessed_on": "2026-10-01",
+            "reason": "区分変更申請の結果",
+        },
+    )
+
+    assert done.status == 303, done.text[:500]
+    assert "認定を記録しました。" in cm.follow(done)
+    assert ui.get(f"/clients/{client['id']}", "care_manager").get_json()["care_level"] == "care_1"
+
+
+def test_an_assessment_without_a_reason_is_answered_next_to_the_field(ui: Api) -> None:
+    from tests.e2e.support import new_client
+
+    client = new_client(ui)
+    cm = signed_in(ui.app, "care_manager")
+    cm.get(f"/clients/{client['id']}")
+
+    refused = cm.post(
+        f"/clients/{client['id']}/assessment",
+        {"version": str(client["version"]), "care_level": "care_1", "assessed_on": "2026-10-01"},
+    )
+
+    assert refused.status == 422
+    assert 'id="assessment-reason-error"' in refused.html

@@ -158,6 +158,7 @@ SECTIONS: dict[str, str] = {
     "ui.need_action": "needs",
     "ui.client": "clients",
     "ui.client_availability": "clients",
+    "ui.client_assessment": "clients",
     "ui.accept_plan": "needs",
     "ui.raise_need": "raise",
     "ui.register_client": "raise",
