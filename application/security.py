@@ -16,6 +16,8 @@ EVERYONE = frozenset(Role)
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "area.create": frozenset({AD}),
+    "area.change": frozenset({AD}),
+    "center.change": frozenset({AD}),
     "area.read": EVERYONE,
     "center.create": frozenset({AD}),
     "center.read": EVERYONE,

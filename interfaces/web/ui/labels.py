@@ -208,6 +208,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "Area.Renamed": _l("Area renamed"),
     "SupportCenter.Registered": _l("Support center registered"),
     "SupportCenter.AreasChanged": _l("Support center areas changed"),
+    "SupportCenter.Renamed": _l("Support center renamed"),
 }
 
 FIELD_LABELS: dict[str, LazyString] = {
