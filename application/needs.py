@@ -293,6 +293,25 @@ class NeedCases:
             lambda n: n.reopen(reason, actor.user_id),
         )
 
+    def edit(
+        self,
+        need_id: UUID,
+        description: str,
+        goal: str,
+        urgency: Urgency,
+        reason: str,
+        expected_version: int | None,
+        actor: Actor,
+    ) -> NeedDTO:
+        """Correct an open need's description, goal and urgency, saying why."""
+        return self.change(
+            need_id,
+            expected_version,
+            actor,
+            "need.edit",
+            lambda n: n.edit(description, goal, urgency, reason, actor.user_id),
+        )
+
     def change(
         self,
         need_id: UUID,

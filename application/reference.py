@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
-from application.errors import AlreadyExistsError, InvalidReferenceError, VersionConflictError
+from application.errors import (
+    AlreadyExistsError,
+    InvalidReferenceError,
+    NotFoundError,
+    VersionConflictError,
+)
 from application.security import Actor
 from application.store import Aggregates
 from domain.reference import Area, SupportCenter
@@ -128,6 +133,47 @@ class ReferenceCases:
         except VersionConflictError:
             raise AlreadyExistsError("support center", code) from None
         return center_dto(center, position)
+
+    def rename_area(
+        self, code: str, name: str, expected_version: int | None, actor: Actor
+    ) -> AreaDTO:
+        """Rename an area (its code, which records and URLs use, stays)."""
+        actor.require("area.change")
+        area = self._load(Area, Area.id_for(code), "area", code, expected_version)
+        if name.strip() != area.name:
+            area.rename(name, actor.user_id)
+        return area_dto(area, self._aggregates.save(area, kind="area"))
+
+    def change_center(
+        self,
+        code: str,
+        name: str,
+        area_codes: list[str],
+        expected_version: int | None,
+        actor: Actor,
+    ) -> CenterDTO:
+        """Rename a support center and change the areas it serves (one event each,
+        only for what changed; saved together)."""
+        actor.require("center.change")
+        center = self._load(
+            SupportCenter, SupportCenter.id_for(code), "support center", code, expected_version
+        )
+        self._references.require_areas("area_codes", area_codes)
+        if name.strip() != center.name:
+            center.rename(name, actor.user_id)
+        if list(dict.fromkeys(area_codes)) != list(center.area_codes):
+            center.change_areas(area_codes, actor.user_id)
+        return center_dto(center, self._aggregates.save(center, kind="support center"))
+
+    def _load(
+        self, cls: Any, ident: UUID, kind: str, code: str, expected_version: int | None
+    ) -> Any:
+        found = self._aggregates.find(cls, ident)
+        if found is None:
+            raise NotFoundError(kind, code)
+        if expected_version is not None and found.version != expected_version:
+            raise VersionConflictError(kind, expected_version, found.version)
+        return found
 
     def list_centers(self, actor: Actor) -> list[CenterDTO]:
         actor.require("center.read")

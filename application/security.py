@@ -16,6 +16,8 @@ EVERYONE = frozenset(Role)
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "area.create": frozenset({AD}),
+    "area.change": frozenset({AD}),
+    "center.change": frozenset({AD}),
     "area.read": EVERYONE,
     "center.create": frozenset({AD}),
     "center.read": EVERYONE,
@@ -48,6 +50,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "need.resume": frozenset({CM, CO}),
     "need.close": frozenset({CM, CO}),
     "need.reopen": frozenset({CO, SU}),
+    "need.edit": frozenset({CM, CO}),
     "initiative.create": frozenset({CO}),
     "initiative.change": frozenset({CO}),
     "initiative.read": EVERYONE,
@@ -77,6 +80,7 @@ ACTION_PERMISSIONS: dict[str, str] = {
     "resume": "need.resume",
     "close": "need.close",
     "reopen": "need.reopen",
+    "edit": "need.edit",
 }
 """Every action people take on a need (``domain.need.ALLOWED_FROM``), and the permission
 of the matrix above it needs."""

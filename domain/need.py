@@ -13,7 +13,12 @@ from typing import Any, ClassVar
 from eventsourcing.domain import event
 
 from domain.base import TsunaguAggregate, require_text
-from domain.errors import NeedAlreadyClosedError, NeedPausedError, NeedTransitionError
+from domain.errors import (
+    InvalidValueError,
+    NeedAlreadyClosedError,
+    NeedPausedError,
+    NeedTransitionError,
+)
 from domain.values import (
     ClientId,
     DeclinedBy,
@@ -49,6 +54,7 @@ ALLOWED_FROM: dict[str, frozenset[NeedStatus]] = {
     "resume": frozenset(set(NeedStatus) - {S.CLOSED}),
     "close": frozenset(set(NeedStatus) - {S.CLOSED}),
     "reopen": frozenset({S.CLOSED}),
+    "edit": frozenset(set(NeedStatus) - {S.CLOSED}),
 }
 
 # What a paused need still accepts: people can be reassigned and cases closed
@@ -56,7 +62,7 @@ ALLOWED_FROM: dict[str, frozenset[NeedStatus]] = {
 # on — a resource launched, the initiative abandoned or the need unlinked from
 # it — is a fact recorded regardless (it stays paused).
 ALLOWED_WHILE_PAUSED = frozenset(
-    {"resume", "close", "reassign", "mark_resource_created", "unlink_development"}
+    {"resume", "close", "reassign", "mark_resource_created", "unlink_development", "edit"}
 )
 
 OPEN_STATES = frozenset(set(NeedStatus) - {S.CLOSED})
@@ -79,6 +85,7 @@ class Need(TsunaguAggregate):
     Resumed: ClassVar[type[Any]]
     Closed: ClassVar[type[Any]]
     Reopened: ClassVar[type[Any]]
+    DetailsChanged: ClassVar[type[Any]]
 
     @event("Raised")
     def __init__(
@@ -412,6 +419,32 @@ class Need(TsunaguAggregate):
         # took it waits for assignment again.
         self.status = S.MATCHING if self.assignee is not None else S.RAISED
 
+    def edit(
+        self, description: str, goal: str, urgency: Urgency, reason: str, actor: UserId
+    ) -> None:
+        """Correct what an open need says (its description, goal and urgency), with why;
+        the need keeps its state. Refused when nothing would change."""
+        self._require("edit")
+        description = require_text("description", description)
+        goal = require_text("goal", goal)
+        if (description, goal, urgency) == (self.description, self.goal, self.urgency):
+            raise InvalidValueError("description", "nothing was changed", code="need.unchanged")
+        self._details_changed(
+            description=description,
+            goal=goal,
+            urgency=urgency,
+            reason=require_text("reason", reason),
+            actor=actor,
+        )
+
+    @event("DetailsChanged")
+    def _details_changed(
+        self, description: str, goal: str, urgency: Urgency, reason: str, actor: UserId
+    ) -> None:
+        self.description = description
+        self.goal = goal
+        self.urgency = urgency
+
 
 # -- the status each event leads to ------------------------------------------------------------
 
@@ -431,6 +464,7 @@ STATUS_AFTER: dict[type[Any], NeedStatus | None] = {
     Need.Resumed: None,
     Need.Closed: S.CLOSED,
     Need.Reopened: None,  # back to matching or raised: see ``status_after``
+    Need.DetailsChanged: None,
 }
 """Every event of a need and the status it leads to (None: the status is kept).
 

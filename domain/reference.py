@@ -90,6 +90,7 @@ class SupportCenter(TsunaguAggregate):
 
     Registered: ClassVar[type[Any]]
     AreasChanged: ClassVar[type[Any]]
+    Renamed: ClassVar[type[Any]]
 
     @staticmethod
     def id_for(code: str) -> UUID:
@@ -133,3 +134,10 @@ class SupportCenter(TsunaguAggregate):
     @event("AreasChanged")
     def _areas_changed(self, area_codes: list[str], actor: UserId) -> None:
         self.area_codes = area_codes
+
+    def rename(self, name: str, actor: UserId) -> None:
+        self._renamed(name=require_text("name", name, max_length=200), actor=actor)
+
+    @event("Renamed")
+    def _renamed(self, name: str, actor: UserId) -> None:
+        self.name = name

@@ -378,6 +378,9 @@ HISTORY_ADDED: tuple[str, ...] = (
 )
 """Fields of each event of a need's history added to the API after 0.1.0."""
 
+ADDED_ACTIONS = frozenset({"edit"})  # issue 13: correcting an open need's description
+"""Need actions added after 0.1.0: a new action offered changes no earlier figure."""
+
 
 def normalise(figures: Figures) -> Figures:
     """The figures with the tolerated differences taken out; applied to both sides.
@@ -389,7 +392,9 @@ def normalise(figures: Figures) -> Figures:
       audit log). Event type names are cut to their last dotted segment;
     - fields a later release added to an answer (listed in :data:`ADDED` and
       :data:`HISTORY_ADDED`) are taken out: an addition changes no figure an
-      earlier release showed.
+      earlier release showed;
+    - actions a later release added to a need's ``allowed_actions`` (listed in
+      :data:`ADDED_ACTIONS`) are taken out of that list.
 
     Nothing else is tolerated.
     """
@@ -402,6 +407,9 @@ def normalise(figures: Figures) -> Figures:
             if isinstance(item, dict):
                 item.pop(field, None)
     for item in result.get("needs", {}).get("items", {}).values():
+        need = item.get("need") if isinstance(item, dict) else None
+        if isinstance(need, dict) and isinstance(need.get("allowed_actions"), list):
+            need["allowed_actions"] = [a for a in need["allowed_actions"] if a not in ADDED_ACTIONS]
         for event in item.get("history", []):
             event["type"] = _event_type(event["type"])
             for field in HISTORY_ADDED:

@@ -74,6 +74,8 @@ class CaseBoardView(View):
             values.update(outcome=e.outcome.value, closed_at=e.timestamp, paused=False)
         elif isinstance(e, Need.Reopened):
             values.update(outcome=None, closed_at=None, resource_id=None, matched_at=None)
+        elif isinstance(e, Need.DetailsChanged):
+            values["urgency"] = e.urgency.value
         conn.execute(
             self.t.case_board.update()
             .where(self.t.case_board.c.need_id == e.originator_id)

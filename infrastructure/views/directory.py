@@ -62,6 +62,7 @@ class DirectoryView(View):
             Area.Renamed: self._area_renamed,
             SupportCenter.Registered: self._center,
             SupportCenter.AreasChanged: self._center_areas,
+            SupportCenter.Renamed: self._center_renamed,
             User.Created: self._user,
             User.RoleGranted: self._user_roles,
             User.RoleRevoked: self._user_roles,
@@ -105,6 +106,13 @@ class DirectoryView(View):
             self.t.dir_centers.update()
             .where(self.t.dir_centers.c.id == e.originator_id)
             .values(area_codes=list(e.area_codes), version=e.originator_version)
+        )
+
+    def _center_renamed(self, conn: Connection, e: Any, position: int) -> None:
+        conn.execute(
+            self.t.dir_centers.update()
+            .where(self.t.dir_centers.c.id == e.originator_id)
+            .values(name=e.name, version=e.originator_version)
         )
 
     def _user(self, conn: Connection, e: Any, position: int) -> None:

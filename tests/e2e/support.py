@@ -462,6 +462,8 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/needs/{need}/resume"): frozenset({CM, CO}),
     ("POST", "/needs/{need}/close"): frozenset({CM, CO}),
     ("POST", "/needs/{need}/reopen"): frozenset({CO, SU}),
+    # Issue 13: correcting what a need says is the work of those who raise and follow it.
+    ("POST", "/needs/{need}/edit"): frozenset({CM, CO}),
     ("GET", "/dashboard"): frozenset({SU, CO, AU, AD}),
     ("GET", "/audit/events"): frozenset({AU, SU, AD}),
     ("GET", "/audit/access"): frozenset({AU, SU, AD}),
@@ -580,6 +582,12 @@ def valid_body(method: str, path_template: str, ids: Mapping[str, str]) -> Any:
         "/needs/{need}/resume": {"reason": REASON},
         "/needs/{need}/close": {"outcome": "withdrawn", "reason": REASON},
         "/needs/{need}/reopen": {"reason": REASON},
+        "/needs/{need}/edit": {
+            "description": "膝の痛みが強くなった",
+            "goal": "自分で買い物に行く",
+            "urgency": "high",
+            "reason": REASON,
+        },
         "/initiatives": {
             "title": "立ち上げ",
             "area_code": "north",

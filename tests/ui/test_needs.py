@@ -388,7 +388,7 @@ def test_a_concurrent_change_says_who_changed_it_when_and_keeps_the_input(ui: Ap
     )
 
     assert refused.status == 412
-    assert "このニーズは他の人が変更しました" in refused
+    assert "このニーズは、画面を開いた後に変更されました" in refused
     assert "cm さんが" in refused  # who
     assert "一時停止" in refused  # what they did
     assert "本人が辞退した" in refused.html  # nothing typed is lost
@@ -448,6 +448,12 @@ ACTION_FIELDS: dict[str, dict[str, str]] = {
     "confirm": {"start_date": "2026-12-01"},
     "follow_up": {"note": "毎週通えている", "progress": "on_track"},
     "close": {"outcome": "withdrawn", "reason": "本人が辞退した", "confirm": "1"},
+    "edit": {
+        "description": "痛みが強い",
+        "goal": "歩ける",
+        "urgency": "high",
+        "reason": "聞き取り",
+    },
     "assign": {"coordinator": "sc"},
 }
 
@@ -465,6 +471,7 @@ ACTION_FIELDS: dict[str, dict[str, str]] = {
         ("matching", "close", "care_manager"),
         ("raised", "assign", "coordinator"),
         ("matching", "reassign", "supervisor"),
+        ("paused", "edit", "care_manager"),
     ],
 )
 def test_every_action_on_the_need_page_is_carried_out(

@@ -169,7 +169,8 @@ def test_a_deactivated_user_is_signed_out_at_the_next_request(ui: Api) -> None:
 
     admin.get(f"/admin/users/{username}")
     page = admin.post(
-        f"/admin/users/{username}/deactivate", {"version": "2", "reason": "退職のため"}
+        f"/admin/users/{username}/deactivate",
+        {"version": "2", "reason": "退職のため", "confirm": "1"},
     )
     assert page.status == 303
 

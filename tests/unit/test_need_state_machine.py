@@ -15,7 +15,7 @@ import pytest
 
 from domain.errors import NeedAlreadyClosedError, NeedPausedError, NeedTransitionError
 from domain.need import ALLOWED_FROM, Need
-from domain.values import DeclinedBy, NeedStatus, Outcome, Progress
+from domain.values import DeclinedBy, NeedStatus, Outcome, Progress, Urgency
 from tests.unit.aggregates import (
     ACTOR,
     COORDINATOR,
@@ -44,6 +44,9 @@ ACTIONS: dict[str, Callable[[Need], object]] = {
     "resume": lambda need: need.resume("back home", ACTOR),
     "close": lambda need: need.close(Outcome.GOAL_ACHIEVED, "shops alone again", ACTOR),
     "reopen": lambda need: need.reopen("needs help again", ACTOR),
+    "edit": lambda need: need.edit(
+        "knee pain, cannot walk far", "cook again", Urgency.HIGH, "typo", ACTOR
+    ),
 }
 
 # How each state of the table is reached from a freshly raised need.
@@ -329,6 +332,19 @@ EXPECTED: dict[str, dict[str, Expected]] = {
         "reopen": NeedPausedError,
     },
 }
+
+# Editing the description, goal and urgency keeps the state, paused or not; a closed
+# need is reopened first.
+for _state, _row in EXPECTED.items():
+    _row["edit"] = (
+        NeedAlreadyClosedError
+        if _state == "closed"
+        else Allowed(
+            Need.DetailsChanged,
+            NeedStatus(_state.removesuffix("_paused")),
+            paused=_state.endswith("_paused"),
+        )
+    )
 
 
 def need_in(state: str) -> Need:

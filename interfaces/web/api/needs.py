@@ -266,3 +266,31 @@ def reopen(call: Call, need_id: UUID) -> Any:
     return call.services.needs.reopen(
         need_id, call.body["reason"], call.expected_version, call.actor
     )
+
+
+@operation(
+    needs,
+    "POST",
+    "/<uuid:need_id>/edit",
+    summary="Edit an open need's description, goal and urgency",
+    permission="need.edit",
+    body=s.NeedEditSchema,
+    response=s.NeedSchema,
+    if_match=True,
+    notes=(
+        "Records `Need.DetailsChanged` with the reason; the need keeps its state. "
+        "A closed need is refused (409 `need.already_closed`); a body that changes "
+        "nothing is refused (422 `need.unchanged`)."
+    ),
+)
+def edit(call: Call, need_id: UUID) -> Any:
+    b = call.body
+    return call.services.needs.edit(
+        need_id,
+        b["description"],
+        b["goal"],
+        b["urgency"],
+        b["reason"],
+        call.expected_version,
+        call.actor,
+    )

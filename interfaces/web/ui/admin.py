@@ -119,6 +119,8 @@ def admin_user_action(username: str, action: str) -> Any:
         abort(404)
     role = form.choice("role", Role) if action in ("grant", "revoke") else None
     reason = form.text("reason") if action in ("grant", "revoke", "deactivate") else None
+    if action == "deactivate" and not form.checkbox("confirm"):
+        form.error("confirm", _("Tick the box to confirm the deactivation."))
     if form.ok and version is not None:
         try:
             if action == "reset":
@@ -179,7 +181,45 @@ def admin_areas() -> Any:
                 return redirect_to("ui.admin_areas")
         else:
             status = 422
-    return render("admin/areas.html", status, form=form, areas=app.reference.list_areas(who))
+    return render(
+        "admin/areas.html",
+        status,
+        form=form,
+        areas=app.reference.list_areas(who),
+        edit=Form(),
+        editing=None,
+        blank_form=Form(),
+    )
+
+
+@screens.post("/admin/areas/<code>/rename")
+@signed_in("area.change")
+def admin_rename_area(code: str) -> Any:
+    """Rename an area (Area.Renamed); its code, used by records and URLs, stays."""
+    app = services()
+    who = actor()
+    form = Form(request.form)
+    version = form.version()
+    name = form.text("name", max_length=NAME_MAX)
+    status = 422
+    if form.ok and name and version is not None:
+        try:
+            app.reference.rename_area(code, name, version, who)
+        except (DomainError, ApplicationError) as error:
+            status = _refuse(form, error)
+        else:
+            flash(_("Area %(code)s saved.", code=code), "success")
+            return redirect_to("ui.admin_areas")
+    areas = app.reference.list_areas(who)
+    return render(
+        "admin/areas.html",
+        status,
+        form=Form(),
+        areas=areas,
+        edit=form,
+        editing=code,
+        blank_form=Form(),
+    )
 
 
 @screens.route("/admin/centers", methods=["GET", "POST"])
@@ -211,4 +251,40 @@ def admin_centers() -> Any:
         form=form,
         centers=app.reference.list_centers(who),
         areas=areas,
+        edit=Form(),
+        editing=None,
+        blank_form=Form(),
+    )
+
+
+@screens.post("/admin/centers/<code>/change")
+@signed_in("center.change")
+def admin_change_center(code: str) -> Any:
+    """Rename a support center and change its areas (SupportCenter.Renamed,
+    SupportCenter.AreasChanged, each only for what changed)."""
+    app = services()
+    who = actor()
+    areas = {a.code: a.name for a in app.reference.list_areas(who)}
+    form = Form(request.form)
+    version = form.version()
+    name = form.text("name", max_length=NAME_MAX)
+    area_codes = form.codes("area_codes", areas, required=True)
+    status = 422
+    if form.ok and name and version is not None:
+        try:
+            app.reference.change_center(code, name, area_codes, version, who)
+        except (DomainError, ApplicationError) as error:
+            status = _refuse(form, error)
+        else:
+            flash(_("Support center %(code)s saved.", code=code), "success")
+            return redirect_to("ui.admin_centers")
+    return render(
+        "admin/centers.html",
+        status,
+        form=Form(),
+        centers=app.reference.list_centers(who),
+        areas=areas,
+        edit=form,
+        editing=code,
+        blank_form=Form(),
     )

@@ -32,6 +32,7 @@ ACTION_LABELS: dict[str, Any] = {
     "resume": _l("Resume"),
     "close": _l("Close with an outcome"),
     "reopen": _l("Reopen"),
+    "edit": _l("Edit the description, goal or urgency"),
 }
 
 # Event fields that say nothing to people (ids of the stream itself, bookkeeping).
@@ -213,5 +214,16 @@ def init_display(app: Flask) -> None:
         client_code=client_code,
         type_groups=type_groups,
         short_names=short_names,
+        short_place=short_place,
     )
     app.jinja_env.filters["input_moment_exact"] = exact_moment
+
+
+_PLACE_SUFFIX = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+
+
+def short_place(name: str) -> str:
+    """An area's name without a trailing parenthesised note (「北部圏域（つなぐ市・架空・デモ）」
+    → 「北部圏域」), for table cells where the same note would repeat on every row."""
+    short = _PLACE_SUFFIX.sub("", name)
+    return short or name

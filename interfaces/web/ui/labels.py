@@ -108,7 +108,7 @@ ENUM_LABELS: dict[enum.Enum, LazyString] = {
     NeedStatus.CLOSED: _l("Closed"),
     Urgency.LOW: _l("Low"),
     Urgency.NORMAL: _l("Normal"),
-    Urgency.HIGH: _l("High"),
+    Urgency.HIGH: _l("Urgent"),  # the same word as the badge (「至急」), never 「高」
     Progress.ON_TRACK: _l("On track"),
     Progress.CONCERN: _l("Concern"),
     Progress.GOAL_MET: _l("Goal met"),
@@ -169,6 +169,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "Need.Resumed": _l("Need resumed after a pause"),
     "Need.Closed": _l("Need closed"),
     "Need.Reopened": _l("Closed need reopened"),
+    "Need.DetailsChanged": _l("Need details edited"),
     "Client.Registered": _l("Client registered"),
     "Client.CareLevelChanged": _l("Care level assessed"),
     "Client.AvailabilityRecorded": _l("Available weekdays recorded"),
@@ -209,6 +210,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "Area.TownsListed": _l("Area's towns listed"),
     "SupportCenter.Registered": _l("Support center registered"),
     "SupportCenter.AreasChanged": _l("Support center areas changed"),
+    "SupportCenter.Renamed": _l("Support center renamed"),
 }
 
 FIELD_LABELS: dict[str, LazyString] = {

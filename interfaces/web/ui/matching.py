@@ -138,6 +138,7 @@ def _client_screen(
     status: int = 200,
     *,
     availability: Form | None = None,
+    assessment: Form | None = None,
     plan_form: Form | None = None,
     plan_message: str | None = None,
 ) -> Any:
@@ -183,6 +184,9 @@ def _client_screen(
         resource_names=names,
         needs=needs,
         availability=availability or Form(),
+        assessment=assessment or Form(),
+        care_levels=list(CareLevel),
+        today=now().date(),
         weekdays=list(Weekday),
         **_places(),
     )
@@ -228,6 +232,37 @@ def client_availability(client_id: UUID) -> Any:
     if status == 412:
         form.data.setlist("version", [str(current.version)])
     return _client_screen(current, status, availability=form)
+
+
+@screens.post("/clients/<uuid:client_id>/assessment")
+@signed_in("client.assess")
+def client_assessment(client_id: UUID) -> Any:
+    """Record a care-level assessment (要介護認定の結果) from the client's page."""
+    app = services()
+    who = actor()
+    form = Form(request.form)
+    version = form.version()
+    care_level = form.choice("care_level", CareLevel)
+    assessed_on = form.day("assessed_on")
+    reason = form.text("reason")
+    status = 422
+    if form.ok and version is not None and care_level and assessed_on and reason:
+        try:
+            app.clients.change_care_level(client_id, care_level, assessed_on, reason, version, who)
+        except VersionConflictError:
+            status = 412
+            form.error(FORM, changed_by(app.history.last_change(client_id, who)))
+        except PermissionDeniedError:
+            raise
+        except (DomainError, ApplicationError) as error:
+            form.refused(error)
+        else:
+            flash(_("The assessment was recorded."), "success")
+            return redirect_to("ui.client", client_id=client_id, _anchor="assessment")
+    current = app.clients.get(client_id, who)
+    if status == 412:
+        form.data.setlist("version", [str(current.version)])
+    return _client_screen(current, status, assessment=form)
 
 
 def _accepted(form: Form) -> list[PlannedMatch] | None:

@@ -278,6 +278,24 @@ def raise_need() -> Any:
     )
 
 
+@screens.route("/clients", methods=["GET", "POST"])
+@signed_in("need.raise")
+def clients() -> Any:
+    """Find a client (利用者) by display code or kana and open their page. The search is
+    sent by POST, as on the raise form, so that no kana lands in a URL."""
+    who = actor()
+    app = services()
+    query = Form(request.form).value("q").strip() if request.method == "POST" else ""
+    results = app.clients.search(query, who) if query else []
+    return render(
+        "clients/search.html",
+        query=query,
+        results=results,
+        names=app.clients.names([r.id for r in results], who),
+        **_places(),
+    )
+
+
 @screens.route("/clients/new", methods=["GET", "POST"])
 @signed_in("client.create")
 def register_client() -> Any:
@@ -383,6 +401,7 @@ def _need_screen(
         client_name=app.clients.names([need.client_id], who).get(need.client_id),
         outcomes=list(Outcome),
         progresses=list(Progress),
+        urgencies=list(Urgency),
         declined_by=list(DeclinedBy),
         today=local(now()).date(),
         age=(now() - need.raised_at).days,
@@ -490,6 +509,16 @@ def _close(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
 ReasonCommand = Callable[[UUID, str, int, Actor], Any]
 
 
+def _edit(form: Form, need_id: UUID, version: int, who: Actor) -> Any:
+    description = form.text("description")
+    goal = form.text("goal")
+    urgency = form.choice("urgency", Urgency)
+    reason = form.text("reason")
+    if not form.ok or description is None or goal is None or urgency is None or reason is None:
+        return None
+    return services().needs.edit(need_id, description, goal, urgency, reason, version, who)
+
+
 def _with_reason(use_case: Callable[[], ReasonCommand]) -> Command:
     """A command whose only field is a reason; ``use_case`` names the method to call."""
 
@@ -515,6 +544,7 @@ COMMANDS: dict[str, Command] = {
     "resume": _with_reason(lambda: services().needs.resume),
     "close": _close,
     "reopen": _with_reason(lambda: services().needs.reopen),
+    "edit": _edit,
 }
 
 
@@ -532,6 +562,7 @@ def _done_message(action: str) -> str:
         "resume": _("The need was resumed."),
         "close": _("The need was closed."),
         "reopen": _("The need was reopened."),
+        "edit": _("The need was edited."),
     }
     return messages[action]
 

@@ -523,6 +523,15 @@ class CloseSchema(Schema):
     reason = Text(required=True)
 
 
+class NeedEditSchema(Schema):
+    """The need's description, goal and urgency as they are to be (all three), and why."""
+
+    description = Text(required=True)
+    goal = Text(required=True, metadata={"description": "取り戻したい生活: the life to regain."})
+    urgency = EnumField(Urgency, required=True)
+    reason = Text(required=True)
+
+
 # -- oversight ----------------------------------------------------------------------------------
 
 
