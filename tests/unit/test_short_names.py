@@ -45,3 +45,19 @@ def test_names_alike_already_do_not_keep_the_others_whole() -> None:
     }
 
     assert short_names(names)["east"] == "東地区"
+
+
+def test_only_the_names_that_would_become_alike_keep_their_note() -> None:
+    names = {
+        "a-kita": "北地区（A市）",
+        "b-kita": "北地区（B市）",
+        "a-minami": "南地区（A市）",
+        "b-higashi": "東地区（B市）",
+    }
+
+    assert short_names(names) == {
+        "a-kita": "北地区（A市）",
+        "b-kita": "北地区（B市）",
+        "a-minami": "南地区",
+        "b-higashi": "東地区",
+    }
