@@ -699,6 +699,28 @@ class ViewUpdater:
         serving = self.serving(name)
         return serving.position if serving is not None else 0
 
+    def bring_up(self, views: Sequence[str], position: int) -> bool:
+        """Step each of ``views`` (serving generation) to ``position`` here and now,
+        at most :data:`REQUEST_BATCHES` batches each: a command that reads a view
+        does the little work the worker has not done yet instead of waiting for
+        it. A view far behind, failing, or stopped at a gap is left as it is."""
+        reached = True
+        for name in views:
+            serving = self.serving(name)
+            if serving is None:
+                reached = False
+                continue
+            at = serving.position
+            for _ in range(REQUEST_BATCHES):
+                if at >= position:
+                    break
+                moved = self._step(name, serving.generation)
+                if not moved:
+                    break
+                at += moved
+            reached = reached and at >= position
+        return reached
+
     def wait_for(self, view: str, position: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         delay = 0.02
