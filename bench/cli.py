@@ -109,7 +109,8 @@ def _app_loop(
     """One timed run through ``Services``; the caller closes the returned container.
 
     With inline views off, a projection worker process keeps the views current,
-    as in production: proposing a match waits for the views it ranks on.
+    as in production: proposing a match brings the two views it ranks on up to
+    the log's head in the request (it does not wait for the worker).
     """
     container = bootstrap(target.settings(inline_projections=inline_projections))
     worker: Worker | None = None
