@@ -49,7 +49,7 @@ translations: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --markdown --json bench/results.json
 
 # Minutes of load while web workers, the projection worker and the database are
 # knocked over (PostgreSQL at TSUNAGU_BENCH_POSTGRES_URL, then SQLite); exits
