@@ -49,9 +49,9 @@ translations: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python -m bench.privacy
+	$(BIN)/python -m bench --markdown --json bench/results.json
 	$(BIN)/python -m bench.ledger
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench.privacy
 
 # Minutes of load while web workers, the projection worker and the database are
 # knocked over (PostgreSQL at TSUNAGU_BENCH_POSTGRES_URL, then SQLite); exits

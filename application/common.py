@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Generic, Protocol, TypeVar
@@ -96,6 +96,11 @@ class ViewMonitor(Protocol):
     def wait_for(self, view: str, position: int, timeout: float) -> bool:
         """Block until ``view`` has processed ``position`` or ``timeout`` seconds
         pass; returns whether it got there."""
+
+    def bring_up(self, views: Sequence[str], position: int) -> bool:
+        """Apply the log up to ``position`` to ``views`` in this process, a bounded
+        number of batches (what a command reads must not wait for the worker);
+        returns whether every one of them got there."""
 
 
 VIEW_WAIT_SECONDS = 2.0

@@ -53,6 +53,8 @@ from domain.values import (
 PROPOSABLE = (NeedStatus.MATCHING, NeedStatus.RESOURCE_CREATED)
 MAX_PLAN_NEEDS = 20
 VIEW_WAIT_SECONDS = 2.0
+RANKING_VIEWS = ("resource_directory", "case_board")
+"""What ranking reads: resources and their waiting lists."""
 
 
 @dataclass(frozen=True)
@@ -308,7 +310,7 @@ class MatchingCases:
         )
 
     def _open_needs(self, client_id: UUID, actor: Actor) -> list[Need]:
-        self._monitor.wait_for("case_board", self._aggregates.head(), VIEW_WAIT_SECONDS)
+        self._fresh(("case_board",))
         rows, _ = self._board.page(
             NeedFilter(client_id=client_id), BoardSort.LAST_ACTIVITY, 1, MAX_PLAN_NEEDS * 5
         )
@@ -355,16 +357,23 @@ class MatchingCases:
 
     def _resource_facts(self, need: Need | None) -> list[ResourceFacts]:
         # Rank on views at least as fresh as the log now: a proposal records what
-        # the rules said at the moment of the decision. With a separate
-        # projection worker this waits briefly (bounded) for it.
-        head = self._aggregates.head()
-        self._monitor.wait_for("resource_directory", head, VIEW_WAIT_SECONDS)
-        self._monitor.wait_for("case_board", head, VIEW_WAIT_SECONDS)
+        # the rules said at the moment of the decision.
+        self._fresh(RANKING_VIEWS)
         filters = ResourceFilter(category=need.category) if need is not None else ResourceFilter()
         waiting = self._board.waiting_by_resource()
         return [
             _resource_facts(r, waiting.get(r.id, 0)) for r in self._resources.resources(filters)
         ]
+
+    def _fresh(self, views: Sequence[str]) -> None:
+        """Bring ``views`` up to the log's head in this request (the few events the
+        worker has not applied yet), never waiting for the worker; only a view far
+        behind or failing is waited for, briefly (bounded), as before."""
+        head = self._aggregates.head()
+        if self._monitor.bring_up(views, head):
+            return
+        for view in views:
+            self._monitor.wait_for(view, head, VIEW_WAIT_SECONDS)
 
 
 def _client_facts(client: Client) -> ClientFacts:

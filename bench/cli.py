@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import platform
 import shutil
@@ -109,7 +110,8 @@ def _app_loop(
     """One timed run through ``Services``; the caller closes the returned container.
 
     With inline views off, a projection worker process keeps the views current,
-    as in production: proposing a match waits for the views it ranks on.
+    as in production: proposing a match brings the two views it ranks on up to
+    the log's head in the request (it does not wait for the worker).
     """
     container = bootstrap(target.settings(inline_projections=inline_projections))
     worker: Worker | None = None
@@ -611,6 +613,14 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--markdown", action="store_true", help="print the result tables as Markdown"
     )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write every figure and ratio, machine-readable, to PATH "
+        "(make bench: bench/results.json)",
+    )
     return parser.parse_args(argv)
 
 
@@ -627,6 +637,46 @@ def _backends(args: argparse.Namespace) -> tuple[list[BackendKind], str | None, 
     if args.backend == "postgres":
         return ["postgres"], url, None
     return ["sqlite", "postgres"], url, None
+
+
+def _loop_json(result: LoopResult) -> dict[str, object]:
+    return {
+        "needs_per_second": result.needs_per_second,
+        "saves_per_second": result.saves_per_second,
+        "cpu_ms_per_save": result.cpu_seconds_per_save * 1000,
+        "ms_per_command": [result.seconds_per_step(step) * 1000 for step in range(6)],
+    }
+
+
+def results_json(results: BackendResults) -> dict[str, object]:
+    """One backend's figures, with the ratios the issue's targets are set in."""
+    bare = results.bare_saves.median
+    load_save = results.bare_load_save.median
+    off, on = results.app_views_off.median, results.app_views_on.median
+    decoded = results.read("raw read + decode")
+    return {
+        "backend": results.backend,
+        "version": results.version,
+        "bare_saves": _loop_json(bare),
+        "bare_load_save": _loop_json(load_save),
+        "views_off_with_worker": _loop_json(off),
+        "views_on": _loop_json(on),
+        "ratios": {
+            "views_on_vs_bare_load_save": load_save.saves_per_second / on.saves_per_second,
+            "views_off_vs_bare_load_save": load_save.saves_per_second / off.saves_per_second,
+            "views_on_vs_bare_saves": bare.saves_per_second / on.saves_per_second,
+            "views_off_vs_bare_saves": bare.saves_per_second / off.saves_per_second,
+            "native_vs_sqlalchemy": bare.saves_per_second
+            / results.sqlalchemy.median.saves_per_second,
+            **{
+                f"{r.label.replace(' ', '_')}_vs_raw_read_decode": r.seconds / decoded.seconds
+                for r in results.reads
+                if r.label.startswith("rebuild")
+            },
+        },
+        "log_events": results.log_events,
+        "reads_seconds": {r.label: r.seconds for r in results.reads},
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -648,5 +698,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         results.append(measured)
         print(backend_section(measured, args.markdown), flush=True)
     print(summary(results, args.markdown))
+    if args.json is not None:
+        document = {
+            "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "options": {k: str(v) for k, v in vars(args).items()},
+            "load_at_end": _load(),
+            "backends": [results_json(r) for r in results],
+        }
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
     print(f"\nTotal time: {time.perf_counter() - started:.0f} s; {_load()} at the end", flush=True)
     return 0

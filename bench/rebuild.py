@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass
 
 from bench.report import ProgressLine
-from infrastructure.views.projection import BATCH_SIZE
-from interfaces.bootstrap import Container, Projections
+from infrastructure.views.projection import BATCH_SIZE, ViewUpdater
+from interfaces.bootstrap import Container
 
 READ_BATCH = BATCH_SIZE
 """Raw reads use the batches the view updater uses."""
@@ -31,9 +31,8 @@ class ReadResult:
 
 def raw_read(container: Container, head: int, decode: bool) -> float:
     """Seconds to read notifications 1..head in the updater's batches (and decode them)."""
-    app = container.services
-    recorder = app.recorder
-    to_domain_event = app.mapper.to_domain_event
+    recorder = container.store.recorder
+    to_domain_event = container.store.mapper.to_domain_event
     position = 0
     seen = 0
     started = time.perf_counter()
@@ -54,13 +53,13 @@ def raw_read(container: Container, head: int, decode: bool) -> float:
 
 def measure_rebuild(container: Container) -> tuple[int, list[ReadResult]]:
     """Raw reads (median of three, after one warm-up pass), then every view rebuilt once."""
-    head = container.services.oversight.head()
+    head = container.store.head()
     raw_read(container, head, decode=True)  # warm-up: caches, prepared statements, imports
     results = []
     for decode, label in ((False, "raw read, no decoding"), (True, "raw read + decode")):
         seconds = statistics.median(raw_read(container, head, decode) for _ in range(RAW_REPEATS))
         results.append(ReadResult(label, head, seconds))
-    projections: Projections = container.projections
+    projections: ViewUpdater = container.projections
     total_seconds = 0.0
     for name in projections.names:
         line = ProgressLine(f"rebuild {name}", head)

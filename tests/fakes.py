@@ -573,6 +573,9 @@ class FakeMonitor:
     def wait_for(self, view: str, position: int, timeout: float) -> bool:
         return self.position(view) >= position
 
+    def bring_up(self, views: Sequence[str], position: int) -> bool:
+        return all(self.position(view) >= position for view in views)
+
 
 # -- the features under test ---------------------------------------------------------------------
 

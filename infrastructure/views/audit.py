@@ -29,17 +29,18 @@ class AuditLogView(View):
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         aggregate_type, _, event_type = type(event).__qualname__.rpartition(".")
-        conn.execute(
-            self.t.audit_log.insert().values(
-                position=position,
-                aggregate_id=event.originator_id,
-                aggregate_type=aggregate_type,
-                version=event.originator_version,
-                event_type=event_type,
-                timestamp=event.timestamp,
-                actor_id=getattr(event, "actor", None),
-                reason=getattr(event, "reason", None),
-            )
+        self.insert_later(  # one executemany per batch
+            self.t.audit_log,
+            {
+                "position": position,
+                "aggregate_id": event.originator_id,
+                "aggregate_type": aggregate_type,
+                "version": event.originator_version,
+                "event_type": event_type,
+                "timestamp": event.timestamp,
+                "actor_id": getattr(event, "actor", None),
+                "reason": getattr(event, "reason", None),
+            },
         )
         if isinstance(event, Client.PersonalDataErased):
             # The reasons given in the client's and its needs' events are its free

@@ -24,6 +24,9 @@ class CaseBoardView(View):
     """``case_board``: one row per need with what a coordinator scans for."""
 
     name = "case_board"
+    version = 2
+    """2: indexes for every filter and order of the board (urgency, raised_at) and
+    for the waiting lists ranking counts (resource_id)."""
     tables: ClassVar = (case_board,)
 
     def handlers(self) -> dict[type, Handler]:
@@ -126,6 +129,22 @@ def _conditions(filters: NeedFilter, *, with_status: bool = True) -> Any:
     return sa.and_(sa.true(), *conditions)
 
 
+def page_query(filters: NeedFilter, sort: BoardSort, page: int, per_page: int) -> Any:
+    """One page of the board: its rows, each with its assignee's username."""
+    return (
+        _rows_query()
+        .where(_conditions(filters))
+        .order_by(*_ORDERS[sort], case_board.c.need_id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+
+
+def count_query(filters: NeedFilter) -> Any:
+    """How many needs the board's filters select."""
+    return sa.select(sa.func.count()).select_from(case_board).where(_conditions(filters))
+
+
 def _rows_query() -> Any:
     return sa.select(case_board, dir_users.c.username).select_from(
         case_board.outerjoin(dir_users, dir_users.c.id == case_board.c.assignee_id)
@@ -141,18 +160,9 @@ class SqlCaseBoard:
     def page(
         self, filters: NeedFilter, sort: BoardSort, page: int, per_page: int
     ) -> tuple[list[NeedRow], int]:
-        where = _conditions(filters)
-        query = (
-            _rows_query()
-            .where(where)
-            .order_by(*_ORDERS[sort], case_board.c.need_id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
         with self.engine.connect() as conn:
-            total = conn.execute(sa.select(sa.func.count()).select_from(case_board).where(where))
-            count = int(total.scalar() or 0)
-            rows = conn.execute(query).all()
+            count = int(conn.execute(count_query(filters)).scalar() or 0)
+            rows = conn.execute(page_query(filters, sort, page, per_page)).all()
         return [need_row(r) for r in rows], count
 
     def status_counts(self, filters: NeedFilter) -> dict[NeedStatus, int]:

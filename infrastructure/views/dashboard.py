@@ -134,50 +134,16 @@ class DashboardView(View):
 
     def _count(self, conn: Connection, keys: dict[str, str], status: str, delta: int) -> None:
         for dimension in DIMENSIONS:
-            where = (
-                (self.t.dashboard_counts.c.dimension == dimension)
-                & (self.t.dashboard_counts.c.key == keys[dimension])
-                & (self.t.dashboard_counts.c.status == status)
-            )
-            updated = conn.execute(
-                self.t.dashboard_counts.update()
-                .where(where)
-                .values(count=self.t.dashboard_counts.c["count"] + delta)
-            ).rowcount
-            if not updated:
-                conn.execute(
-                    self.t.dashboard_counts.insert().values(
-                        dimension=dimension, key=keys[dimension], status=status, count=delta
-                    )
-                )
+            key = {"dimension": dimension, "key": keys[dimension], "status": status}
+            self.count_later(self.t.dashboard_counts, key, "count", delta)
 
     def _month(self, conn: Connection, e: Any, center_code: str, area_code: str) -> None:
         metric = _MONTHLY_METRIC.get(type(e))
         if metric is None:
             return
         month = e.timestamp.astimezone(JST).strftime("%Y-%m")
-        c = self.t.dashboard_monthly.c
-        where = (
-            (c.month == month)
-            & (c.metric == metric)
-            & (c.center_code == center_code)
-            & (c.area_code == area_code)
-        )
-        updated = conn.execute(
-            self.t.dashboard_monthly.update()
-            .where(where)
-            .values(count=self.t.dashboard_monthly.c["count"] + 1)
-        ).rowcount
-        if not updated:
-            conn.execute(
-                self.t.dashboard_monthly.insert().values(
-                    month=month,
-                    metric=metric,
-                    center_code=center_code,
-                    area_code=area_code,
-                    count=1,
-                )
-            )
+        key = {"month": month, "metric": metric, "center_code": center_code, "area_code": area_code}
+        self.count_later(self.t.dashboard_monthly, key, "count", 1)
 
 
 class SqlDashboard:

@@ -159,17 +159,18 @@ class LogicModelView(View):
             # which is the same on every replay.
             seq = self._next_seq[1] if self._next_seq[0] == position else 0
             self._next_seq = (position, seq + 1)
-            conn.execute(
-                self.t.lm_facts.insert().values(
-                    position=position,
-                    seq=seq,
-                    fiscal_year=fiscal_year(day),
-                    area_code=area,
-                    metric=metric,
-                    subject=None if subject is None else str(subject),
-                    value=value,
-                    value2=value2,
-                )
+            self.insert_later(  # append-only: one executemany per batch
+                self.t.lm_facts,
+                {
+                    "position": position,
+                    "seq": seq,
+                    "fiscal_year": fiscal_year(day),
+                    "area_code": area,
+                    "metric": metric,
+                    "subject": None if subject is None else str(subject),
+                    "value": value,
+                    "value2": value2,
+                },
             )
 
     def _areas_of(self, conn: Connection, place_id: Any) -> list[str]:

@@ -115,6 +115,8 @@ class View(ABC):
             }
         )
         """The tables of this view's generation, by canonical name."""
+        self._pending_inserts: dict[str, tuple[sa.Table, list[dict[str, Any]]]] = {}
+        self._pending_counts: dict[tuple[str, str, tuple[Any, ...]], list[Any]] = {}
 
     @property
     def physical_tables(self) -> list[sa.Table]:
@@ -135,6 +137,43 @@ class View(ABC):
 
     def rolled_back(self) -> None:  # noqa: B027 - most views keep nothing in memory
         """A batch of this view was rolled back: forget what it kept in memory of it."""
+
+    # -- writes folded per batch ---------------------------------------------------------
+
+    def insert_later(self, table: sa.Table, row: dict[str, Any]) -> None:
+        """Insert ``row`` into ``table`` when the batch ends, with every other row of
+        the batch for that table in one executemany. Only for rows no handler reads
+        or changes in the same batch (an append-only log)."""
+        self._pending_inserts.setdefault(table.name, (table, []))[1].append(row)
+
+    def count_later(self, table: sa.Table, key: dict[str, Any], column: str, delta: int) -> None:
+        """Add ``delta`` to ``column`` of ``table``'s row with primary key ``key`` (made
+        when missing) when the batch ends: the deltas of the batch are summed in
+        memory and written as one upsert per row, all in one executemany. Only for
+        counters no handler reads in the same batch."""
+        slot = (table.name, column, tuple(key.items()))
+        pending = self._pending_counts.get(slot)
+        if pending is None:
+            self._pending_counts[slot] = [table, key, column, delta]
+        else:
+            pending[3] += delta
+
+    def flush(self, conn: Connection) -> None:
+        """Write what the batch folded in memory (called before its savepoint commits)."""
+        inserts, counts = self._pending_inserts, self._pending_counts
+        self._pending_inserts, self._pending_counts = {}, {}
+        for table, rows in inserts.values():
+            conn.execute(table.insert(), rows)
+        upserts: dict[tuple[str, str, tuple[str, ...]], tuple[sa.Table, list[dict[str, Any]]]] = {}
+        for table, key, column, delta in counts.values():
+            group = (table.name, column, tuple(key))
+            upserts.setdefault(group, (table, []))[1].append({**key, column: delta})
+        for (_, column, keys), (table, rows) in upserts.items():
+            conn.execute(_adding_upsert(conn, table, keys, column), rows)
+
+    def discard_pending(self) -> None:
+        """The batch was rolled back: what it folded in memory is forgotten."""
+        self._pending_inserts, self._pending_counts = {}, {}
 
     def _handler_table(self) -> dict[type, Handler]:
         table: dict[type, Handler] | None = self.__dict__.get("_handlers")
@@ -472,9 +511,13 @@ class ViewUpdater:
         with self.writer.begin() as conn:
             locked = registry.lock_serving(conn, list(self.views))
             skips = registry.skips(conn)
+            failing = registry.failures(conn)  # under the locks: none can appear meanwhile
+            moves: list[tuple[str, int, int]] = []
             for key in sorted(due):
                 if key in locked:  # (else: switched to another generation meanwhile)
-                    self._apply(conn, self.bound(*key), locked[key], batch, skips)
+                    view = self.bound(*key)
+                    self._apply(conn, view, locked[key], batch, skips, moves, key in failing)
+            registry.move_many(conn, moves)  # one statement for every view's position
         return batch.reached < batch.head
 
     def _step(self, name: str, generation: int, progress: Progress | None = None) -> int:
@@ -565,24 +608,43 @@ class ViewUpdater:
         position: int,
         batch: _Batch,
         skips: set[tuple[str, int]],
+        moves: list[tuple[str, int, int]] | None = None,
+        failed: bool = True,
     ) -> tuple[int, Failure | None]:
         """Apply the batch's events after ``position`` to one view in a savepoint of its
-        own and move its position; a failure stops this view just before the event."""
-        todo = [n for n in batch.notifications if n.id > position]
-        savepoint = conn.begin_nested()
-        current: Notification | None = None
-        try:
-            for current in todo:
-                self._apply_one(conn, view, current, batch, skips)
-        except Exception as error:
-            savepoint.rollback()
-            view.rolled_back()
-            assert current is not None  # noqa: S101 - only events raise here
-            return self._failed(conn, view, position, batch, skips, current, error)
-        savepoint.commit()
+        own and move its position; a failure stops this view just before the event.
+
+        ``moves``: collect the new position there (written by the caller for every
+        view at once) instead of updating it now; ``failed=False``: the caller
+        knows, under the generation's lock, that the view has no failure to clear.
+        A batch with none of the view's events needs no savepoint.
+        """
+        wanted = self._topics(view)
+        todo = [
+            n
+            for n in batch.notifications
+            if n.id > position and (wanted is None or n.topic in wanted)
+        ]
+        if todo:
+            savepoint = conn.begin_nested()
+            current: Notification | None = None
+            try:
+                for current in todo:
+                    self._apply_one(conn, view, current, batch, skips)
+                view.flush(conn)  # (a failure here is recorded at the batch's last event)
+            except Exception as error:
+                savepoint.rollback()
+                view.discard_pending()
+                view.rolled_back()
+                assert current is not None  # noqa: S101 - only events raise here
+                return self._failed(conn, view, position, batch, skips, current, error)
+            savepoint.commit()
         reached = max(position, batch.reached)
-        registry.move(conn, view.name, view.generation, reached)
-        if registry.clear_failure(conn, view.name, view.generation):
+        if moves is None:
+            registry.move(conn, view.name, view.generation, reached)
+        elif reached != position:
+            moves.append((view.name, view.generation, reached))
+        if failed and registry.clear_failure(conn, view.name, view.generation):
             log.warning("view %s recovered: it is at %d again", view.name, reached)
         return reached, None
 
@@ -620,6 +682,7 @@ class ViewUpdater:
         savepoint = conn.begin_nested()
         for notification in before:
             self._apply_one(conn, view, notification, batch, skips)
+        view.flush(conn)
         savepoint.commit()
         reached = before[-1].id if before else position
         registry.move(conn, view.name, view.generation, reached)
@@ -699,6 +762,28 @@ class ViewUpdater:
         serving = self.serving(name)
         return serving.position if serving is not None else 0
 
+    def bring_up(self, views: Sequence[str], position: int) -> bool:
+        """Step each of ``views`` (serving generation) to ``position`` here and now,
+        at most :data:`REQUEST_BATCHES` batches each: a command that reads a view
+        does the little work the worker has not done yet instead of waiting for
+        it. A view far behind, failing, or stopped at a gap is left as it is."""
+        reached = True
+        for name in views:
+            serving = self.serving(name)
+            if serving is None:
+                reached = False
+                continue
+            at = serving.position
+            for _ in range(REQUEST_BATCHES):
+                if at >= position:
+                    break
+                moved = self._step(name, serving.generation)
+                if not moved:
+                    break
+                at += moved
+            reached = reached and at >= position
+        return reached
+
     def wait_for(self, view: str, position: int, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         delay = 0.02
@@ -710,6 +795,25 @@ class ViewUpdater:
                 return False
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 0.2)
+
+
+def _adding_upsert(conn: Connection, table: sa.Table, keys: Sequence[str], column: str) -> Any:
+    """INSERT the row, or add its ``column`` to the existing one (SQLite and PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(table)
+        return pg.on_conflict_do_update(
+            index_elements=[table.c[k] for k in keys],
+            set_={column: table.c[column] + pg.excluded[column]},
+        )
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    lite = sqlite_insert(table)
+    return lite.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys],
+        set_={column: table.c[column] + lite.excluded[column]},
+    )
 
 
 def _names(view: type[View]) -> list[str]:

@@ -132,6 +132,19 @@ def move(conn: Connection, name: str, generation: int, position: int) -> None:
     )
 
 
+def move_many(conn: Connection, moves: Sequence[tuple[str, int, int]]) -> None:
+    """Several (view, generation, position) moves in one executemany."""
+    if not moves:
+        return
+    b = projection_builds.c
+    conn.execute(
+        projection_builds.update()
+        .where(b.view == sa.bindparam("v"), b.generation == sa.bindparam("g"))
+        .values(position=sa.bindparam("p")),
+        [{"v": v, "g": g, "p": p} for v, g, p in moves],
+    )
+
+
 def record(
     conn: Connection,
     name: str,
