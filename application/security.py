@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # roles see display codes in lists and a client's name on its own page only.
     "client.list_names": frozenset({CM}),
     "client.assess": frozenset({CM, CO}),
+    "client.change_contact": frozenset({CM, CO}),
     "organization.create": frozenset({CO, AD}),
     "organization.read": EVERYONE,
     "resource.create": frozenset({CO, AD}),

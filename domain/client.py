@@ -41,6 +41,7 @@ class Client(TsunaguAggregate):
     Registered: ClassVar[type[Any]]
     CareLevelChanged: ClassVar[type[Any]]
     AvailabilityRecorded: ClassVar[type[Any]]
+    ContactChanged: ClassVar[type[Any]]
 
     @event("Registered")
     def __init__(
@@ -112,6 +113,21 @@ class Client(TsunaguAggregate):
             reason=require_text("reason", reason),
             actor=actor,
         )
+
+    def change_contact(
+        self, address: str | None, phone: str | None, reason: str, actor: UserId
+    ) -> None:
+        """Correct the client's address and phone (moved house, new number), saying why.
+        The event holds the whole personal data as it now is, so that it is kept (and
+        erased) like the registration's."""
+        personal = replace(self.personal, address=address or None, phone=phone or None)
+        if personal == self.personal:
+            raise InvalidValueError("address", "nothing was changed", code="client.unchanged")
+        self._contact_changed(personal=personal, reason=require_text("reason", reason), actor=actor)
+
+    @event("ContactChanged")
+    def _contact_changed(self, personal: PersonalData, reason: str, actor: UserId) -> None:
+        self.personal = personal
 
     def record_availability(self, weekdays: list[Weekday], actor: UserId) -> None:
         """The weekdays the client can take part (matching prefers resources on them)."""

@@ -66,7 +66,22 @@ class ClientDirectoryView(View):
     tables: ClassVar = (client_directory,)
 
     def handlers(self) -> dict[type, Handler]:
-        return {Client.Registered: self._registered, Client.CareLevelChanged: self._assessed}
+        return {
+            Client.Registered: self._registered,
+            Client.CareLevelChanged: self._assessed,
+            Client.ContactChanged: self._contact_changed,
+        }
+
+    def _contact_changed(self, conn: Connection, e: Any, position: int) -> None:
+        personal: PersonalData = e.personal
+        conn.execute(
+            self.t.client_directory.update()
+            .where(self.t.client_directory.c.client_id == e.originator_id)
+            .values(
+                version=e.originator_version,
+                personal={**asdict(personal), "birth_date": personal.birth_date.isoformat()},
+            )
+        )
 
     def _registered(self, conn: Connection, e: Any, position: int) -> None:
         personal: PersonalData = e.personal
