@@ -265,6 +265,21 @@ class ClientCases:
         client.change_care_level(care_level, assessed_on, reason, actor.user_id)
         return client_dto(client, self._aggregates.save(client, kind="client"), actor)
 
+    def change_contact(
+        self,
+        client_id: UUID,
+        address: str | None,
+        phone: str | None,
+        reason: str,
+        expected_version: int | None,
+        actor: Actor,
+    ) -> ClientDTO:
+        """Correct a client's address and phone, with the reason (Client.ContactChanged)."""
+        actor.require("client.change_contact")
+        client = load_client(self._aggregates, client_id, actor, expected_version)
+        client.change_contact(address, phone, reason, actor.user_id)
+        return client_dto(client, self._aggregates.save(client, kind="client"), actor)
+
     def record_availability(
         self,
         client_id: UUID,

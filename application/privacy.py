@@ -46,6 +46,7 @@ from domain.values import ERASED
 
 SEALED_EVENT_FIELDS: dict[type[Any], tuple[str, ...]] = {
     Client.Registered: ("personal",),
+    Client.ContactChanged: ("personal", "reason"),
     Client.CareLevelChanged: ("reason",),
     Need.Raised: ("description", "goal"),
     Need.FollowUpRecorded: ("note",),

@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "client.list_names": frozenset({CM}),
     "client.assess": frozenset({CM, CO}),
     "client.erase": frozenset({AD}),
+    "client.change_contact": frozenset({CM, CO}),
     "organization.create": frozenset({CO, AD}),
     "organization.read": EVERYONE,
     "resource.create": frozenset({CO, AD}),

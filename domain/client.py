@@ -42,6 +42,7 @@ class Client(TsunaguAggregate):
     CareLevelChanged: ClassVar[type[Any]]
     AvailabilityRecorded: ClassVar[type[Any]]
     PersonalDataErased: ClassVar[type[Any]]
+    ContactChanged: ClassVar[type[Any]]
 
     @event("Registered")
     def __init__(
@@ -132,6 +133,29 @@ class Client(TsunaguAggregate):
     def _personal_data_erased(self, reason: str, need_ids: list[NeedId], actor: UserId) -> None:
         self.personal = None
         self.erased = True
+
+    def change_contact(
+        self, address: str | None, phone: str | None, reason: str, actor: UserId
+    ) -> None:
+        """Correct the client's address and phone (moved house, new number), saying why.
+        The event holds the whole personal data as it now is, so that it is kept (and
+        erased) like the registration's."""
+        if self.erased or self.personal is None:
+            raise InvalidTransitionError(
+                "client",
+                "erased",
+                "change_contact",
+                "its personal data is erased",
+                code="client.erased",
+            )
+        personal = replace(self.personal, address=address or None, phone=phone or None)
+        if personal == self.personal:
+            raise InvalidValueError("address", "nothing was changed", code="client.unchanged")
+        self._contact_changed(personal=personal, reason=require_text("reason", reason), actor=actor)
+
+    @event("ContactChanged")
+    def _contact_changed(self, personal: PersonalData, reason: str, actor: UserId) -> None:
+        self.personal = personal
 
     def record_availability(self, weekdays: list[Weekday], actor: UserId) -> None:
         """The weekdays the client can take part (matching prefers resources on them)."""

@@ -115,12 +115,26 @@ class ClientDirectoryView(View):
             Client.Registered: self._registered,
             Client.CareLevelChanged: self._assessed,
             Client.PersonalDataErased: self._erased,
+            Client.ContactChanged: self._contact_changed,
         }
 
     def _tokens(self, personal: PersonalData) -> set[str]:
         if self.blind_index is None:  # built without keyed(): no search (e.g. a scratch copy)
             return set()
         return {self.blind_index.token(term) for term in search_terms(personal)}
+
+    def _contact_changed(self, conn: Connection, e: Any, position: int) -> None:
+        personal: PersonalData | None = e.personal  # None: erased since
+        conn.execute(
+            self.t.client_directory.update()
+            .where(self.t.client_directory.c.client_id == e.originator_id)
+            .values(
+                version=e.originator_version,
+                personal=None
+                if personal is None
+                else {**asdict(personal), "birth_date": personal.birth_date.isoformat()},
+            )
+        )
 
     def _registered(self, conn: Connection, e: Any, position: int) -> None:
         personal: PersonalData | None = e.personal

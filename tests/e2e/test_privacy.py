@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from secrets import token_hex
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 import sqlalchemy as sa
 
-from application.security import SYSTEM_ACTOR
+from application.security import SYSTEM_ACTOR, Actor
+from domain.values import Role, UserId
 from infrastructure.views.schema import audit_log
 from interfaces.bootstrap import bootstrap
 from tests.conftest import POSTGRES_URL
@@ -290,3 +291,26 @@ def test_a_new_process_rebuilds_the_views_from_sealed_events(fresh_api: Api) -> 
         assert values["close_reason"] in reasons
     finally:
         other.close()
+
+
+def test_a_changed_address_is_sealed_and_erased_like_the_registered_one(fresh_api: Api) -> None:
+    values = _secrets()
+    client, _need = _client_and_need(fresh_api, values)
+    moved = {"address": f"南町1-1-1 {values['address']}", "phone": "080-0000-1111"}
+    actor = Actor(
+        UserId(uuid4()), "contact-test", frozenset({Role.CARE_MANAGER}), client["center_code"]
+    )
+    changed = fresh_api.container.services.clients.change_contact(
+        UUID(client["id"]), moved["address"], moved["phone"], "転居", client["version"], actor
+    )
+
+    stored = fresh_api.container.store.recorder.select_notifications(start=1, limit=100_000)
+    states = b"\n".join(n.state for n in stored)
+    assert moved["address"].encode() not in states, "the new address is stored in plain text"
+    assert "転居".encode() not in states, "the reason is stored in plain text"
+    shown = assert_ok(fresh_api.get(f"/clients/{client['id']}", "care_manager"))
+    assert shown["address"] == moved["address"]
+
+    assert_aggregate(_erase(fresh_api, {**client, "version": changed.version}))
+
+    assert _found(_table_texts(fresh_api), {**values, **moved}) == []

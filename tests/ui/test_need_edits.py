@@ -100,3 +100,61 @@ def test_an_assessment_without_a_reason_is_answered_next_to_the_field(ui: Api) -
 
     assert refused.status == 422
     assert 'id="assessment-reason-error"' in refused.html
+
+
+def test_a_care_manager_changes_a_clients_address_and_phone(ui: Api) -> None:
+    from tests.e2e.support import new_client
+
+    client = new_client(ui)
+    cm = signed_in(ui.app, "care_manager")
+    page = cm.get(f"/clients/{client['id']}")
+    assert "住所・電話番号を変更する" in page
+
+    done = cm.post(
+        f"/clients/{client['id']}/contact",
+        {
+            "version": str(client["version"]),
+            "address": "南町4-5-6",
+            "phone": "090-1234-5678",
+            "reason": "転居のため",
+        },
+    )
+
+    assert done.status == 303, done.text[:500]
+    assert "連絡先を保存しました。" in cm.follow(done)
+    body = ui.get(f"/clients/{client['id']}", "care_manager").get_json()
+    assert body["address"] == "南町4-5-6"
+    assert body["phone"] == "090-1234-5678"
+    assert body["name"] == client["name"]
+
+
+def test_a_contact_change_that_changes_nothing_is_refused(ui: Api) -> None:
+    from tests.e2e.support import new_client
+
+    client = new_client(ui)
+    cm = signed_in(ui.app, "care_manager")
+    cm.get(f"/clients/{client['id']}")
+
+    refused = cm.post(
+        f"/clients/{client['id']}/contact",
+        {
+            "version": str(client["version"]),
+            "address": client["address"],
+            "phone": client["phone"],
+            "reason": "確認",
+        },
+    )
+
+    assert refused.status == 422
+    assert 'id="contact-address-error"' in refused.html
+    assert "何も変更されていません" in refused
+
+
+def test_a_supervisor_is_not_offered_the_contact_form(ui: Api) -> None:
+    from tests.e2e.support import new_client
+
+    client = new_client(ui)
+
+    page = signed_in(ui.app, "supervisor").get(f"/clients/{client['id']}")
+
+    assert "/contact" not in page.html

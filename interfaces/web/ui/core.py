@@ -171,6 +171,7 @@ SECTIONS: dict[str, str] = {
     "ui.client": "clients",
     "ui.client_availability": "clients",
     "ui.client_assessment": "clients",
+    "ui.client_contact": "clients",
     "ui.accept_plan": "needs",
     "ui.raise_need": "raise",
     "ui.register_client": "raise",

@@ -214,16 +214,5 @@ def init_display(app: Flask) -> None:
         client_code=client_code,
         type_groups=type_groups,
         short_names=short_names,
-        short_place=short_place,
     )
     app.jinja_env.filters["input_moment_exact"] = exact_moment
-
-
-_PLACE_SUFFIX = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
-
-
-def short_place(name: str) -> str:
-    """An area's name without a trailing parenthesised note (「北部圏域（つなぐ市・架空・デモ）」
-    → 「北部圏域」), for table cells where the same note would repeat on every row."""
-    short = _PLACE_SUFFIX.sub("", name)
-    return short or name

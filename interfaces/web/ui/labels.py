@@ -174,6 +174,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     "Client.CareLevelChanged": _l("Care level assessed"),
     "Client.AvailabilityRecorded": _l("Available weekdays recorded"),
     "Client.PersonalDataErased": _l("Personal data erased"),
+    "Client.ContactChanged": _l("Contact details changed"),
     "Resource.Registered": _l("Resource registered"),
     "Resource.Updated": _l("Resource updated"),
     "Resource.CapacityChanged": _l("Capacity changed"),

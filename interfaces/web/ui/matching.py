@@ -25,7 +25,7 @@ from domain.values import CareLevel, NeedCategory, NeedStatus, ResourceStatus, W
 from interfaces.web.ui.auth import STALE_DAYS
 from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, services, signed_in
 from interfaces.web.ui.display import changed_by
-from interfaces.web.ui.forms import FORM, Form
+from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _
 from interfaces.web.ui.labels import label
 from interfaces.web.ui.refusals import refusal
@@ -139,6 +139,7 @@ def _client_screen(
     *,
     availability: Form | None = None,
     assessment: Form | None = None,
+    contact: Form | None = None,
     plan_form: Form | None = None,
     plan_message: str | None = None,
 ) -> Any:
@@ -185,6 +186,7 @@ def _client_screen(
         needs=needs,
         availability=availability or Form(),
         assessment=assessment or Form(),
+        contact=contact or Form(),
         care_levels=list(CareLevel),
         today=now().date(),
         weekdays=list(Weekday),
@@ -263,6 +265,37 @@ def client_assessment(client_id: UUID) -> Any:
     if status == 412:
         form.data.setlist("version", [str(current.version)])
     return _client_screen(current, status, assessment=form)
+
+
+@screens.post("/clients/<uuid:client_id>/contact")
+@signed_in("client.change_contact")
+def client_contact(client_id: UUID) -> Any:
+    """Correct the client's address and phone, with a reason (Client.ContactChanged)."""
+    app = services()
+    who = actor()
+    form = Form(request.form)
+    version = form.version()
+    address = form.text("address", required=False, max_length=NAME_MAX)
+    phone = form.text("phone", required=False, max_length=40)
+    reason = form.text("reason")
+    status = 422
+    if form.ok and version is not None and reason:
+        try:
+            app.clients.change_contact(client_id, address, phone, reason, version, who)
+        except VersionConflictError:
+            status = 412
+            form.error(FORM, changed_by(app.history.last_change(client_id, who)))
+        except PermissionDeniedError:
+            raise
+        except (DomainError, ApplicationError) as error:
+            form.refused(error)
+        else:
+            flash(_("The contact details were saved."), "success")
+            return redirect_to("ui.client", client_id=client_id, _anchor="contact")
+    current = app.clients.get(client_id, who)
+    if status == 412:
+        form.data.setlist("version", [str(current.version)])
+    return _client_screen(current, status, contact=form)
 
 
 def _accepted(form: Form) -> list[PlannedMatch] | None:

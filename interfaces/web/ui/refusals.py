@@ -35,6 +35,8 @@ BLOCKERS = {
 
 CATALOGUE: dict[str, Message] = {
     "permission.denied": _fixed(_l("Your role does not allow this.")),
+    "need.unchanged": _fixed(_l("Nothing was changed: edit a field first.")),
+    "client.unchanged": _fixed(_l("Nothing was changed: edit a field first.")),
     "client.kana_invalid": _fixed(
         _l("Write the name in kana only (katakana or hiragana; hiragana is stored as katakana).")
     ),
