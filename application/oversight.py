@@ -215,8 +215,8 @@ class OversightCases:
         if as_of is not None:
             past = require_past(self._past)
             with past.at(past.position_at(as_of), dashboard=True) as views:
-                assert views.dashboard is not None  # noqa: S101 - asked for above
-                return _dashboard(views.dashboard, center_code, as_of, months, views.position)
+                past_view: DashboardView = views.dashboard
+                return _dashboard(past_view, center_code, as_of, months, views.position)
         wait_for_view(self._monitor, "dashboard", min_position)
         return _dashboard(
             self._dashboard,
