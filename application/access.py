@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -27,6 +28,8 @@ from uuid import UUID
 from application.common import Clock
 from application.errors import UnavailableError
 from application.security import Actor
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 """The "previous hash" of the first entry."""
@@ -233,6 +236,7 @@ class AccessRecorder:
         try:
             self._log.append(actor, reads, self._clock())
         except Exception as error:
+            log.warning("a read was refused: the access log could not be written: %r", error)
             raise AccessLogUnavailableError() from error
 
 

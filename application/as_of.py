@@ -11,13 +11,9 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Any, Protocol
 
 from domain.errors import InvalidValueError
-
-if TYPE_CHECKING:
-    from application.board import CaseBoard
-    from application.oversight import DashboardView
 
 MAX_AS_OF_EVENTS = 100_000
 """The most events a view as of an instant replays (refused beyond: see docs)."""
@@ -31,8 +27,13 @@ class PastReadModels:
     only those asked for are built (None: not asked for)."""
 
     position: int
-    board: CaseBoard | None = None
-    dashboard: DashboardView | None = None
+    # Typed loosely on purpose: naming application.board.CaseBoard and
+    # application.oversight.DashboardView here would make those modules import
+    # each other through this one (tests/unit/test_import_cycles.py).
+    board: Any = None
+    """An ``application.board.CaseBoard``."""
+    dashboard: Any = None
+    """An ``application.oversight.DashboardView``."""
 
 
 class PastViews(Protocol):

@@ -151,9 +151,9 @@ class BoardCases:
         if as_of is not None:
             past = require_past(self._past)
             with past.at(past.position_at(as_of), board=True) as views:
-                assert views.board is not None  # noqa: S101 - asked for above
-                rows, total = views.board.page(filters, sort, page, per_page)
-                status_counts = views.board.status_counts(filters) if counts else {}
+                past_board: CaseBoard = views.board
+                rows, total = past_board.page(filters, sort, page, per_page)
+                status_counts = past_board.status_counts(filters) if counts else {}
             return BoardPage(tuple(rows), total, page, per_page, status_counts, views.position)
         rows, total = self._board.page(filters, sort, page, per_page)
         status_counts = self._board.status_counts(filters) if counts else {}

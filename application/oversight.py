@@ -267,8 +267,8 @@ class OversightCases:
         if as_of is not None:
             past = require_past(self._past)
             with past.at(past.position_at(as_of), dashboard=True) as views:
-                assert views.dashboard is not None  # noqa: S101 - asked for above
-                return _dashboard(views.dashboard, where, month_keys, views.position)
+                past_view: DashboardView = views.dashboard
+                return _dashboard(past_view, where, month_keys, views.position)
         wait_for_view(self._monitor, "dashboard", min_position)
         return _dashboard(self._dashboard, where, month_keys, self._monitor.position("dashboard"))
 

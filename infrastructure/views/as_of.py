@@ -9,9 +9,12 @@ names) and the case board; for the dashboard, the dashboard.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -93,9 +96,26 @@ class _Deadline:
             raise too_slow(self.seconds)
 
 
+@dataclass
+class _Built:
+    """Views built up to one position, kept for the next read at the same instant."""
+
+    engine: Engine
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    """One reader at a time: the in-memory database has one connection."""
+    alive: bool = True
+    """False once dropped (its database is gone)."""
+
+
 class SqlPastViews:
     """application.as_of.PastViews: positions from the audit log view, views rebuilt
-    in memory from the event store."""
+    in memory from the event store.
+
+    The last :data:`KEEP` builds are kept: the log up to a position never changes,
+    so the next page, tab or CSV of the same moment is answered without a rebuild.
+    """
+
+    KEEP = 2
 
     def __init__(
         self,
@@ -108,6 +128,10 @@ class SqlPastViews:
         self._reader = reader
         self.max_events = max_events
         self.max_seconds = max_seconds
+        self.builds = 0
+        """How many times views were built (the rest were kept builds)."""
+        self._kept: OrderedDict[tuple[int, bool, bool], _Built] = OrderedDict()
+        self._lock = threading.Lock()
 
     def position_at(self, instant: datetime) -> int:
         c = audit_log.c
@@ -123,6 +147,35 @@ class SqlPastViews:
     ) -> Iterator[PastReadModels]:
         if position > self.max_events:
             raise too_many_events(position)
+        key = (position, board, dashboard)
+        with self._lock:
+            built = self._kept.get(key)
+            if built is not None:
+                self._kept.move_to_end(key)
+        if built is None:
+            built = _Built(self._build(position, board=board, dashboard=dashboard))
+            with self._lock:
+                self._kept[key] = built
+                while len(self._kept) > self.KEEP:
+                    _, dropped = self._kept.popitem(last=False)
+                    with dropped.lock:
+                        dropped.alive = False
+                        dropped.engine.dispose()
+        with built.lock:
+            engine, own = built.engine, False
+            if not built.alive:  # dropped between finding and locking it: a build of its own
+                engine, own = self._build(position, board=board, dashboard=dashboard), True
+            try:
+                yield PastReadModels(
+                    position=position,
+                    board=SqlCaseBoard(engine) if board else None,
+                    dashboard=SqlDashboard(engine) if dashboard else None,
+                )
+            finally:
+                if own:
+                    engine.dispose()
+
+    def _build(self, position: int, *, board: bool, dashboard: bool) -> Engine:
         deadline = _Deadline(self.max_seconds)
         engine = _memory_engine()
         try:
@@ -138,13 +191,11 @@ class SqlPastViews:
             )
             updater.create_tables(progress=lambda _name: deadline.check)
             deadline.check()
-            yield PastReadModels(
-                position=position,
-                board=SqlCaseBoard(engine) if board else None,
-                dashboard=SqlDashboard(engine) if dashboard else None,
-            )
-        finally:
+        except BaseException:
             engine.dispose()
+            raise
+        self.builds += 1
+        return engine
 
 
 def _memory_engine() -> Engine:

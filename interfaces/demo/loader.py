@@ -16,6 +16,7 @@ from application.needs import NeedDTO
 from application.security import SYSTEM_ACTOR, Actor
 from application.services import Services
 from domain.base import recorded_at
+from domain.need import Need as DomainNeed
 from domain.values import Contact
 from domain.vocabulary import ja
 from interfaces.demo.common import DEMO_PASSWORD, ProgressCallback, local_day
@@ -115,8 +116,10 @@ class Loader:
     def refresh(self, need: Need) -> None:
         """Read back a need that another aggregate's command or a process manager moved."""
         assert need.id is not None  # noqa: S101 - raised before anything links it
-        dto = self.app.needs.get(need.id, self.coordinator.through("cli:demo"))
-        need.version, need.status = dto.version, dto.status
+        # The aggregate, not the need's read: a read would be written into the
+        # access log, and setting up the demo is nobody looking at a client.
+        stored = self.app.aggregates.load(DomainNeed, need.id, "need")
+        need.version, need.status = stored.version, stored.status
 
     # -- network building ---------------------------------------------------------------
 

@@ -125,3 +125,14 @@ def test_a_malformed_client_id_is_a_form_error(ui: Api) -> None:
 @pytest.mark.parametrize("who", ["care_manager", "coordinator"])
 def test_only_auditing_roles_open_the_access_log(ui: Api, who: str) -> None:
     assert signed_in(ui.app, who).get("/audit/access").status == 403
+
+
+def test_the_auditors_replay_of_a_need_is_logged(ui: Api) -> None:
+    need = new_need(ui)
+
+    page = signed_in(ui.app, "auditor").get(f"/audit/needs/{need['id']}")
+
+    assert page.status == 200
+    assert [(e["actor"], e["via"], e["what"]) for e in _entries(ui, need["client_id"])] == [
+        ("audit", "ui:replay", "need_replay")
+    ]
