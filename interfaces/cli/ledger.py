@@ -8,6 +8,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +36,17 @@ PROGRESS_AFTER = 1.0
 log = logging.getLogger(__name__)
 
 
-def follow_ledger(built: Container, every: float = FOLLOW_EVERY) -> threading.Event:
+def follow_ledger(built: Container, every: float = FOLLOW_EVERY) -> Callable[[], None]:
     """Extend and sign the ledger in a daemon thread of a server process.
 
     With inline views (the default: no projection worker runs) nothing else
     would sign checkpoints every N events or M minutes. Several server processes
     may each run one: leaves and checkpoints are appended once whoever comes first.
-    Returns the event that stops the thread.
+    Returns a function that stops the thread and waits for it.
     """
     stop = threading.Event()
     if not built.settings.inline_projections:
-        return stop  # the projection worker does it
+        return stop.set  # the projection worker does it
 
     def run() -> None:
         while not stop.wait(every):
@@ -54,8 +55,14 @@ def follow_ledger(built: Container, every: float = FOLLOW_EVERY) -> threading.Ev
             except Exception:
                 log.exception("the ledger could not catch up; again in %.0f s", every)
 
-    threading.Thread(target=run, name="tsunagu-ledger", daemon=True).start()
-    return stop
+    thread = threading.Thread(target=run, name="tsunagu-ledger", daemon=True)
+    thread.start()
+
+    def stopped() -> None:
+        stop.set()
+        thread.join()
+
+    return stopped
 
 
 def _print_json(document: Any) -> None:

@@ -268,12 +268,13 @@ def test_the_worker_pass_signs_once_the_interval_has_passed(
         now[0] += ledger.every + timedelta(seconds=1)
 
         ledger.catch_up()
+        latest = ledger.latest()
     finally:
         built.close()
 
     assert first is not None
-    assert ledger.latest() is not None
-    assert ledger.latest().tree_size == first.tree_size + 1  # type: ignore[union-attr]
+    assert latest is not None
+    assert latest.tree_size == first.tree_size + 1
 
 
 def test_a_server_without_a_worker_follows_the_ledger_in_a_thread(
@@ -289,7 +290,7 @@ def test_a_server_without_a_worker_follows_the_ledger_in_a_thread(
                 break
             threading.Event().wait(0.01)
     finally:
-        stop.set()
+        stop()  # and wait: the container closes after this test
 
     assert latest is not None
     assert latest.tree_size == ledger_container.store.head()
