@@ -184,6 +184,10 @@ class Settings:
             municipality=(env.get("TSUNAGU_MUNICIPALITY") or "").strip(),
         )
 
+    def master(self) -> MasterKey:
+        """The master key that wraps every client's data key (never in the database)."""
+        return _master_key(self, Database.from_url(self.database_url, self.db_schema))
+
 
 @dataclass
 class Container:

@@ -26,6 +26,19 @@ def _drop_schema(schema: str) -> None:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _instance_outside_the_source_tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Commands and apps built from the environment keep their instance folder (default
+    database, generated keys) in a temporary folder, never in the project's instance/."""
+    before = os.environ.get("TSUNAGU_INSTANCE_PATH")
+    os.environ["TSUNAGU_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    yield
+    if before is None:
+        os.environ.pop("TSUNAGU_INSTANCE_PATH", None)
+    else:
+        os.environ["TSUNAGU_INSTANCE_PATH"] = before
+
+
 @pytest.fixture(params=BACKENDS)
 def settings(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

@@ -60,7 +60,14 @@ def create_app(
     http: HttpSettings | None = None,
 ) -> Flask:
     """Build the Flask app. Settings come from the environment unless given."""
-    app = Flask(__name__, instance_relative_config=True)
+    # The instance folder holds the default SQLite file and the generated keys: the
+    # project's instance/ unless TSUNAGU_INSTANCE_PATH names one (e.g. /var/lib/tsunagu).
+    instance = os.environ.get("TSUNAGU_INSTANCE_PATH") or None
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.path.abspath(instance) if instance else None,
+    )
     if container is None:
         settings = settings or Settings.from_env(instance_path=app.instance_path)
         container = bootstrap(settings)

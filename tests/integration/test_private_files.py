@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from interfaces.bootstrap import Settings, bootstrap, instance_secret
+from interfaces.web import create_app
 from tests.builders import make_town
 
 
@@ -65,3 +66,23 @@ def test_the_generated_secret_key_is_readable_by_its_owner_only(tmp_path: Path, 
     assert _mode(instance / "secret_key") == 0o600
     assert _mode(instance) == 0o700
     assert instance_secret(instance) == key
+
+
+def test_the_instance_folder_is_where_tsunagu_instance_path_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "var-lib-tsunagu"
+    monkeypatch.setenv("TSUNAGU_INSTANCE_PATH", str(folder))
+    for name in ("DATABASE_URL", "TSUNAGU_SECRET_KEY", "TSUNAGU_MASTER_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TSUNAGU_FAST_PASSWORDS", "1")
+
+    app = create_app()
+    try:
+        assert app.instance_path == str(folder)
+        made = {p.name for p in folder.iterdir()}
+        assert {"secret_key", "master_key"} <= made  # the keys, generated there
+        assert any(name.endswith(".sqlite3") for name in made)  # the default database
+        assert _mode(folder / "master_key") == 0o600
+    finally:
+        app.extensions["tsunagu"].close()
