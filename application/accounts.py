@@ -4,6 +4,8 @@ the usernames other features show."""
 from __future__ import annotations
 
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -115,6 +117,67 @@ class SessionUser:
     actor: Actor
     display_name: str
     language: str | None
+
+
+@dataclass(frozen=True)
+class _TokenHolder:
+    """What authenticating needs of a user, as of one stream version."""
+
+    version: int
+    active: bool
+    actor: Actor
+    display_name: str
+    language: str | None
+
+    @classmethod
+    def of(cls, user: User) -> _TokenHolder:
+        return cls(
+            version=user.version,
+            active=user.active,
+            actor=Actor(
+                user_id=UserId(user.id),
+                username=user.username,
+                roles=frozenset(user.roles),
+                center_code=user.center_code,
+            ),
+            display_name=user.display_name,
+            language=user.language,
+        )
+
+    def signed_in(self) -> Actor:
+        if not self.active:
+            raise AuthenticationError("this account is deactivated", code="auth.user_deactivated")
+        return self.actor
+
+
+class HolderCache:
+    """Users as of their stream version, so that a request authenticates with one
+    indexed read of the stream's newest version instead of a replay.
+
+    Kept per process and bounded; an entry is used only while the stored stream
+    is still at its version, so any new event of the user (a deactivation, a
+    revoked role, written by any process) takes effect on the next request.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._entries: OrderedDict[UUID, _TokenHolder] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, user_id: UUID, version: int) -> _TokenHolder | None:
+        with self._lock:
+            holder = self._entries.get(user_id)
+            if holder is None or holder.version != version:
+                return None
+            self._entries.move_to_end(user_id)
+            return holder
+
+    def put(self, user_id: UUID, holder: _TokenHolder) -> None:
+        with self._lock:
+            self._entries[user_id] = holder
+            self._entries.move_to_end(user_id)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
 
 
 class PasswordHasher(Protocol):
@@ -251,6 +314,7 @@ class AccountCases:
         self._guard = guard
         self._strength = strength
         self._dummy_hash: str | None = None
+        self._holders = HolderCache()
 
     # -- users -----------------------------------------------------------------------
 
@@ -412,13 +476,13 @@ class AccountCases:
 
     def authenticate(self, token: str) -> Actor:
         """The actor an API bearer token stands for (a browser session's token is refused)."""
-        return actor_of(self._token_user(token, TokenKind.API))
+        return self._token_holder(token, TokenKind.API).signed_in()
 
     def session_user(self, token: str) -> SessionUser:
         """The signed-in user a session's token stands for (deactivation and expiry apply;
         an API token is refused)."""
-        user = self._token_user(token, TokenKind.SESSION)
-        return SessionUser(actor_of(user), user.display_name, user.language)
+        holder = self._token_holder(token, TokenKind.SESSION)
+        return SessionUser(holder.signed_in(), holder.display_name, holder.language)
 
     def revoke_token(self, token: str) -> None:
         """End one session or token at once (signing out)."""
@@ -484,15 +548,23 @@ class AccountCases:
         token = self._tokens.issue(UserId(user.id), kind, now, now + ttl, shown)
         return TokenDTO(token=token, expires_at=now + ttl, username=user.username)
 
-    def _token_user(self, token: str, kind: TokenKind) -> User:
+    def _token_holder(self, token: str, kind: TokenKind) -> _TokenHolder:
+        """The token's user, replayed only when its stream has changed since the
+        last request of this process (else one read of the stream's version)."""
         user_id = self._tokens.lookup(token, kind, self._clock())
         if user_id is None:
             raise AuthenticationError(
                 "the token is unknown or has expired", code="auth.token_invalid"
             )
+        version = self._aggregates.version(user_id)
+        holder = self._holders.get(user_id, version) if version is not None else None
+        if holder is not None:
+            return holder
         user = self._aggregates.find(User, user_id)
         if user is None:
             raise AuthenticationError(
                 "the token's user no longer exists", code="auth.token_invalid"
             )
-        return user
+        holder = _TokenHolder.of(user)
+        self._holders.put(user_id, holder)
+        return holder

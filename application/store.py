@@ -260,6 +260,12 @@ class EventStore(Application[UUID]):
         """Every event of one aggregate, oldest first."""
         return list(self.events.get(aggregate_id))
 
+    def stream_version(self, aggregate_id: UUID) -> int | None:
+        """The version of the newest stored event of one stream (None when there is
+        none): one indexed read, nothing decoded."""
+        newest = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return newest[0].originator_version if newest else None
+
     def latest_event(self, aggregate_id: UUID) -> Any | None:
         latest = list(self.events.get(aggregate_id, desc=True, limit=1))
         return latest[0] if latest else None
@@ -355,6 +361,10 @@ class Aggregates:
         """The aggregate, or None when there is no such one."""
         aggregate = self.store.get(aggregate_id)
         return aggregate if isinstance(aggregate, cls) else None
+
+    def version(self, aggregate_id: UUID) -> int | None:
+        """The stored version of an aggregate (None for an unknown id), without a replay."""
+        return self.store.stream_version(aggregate_id)
 
     def exists(self, cls: type[Aggregate], aggregate_id: UUID) -> bool:
         return self.find(cls, aggregate_id) is not None
