@@ -7,7 +7,9 @@ stream has ``--user-events`` extra events (role grants and revocations, as an
 account collects over the years), then ``--requests`` authenticated
 ``GET /api/v1/areas`` with the replay on every request (how tokens were
 resolved before) and with the (user id, stream version) check, alternating
-``--rounds`` times. Prints requests/s of each and their ratio.
+``--rounds`` times. Prints requests/s of each and their ratio. With
+``--resources N``: N resources, then the first and last page of
+``GET /api/v1/resources`` against reading the whole list (the former response).
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from uuid import uuid4
 
 import psycopg
 
+from application.resources import ResourceFilter
 from application.security import SYSTEM_ACTOR
-from domain.values import Role
+from domain.values import NeedCategory, Role, ServiceType
 from interfaces.bootstrap import Container, Settings, bootstrap
 from interfaces.web import create_app
 
@@ -73,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--user-events", type=int, default=0)
+    parser.add_argument("--resources", type=int, default=0)
     parser.add_argument("--postgres-url", default=os.environ.get("BENCH_POSTGRES_URL"))
     args = parser.parse_args(argv)
     with _container(args.postgres_url) as built:
@@ -122,7 +126,53 @@ def main(argv: list[str] | None = None) -> int:
             f"version check {max(auth_checked):.0f}/s "
             f"({max(auth_checked) / max(auth_replay):.2f}×)"
         )
+        if args.resources:
+            _resource_list(built, client, headers, args.resources, args.rounds)
     return 0
+
+
+def _resource_list(
+    built: Container, client: Any, headers: dict[str, str], count: int, rounds: int
+) -> None:
+    """The first page of GET /api/v1/resources against reading the whole list."""
+    services = built.services
+    for i in range(count):
+        services.resources.register(
+            f"資源{i:06d}",
+            ServiceType.GATHERING_PLACE,
+            [NeedCategory.SOCIAL_PARTICIPATION],
+            ["north"],
+            SYSTEM_ACTOR,
+        )
+    actor = services.accounts.actor_for_username("cm")
+
+    def timed(call: Any, repeats: int = 20) -> float:
+        best = float("inf")
+        for _ in range(rounds):
+            started = time.perf_counter()
+            for _ in range(repeats):
+                call()
+            best = min(best, (time.perf_counter() - started) / repeats)
+        return best * 1000
+
+    def first_page() -> None:
+        response = client.get("/api/v1/resources", headers=headers)
+        assert response.status_code == 200
+        assert len(response.get_json()["items"]) == min(count, 50)
+
+    def last_page() -> None:
+        response = client.get(
+            "/api/v1/resources", headers=headers, query_string={"page": -(-count // 50)}
+        )
+        assert response.status_code == 200
+
+    page_ms = timed(first_page)
+    last_ms = timed(last_page)
+    whole_ms = timed(lambda: services.resources.list_resources(ResourceFilter(), actor), 5)
+    print(f"  resources: {count} registered, best of {rounds}")
+    print(f"    GET /api/v1/resources (first page of 50, HTTP): {page_ms:.1f} ms")
+    print(f"    GET /api/v1/resources (last page, HTTP):       {last_ms:.1f} ms")
+    print(f"    the whole list read (application call only, no HTTP, no JSON): {whole_ms:.1f} ms")
 
 
 if __name__ == "__main__":
