@@ -66,6 +66,25 @@ class ResourceFilter:
     status: ResourceStatus | None = None
     service_type: ServiceType | None = None
     organization_id: UUID | None = None
+    has_capacity: bool = False
+    """Only resources with a free place (or no capacity limit)."""
+
+
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class ResourcePage:
+    """One page of the resource list, by name, and how many match in all."""
+
+    items: list[ResourceDTO]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
 
 
 class ResourceDirectory(Protocol):
@@ -73,6 +92,12 @@ class ResourceDirectory(Protocol):
 
     def resources(self, filters: ResourceFilter) -> list[ResourceDTO]:
         """Resources matching ``filters``, by name."""
+
+    def page(
+        self, filters: ResourceFilter, limit: int, offset: int
+    ) -> tuple[list[ResourceDTO], int]:
+        """``limit`` resources matching ``filters`` from ``offset`` (by name), and how
+        many match in all."""
 
     def names(self, resource_ids: Iterable[UUID]) -> dict[UUID, str]:
         """Names of the given resources (unknown ids are left out)."""
@@ -167,6 +192,17 @@ class ResourceCases:
     def list_resources(self, filters: ResourceFilter, actor: Actor) -> list[ResourceDTO]:
         actor.require("resource.read")
         return self._directory.resources(filters)
+
+    def list_page(
+        self, filters: ResourceFilter, actor: Actor, page: int = 1, per_page: int = 50
+    ) -> ResourcePage:
+        """One page of the resources matching ``filters``, by name (the order of the
+        whole list), with the total; one query for the page and one for the count."""
+        actor.require("resource.read")
+        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+            raise InvalidValueError("page", "page must be ≥ 1 and per_page 1 to 200")
+        items, total = self._directory.page(filters, per_page, (page - 1) * per_page)
+        return ResourcePage(items, total, page, per_page)
 
     def names(self, resource_ids: Iterable[UUID]) -> dict[UUID, str]:
         """Names of resources from the directory (unknown ids are left out)."""

@@ -334,8 +334,15 @@ class FakeResourceDirectory:
             and (filters.status is None or r.status is filters.status)
             and (filters.service_type is None or r.service_type is filters.service_type)
             and (filters.organization_id is None or r.organization_id == filters.organization_id)
+            and (not filters.has_capacity or r.places_left is None or r.places_left > 0)
         ]
         return sorted(found, key=lambda r: (r.name, r.id))
+
+    def page(
+        self, filters: ResourceFilter, limit: int, offset: int
+    ) -> tuple[list[ResourceDTO], int]:
+        found = self.resources(filters)
+        return found[offset : offset + limit], len(found)
 
     def names(self, resource_ids: Iterable[UUID]) -> dict[UUID, str]:
         wanted = set(resource_ids)

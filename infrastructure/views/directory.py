@@ -446,6 +446,21 @@ class SqlResourceDirectory(_Reader):
         return {r.id: r.name for r in self._rows(sa.select(c.id, c.name).where(c.id.in_(ids)))}
 
     def resources(self, filters: ResourceFilter) -> list[ResourceDTO]:
+        return [_resource_dto(r) for r in self._rows(self._listed(filters))]
+
+    def page(
+        self, filters: ResourceFilter, limit: int, offset: int
+    ) -> tuple[list[ResourceDTO], int]:
+        counted = _resource_filters(
+            sa.select(sa.func.count()).select_from(resource_directory), filters
+        )
+        with self.engine.connect() as conn:
+            total = int(conn.execute(counted).scalar_one())
+            rows = conn.execute(self._listed(filters).limit(limit).offset(offset)).all()
+        return [_resource_dto(r) for r in rows], total
+
+    @staticmethod
+    def _listed(filters: ResourceFilter) -> Any:
         c = resource_directory.c
         loc = resource_locations.c
         query = (
@@ -455,29 +470,37 @@ class SqlResourceDirectory(_Reader):
             .select_from(resource_directory.outerjoin(resource_locations, loc.resource_id == c.id))
             .order_by(c.name, c.id)
         )
-        if filters.status is not None:
-            query = query.where(c.status == filters.status.value)
-        if filters.service_type is not None:
-            query = query.where(c.service_type == filters.service_type.value)
-        if filters.organization_id is not None:
-            query = query.where(c.organization_id == filters.organization_id)
-        if filters.category is not None:
-            query = query.where(
-                c.id.in_(
-                    sa.select(resource_categories.c.resource_id).where(
-                        resource_categories.c.category == filters.category.value
-                    )
+        return _resource_filters(query, filters)
+
+
+def _resource_filters(query: Any, filters: ResourceFilter) -> Any:
+    """``query`` over resource_directory narrowed to ``filters``."""
+    c = resource_directory.c
+    if filters.status is not None:
+        query = query.where(c.status == filters.status.value)
+    if filters.service_type is not None:
+        query = query.where(c.service_type == filters.service_type.value)
+    if filters.organization_id is not None:
+        query = query.where(c.organization_id == filters.organization_id)
+    if filters.has_capacity:
+        query = query.where(sa.or_(c.capacity.is_(None), c.places_taken < c.capacity))
+    if filters.category is not None:
+        query = query.where(
+            c.id.in_(
+                sa.select(resource_categories.c.resource_id).where(
+                    resource_categories.c.category == filters.category.value
                 )
             )
-        if filters.area_code is not None:
-            query = query.where(
-                c.id.in_(
-                    sa.select(resource_areas.c.resource_id).where(
-                        resource_areas.c.area_code == filters.area_code
-                    )
+        )
+    if filters.area_code is not None:
+        query = query.where(
+            c.id.in_(
+                sa.select(resource_areas.c.resource_id).where(
+                    resource_areas.c.area_code == filters.area_code
                 )
             )
-        return [_resource_dto(r) for r in self._rows(query)]
+        )
+    return query
 
 
 def _resource_dto(r: Any) -> ResourceDTO:

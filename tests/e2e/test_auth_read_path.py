@@ -16,6 +16,7 @@ from domain.values import Role, UserId
 from interfaces.bootstrap import Container, Settings, bootstrap
 from interfaces.web import create_app
 from tests.builders import PASSWORD, make_town
+from tests.ui.support import signed_in
 
 API = "/api/v1"
 
@@ -89,3 +90,24 @@ def test_a_deactivation_event_alone_stops_a_token_already_in_use(town: Container
     response = client.get(f"{API}/areas", headers=headers)
     assert response.status_code == 401, response.get_data(as_text=True)
     assert response.get_json()["type"] == "urn:tsunagu:problem:auth.user_deactivated"
+
+
+def test_a_screen_session_ends_with_a_revoked_role_and_a_deactivation(town: Container) -> None:
+    """The screens resolve their session's token the same way."""
+    app = create_app(container=town)
+    accounts = town.services.accounts
+    root = accounts.actor_for_username("root")
+    accounts.grant_role("sc", Role.ADMIN, None, root, "cover")
+    browser = signed_in(app, "coordinator", language="en")
+    assert browser.get("/admin/users").status == 200
+
+    accounts.revoke_role("sc", Role.ADMIN, None, root, "back")
+    assert browser.get("/admin/users").status == 403
+
+    user = town.store.get(User.id_for("sc"))
+    assert isinstance(user, User)
+    user.deactivate("left", UserId(SYSTEM_ACTOR.user_id))
+    town.store.save(user)
+    page = browser.get("/resources")
+    assert page.status in (302, 303)
+    assert "/sign-in" in page.location

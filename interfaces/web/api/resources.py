@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
-from flask import Blueprint
+from flask import Blueprint, request, url_for
 
 from application.resources import ResourceFilter
 from interfaces.web.api import schemas as s
@@ -50,10 +51,10 @@ def register_resource(call: Call) -> Any:
     resources,
     "GET",
     "",
-    summary="List resources",
+    summary="List resources by name, a page at a time (total and the next page's URL)",
     permission="resource.read",
     query=s.ResourceQuerySchema,
-    response=s.ResourceListSchema,
+    response=s.ResourcePageSchema,
 )
 def list_resources(call: Call) -> Any:
     q = call.query
@@ -62,8 +63,21 @@ def list_resources(call: Call) -> Any:
         area_code=q["area"],
         status=q["status"],
         service_type=q["service_type"],
+        has_capacity=bool(q["has_capacity"]),
     )
-    return {"items": call.services.resources.list_resources(filters, call.actor)}
+    page = call.services.resources.list_page(filters, call.actor, q["page"], q["per_page"])
+    following = None
+    if page.page < page.pages:
+        args = request.args.to_dict()
+        args["page"] = str(page.page + 1)
+        following = f"{url_for('api.resources.list_resources')}?{urlencode(args)}"
+    return {
+        "items": page.items,
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "next": following,
+    }
 
 
 @operation(

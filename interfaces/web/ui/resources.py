@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
-from flask import abort, flash, request
+from flask import abort, flash, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from application.errors import ApplicationError, PermissionDeniedError, VersionConflictError
@@ -21,6 +22,8 @@ from interfaces.web.ui.i18n import _
 screens = Screens()
 
 MAX_CAPACITY = 100000
+PER_PAGE = 50
+"""Resources per page of the list (the first page is the first 50 by name)."""
 
 
 def _lookups() -> dict[str, Any]:
@@ -46,15 +49,25 @@ def resources() -> Any:
     status = form.choice("status", ResourceStatus, required=False)
     area = form.text("area", required=False, max_length=32)
     has_capacity = form.value("has_capacity") == "1"
-    items = services().resources.list_resources(
-        ResourceFilter(category=category, area_code=area, status=status, service_type=service_type),
+    number = form.integer("page", required=False, minimum=1, maximum=100_000) or 1
+    page = services().resources.list_page(
+        ResourceFilter(
+            category=category,
+            area_code=area,
+            status=status,
+            service_type=service_type,
+            has_capacity=has_capacity,
+        ),
         actor(),
+        number,
+        PER_PAGE,
     )
-    if has_capacity:
-        items = [r for r in items if r.places_left is None or r.places_left > 0]
+    query = {k: v for k, v in request.args.items() if k != "page" and v}
     return render(
         "resources/list.html",
-        items=items,
+        items=page.items,
+        page=page,
+        page_url=lambda n: _page_url(query, n),
         filters={
             "category": category,
             "service_type": service_type,
@@ -62,9 +75,15 @@ def resources() -> Any:
             "area": area,
             "has_capacity": has_capacity,
         },
-        filtered=bool(request.args),
+        filtered=bool(query),
         **_lookups(),
     )
+
+
+def _page_url(query: dict[str, str], number: int) -> str:
+    """The list's URL with the same filters, at page ``number``."""
+    args = {**query, **({"page": str(number)} if number > 1 else {})}
+    return url_for("ui.resources") + (f"?{urlencode(args)}" if args else "")
 
 
 @screens.get("/resources/<uuid:resource_id>")

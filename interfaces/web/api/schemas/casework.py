@@ -315,6 +315,19 @@ class ResourceQuerySchema(Schema):
     area = Code(load_default=None)
     status = EnumField(ResourceStatus, load_default=None)
     service_type = EnumField(ServiceType, load_default=None)
+    has_capacity = WordFlag(
+        load_default=None,
+        metadata={"description": "true: only resources with a free place (or no limit)."},
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(
+        load_default=50,
+        validate=validate.Range(min=1, max=200),
+        metadata={
+            "description": "Resources per page, by name (the first page is the "
+            "first 50 of the whole list)."
+        },
+    )
 
 
 class CapacitySchema(Schema):
@@ -625,7 +638,20 @@ UserListSchema = list_schema(UserSchema, "UserListSchema")
 SessionListSchema = list_schema(SessionSchema, "SessionListSchema")
 SignInFailureListSchema = list_schema(SignInFailureSchema, "SignInFailureListSchema")
 OrganizationListSchema = list_schema(OrganizationSchema, "OrganizationListSchema")
-ResourceListSchema = list_schema(ResourceSchema, "ResourceListSchema")
+
+
+class ResourcePageSchema(Schema):
+    items = fields.List(fields.Nested(ResourceSchema), required=True)
+    total = fields.Integer(
+        required=True, metadata={"description": "How many resources match the filters."}
+    )
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    next = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The URL of the next page (same filters), or null on the last."},
+    )
 
 
 # -- the ledger (docs/audit.md) ------------------------------------------------------------
