@@ -78,6 +78,7 @@ def _open_need(site: Site, category: NeedCategory) -> None:
         "north",
         "c-north",
         sc,
+        confirm_duplicate=True,  # the same sample person for every chart's need
     )
     app.needs.raise_need(client.id, category, "困りごと", "自分で暮らす", Urgency.NORMAL, sc)
 
