@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from secrets import token_hex
 from typing import Any
 from uuid import uuid4
 
@@ -40,6 +41,9 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         "secret_key": "test",
         "fast_passwords": True,
         "inline_projections": False,  # the worker alone keeps the views
+        # the worker process must open what this one seals, and sign with the same key
+        "master_key": token_hex(32),
+        "ledger_key": token_hex(32),
     }
     if request.param == "sqlite":
         yield Settings(database_url=f"sqlite:///{tmp_path / 'chaos.sqlite3'}", **common)
@@ -61,6 +65,8 @@ class Worker:
             "TSUNAGU_DB_SCHEMA": settings.db_schema or "",
             "TSUNAGU_SECRET_KEY": "test",
             "TSUNAGU_INLINE_PROJECTIONS": "0",
+            "TSUNAGU_MASTER_KEY": settings.master_key or "",
+            "TSUNAGU_LEDGER_KEY": settings.ledger_key or "",
         }
         self.directory = directory  # its instance/ folder, never the source tree
         self.process: subprocess.Popen[bytes] | None = None

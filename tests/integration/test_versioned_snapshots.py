@@ -34,7 +34,7 @@ def test_a_snapshot_records_the_class_version_of_its_aggregate(container: Contai
     container.store.take_snapshot(resource.id)
 
     assert stored_snapshot_states(container.store, need.id)[0]["class_version"] == 1
-    assert stored_snapshot_states(container.store, resource.id)[0]["class_version"] == 2
+    assert stored_snapshot_states(container.store, resource.id)[0]["class_version"] == 3
 
 
 def test_an_aggregate_loads_from_todays_snapshot_as_from_its_events(
