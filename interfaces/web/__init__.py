@@ -9,8 +9,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
-from flask import Flask, Response, current_app, g, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from domain.base import correlated
@@ -93,24 +94,28 @@ def create_app(
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/readyz", "readyz", readyz)
     app.after_request(transport_headers)
-    app.before_request(correlate_request)
-    app.teardown_request(end_correlation)
+    app.wsgi_app = Correlated(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
-def correlate_request() -> None:
+class Correlated:
     """Every event one request triggers shares its correlation id (provenance; the
-    answer carries it as ``X-Correlation-Id``)."""
-    correlation = uuid.uuid4().hex
-    block = correlated(correlation)
-    block.__enter__()
-    g.correlation = (correlation, block)
+    answer carries it as ``X-Correlation-Id``). The id is set around the whole call of
+    the application and reset when it returns, whatever happened: a request whose
+    teardown never ran (an unclosed streamed answer) cannot lend its id to the events
+    that the same thread triggers later."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        correlation = uuid.uuid4().hex
+        environ[CORRELATION_KEY] = correlation
+        with correlated(correlation):
+            return self.wsgi_app(environ, start_response)
 
 
-def end_correlation(_: BaseException | None) -> None:
-    started = g.pop("correlation", None)
-    if started is not None:
-        started[1].__exit__(None, None, None)
+CORRELATION_KEY = "tsunagu.correlation"
 
 
 def transport_headers(response: Response) -> Response:
@@ -119,9 +124,9 @@ def transport_headers(response: Response) -> Response:
     http: HttpSettings = current_app.extensions["tsunagu.http"]
     if http.behind_https or request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
-    started = g.get("correlation")
-    if started is not None:
-        response.headers["X-Correlation-Id"] = started[0]
+    correlation = request.environ.get(CORRELATION_KEY)
+    if correlation is not None:
+        response.headers["X-Correlation-Id"] = correlation
     if request.path.startswith("/api/") or request.path in HEALTH_PATHS:
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
