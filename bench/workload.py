@@ -222,6 +222,7 @@ def build_town(app: Services, plan: Plan, tick: Tick) -> Town:
             AREA,
             CENTER,
             care_manager,
+            confirm_duplicate=True,  # the bench's people share kana and birth date on purpose
         )
         resource = app.resources.register(
             f"ふれあいサロン {group}",
