@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from application.errors import ApplicationError
+from application.errors import ApplicationError, ConflictError
 
 LEAF_FORMAT = 1
 CHECKPOINT_FORMAT = "tsunagu-checkpoint/1"
@@ -37,6 +37,19 @@ class LedgerError(ApplicationError):
     """The ledger cannot do what was asked (no key, no checkpoint, bad proof file)."""
 
     code = "ledger.error"
+
+
+class CheckpointNeededError(LedgerError, ConflictError):
+    """No signed checkpoint covers the event yet, and the caller may not sign one."""
+
+    code = "ledger.checkpoint_needed"
+
+    def __init__(self, position: int) -> None:
+        super().__init__(
+            f"no signed checkpoint covers the event at position {position} yet: have one "
+            "signed (POST /api/v1/ledger/checkpoints, or `tsunagu ledger checkpoint`), "
+            "then ask for the proof again"
+        )
 
 
 class ProofError(LedgerError):

@@ -19,6 +19,7 @@ from application.ledger.records import (
     INCLUSION_FORMAT,
     MAX_POSITION,
     Checkpoint,
+    CheckpointNeededError,
     Leaf,
     LedgerError,
     Row,
@@ -144,9 +145,10 @@ class Ledger:
 
     # -- proofs ------------------------------------------------------------------------
 
-    def prove(self, position: int, actor: Actor | None = None) -> dict[str, Any]:
-        """An inclusion proof of the event at ``position`` in the latest checkpoint's tree
-        (signed now when the event is newer), with that checkpoint."""
+    def prove(self, position: int, actor: Actor | None = None, sign: bool = True) -> dict[str, Any]:
+        """An inclusion proof of the event at ``position`` in the latest checkpoint's tree,
+        with that checkpoint. When the event is newer, one is signed now, or with
+        ``sign=False`` (a read that must not write) CheckpointNeededError is raised."""
         if actor is not None:
             actor.require("ledger.read")
         if not 1 <= position <= MAX_POSITION:
@@ -154,16 +156,16 @@ class Ledger:
         found = self._store.leaf_at(position)
         latest = self.latest()
         if found is None or latest is None or found.index >= latest.tree_size:
+            if not sign:
+                self._event_row(position)  # NotFoundError when there is no such event
+                raise CheckpointNeededError(position)
             self.checkpoint()
             found = self._store.leaf_at(position)
             latest = self.latest()
         if found is None or latest is None:
             raise NotFoundError("event", position)
-        rows = self._log.rows(position - 1, 1)
-        if not rows or rows[0][0] != position:
-            raise NotFoundError("event", position)
+        event = StoredEvent.of(self._event_row(position))
         path = inclusion_proof(self._leaf_hashes, found.index, latest.tree_size)
-        event = StoredEvent.of(rows[0])
         return {
             "format": INCLUSION_FORMAT,
             "position": position,
@@ -177,6 +179,12 @@ class Ledger:
             "audit_path": [node.hex() for node in path],
             "checkpoint": latest.to_json(),
         }
+
+    def _event_row(self, position: int) -> Row:
+        rows = self._log.rows(position - 1, 1)
+        if not rows or rows[0][0] != position:
+            raise NotFoundError("event", position)
+        return rows[0]
 
     def prove_consistency(self, old: Checkpoint, actor: Actor | None = None) -> dict[str, Any]:
         """A proof that the tree of ``old`` is a prefix of the latest checkpoint's tree."""

@@ -38,15 +38,32 @@ def ledger_checkpoints(call: Call) -> Any:
 
 @operation(
     ledger,
+    "POST",
+    "/checkpoints",
+    summary="Sign a checkpoint of the log as it is now (the latest, when nothing is new)",
+    permission="ledger.read",
+    response=s.CheckpointSchema,
+)
+def ledger_sign_checkpoint(call: Call) -> Any:
+    book = _ledger(call)
+    book.checkpoints(call.actor, limit=1)  # the permission check
+    return book.checkpoint().to_json()
+
+
+@operation(
+    ledger,
     "GET",
     "/proof/<int:position>",
-    summary="Inclusion proof of the event at a position, with its signed checkpoint",
+    summary=(
+        "Inclusion proof of the event at a position, with the latest signed checkpoint; "
+        "409 ledger.checkpoint_needed when none covers it yet (POST /ledger/checkpoints)"
+    ),
     permission="ledger.read",
     response=s.InclusionProofSchema,
-    responses=(404,),
+    responses=(404, 409),
 )
 def ledger_proof(call: Call, position: int) -> Any:
-    return _ledger(call).prove(position, call.actor)
+    return _ledger(call).prove(position, call.actor, sign=False)
 
 
 @operation(
