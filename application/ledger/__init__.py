@@ -53,7 +53,7 @@ from application.ledger.records import (
     encode_row,
     event_digest,
 )
-from application.ledger.service import Ledger
+from application.ledger.service import JOB_HEARTBEAT, JOB_STALE_AFTER, Ledger
 from application.ledger.verifier import Progress
 
 __all__ = [
@@ -65,6 +65,8 @@ __all__ = [
     "GAP_WAIT",
     "INCLUSION_FORMAT",
     "INSERTED",
+    "JOB_HEARTBEAT",
+    "JOB_STALE_AFTER",
     "LEAF_FORMAT",
     "MAX_POSITION",
     "REMOVED",

@@ -210,7 +210,8 @@ class Verification:
 
     id: int = 0
     status: str = "done"
-    """``running`` or ``done``."""
+    """``running``, ``done``, or ``stale``: a job that gave no sign of life for
+    ``JOB_STALE_AFTER`` (its process stopped) and never will."""
     ok: bool = False
     events: int = 0
     tree_size: int = 0
@@ -224,9 +225,12 @@ class Verification:
     detail: str = ""
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    """When it ended; while it runs, its last sign of life (heartbeat)."""
     actor: str = ""
 
     def describe(self) -> str:
+        if self.status == "stale":
+            return f"verification {self.id} did not finish: {self.detail}"
         if self.status != "done":
             return f"verification {self.id} is running"
         if self.ok:
@@ -250,5 +254,7 @@ class Verification:
             "kind": self.kind,
             "detail": self.detail,
             "started_at": _iso(self.started_at) if self.started_at else None,
-            "finished_at": _iso(self.finished_at) if self.finished_at else None,
+            "finished_at": (
+                _iso(self.finished_at) if self.finished_at and self.status != "running" else None
+            ),
         }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -33,6 +35,14 @@ from application.ledger.verifier import Progress, Verifier
 from application.security import Actor
 from domain.merkle import CompactTree, consistency_proof, inclusion_proof, leaf_hash
 
+log = logging.getLogger(__name__)
+
+JOB_HEARTBEAT = timedelta(seconds=30)
+"""How often a running verification job records that it is alive (at most)."""
+JOB_STALE_AFTER = timedelta(minutes=10)
+"""A running job with no sign of life for this long is marked ``stale``: the process
+running it stopped (restart, crash, OOM kill) and nothing will finish it."""
+
 
 class Ledger:
     """Extends, signs, verifies and proves the tree over the event log."""
@@ -56,6 +66,9 @@ class Ledger:
         self.inline_limit = inline_limit
         """Above this many events, POST /ledger/verify answers with a job to poll."""
         self._gaps: dict[int, float] = {}
+        self._job_lock = threading.Lock()
+        self._job: Verification | None = None
+        """The verification job running in this process (at most one)."""
 
     # -- extending and signing ----------------------------------------------------------
 
@@ -227,22 +240,74 @@ class Ledger:
         ident = self._store.save_verification(result)
         return replace(result, id=ident)
 
+    def verify_in_background(self, actor: str) -> Verification:
+        """Start a verification job in a thread of this process and return it to poll;
+        while one runs here, return that one instead (at most one per process)."""
+        with self._job_lock:
+            if self._job is not None:
+                return self._job
+            job = self._job = self.start_verification(actor)
+        threading.Thread(
+            target=self._run_job, args=(job,), name="tsunagu-ledger-verify", daemon=True
+        ).start()
+        return job
+
+    def _run_job(self, job: Verification) -> None:
+        try:
+            self.finish(job)
+        except Exception:
+            log.exception("ledger verification %d failed to run", job.id)
+            self._store.save_verification(
+                replace(
+                    job,
+                    status="stale",
+                    finished_at=self._clock(),
+                    detail="it stopped with an error (see the server log); start a new "
+                    "verification",
+                )
+            )
+        finally:
+            with self._job_lock:
+                self._job = None
+
     def start_verification(self, actor: str) -> Verification:
         """Record a running verification (its job), to finish with :meth:`finish`."""
-        running = Verification(status="running", started_at=self._clock(), actor=actor)
+        now = self._clock()
+        running = Verification(status="running", started_at=now, finished_at=now, actor=actor)
         return replace(running, id=self._store.save_verification(running))
 
     def finish(self, job: Verification) -> Verification:
-        done = self.verify(actor=job.actor)
+        """Run the job's verification, recording a heartbeat now and then."""
+        last = [job.finished_at or self._clock()]
+
+        def heartbeat(checked: int, _head: int) -> None:
+            now = self._clock()
+            if now - last[0] >= JOB_HEARTBEAT:
+                last[0] = now
+                self._store.save_verification(replace(job, events=checked, finished_at=now))
+
+        done = self.verify(actor=job.actor, progress=heartbeat)
         result = replace(done, id=job.id, started_at=job.started_at)
         self._store.save_verification(result)
         return result
 
     def verification(self, ident: int, actor: Actor) -> Verification:
+        """A verification; a running one silent for ``JOB_STALE_AFTER`` is answered as
+        stale (derived when read: reading writes nothing)."""
         actor.require("ledger.verify")
         found = self._store.verification(ident) if 1 <= ident <= MAX_POSITION else None
         if found is None:
             raise NotFoundError("verification", ident)
+        now = self._clock()
+        alive = found.finished_at or found.started_at or now
+        if found.status == "running" and now - alive > JOB_STALE_AFTER:
+            return replace(
+                found,
+                status="stale",
+                finished_at=alive,
+                detail=f"no sign of life since {alive.isoformat(timespec='seconds')}: the "
+                "process running it stopped; start a new verification",
+            )
         return found
 
     def last_verification(self) -> Verification | None:

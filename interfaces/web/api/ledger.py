@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from flask import Blueprint
 
-from application.ledger import Ledger, Verification
+from application.ledger import Ledger
 from interfaces.web.api import schemas as s
 from interfaces.web.api.framework import Call, operation
 
@@ -70,7 +69,10 @@ def ledger_proof(call: Call, position: int) -> Any:
     ledger,
     "POST",
     "/verify",
-    summary="Recompute the tree from the log: the result, or a job to poll when the log is large",
+    summary=(
+        "Recompute the tree from the log: the result, or a job to poll when the log is "
+        "large (the job already running in this server process, if one is)"
+    ),
     permission="ledger.verify",
     response=s.VerificationSchema,
 )
@@ -79,16 +81,7 @@ def ledger_verify(call: Call) -> Any:
     actor = call.actor.username
     if book.head() <= book.inline_limit:
         return book.verify(actor=actor).to_json()
-    job = book.start_verification(actor)
-    threading.Thread(target=_finish, args=(book, job), daemon=True).start()
-    return job.to_json()
-
-
-def _finish(book: Ledger, job: Verification) -> None:
-    try:
-        book.finish(job)
-    except Exception:
-        log.exception("ledger verification %d failed to run", job.id)
+    return book.verify_in_background(actor).to_json()
 
 
 @operation(
