@@ -37,11 +37,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID, uuid4
 
-import sqlalchemy as sa
-
-from interfaces.bootstrap import Container, Settings, bootstrap
+from interfaces.bootstrap import Settings, bootstrap
 from tests.builders import PASSWORD, make_town
 from tests.e2e.support import client_body, resource_body
+from tests.load import views
 from tests.netproxy import Proxy
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -252,21 +251,6 @@ def _children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(stat.parent.name))
     return found
-
-
-def views(container: Container) -> dict[str, list[list[tuple[Any, ...]]]]:
-    projections = container.projections
-    dump: dict[str, list[list[tuple[Any, ...]]]] = {}
-    with projections.reader.connect() as conn:
-        for name in projections.names:
-            serving = projections.serving(name)
-            assert serving is not None
-            tables = projections.bound(name, serving.generation).physical_tables
-            dump[name] = [
-                sorted((tuple(row) for row in conn.execute(sa.select(table))), key=repr)
-                for table in tables
-            ]
-    return dump
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 
 from application.privacy import ClientErasedError
 from infrastructure.idempotency import idempotent_requests
+from infrastructure.secret_files import create_secret_file
 from infrastructure.views.schema import UtcDateTime, metadata
 
 KEY_CACHE_SECONDS = 10.0
@@ -108,7 +109,7 @@ class MasterKey:
                 text = None
             if text:
                 return cls.parse(text)
-            if text is None and _create_private(path, secrets.token_hex(32)):
+            if text is None and create_secret_file(path, secrets.token_hex(32)):
                 continue
             time.sleep(0.02)  # another process created it and is writing the key
         raise MasterKeyError(f"{path} stays empty; remove it and start again")
@@ -130,20 +131,6 @@ class MasterKey:
 
 def _derive(secret: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
-
-
-def _create_private(path: Path, content: str) -> bool:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    try:
-        os.fchmod(descriptor, 0o600)
-        os.write(descriptor, content.encode("ascii"))
-    finally:
-        os.close(descriptor)
-    return True
 
 
 class BlindIndex:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-import os
 import time
 from binascii import unhexlify
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from application.ledger import Checkpoint, Leaf, LedgerError, Row, Verification
 from application.store import EventStore
+from infrastructure.secret_files import create_secret_file
 from infrastructure.views.schema import UtcDateTime, metadata
 
 KEY_FILE = "ledger_key.pem"
@@ -450,21 +450,7 @@ class Ed25519Signer:
                     )
                     .decode("ascii")
                 )
-                if _private_file(path, pem):
+                if create_secret_file(path, pem):
                     return cls.from_text(pem)
             time.sleep(0.02)  # another process is writing it
         raise LedgerError(f"{path} stays incomplete; restore the key or remove the file")
-
-
-def _private_file(path: Path, content: str) -> bool:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    try:
-        os.fchmod(descriptor, 0o600)
-        os.write(descriptor, content.encode("ascii"))
-    finally:
-        os.close(descriptor)
-    return True

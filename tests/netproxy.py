@@ -23,6 +23,8 @@ class Proxy:
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self.refused = 0
+        """Connections refused while cut: how often the server tried to reach the database."""
         threading.Thread(target=self._accept, daemon=True).start()
 
     def cut(self) -> None:
@@ -51,6 +53,7 @@ class Proxy:
                 return
             if not self._up.is_set():
                 client.close()  # the server is "down": the connection is refused at once
+                self.refused += 1
                 continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)

@@ -470,6 +470,7 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/system/projections"): frozenset({AD, SU, AU}),
     # Issue 10: the ledger is for auditors (and administrators).
     ("GET", "/ledger/checkpoints"): frozenset({AU, AD}),
+    ("POST", "/ledger/checkpoints"): frozenset({AU, AD}),
     ("GET", "/ledger/proof/{position}"): frozenset({AU, AD}),
     ("POST", "/ledger/verify"): frozenset({AU, AD}),
     ("GET", "/ledger/verifications/{verification}"): frozenset({AU, AD}),
@@ -544,6 +545,7 @@ def valid_body(method: str, path_template: str, ids: Mapping[str, str]) -> Any:
     bodies: dict[str, Any] = {
         "/auth/token": {"username": "sc", "password": PASSWORD},
         "/ledger/verify": None,
+        "/ledger/checkpoints": None,
         # The seeded user's current password as the new one: checked, then refused (422
         # password.unchanged), so that any number of calls changes nothing.
         "/auth/password": {

@@ -9,6 +9,7 @@ from uuid import uuid4
 
 import pytest
 
+from domain.user import USERNAME_PATTERN
 from interfaces.web.api.framework import OPERATIONS
 from tests.builders import PASSWORD
 from tests.e2e.support import API, Api, assert_ok, assert_problem
@@ -216,6 +217,34 @@ def test_openapi_documents_each_operation_as_declared(openapi: dict[str, Any], o
     if op.body is not None:
         assert doc["requestBody"]["content"]["application/json"]["schema"]
         assert {"400", "415", "422"} <= doc["responses"].keys()
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=[f"{op.method} {op.rule}" for op in OPERATIONS])
+def test_openapi_gives_each_path_parameter_the_schema_of_its_converter(
+    openapi: dict[str, Any], op: Any
+) -> None:
+    path = API + re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", op.rule)
+    doc = openapi["paths"][path][op.method.lower()]
+    documented = {p["name"]: p["schema"] for p in doc.get("parameters", []) if p["in"] == "path"}
+    converters = dict(
+        (name, converter) for converter, name in re.findall(r"<(?:([^:>]+):)?([^>]+)>", op.rule)
+    )
+    assert documented.keys() == converters.keys()
+    for name, converter in converters.items():
+        if converter == "uuid":
+            assert documented[name] == {"type": "string", "format": "uuid"}
+        elif converter == "int":
+            assert documented[name] == {"type": "integer", "minimum": 1}
+        else:
+            assert documented[name]["type"] == "string"
+            assert "format" not in documented[name], name
+
+
+def test_openapi_gives_the_username_its_pattern(openapi: dict[str, Any]) -> None:
+    doc = openapi["paths"][f"{API}/users/{{username}}"]["get"]
+    (username,) = [p for p in doc["parameters"] if p["name"] == "username"]
+
+    assert username["schema"] == {"type": "string", "pattern": USERNAME_PATTERN.pattern}
 
 
 def test_every_role_signs_in_with_a_token_of_its_own(api: Api, tokens: dict[str, str]) -> None:

@@ -7,6 +7,7 @@ server other tests share is never stopped.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -55,12 +56,6 @@ def api(database: Proxy) -> Iterator[Api]:
         _drop_schema(schema)
 
 
-def _timed(call: object) -> tuple[object, float]:
-    started = time.monotonic()
-    result = call() if callable(call) else None
-    return result, time.monotonic() - started
-
-
 def test_reads_and_commands_answer_503_with_retry_after_while_the_database_is_down(
     api: Api, database: Proxy
 ) -> None:
@@ -77,26 +72,40 @@ def test_reads_and_commands_answer_503_with_retry_after_while_the_database_is_do
         assert response.headers["Retry-After"].isdigit()
 
 
-def test_the_answer_comes_within_a_few_seconds_not_after_the_pool_gives_up(
+def test_the_answer_comes_from_one_try_not_after_the_pool_gives_up(
     api: Api, database: Proxy
 ) -> None:
     database.cut()
 
-    response, seconds = _timed(lambda: api.get("/needs", "coordinator"))
+    response = api.get("/needs", "coordinator")
 
-    assert response.status_code == 503  # type: ignore[attr-defined]
-    assert seconds < 8, f"answered after {seconds:.1f} s"
+    assert_problem(response, 503)
+    # The database was tried once or twice and the request answered: it did not
+    # keep reconnecting until a pool's wait ran out.
+    assert 1 <= database.refused <= 2, database.refused
 
 
-def test_readyz_says_not_ready_within_a_second_while_the_database_is_down(
-    api: Api, database: Proxy
-) -> None:
+def test_readyz_says_not_ready_while_the_database_is_down(api: Api, database: Proxy) -> None:
     database.cut()
 
-    response, seconds = _timed(lambda: api.client.get("/readyz"))
+    response = api.client.get("/readyz")
 
-    assert response.status_code == 503  # type: ignore[attr-defined]
-    assert seconds < 1.5, f"answered after {seconds:.1f} s"
+    assert assert_problem(response, 503)["type"].endswith("not-ready")
+
+
+def test_readyz_answers_not_ready_while_a_check_hangs_instead_of_waiting_for_it(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readiness = api.app.extensions["tsunagu.readiness"]
+    released = threading.Event()
+    monkeypatch.setattr(readiness, "_check", lambda: released.wait(10))
+    try:
+        response = api.client.get("/readyz")  # a request that waited would get 200
+        again = api.client.get("/readyz")  # waits on the same check: no new thread
+    finally:
+        released.set()
+
+    assert response.status_code == again.status_code == 503
 
 
 def test_the_api_serves_again_once_the_database_is_back_without_a_restart(

@@ -11,6 +11,7 @@ from tests.e2e.support import Api, assert_ok, assert_problem
 
 
 def test_an_auditor_gets_a_proof_that_checks_with_the_public_key(api: Api) -> None:
+    _checkpoint_covering(api, 3)
     proof = assert_ok(api.get("/ledger/proof/3", "auditor"))
     key = public_key(api.container.ledger.public_key().pem())
 
@@ -37,6 +38,49 @@ def test_checkpoints_are_listed_newest_first(api: Api) -> None:
 
     assert len(items) == 2
     assert items[0]["tree_size"] > items[1]["tree_size"]
+
+
+def test_a_proof_of_an_event_no_checkpoint_covers_yet_is_409_and_signs_nothing(
+    api: Api,
+) -> None:
+    ledger = api.container.ledger
+    ledger.checkpoint()
+    api.post("/areas", {"code": "ledger-unsigned", "name": "未署名地区"}, "admin")
+    before = ledger.latest()
+
+    problem = assert_problem(api.get(f"/ledger/proof/{api.head()}", "auditor"), 409)
+
+    assert problem["type"] == "urn:tsunagu:problem:ledger.checkpoint_needed"
+    assert "POST /api/v1/ledger/checkpoints" in problem["detail"]
+    assert ledger.latest() == before  # a GET writes nothing
+
+
+def test_a_proof_of_a_covered_event_signs_nothing(api: Api) -> None:
+    _checkpoint_covering(api, 3)
+    before = api.container.ledger.latest()
+    api.post("/areas", {"code": "ledger-after", "name": "後続地区"}, "admin")
+
+    assert_ok(api.get("/ledger/proof/3", "auditor"))
+
+    assert api.container.ledger.latest() == before
+
+
+def test_an_auditor_has_a_checkpoint_signed_then_gets_the_proof(api: Api) -> None:
+    api.post("/areas", {"code": "ledger-signed", "name": "署名地区"}, "admin")
+    head = api.head()
+
+    signed = assert_ok(api.post("/ledger/checkpoints", None, "auditor"))
+    _checkpoint_covering(api, head)  # on PostgreSQL a hole below may hold it back
+    proof = assert_ok(api.get(f"/ledger/proof/{head}", "auditor"))
+
+    key = public_key(api.container.ledger.public_key().pem())
+    assert signed["tree_size"] >= 1
+    assert "checkpoint" in check_proof(signed, key)
+    assert f"position {head}" in check_proof(proof, key)
+
+
+def test_only_auditors_and_administrators_have_checkpoints_signed(api: Api) -> None:
+    assert_problem(api.post("/ledger/checkpoints", None, "coordinator"), 403)
 
 
 def test_a_proof_of_a_position_not_in_the_log_is_404(api: Api) -> None:

@@ -39,7 +39,8 @@ from tests.e2e.support import (
 WITH_BODY = [op for op in OPERATIONS if op.body is not None]
 WITH_IF_MATCH = [op for op in OPERATIONS if op.if_match]
 IDEMPOTENT = [op for op in OPERATIONS if op.idempotent]
-# every command; POST /ledger/verify is not one (auditors run it: it changes no record)
+# every command; POST /ledger/verify and /ledger/checkpoints are not (auditors run them:
+# they change no record)
 CHANGES = [
     op
     for op in OPERATIONS

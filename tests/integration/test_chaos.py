@@ -13,7 +13,6 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,13 +21,13 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-import sqlalchemy as sa
 
 from interfaces.bootstrap import Container, Settings, bootstrap
 from interfaces.web import create_app
 from tests.builders import make_town
 from tests.conftest import BACKENDS, POSTGRES_URL, _drop_schema
-from tests.e2e.support import Api, new_resource
+from tests.e2e.support import Api
+from tests.load import REQUESTS_PER_LIFECYCLE, views, work_at_once
 
 USERS = 4
 LIFECYCLES = 2
@@ -94,52 +93,6 @@ class Worker:
             self.process.wait(timeout=30)
 
 
-def _lifecycle(api: Api, client_id: str, resource_id: str, statuses: list[int]) -> None:
-    browser = api.app.test_client()
-
-    def send(path: str, body: Any, who: str, version: int | None = None) -> dict[str, Any]:
-        response = api.post(path, body, who, if_match=version, client=browser)
-        statuses.append(response.status_code)
-        assert response.status_code < 300, response.get_data(as_text=True)
-        data: dict[str, Any] = response.get_json()
-        return data
-
-    need = send(
-        "/needs",
-        {
-            "client_id": client_id,
-            "category": "shopping",
-            "description": "買い物に行けない",
-            "goal": "自分で食材を選ぶ",
-            "urgency": "normal",
-        },
-        "care_manager",
-    )
-    for action, body, who in [
-        ("assign", {"coordinator": "sc"}, "coordinator"),
-        ("propose", {"resource_id": resource_id, "reason": "近い"}, "coordinator"),
-        ("confirm", {"start_date": "2026-12-01"}, "coordinator"),
-        ("close", {"outcome": "goal_achieved", "reason": "自立"}, "care_manager"),
-    ]:
-        need = send(f"/needs/{need['id']}/{action}", body, who, need["version"])
-
-
-def _views(container: Container) -> dict[str, list[list[tuple[Any, ...]]]]:
-    """Every row of every serving view, by view and table, in a stable order."""
-    projections = container.projections
-    dump: dict[str, list[list[tuple[Any, ...]]]] = {}
-    with projections.reader.connect() as conn:
-        for name in projections.names:
-            serving = projections.serving(name)
-            assert serving is not None
-            tables = projections.bound(name, serving.generation).physical_tables
-            dump[name] = [
-                sorted((tuple(row) for row in conn.execute(sa.select(table))), key=repr)
-                for table in tables
-            ]
-    return dump
-
-
 def _caught_up(container: Container, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while any(s.lag for s in container.projections.status()):
@@ -159,51 +112,27 @@ def test_views_equal_a_rebuild_after_the_worker_is_killed_under_load(
         api.token("coordinator")
         worker.start()
         _caught_up(container)
-        resource = new_resource(api, capacity=None, categories=["shopping"], area_codes=["north"])
-        client = api.post(
-            "/clients",
-            {
-                "name": "混沌 花子",
-                "name_kana": "コントン ハナコ",
-                "birth_date": "1940-01-01",
-                "care_level": "support_1",
-                "area_code": "north",
-                "center_code": "c-north",
-            },
-            "care_manager",
-        ).get_json()
-        statuses: list[int] = []
-        errors: list[BaseException] = []
-
-        def user() -> None:
-            try:
-                for _ in range(LIFECYCLES):
-                    _lifecycle(api, client["id"], resource["id"], statuses)
-            except BaseException as error:  # reported below, with the others
-                errors.append(error)
-
-        users = [threading.Thread(target=user) for _ in range(USERS)]
-        for thread in users:
-            thread.start()
         chaos = random.Random(20261130)  # a fixed, replayable schedule
-        for _ in range(KILLS):
-            time.sleep(chaos.uniform(0.3, 1.0))
-            worker.kill()
-            time.sleep(chaos.uniform(0.0, 0.3))
-            worker.start()
-        for thread in users:
-            thread.join()
+
+        def kill_the_worker_now_and_then() -> None:
+            for _ in range(KILLS):
+                time.sleep(chaos.uniform(0.3, 1.0))
+                worker.kill()
+                time.sleep(chaos.uniform(0.0, 0.3))
+                worker.start()
+
+        statuses, errors = work_at_once(api, USERS, LIFECYCLES, kill_the_worker_now_and_then)
         _caught_up(container)
         worker.stop()
 
         assert errors == []
         assert worker.starts == KILLS + 1
-        assert len(statuses) == USERS * LIFECYCLES * 5
+        assert len(statuses) == USERS * LIFECYCLES * REQUESTS_PER_LIFECYCLE
         assert {s for s in statuses if s >= 500} == set()
-        served = _views(container)
+        served = views(container)
         for name in container.projections.names:
             container.projections.rebuild(name)
-        assert _views(container) == served
+        assert views(container) == served
     finally:
         worker.stop()
         container.close()

@@ -11,11 +11,13 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Connection
 
-from application.ledger import ProofError, check_proof
+from application.ledger import JOB_STALE_AFTER, ProofError, Verification, check_proof
+from application.ledger.verifier import Verifier
 from application.security import SYSTEM_ACTOR, Actor
 from interfaces.bootstrap import Container, Settings, bootstrap, public_key
 from tests.builders import make_town
@@ -327,3 +329,60 @@ def test_verify_names_an_sqlite_row_rewritten_in_another_type(
         built.close()
 
     assert (result.ok, result.position, result.kind) == (False, 2, "altered")
+
+
+# -- verification jobs ---------------------------------------------------------------------
+
+
+def _job_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "tsunagu-ledger-verify"]
+
+
+def test_a_process_runs_one_verification_job_at_a_time(
+    ledger_container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = ledger_container.ledger
+    release = threading.Event()
+    run = Verifier.run
+
+    def held(self: Verifier, *args: Any) -> Verification:
+        release.wait(30)
+        return run(self, *args)
+
+    monkeypatch.setattr(Verifier, "run", held)
+    first = ledger.verify_in_background("au")
+    second = ledger.verify_in_background("ad")
+    threads = _job_threads()
+    release.set()
+    for thread in threads:
+        thread.join()
+
+    assert second.id == first.id  # the running job, not a second thread
+    assert len(threads) == 1
+    assert ledger.verification(first.id, SYSTEM_ACTOR).status == "done"
+    third = ledger.verify_in_background("au")  # once it ended, a new one may start
+    for thread in _job_threads():
+        thread.join()
+    assert third.id != first.id
+
+
+def test_a_job_whose_process_stopped_is_marked_stale_not_running_for_ever(
+    settings: Settings, tmp_path: Path
+) -> None:
+    moment = [datetime(2026, 11, 30, 12, tzinfo=UTC)]
+    built = bootstrap(
+        Settings(**{**settings.__dict__, "instance_path": str(tmp_path)}), clock=lambda: moment[0]
+    )
+    try:
+        ledger = built.ledger
+        orphan = ledger.start_verification("au")  # recorded, then its process died
+        assert ledger.verification(orphan.id, SYSTEM_ACTOR).status == "running"
+
+        moment[0] += JOB_STALE_AFTER + timedelta(seconds=1)
+        found = ledger.verification(orphan.id, SYSTEM_ACTOR)
+
+        assert (found.status, found.ok) == ("stale", False)
+        assert "start a new verification" in found.describe()
+        assert ledger.verification(orphan.id, SYSTEM_ACTOR) == found
+    finally:
+        built.close()

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from flask import Blueprint
 
-from application.ledger import Ledger, Verification
+from application.ledger import Ledger
 from interfaces.web.api import schemas as s
 from interfaces.web.api.framework import Call, operation
 
@@ -38,22 +37,42 @@ def ledger_checkpoints(call: Call) -> Any:
 
 @operation(
     ledger,
+    "POST",
+    "/checkpoints",
+    summary="Sign a checkpoint of the log as it is now (the latest, when nothing is new)",
+    permission="ledger.read",
+    response=s.CheckpointSchema,
+)
+def ledger_sign_checkpoint(call: Call) -> Any:
+    book = _ledger(call)
+    book.checkpoints(call.actor, limit=1)  # the permission check
+    return book.checkpoint().to_json()
+
+
+@operation(
+    ledger,
     "GET",
     "/proof/<int:position>",
-    summary="Inclusion proof of the event at a position, with its signed checkpoint",
+    summary=(
+        "Inclusion proof of the event at a position, with the latest signed checkpoint; "
+        "409 ledger.checkpoint_needed when none covers it yet (POST /ledger/checkpoints)"
+    ),
     permission="ledger.read",
     response=s.InclusionProofSchema,
-    responses=(404,),
+    responses=(404, 409),
 )
 def ledger_proof(call: Call, position: int) -> Any:
-    return _ledger(call).prove(position, call.actor)
+    return _ledger(call).prove(position, call.actor, sign=False)
 
 
 @operation(
     ledger,
     "POST",
     "/verify",
-    summary="Recompute the tree from the log: the result, or a job to poll when the log is large",
+    summary=(
+        "Recompute the tree from the log: the result, or a job to poll when the log is "
+        "large (the job already running in this server process, if one is)"
+    ),
     permission="ledger.verify",
     response=s.VerificationSchema,
 )
@@ -62,16 +81,7 @@ def ledger_verify(call: Call) -> Any:
     actor = call.actor.username
     if book.head() <= book.inline_limit:
         return book.verify(actor=actor).to_json()
-    job = book.start_verification(actor)
-    threading.Thread(target=_finish, args=(book, job), daemon=True).start()
-    return job.to_json()
-
-
-def _finish(book: Ledger, job: Verification) -> None:
-    try:
-        book.finish(job)
-    except Exception:
-        log.exception("ledger verification %d failed to run", job.id)
+    return book.verify_in_background(actor).to_json()
 
 
 @operation(

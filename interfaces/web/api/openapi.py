@@ -10,6 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Response, jsonify
 
 from application.security import PERMISSIONS
+from domain.user import USERNAME_PATTERN
 from interfaces.importing import reader
 from interfaces.web.api.framework import (
     MAX_JSON_DEPTH,
@@ -23,7 +24,9 @@ openapi = Blueprint("openapi", __name__)
 
 API_PREFIX = "/api/v1"
 _CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
-_INTEGER = re.compile(r"<int:([a-z_]+)>")
+_PARAMETER = re.compile(r"<(?:([a-z]+):)?([a-z_]+)>")
+_STRING_PATTERNS = {"username": USERNAME_PATTERN.pattern}
+"""Path parameters without a converter that have a known form."""
 
 _ERROR_TEXT = {
     400: "Malformed request (JSON, If-Match, Idempotency-Key or X-Purpose)",
@@ -145,6 +148,16 @@ def _form_body(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
     return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
 
 
+def _path_schema(converter: str, name: str) -> dict[str, Any]:
+    """The schema of a path parameter, from its Flask converter."""
+    if converter == "uuid":
+        return {"type": "string", "format": "uuid"}
+    if converter == "int":  # log positions and job ids (the ledger)
+        return {"type": "integer", "minimum": 1}
+    pattern = _STRING_PATTERNS.get(name)
+    return {"type": "string", "pattern": pattern} if pattern else {"type": "string"}
+
+
 def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "operationId": op.name,
@@ -160,23 +173,8 @@ def _operation_doc(op: Operation, plugin: MarshmallowPlugin) -> dict[str, Any]:
     if op.status == 201 and op.location:
         doc["responses"]["201"]["headers"] = {"Location": {"schema": {"type": "string"}}}
     parameters: list[dict[str, Any]] = [
-        {
-            "in": "path",
-            "name": name,
-            "required": True,
-            "schema": {"type": "string", "format": "uuid"},
-        }
-        for name in _CONVERTER.findall(op.rule)
-        if name not in _INTEGER.findall(op.rule)
-    ]
-    parameters += [  # log positions and job ids (the ledger)
-        {
-            "in": "path",
-            "name": name,
-            "required": True,
-            "schema": {"type": "integer", "minimum": 1},
-        }
-        for name in _INTEGER.findall(op.rule)
+        {"in": "path", "name": name, "required": True, "schema": _path_schema(converter, name)}
+        for converter, name in _PARAMETER.findall(op.rule)
     ]
     if op.query is not None:
         parameters.append({"in": "query", "schema": op.query})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,14 +99,6 @@ def ledger_verify() -> Any:
         else:
             flash(_("The log is NOT intact. See the last verification."), "error")
     else:
-        job = ledger.start_verification(who.username)
-        threading.Thread(target=_finish, args=(ledger, job), daemon=True).start()
+        ledger.verify_in_background(who.username)
         flash(_("Verification started; reload this page to see its result."), "success")
     return redirect_to("ui.audit")
-
-
-def _finish(ledger: Ledger, job: Verification) -> None:
-    try:
-        ledger.finish(job)
-    except Exception:
-        log.exception("ledger verification %d failed to run", job.id)

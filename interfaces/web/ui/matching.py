@@ -3,8 +3,8 @@ the client page with its available weekdays and its multi-need plan (複合課�
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
 from uuid import UUID
 
 from flask import flash, request
@@ -208,32 +208,19 @@ def client_availability(client_id: UUID) -> Any:
     form = Form(request.form)
     version = form.version()
     weekdays = form.choices("weekdays", Weekday, required=True)
-    status = 422
-    if form.ok and version is not None:
-        try:
-            app.clients.record_availability(client_id, weekdays, version, who)
-        except VersionConflictError:
-            status = 412
-            form.error(
-                FORM,
-                _(
-                    "Someone else changed this client since you opened the page. The weekdays "
-                    "below are yours; check the current ones and save again."
-                )
-                + " "
-                + changed_by(app.history.last_change(client_id, who)),
-            )
-        except PermissionDeniedError:
-            raise
-        except (DomainError, ApplicationError) as error:
-            form.refused(error)
-        else:
-            flash(_("The available weekdays were saved."), "success")
-            return redirect_to("ui.client", client_id=client_id, _anchor="availability")
-    current = app.clients.get(client_id, who)
-    if status == 412:
-        form.data.setlist("version", [str(current.version)])
-    return _client_screen(current, status, availability=form)
+    return _change_client(
+        client_id,
+        form,
+        "availability",
+        (lambda: app.clients.record_availability(client_id, weekdays, version, who))
+        if form.ok and version is not None
+        else None,
+        _("The available weekdays were saved."),
+        conflict=_(
+            "Someone else changed this client since you opened the page. The weekdays "
+            "below are yours; check the current ones and save again."
+        ),
+    )
 
 
 @screens.post("/clients/<uuid:client_id>/assessment")
@@ -247,24 +234,19 @@ def client_assessment(client_id: UUID) -> Any:
     care_level = form.choice("care_level", CareLevel)
     assessed_on = form.day("assessed_on")
     reason = form.text("reason")
-    status = 422
-    if form.ok and version is not None and care_level and assessed_on and reason:
-        try:
-            app.clients.change_care_level(client_id, care_level, assessed_on, reason, version, who)
-        except VersionConflictError:
-            status = 412
-            form.error(FORM, changed_by(app.history.last_change(client_id, who)))
-        except PermissionDeniedError:
-            raise
-        except (DomainError, ApplicationError) as error:
-            form.refused(error)
-        else:
-            flash(_("The assessment was recorded."), "success")
-            return redirect_to("ui.client", client_id=client_id, _anchor="assessment")
-    current = app.clients.get(client_id, who)
-    if status == 412:
-        form.data.setlist("version", [str(current.version)])
-    return _client_screen(current, status, assessment=form)
+    return _change_client(
+        client_id,
+        form,
+        "assessment",
+        (
+            lambda: app.clients.change_care_level(
+                client_id, care_level, assessed_on, reason, version, who
+            )
+        )
+        if form.ok and version is not None and care_level and assessed_on and reason
+        else None,
+        _("The assessment was recorded."),
+    )
 
 
 @screens.post("/clients/<uuid:client_id>/contact")
@@ -278,24 +260,55 @@ def client_contact(client_id: UUID) -> Any:
     address = form.text("address", required=False, max_length=NAME_MAX)
     phone = form.text("phone", required=False, max_length=40)
     reason = form.text("reason")
+    return _change_client(
+        client_id,
+        form,
+        "contact",
+        (lambda: app.clients.change_contact(client_id, address, phone, reason, version, who))
+        if form.ok and version is not None and reason
+        else None,
+        _("The contact details were saved."),
+    )
+
+
+def _change_client(
+    client_id: UUID,
+    form: Form,
+    section: Literal["availability", "assessment", "contact"],
+    change: Callable[[], object] | None,
+    saved: str,
+    conflict: str = "",
+) -> Any:
+    """Run ``change`` (None: the form is not valid) for a form of the client page's
+    ``section``: back to that section when saved, else the page again with the form,
+    its errors and, after a conflict, the current version to save over."""
+    app = services()
+    who = actor()
     status = 422
-    if form.ok and version is not None and reason:
+    if change is not None:
         try:
-            app.clients.change_contact(client_id, address, phone, reason, version, who)
+            change()
         except VersionConflictError:
             status = 412
-            form.error(FORM, changed_by(app.history.last_change(client_id, who)))
+            last = changed_by(app.history.last_change(client_id, who))
+            form.error(FORM, f"{conflict} {last}" if conflict else last)
         except PermissionDeniedError:
             raise
         except (DomainError, ApplicationError) as error:
             form.refused(error)
         else:
-            flash(_("The contact details were saved."), "success")
-            return redirect_to("ui.client", client_id=client_id, _anchor="contact")
+            flash(saved, "success")
+            return redirect_to("ui.client", client_id=client_id, _anchor=section)
     current = app.clients.get(client_id, who)
     if status == 412:
         form.data.setlist("version", [str(current.version)])
-    return _client_screen(current, status, contact=form)
+    return _client_screen(
+        current,
+        status,
+        availability=form if section == "availability" else None,
+        assessment=form if section == "assessment" else None,
+        contact=form if section == "contact" else None,
+    )
 
 
 def _accepted(form: Form) -> list[PlannedMatch] | None:

@@ -692,7 +692,11 @@ class InclusionProofSchema(Schema):
 
 class VerificationSchema(Schema):
     id = fields.Integer(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(["running", "done"]))
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["running", "done", "stale"]),
+        metadata={"description": "stale: its server process stopped before it ended"},
+    )
     ok = fields.Boolean(required=True)
     events = fields.Integer(required=True)
     tree_size = fields.Integer(required=True)
