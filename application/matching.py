@@ -23,6 +23,7 @@ from application.errors import (
     ResourceNotProposableError,
     VersionConflictError,
 )
+from application.matching_inputs import MatchingInputs, fill
 from application.needs import NeedCases, NeedDTO, load_need, release_place
 from application.resources import ResourceDirectory, ResourceDTO, ResourceFilter
 from application.security import Actor
@@ -114,12 +115,15 @@ class MatchingCases:
         resources: ResourceDirectory,
         board: CaseBoard,
         monitor: ViewMonitor,
+        inputs: MatchingInputs | None = None,
     ) -> None:
         self._aggregates = aggregates
         self._needs = needs
         self._resources = resources
         self._board = board
         self._monitor = monitor
+        self._inputs = inputs
+        """Ranking's inputs kept with the events (None: read the views, brought up)."""
 
     def candidates(self, need_id: UUID, actor: Actor) -> CandidateList:
         """Resources for a need, best first, each with its score per criterion."""
@@ -356,6 +360,12 @@ class MatchingCases:
         )
 
     def _resource_facts(self, need: Need | None) -> list[ResourceFacts]:
+        category = need.category if need is not None else None
+        if self._inputs is not None:
+            # Written in the transactions that saved the events: exactly the log now.
+            if not self._inputs.filled():
+                fill(self._aggregates.store, self._inputs)
+            return self._inputs.resource_facts(category)
         # Rank on views at least as fresh as the log now: a proposal records what
         # the rules said at the moment of the decision.
         self._fresh(RANKING_VIEWS)
