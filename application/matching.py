@@ -183,19 +183,23 @@ class MatchingCases:
     def _propose(
         self, need: Need, resource_id: UUID, reason: str, actor: Actor, ranking: str | None
     ) -> None:
-        ranked = self._ranking(need)
+        ranked, facts = self._ranked(need)
         if ranking is not None and ranking != ranked.digest:
             raise RankingChangedError()
-        resource = self._aggregates.find(Resource, resource_id)
-        if resource is None:
-            raise InvalidReferenceError("resource_id", "no such resource")
-        if resource.status is not ResourceStatus.ACTIVE:
-            raise ResourceNotActiveError(resource.status.value, "propose")
-        shown = next((c for c in ranked.candidates if c.resource_id == resource.id), None)
+        # The inputs hold the resource's committed state: no replay when it is there.
+        status = next((f.status for f in facts if f.id == resource_id), None)
+        if status is None or self._inputs is None:
+            resource = self._aggregates.find(Resource, resource_id)
+            if resource is None:
+                raise InvalidReferenceError("resource_id", "no such resource")
+            status = resource.status
+        if status is not ResourceStatus.ACTIVE:
+            raise ResourceNotActiveError(status.value, "propose")
+        shown = next((c for c in ranked.candidates if c.resource_id == resource_id), None)
         if shown is not None and not shown.proposable:
             raise ResourceNotProposableError([b.value for b in shown.blockers])
         need.propose(
-            ResourceId(resource.id),
+            ResourceId(resource_id),
             reason,
             actor.user_id,
             _shown(ranked.candidates),
@@ -305,13 +309,19 @@ class MatchingCases:
     # -- helpers -----------------------------------------------------------------
 
     def _ranking(self, need: Need) -> CandidateList:
+        return self._ranked(need)[0]
+
+    def _ranked(self, need: Need) -> tuple[CandidateList, list[ResourceFacts]]:
+        """The ranking, and the resources' facts it was computed from."""
         client = self._aggregates.load(Client, need.client_id, "client")
-        return CandidateList(
-            need_id=need.id,
-            version=need.version,
-            rule_set=RULE_SET,
-            candidates=tuple(self._rank(need, client)),
+        facts = self._resource_facts(need)
+        candidates = rank_candidates(
+            NeedFacts(need.id, need.category, need.area_code), _client_facts(client), facts
         )
+        ranked = CandidateList(
+            need_id=need.id, version=need.version, rule_set=RULE_SET, candidates=tuple(candidates)
+        )
+        return ranked, facts
 
     def _open_needs(self, client_id: UUID, actor: Actor) -> list[Need]:
         self._fresh(("case_board",))

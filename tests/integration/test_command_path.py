@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 import application.matching
+from application.errors import InvalidReferenceError
 from application.matching import MatchingCases
 from application.matching_inputs import rows_of
+from domain.errors import ResourceNotActiveError
 from domain.need import Need
 from domain.values import NeedCategory, NeedStatus, ResourceStatus, ServiceType
 from infrastructure.matching_inputs import SqlMatchingInputs
@@ -152,3 +154,17 @@ def test_an_older_state_never_replaces_a_newer_one(container: Container) -> None
 
     [facts] = inputs.resource_facts(NeedCategory.EXERCISE)
     assert facts.status is ResourceStatus.SUSPENDED
+
+
+def test_a_resource_not_active_is_refused_from_the_inputs(container: Container) -> None:
+    app = container.services
+    town = make_town(app)
+    resource = make_resource(app, town.coordinator, capacity=2)
+    need = app.needs.assign(make_need(app, town).id, "sc", None, town.coordinator)
+    app.matching.candidates(need.id, town.coordinator)  # the inputs are filled by now
+    app.resources.suspend(resource.id, "改修中", None, town.coordinator)
+
+    with pytest.raises(ResourceNotActiveError):
+        app.matching.propose(need.id, resource.id, "近い", None, town.coordinator)
+    with pytest.raises(InvalidReferenceError):
+        app.matching.propose(need.id, need.id, "近い", None, town.coordinator)
