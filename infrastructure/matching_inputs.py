@@ -10,6 +10,7 @@ replaced by a newer version of its aggregate. Tables: migration 0010.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -186,19 +187,9 @@ class SqlMatchingInputs:
         return self._filled
 
     def resource_facts(self, category: NeedCategory | None) -> list[ResourceFacts]:
-        r = matching_resources.c
-        w = matching_waiting.c
-        query = sa.select(matching_resources).order_by(r.name, r.resource_id)
-        if category is not None:
-            query = query.where(r.categories.contains(f"|{category.value}|", autoescape=True))
-        waiting = (
-            sa.select(w.resource_id, sa.func.count())
-            .where(w.resource_id.is_not(None))
-            .group_by(w.resource_id)
-        )
         with self._reader.connect() as conn:
-            rows = conn.execute(query).all()
-            counts = {row[0]: int(row[1]) for row in conn.execute(waiting)}
+            rows = conn.execute(_listed(category)).all()
+            counts = {row[0]: int(row[1]) for row in conn.execute(_WAITING)}
         return [facts(_resource(row), counts.get(row.resource_id, 0)) for row in rows]
 
     def write(self, rows: MatchingRows) -> None:
@@ -222,6 +213,24 @@ class SqlMatchingInputs:
         except sa.exc.IntegrityError:
             pass  # another process filled them at the same moment
         self._filled = True
+
+
+_WAITING = (
+    sa.select(matching_waiting.c.resource_id, sa.func.count())
+    .where(matching_waiting.c.resource_id.is_not(None))
+    .group_by(matching_waiting.c.resource_id)
+)
+
+
+@functools.cache
+def _listed(category: NeedCategory | None) -> Any:
+    """The resources serving ``category`` (every one when None), by name and id; built
+    once per category, so SQLAlchemy's compiled cache serves every later call."""
+    r = matching_resources.c
+    query = sa.select(matching_resources).order_by(r.name, r.resource_id)
+    if category is not None:
+        query = query.where(r.categories.contains(f"|{category.value}|", autoescape=True))
+    return query
 
 
 def _resource(row: Any) -> ResourceInput:
