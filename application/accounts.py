@@ -259,23 +259,38 @@ def actor_of(user: User) -> Actor:
 
 
 class UserNames:
-    """Usernames for the ids events and views carry (what people read instead of ids)."""
+    """Usernames for the ids events and views carry (what people read instead of ids).
+
+    A user's id is derived from the username and a username is never changed, so
+    the names found are kept for the process's life (most commands name their
+    assignee): a known id costs no query.
+    """
+
+    MAX_KEPT = 10_000
 
     def __init__(self, aggregates: Aggregates, directory: UserDirectory) -> None:
         self._aggregates = aggregates
         self._directory = directory
+        self._known: dict[UUID, str] = {SYSTEM_ACTOR.user_id: SYSTEM_ACTOR.username}
 
     def names(self, user_ids: Iterable[UUID | None]) -> dict[UUID, str]:
         ids = sorted({i for i in user_ids if isinstance(i, UUID)})
         if not ids:
             return {}
+        known = self._known
         names: dict[UUID, str] = {SYSTEM_ACTOR.user_id: SYSTEM_ACTOR.username}
-        names.update(self._directory.usernames(ids))
-        for user_id in ids:
+        names.update((i, known[i]) for i in ids if i in known)
+        missing = [i for i in ids if i not in names]
+        if not missing:
+            return names
+        names.update(self._directory.usernames(missing))
+        for user_id in missing:
             if user_id not in names:  # the directory lags behind: read the user itself
                 user = self._aggregates.find(User, user_id)
                 if user is not None:
                     names[user_id] = user.username
+        if len(known) < self.MAX_KEPT:
+            known.update({i: names[i] for i in missing if i in names})
         return names
 
     def name(self, user_id: UUID | None) -> str:

@@ -23,6 +23,7 @@ from application.errors import (
     ResourceNotProposableError,
     VersionConflictError,
 )
+from application.matching_inputs import MatchingInputs, fill
 from application.needs import NeedCases, NeedDTO, load_need, release_place
 from application.resources import ResourceDirectory, ResourceDTO, ResourceFilter
 from application.security import Actor
@@ -114,12 +115,15 @@ class MatchingCases:
         resources: ResourceDirectory,
         board: CaseBoard,
         monitor: ViewMonitor,
+        inputs: MatchingInputs | None = None,
     ) -> None:
         self._aggregates = aggregates
         self._needs = needs
         self._resources = resources
         self._board = board
         self._monitor = monitor
+        self._inputs = inputs
+        """Ranking's inputs kept with the events (None: read the views, brought up)."""
 
     def candidates(self, need_id: UUID, actor: Actor) -> CandidateList:
         """Resources for a need, best first, each with its score per criterion."""
@@ -179,19 +183,23 @@ class MatchingCases:
     def _propose(
         self, need: Need, resource_id: UUID, reason: str, actor: Actor, ranking: str | None
     ) -> None:
-        ranked = self._ranking(need)
+        ranked, facts = self._ranked(need)
         if ranking is not None and ranking != ranked.digest:
             raise RankingChangedError()
-        resource = self._aggregates.find(Resource, resource_id)
-        if resource is None:
-            raise InvalidReferenceError("resource_id", "no such resource")
-        if resource.status is not ResourceStatus.ACTIVE:
-            raise ResourceNotActiveError(resource.status.value, "propose")
-        shown = next((c for c in ranked.candidates if c.resource_id == resource.id), None)
+        # The inputs hold the resource's committed state: no replay when it is there.
+        status = next((f.status for f in facts if f.id == resource_id), None)
+        if status is None or self._inputs is None:
+            resource = self._aggregates.find(Resource, resource_id)
+            if resource is None:
+                raise InvalidReferenceError("resource_id", "no such resource")
+            status = resource.status
+        if status is not ResourceStatus.ACTIVE:
+            raise ResourceNotActiveError(status.value, "propose")
+        shown = next((c for c in ranked.candidates if c.resource_id == resource_id), None)
         if shown is not None and not shown.proposable:
             raise ResourceNotProposableError([b.value for b in shown.blockers])
         need.propose(
-            ResourceId(resource.id),
+            ResourceId(resource_id),
             reason,
             actor.user_id,
             _shown(ranked.candidates),
@@ -301,13 +309,19 @@ class MatchingCases:
     # -- helpers -----------------------------------------------------------------
 
     def _ranking(self, need: Need) -> CandidateList:
+        return self._ranked(need)[0]
+
+    def _ranked(self, need: Need) -> tuple[CandidateList, list[ResourceFacts]]:
+        """The ranking, and the resources' facts it was computed from."""
         client = self._aggregates.load(Client, need.client_id, "client")
-        return CandidateList(
-            need_id=need.id,
-            version=need.version,
-            rule_set=RULE_SET,
-            candidates=tuple(self._rank(need, client)),
+        facts = self._resource_facts(need)
+        candidates = rank_candidates(
+            NeedFacts(need.id, need.category, need.area_code), _client_facts(client), facts
         )
+        ranked = CandidateList(
+            need_id=need.id, version=need.version, rule_set=RULE_SET, candidates=tuple(candidates)
+        )
+        return ranked, facts
 
     def _open_needs(self, client_id: UUID, actor: Actor) -> list[Need]:
         self._fresh(("case_board",))
@@ -356,6 +370,12 @@ class MatchingCases:
         )
 
     def _resource_facts(self, need: Need | None) -> list[ResourceFacts]:
+        category = need.category if need is not None else None
+        if self._inputs is not None:
+            # Written in the transactions that saved the events: exactly the log now.
+            if not self._inputs.filled():
+                fill(self._aggregates.store, self._inputs)
+            return self._inputs.resource_facts(category)
         # Rank on views at least as fresh as the log now: a proposal records what
         # the rules said at the moment of the decision.
         self._fresh(RANKING_VIEWS)

@@ -38,6 +38,7 @@ from eventsourcing.persistence import EventStore as StoredEvents
 from eventsourcing.utils import Environment, EnvType, get_topic, resolve_topic
 
 from application.errors import BusyError, NotFoundError, OutcomeUnknownError, VersionConflictError
+from application.matching_inputs import MatchingRows, rows_of
 from application.privacy import Keyring, SealingMapper
 from application.security import Actor
 from application.topics import install_aliases
@@ -210,7 +211,7 @@ class EventStore(Application[UUID]):
         Raises RecordConflictError when someone else's events are stored there.
         """
         processing = ProcessingEvent[UUID]()
-        processing.collect_events(*aggregates)
+        processing.collect_events(*aggregates, **_matching(aggregates))
         if not processing.events:
             return False
         try:
@@ -277,7 +278,7 @@ class EventStore(Application[UUID]):
         already (or an aggregate moved on): the caller decides which.
         """
         processing = ProcessingEvent[UUID](tracking=tracking)
-        processing.collect_events(*aggregates)
+        processing.collect_events(*aggregates, **_matching(aggregates))
         try:
             if processing.events:
                 recordings = self._record(processing)
@@ -288,6 +289,13 @@ class EventStore(Application[UUID]):
             raise VersionConflictError("record", None, None) from None
         self._take_snapshots(processing)
         return recordings[-1].notification.id if recordings else None
+
+
+def _matching(aggregates: Sequence[Aggregate]) -> dict[str, MatchingRows]:
+    """The recorder's ``matching`` argument: the ranking inputs these aggregates'
+    new state changes, written in the same transaction as their events."""
+    rows = rows_of(aggregates)
+    return {"matching": rows} if rows else {}
 
 
 class Reaction(Protocol):

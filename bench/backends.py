@@ -7,6 +7,7 @@ Everything created is removed by :meth:`Backend.close`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -57,7 +58,17 @@ class Target:
             demo=False,
             db_schema=self.schema,
             fast_passwords=True,
+            master_key=self._master_key(),
         )
+
+    def _master_key(self) -> str | None:
+        """On PostgreSQL, one master key for this target in every process (the
+        worker too): without an instance folder each process would make its own,
+        and the worker could not open what the benchmark sealed. A throw-away
+        database's key, derived from its name; SQLite keeps its key file."""
+        if self.kind == "sqlite":
+            return None
+        return hashlib.sha256(f"bench:{self.database_url}:{self.schema}".encode()).hexdigest()
 
     def native_env(self) -> dict[str, str]:
         """The very recorder configuration tsunagu uses (``eventsourcing.sqlite``/``.postgres``)."""

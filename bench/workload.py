@@ -222,7 +222,8 @@ def build_town(app: Services, plan: Plan, tick: Tick) -> Town:
             AREA,
             CENTER,
             care_manager,
-            confirm_duplicate=True,  # the bench's people share kana and birth date on purpose
+            # The bench's clients share kana and birth date on purpose.
+            confirm_duplicate=True,
         )
         resource = app.resources.register(
             f"ふれあいサロン {group}",

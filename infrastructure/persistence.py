@@ -92,6 +92,10 @@ class Database:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": self.path,
                 "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_SECONDS),
+                # Writes the ranking inputs in each save's transaction (migration 0010).
+                "PROCESS_RECORDER_TOPIC": (
+                    "infrastructure.matching_inputs:MatchingSQLiteProcessRecorder"
+                ),
             }
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -114,6 +118,10 @@ class Database:
             # Pinned (the environment is never read): the library's insert takes the
             # table lock that orders positions; the follower is gap-aware anyway.
             "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+            # Writes the ranking inputs in each save's transaction (migration 0010).
+            "PROCESS_RECORDER_TOPIC": (
+                "infrastructure.matching_inputs:MatchingPostgresProcessRecorder"
+            ),
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema

@@ -55,6 +55,7 @@ from infrastructure.ledger import (
     SqlLedgerStore,
     StoredEventLog,
 )
+from infrastructure.matching_inputs import SqlMatchingInputs
 from infrastructure.password_strength import ZxcvbnStrength
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
@@ -350,6 +351,7 @@ def _services(
 ) -> Services:
     """Each feature with the ports it needs (constructor injection, nothing attached later)."""
     references = References(aggregates)
+    store_kind = Database.from_url(settings.database_url, settings.db_schema).kind
     reference_directory = SqlReferenceDirectory(reader)
     user_directory = SqlUserDirectory(reader)
     organization_directory = SqlOrganizationDirectory(reader)
@@ -392,7 +394,15 @@ def _services(
         ),
         needs=needs,
         board=board,
-        matching=MatchingCases(aggregates, needs, resource_directory, case_board, monitor),
+        matching=MatchingCases(
+            aggregates,
+            needs,
+            resource_directory,
+            case_board,
+            monitor,
+            # memory://: events in RAM, so the inputs cannot share their transaction.
+            SqlMatchingInputs(reader, writer) if store_kind != "memory" else None,
+        ),
         development=DevelopmentCases(
             aggregates,
             store,

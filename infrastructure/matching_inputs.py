@@ -1,0 +1,249 @@
+"""The matching inputs (application.matching_inputs) in SQL: written by the event
+recorder in the transaction that inserts the events, read by ranking.
+
+The recorders are the library's native process recorders with one addition: the
+``matching`` rows a save passes along (``EventStore.save_recognising``) are
+upserted after the events, on the same cursor, so they commit or roll back with
+them (on PostgreSQL under the table lock that orders the log). A row is only
+replaced by a newer version of its aggregate. Tables: migration 0010.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresProcessRecorder
+from eventsourcing.sqlite import SQLiteProcessRecorder
+from sqlalchemy.engine import Engine
+
+from application.matching_inputs import MatchingRows, ResourceInput, facts
+from domain.matching import ResourceFacts
+from domain.values import NeedCategory
+
+_meta = sa.MetaData()
+matching_resources = sa.Table(
+    "matching_resources",
+    _meta,
+    sa.Column("resource_id", sa.Uuid, primary_key=True),
+    sa.Column("version", sa.Integer),
+    sa.Column("name", sa.Text),
+    sa.Column("service_type", sa.String(32)),
+    sa.Column("categories", sa.Text),
+    sa.Column("area_codes", sa.Text),
+    sa.Column("eligible_care_levels", sa.Text),
+    sa.Column("weekdays", sa.Text),
+    sa.Column("capacity", sa.Integer),
+    sa.Column("places_taken", sa.Integer),
+    sa.Column("status", sa.String(32)),
+)
+matching_waiting = sa.Table(
+    "matching_waiting",
+    _meta,
+    sa.Column("need_id", sa.Uuid, primary_key=True),
+    sa.Column("version", sa.Integer),
+    sa.Column("resource_id", sa.Uuid),
+)
+matching_inputs_state = sa.Table(
+    "matching_inputs_state",
+    _meta,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("filled_to", sa.BigInteger),
+)
+
+_RESOURCE_COLUMNS = (
+    "resource_id",
+    "version",
+    "name",
+    "service_type",
+    "categories",
+    "area_codes",
+    "eligible_care_levels",
+    "weekdays",
+    "capacity",
+    "places_taken",
+    "status",
+)
+
+
+def _upserts(qualifier: str, mark: str) -> tuple[str, str]:
+    """The two upserts (resources, needs) for a driver's parameter ``mark``."""
+    marks = ", ".join([mark] * len(_RESOURCE_COLUMNS))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _RESOURCE_COLUMNS[1:])
+    # Only constants and the schema's quoted name go into the text; values are parameters.
+    resources = (
+        f"INSERT INTO {qualifier}matching_resources AS t ({', '.join(_RESOURCE_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({marks}) ON CONFLICT (resource_id) DO UPDATE SET {updates} "
+        "WHERE excluded.version > t.version"
+    )
+    needs = (
+        f"INSERT INTO {qualifier}matching_waiting AS t (need_id, version, resource_id) "  # noqa: S608
+        f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT (need_id) DO UPDATE SET "
+        "version = excluded.version, resource_id = excluded.resource_id "
+        "WHERE excluded.version > t.version"
+    )
+    return resources, needs
+
+
+def _categories(values: Sequence[str]) -> str:
+    """``|a|b|``: one LIKE finds the resources serving a category."""
+    return "|" + "|".join(sorted(values)) + "|"
+
+
+def _params(rows: MatchingRows, uuid: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    resources = [
+        (
+            uuid(r.resource_id),
+            r.version,
+            r.name,
+            r.service_type,
+            _categories(r.categories),
+            json.dumps(list(r.area_codes)),
+            json.dumps(list(r.eligible_care_levels)),
+            json.dumps(list(r.weekdays)),
+            r.capacity,
+            r.places_taken,
+            r.status,
+        )
+        # Sorted: concurrent transactions take the rows' locks in one order.
+        for r in sorted(rows.resources, key=lambda r: str(r.resource_id))
+    ]
+    needs = [
+        (uuid(n.need_id), n.version, uuid(n.waiting_for) if n.waiting_for is not None else None)
+        for n in sorted(rows.needs, key=lambda n: str(n.need_id))
+    ]
+    return resources, needs
+
+
+def _hex(value: UUID) -> str:
+    return value.hex  # how SQLAlchemy's Uuid type stores a UUID in SQLite
+
+
+def _same(value: UUID) -> UUID:
+    return value
+
+
+class MatchingSQLiteProcessRecorder(SQLiteProcessRecorder):
+    """The SQLite process recorder, writing the matching inputs with the events."""
+
+    _sql = _upserts("", "?")
+
+    def _insert_events(
+        self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        returning = super()._insert_events(c, stored_events, **kwargs)
+        rows: MatchingRows | None = kwargs.get("matching")
+        if rows and stored_events:
+            resources, needs = _params(rows, _hex)
+            if resources:
+                c.executemany(self._sql[0], resources)
+            if needs:
+                c.executemany(self._sql[1], needs)
+        return returning
+
+
+class MatchingPostgresProcessRecorder(PostgresProcessRecorder):
+    """The PostgreSQL process recorder, writing the matching inputs with the events,
+    after them, under the lock that orders the log."""
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        rows: MatchingRows | None = kwargs.get("matching")
+        if rows:
+            qualifier = f'"{self.datastore.schema}".' if self.datastore.schema else ""
+            resource_sql, need_sql = _upserts(qualifier, "%s")
+            resources, needs = _params(rows, _same)
+            if resources:
+                curs.executemany(resource_sql, resources)
+            if needs:
+                curs.executemany(need_sql, needs)
+        return notification_ids
+
+
+class SqlMatchingInputs:
+    """Reads the matching inputs; writes them outside a command (the fill)."""
+
+    def __init__(self, reader: Engine, writer: Engine) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._filled = False
+
+    def filled(self) -> bool:
+        if not self._filled:
+            with self._reader.connect() as conn:
+                found = conn.execute(
+                    sa.select(matching_inputs_state.c.filled_to).where(
+                        matching_inputs_state.c.id == 1
+                    )
+                ).first()
+            self._filled = found is not None
+        return self._filled
+
+    def resource_facts(self, category: NeedCategory | None) -> list[ResourceFacts]:
+        with self._reader.connect() as conn:
+            rows = conn.execute(_listed(category)).all()
+            counts = {row[0]: int(row[1]) for row in conn.execute(_WAITING)}
+        return [facts(_resource(row), counts.get(row.resource_id, 0)) for row in rows]
+
+    def write(self, rows: MatchingRows) -> None:
+        with self._writer.begin() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            resource_sql, need_sql = _upserts("", "?" if sqlite else "%s")
+            resources, needs = _params(rows, _hex if sqlite else _same)
+            if resources:
+                conn.exec_driver_sql(resource_sql, resources)
+            if needs:
+                conn.exec_driver_sql(need_sql, needs)
+
+    def mark_filled(self, position: int) -> None:
+        try:
+            with self._writer.begin() as conn:
+                done = conn.execute(
+                    sa.select(matching_inputs_state.c.id).where(matching_inputs_state.c.id == 1)
+                ).first()
+                if done is None:
+                    conn.execute(matching_inputs_state.insert().values(id=1, filled_to=position))
+        except sa.exc.IntegrityError:
+            pass  # another process filled them at the same moment
+        self._filled = True
+
+
+_WAITING = (
+    sa.select(matching_waiting.c.resource_id, sa.func.count())
+    .where(matching_waiting.c.resource_id.is_not(None))
+    .group_by(matching_waiting.c.resource_id)
+)
+
+
+@functools.cache
+def _listed(category: NeedCategory | None) -> Any:
+    """The resources serving ``category`` (every one when None), by name and id; built
+    once per category, so SQLAlchemy's compiled cache serves every later call."""
+    r = matching_resources.c
+    query = sa.select(matching_resources).order_by(r.name, r.resource_id)
+    if category is not None:
+        query = query.where(r.categories.contains(f"|{category.value}|", autoescape=True))
+    return query
+
+
+def _resource(row: Any) -> ResourceInput:
+    return ResourceInput(
+        resource_id=row.resource_id,
+        version=row.version,
+        name=row.name,
+        service_type=row.service_type,
+        categories=tuple(x for x in row.categories.split("|") if x),
+        area_codes=tuple(json.loads(row.area_codes)),
+        eligible_care_levels=tuple(json.loads(row.eligible_care_levels)),
+        weekdays=tuple(json.loads(row.weekdays)),
+        capacity=row.capacity,
+        places_taken=row.places_taken,
+        status=row.status,
+    )
