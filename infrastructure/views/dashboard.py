@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from application.common import JST
-from application.oversight import Dashboard, DashboardFilter, MonthlyFlow
+from application.oversight import (
+    MATCH_BUCKETS,
+    Dashboard,
+    DashboardFilter,
+    MatchTime,
+    MonthlyFlow,
+    median_days,
+    middle,
+)
 from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
 from domain.values import NeedStatus
 from infrastructure.views.projection import Handler, View
@@ -203,14 +212,50 @@ class SqlDashboard:
             counted.setdefault(month, {})[metric] = int(count)
         return [MonthlyFlow(month, **counts) for month, counts in counted.items()]
 
-    def match_days(self, where: DashboardFilter) -> list[float]:
+    def match_time(self, where: DashboardFilter) -> MatchTime:
         c = dashboard_matches.c
         conditions = _place(where, c.center_code, c.area_code)
         period = where.period()
         if period is not None:
             conditions += [c.matched_at >= period[0], c.matched_at < period[1]]
-        rows = self._rows(sa.select(c.raised_at, c.matched_at).where(*conditions))
-        return sorted((r.matched_at - r.raised_at).total_seconds() / 86400 for r in rows)
+        waited = _microseconds(self.engine.dialect.name, c.raised_at, c.matched_at)
+        day = 86_400_000_000
+        buckets = [
+            sa.func.coalesce(
+                sa.func.sum(
+                    sa.case(
+                        (
+                            sa.and_(
+                                waited >= low * day,
+                                sa.true() if high is None else waited < high * day,
+                            ),
+                            1,
+                        ),
+                        else_=0,
+                    )
+                ),
+                0,
+            )
+            for low, high in MATCH_BUCKETS
+        ]
+        with self.engine.connect() as conn:
+            summary = conn.execute(sa.select(sa.func.count(), *buckets).where(*conditions)).one()
+            count, counted = int(summary[0]), tuple(int(n) for n in summary[1:])
+            if not count:
+                return MatchTime()
+            # Only the middle one or two matches, in the exact order of their waits: the
+            # days of each are then reckoned as they always were, so the median is the
+            # very one the whole sorted list gives.
+            offset, limit = middle(count)
+            rows = conn.execute(
+                sa.select(c.raised_at, c.matched_at)
+                .where(*conditions)
+                .order_by(waited)
+                .offset(offset)
+                .limit(limit)
+            ).all()
+        days = sorted(_days(r.raised_at, r.matched_at) for r in rows)
+        return MatchTime(count, median_days(days), counted)
 
     def by_area_category(
         self, statuses: frozenset[str], where: DashboardFilter
@@ -235,6 +280,27 @@ class SqlDashboard:
             .group_by(c.outcome)
         )
         return {r[0]: int(r[1]) for r in rows}
+
+
+def _days(raised_at: datetime, matched_at: datetime) -> float:
+    """Days from raise to match: the logic model's reckoning (``lm_facts`` values)."""
+    return (matched_at - raised_at).total_seconds() / 86400
+
+
+def _microseconds(dialect: str, start: Any, end: Any) -> Any:
+    """``end - start`` in whole microseconds, exactly (the order and the bucket of every
+    wait as Python's timedeltas give them; floating days could tie or cross a bound)."""
+    if dialect == "postgresql":
+        return sa.cast(sa.extract("epoch", end - start) * 1_000_000, sa.BigInteger)
+
+    # SQLite keeps UTC datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    def seconds(moment: Any) -> Any:
+        return sa.cast(sa.func.strftime("%s", moment), sa.BigInteger)
+
+    def micro(moment: Any) -> Any:
+        return sa.cast(sa.func.substr(moment, 21, 6), sa.BigInteger)
+
+    return (seconds(end) - seconds(start)) * 1_000_000 + micro(end) - micro(start)
 
 
 def _place(where: DashboardFilter, center: Any, area: Any) -> list[Any]:
