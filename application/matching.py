@@ -127,6 +127,13 @@ class MatchingCases:
         need = load_need(self._aggregates, need_id, actor)
         return self._ranking(need)
 
+    def candidates_for(self, need: NeedDTO, actor: Actor) -> CandidateList:
+        """:meth:`candidates` of a need this actor has just been shown (its page, which
+        checked that the actor may see it): ranked on the same facts, at the version
+        shown, without reading the need's stream a second time."""
+        actor.require("need.read")
+        return self._ranking(need)
+
     def propose(
         self,
         need_id: UUID,
@@ -300,7 +307,7 @@ class MatchingCases:
 
     # -- helpers -----------------------------------------------------------------
 
-    def _ranking(self, need: Need) -> CandidateList:
+    def _ranking(self, need: Need | NeedDTO) -> CandidateList:
         client = self._aggregates.load(Client, need.client_id, "client")
         return CandidateList(
             need_id=need.id,
@@ -348,14 +355,14 @@ class MatchingCases:
             position=None,
         )
 
-    def _rank(self, need: Need, client: Client) -> list[Candidate]:
+    def _rank(self, need: Need | NeedDTO, client: Client) -> list[Candidate]:
         return rank_candidates(
             NeedFacts(need.id, need.category, need.area_code),
             _client_facts(client),
             self._resource_facts(need),
         )
 
-    def _resource_facts(self, need: Need | None) -> list[ResourceFacts]:
+    def _resource_facts(self, need: Need | NeedDTO | None) -> list[ResourceFacts]:
         # Rank on views at least as fresh as the log now: a proposal records what
         # the rules said at the moment of the decision.
         self._fresh(RANKING_VIEWS)
