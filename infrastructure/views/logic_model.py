@@ -39,13 +39,27 @@ lm_facts = sa.Table(
     view_metadata,
     sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("fiscal_year", sa.Integer, nullable=False, index=True),
+    sa.Column("fiscal_year", sa.Integer, nullable=False),
     sa.Column("area_code", sa.String(32), nullable=False, index=True),
     sa.Column("metric", sa.String(32), nullable=False),
     sa.Column("subject", sa.String(64), nullable=True),
     sa.Column("value", sa.Float, nullable=True),
     sa.Column("value2", sa.Float, nullable=True),
 )
+_by_year_and_metric = sa.Index(
+    None,
+    lm_facts.c.fiscal_year,
+    lm_facts.c.metric,
+    lm_facts.c.area_code,
+    lm_facts.c.position,
+    lm_facts.c.subject,
+    lm_facts.c.value,
+)
+"""The report's every aggregate reads this index alone (a year's facts per metric, in
+an area, each event's once), never the table."""
+_by_year_and_metric.name = None
+"""Named per generation when a generation's copy is made (``ix_lm_facts_g<N>_fiscal_year``),
+not once for the canonical table: two generations live side by side."""
 
 lm_needs = sa.Table(
     "lm_needs",
@@ -104,6 +118,9 @@ class LogicModelView(View):
     """``logic_model``: dated facts for the logic-model report."""
 
     name = "logic_model"
+    version = 2
+    """2: one index of the facts by fiscal year, metric and area that covers every
+    aggregate of the report."""
     tables: ClassVar = (lm_facts, lm_needs, lm_places, lm_users, lm_states)
 
     def __init__(self, generation: int = 1) -> None:
