@@ -69,6 +69,9 @@ dashboard_matches = sa.Table(
 """Every confirmed match with its need's raise: the time to match, counted as the logic
 model counts it."""
 
+DAY_US = 86_400_000_000
+"""Microseconds in a day."""
+
 _MONTHLY_METRIC = {Need.Raised: "raised", Need.MatchConfirmed: "matched", Need.Closed: "closed"}
 DIMENSIONS = ("center", "area", "category")
 
@@ -219,43 +222,39 @@ class SqlDashboard:
         if period is not None:
             conditions += [c.matched_at >= period[0], c.matched_at < period[1]]
         waited = _microseconds(self.engine.dialect.name, c.raised_at, c.matched_at)
-        day = 86_400_000_000
-        buckets = [
-            sa.func.coalesce(
-                sa.func.sum(
-                    sa.case(
-                        (
-                            sa.and_(
-                                waited >= low * day,
-                                sa.true() if high is None else waited < high * day,
-                            ),
-                            1,
-                        ),
-                        else_=0,
-                    )
-                ),
-                0,
-            )
-            for low, high in MATCH_BUCKETS
-        ]
+        # Matches per whole day waited (-1: none can wait less than nothing, but such a
+        # wait would fall in no range): every range of MATCH_BUCKETS has whole-day
+        # bounds, so a wait is in a range exactly when its whole days are.
+        whole = sa.case((waited >= 0, waited // DAY_US), else_=-1).label("day")
         with self.engine.connect() as conn:
-            summary = conn.execute(sa.select(sa.func.count(), *buckets).where(*conditions)).one()
-            count, counted = int(summary[0]), tuple(int(n) for n in summary[1:])
+            counted: Any = conn.execute(
+                sa.select(whole, sa.func.count()).where(*conditions).group_by(whole)
+            ).all()
+            per_day = sorted((int(d), int(n)) for d, n in counted)
+            count = sum(n for _, n in per_day)
             if not count:
                 return MatchTime()
-            # Only the middle one or two matches, in the exact order of their waits: the
-            # days of each are then reckoned as they always were, so the median is the
-            # very one the whole sorted list gives.
+            # Only the middle one or two matches, in the exact order of their waits,
+            # read from the day(s) they fall in: the days of each are then reckoned as
+            # they always were, so the median is the very one of the whole sorted list.
             offset, limit = middle(count)
+            first, last, skipped = _spanning(per_day, offset, limit)
+            within = [waited < (last + 1) * DAY_US]
+            if first >= 0:
+                within.append(waited >= first * DAY_US)
             rows = conn.execute(
                 sa.select(c.raised_at, c.matched_at)
-                .where(*conditions)
+                .where(*conditions, *within)
                 .order_by(waited)
-                .offset(offset)
+                .offset(offset - skipped)
                 .limit(limit)
             ).all()
         days = sorted(_days(r.raised_at, r.matched_at) for r in rows)
-        return MatchTime(count, median_days(days), counted)
+        buckets = tuple(
+            sum(n for d, n in per_day if d >= low and (high is None or d < high))
+            for low, high in MATCH_BUCKETS
+        )
+        return MatchTime(count, median_days(days), buckets)
 
     def by_area_category(
         self, statuses: frozenset[str], where: DashboardFilter
@@ -280,6 +279,20 @@ class SqlDashboard:
             .group_by(c.outcome)
         )
         return {r[0]: int(r[1]) for r in rows}
+
+
+def _spanning(per_day: list[tuple[int, int]], offset: int, limit: int) -> tuple[int, int, int]:
+    """The first and last day (of ``per_day``: (day, matches), ascending) holding the
+    ``limit`` matches from ``offset`` in order, and how many matches come before the
+    first of them."""
+    first, skipped, before = per_day[0][0], 0, 0
+    for day, n in per_day:
+        if before <= offset < before + n:
+            first, skipped = day, before
+        before += n
+        if before >= offset + limit:
+            return first, day, skipped
+    return first, per_day[-1][0], skipped
 
 
 def _days(raised_at: datetime, matched_at: datetime) -> float:
