@@ -32,7 +32,7 @@ def engine(settings: Settings) -> Iterator[sa.Engine]:
             conn.execute(sa.text(f'CREATE SCHEMA "{settings.db_schema}"'))
     else:
         built = sa.create_engine(settings.database_url)
-    dashboard_matches.create(built)
+    dashboard_matches.to_metadata(sa.MetaData()).create(built)  # its indexes named as a copy
     try:
         yield built
     finally:
