@@ -131,6 +131,13 @@ class MatchingCases:
         need = load_need(self._aggregates, need_id, actor)
         return self._ranking(need)
 
+    def candidates_for(self, need: NeedDTO, actor: Actor) -> CandidateList:
+        """:meth:`candidates` of a need this actor has just been shown (its page, which
+        checked that the actor may see it): ranked on the same facts, at the version
+        shown, without reading the need's stream a second time."""
+        actor.require("need.read")
+        return self._ranking(need)
+
     def propose(
         self,
         need_id: UUID,
@@ -308,10 +315,10 @@ class MatchingCases:
 
     # -- helpers -----------------------------------------------------------------
 
-    def _ranking(self, need: Need) -> CandidateList:
+    def _ranking(self, need: Need | NeedDTO) -> CandidateList:
         return self._ranked(need)[0]
 
-    def _ranked(self, need: Need) -> tuple[CandidateList, list[ResourceFacts]]:
+    def _ranked(self, need: Need | NeedDTO) -> tuple[CandidateList, list[ResourceFacts]]:
         """The ranking, and the resources' facts it was computed from."""
         client = self._aggregates.load(Client, need.client_id, "client")
         facts = self._resource_facts(need)
@@ -362,14 +369,14 @@ class MatchingCases:
             position=None,
         )
 
-    def _rank(self, need: Need, client: Client) -> list[Candidate]:
+    def _rank(self, need: Need | NeedDTO, client: Client) -> list[Candidate]:
         return rank_candidates(
             NeedFacts(need.id, need.category, need.area_code),
             _client_facts(client),
             self._resource_facts(need),
         )
 
-    def _resource_facts(self, need: Need | None) -> list[ResourceFacts]:
+    def _resource_facts(self, need: Need | NeedDTO | None) -> list[ResourceFacts]:
         category = need.category if need is not None else None
         if self._inputs is not None:
             # Written in the transactions that saved the events: exactly the log now.

@@ -124,6 +124,11 @@ class NetworkBoard(Protocol):
         """Per organization and area (or one organization's row only); contacts on or
         after ``since`` count as recent."""
 
+    def organization(self, organization_id: UUID, since: date) -> OrganizationNetwork | None:
+        """One organization's row of the overview (None when the view has not got it),
+        counted where it is stored: its councils now, its contacts on or after ``since``
+        and its last one, the resources it runs and the matches confirmed at them."""
+
 
 def council_dto(council: Council, position: int | None) -> CouncilDTO:
     return CouncilDTO(

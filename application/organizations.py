@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from application.accounts import UserNames
-from application.common import Clock, require_not_future, today_in_japan
+from application.common import Clock, Page, clamp_page, require_not_future, today_in_japan
 from application.errors import NotFoundError
 from application.network import CONTACT_WINDOW, CouncilRow, NetworkBoard, OrganizationNetwork
 from application.reference import References
@@ -22,6 +22,8 @@ from domain.values import Contact, OrganizationId, OrganizationKind
 
 CONTACTS_SHOWN = 20
 """Latest contacts an organization's page lists."""
+RESOURCES_PER_PAGE = 50
+"""Resources an organization's page lists at once (by name, page by page)."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,9 @@ class OrganizationPage:
     organization: OrganizationDTO
     councils: tuple[CouncilRow, ...]
     """Councils it is a member of now."""
-    resources: tuple[ResourceDTO, ...]
-    """Resources it runs (closed ones included, marked by their status)."""
+    resources: Page[ResourceDTO]
+    """Resources it runs (closed ones included, marked by their status), one page of
+    them by name, with how many in all."""
     network: OrganizationNetwork | None
     """Contacts in the last 90 days and needs matched; None for roles without reports."""
     contacts: tuple[ContactEntry, ...]
@@ -149,8 +152,12 @@ class OrganizationCases:
         org.log_contact(on, purpose, outcome, actor.user_id)
         return organization_dto(org, self._aggregates.save(org, kind="organization"))
 
-    def page(self, organization_id: UUID, actor: Actor) -> OrganizationPage:
-        """An organization with its councils, resources, and (for report readers) its contacts."""
+    def page(
+        self, organization_id: UUID, actor: Actor, *, resources_page: int = 1
+    ) -> OrganizationPage:
+        """An organization with its councils, one page of its resources, and (for report
+        readers) its place in the network and its latest contacts: counted where they are
+        stored, never the whole network or every resource read out."""
         actor.require("organization.read")
         events: list[Any] = self._store.stream(organization_id)
         org: Any = None
@@ -159,13 +166,16 @@ class OrganizationCases:
         if not isinstance(org, Organization):
             raise NotFoundError("organization", organization_id)
         councils = tuple(c for c in self._network.councils() if c.id in org.councils)
-        resources = tuple(self._resources.resources(ResourceFilter(organization_id=org.id)))
+        number, per_page = clamp_page(resources_page, RESOURCES_PER_PAGE)
+        listed, total = self._resources.page(
+            ResourceFilter(organization_id=org.id), per_page, (number - 1) * per_page
+        )
+        resources = Page(tuple(listed), total, number, per_page)
         network = None
         contacts: list[ContactEntry] = []
         if actor.can("report.read"):
             since = today_in_japan(self._clock) - CONTACT_WINDOW
-            overview = self._network.overview(since=since, organization_id=org.id)
-            network = next((o for o in overview.organizations if o.id == org.id), None)
+            network = self._network.organization(org.id, since)
             logged = [e for e in events if isinstance(e, Organization.ContactLogged)]
             names = self._users.names(getattr(e, "actor", None) for e in logged)
             contacts = [

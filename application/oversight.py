@@ -43,6 +43,37 @@ def median_days(days: Sequence[float]) -> float | None:
     return round(statistics.median(days), 1)
 
 
+def middle(count: int) -> tuple[int, int]:
+    """(offset, how many) of the one (odd ``count``) or two (even) middle values of
+    ``count`` sorted values: all that ``median_days`` needs of them, so that a view can
+    read just those rows and give the very median of the whole list."""
+    return (count - 1) // 2, 2 - count % 2
+
+
+MATCH_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (0, 7),
+    (7, 14),
+    (14, 30),
+    (30, 60),
+    (60, 90),
+    (90, None),
+)
+"""Days from raise to match, as [low, high) ranges (the dashboard's histogram)."""
+
+
+@dataclass(frozen=True)
+class MatchTime:
+    """Days from a need's raise to each of its confirmed matches, summed up in the view
+    (the logic model's definition: a need matched again after reopening counts again)."""
+
+    count: int = 0
+    """Confirmed matches counted."""
+    median: float | None = None
+    """``median_days`` of their days (None without any)."""
+    buckets: tuple[int, ...] = (0,) * len(MATCH_BUCKETS)
+    """How many fall in each of ``MATCH_BUCKETS``."""
+
+
 @dataclass(frozen=True)
 class DashboardFilter:
     """Which needs the dashboard counts: one center's, one area's, one fiscal year's.
@@ -77,9 +108,7 @@ class Dashboard:
     totals: dict[str, int]
     """Status value -> needs."""
     monthly: tuple[MonthlyFlow, ...] = ()
-    match_days: tuple[float, ...] = ()
-    """Days from a need's raise to each of its confirmed matches, ascending (the logic
-    model's definition: a need matched again after reopening counts again)."""
+    match_time: MatchTime = field(default_factory=MatchTime)
     unmet: dict[tuple[str, str], int] = field(default_factory=dict)
     """(area code, category value) -> open needs in resource_gap or in_development."""
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -97,7 +126,7 @@ class Dashboard:
     def median_match_days(self) -> float | None:
         """Days, one decimal: the logic model's ``median_days_raise_to_match`` for the
         same fiscal year and area."""
-        return median_days(self.match_days)
+        return self.match_time.median
 
 
 @dataclass(frozen=True)
@@ -182,9 +211,10 @@ class DashboardView(Protocol):
         """Raised/matched/closed in each of ``months`` (``YYYY-MM``) that has any (every
         confirmed match counts in its month, as the logic model's matches confirmed)."""
 
-    def match_days(self, where: DashboardFilter) -> list[float]:
-        """Days from the need's raise to every confirmed match, ascending (with a fiscal
-        year: of the matches confirmed in it)."""
+    def match_time(self, where: DashboardFilter) -> MatchTime:
+        """Days from the need's raise to every confirmed match (with a fiscal year: of
+        the matches confirmed in it): counted, their median and ``MATCH_BUCKETS``, summed
+        up where they are stored (never every match read out)."""
 
     def by_area_category(
         self, statuses: frozenset[str], where: DashboardFilter
@@ -338,7 +368,7 @@ def _dashboard(
         by_category=counts.by_category,
         totals=counts.totals,
         monthly=tuple(flows.get(key, MonthlyFlow(key)) for key in month_keys),
-        match_days=tuple(view.match_days(where)),
+        match_time=view.match_time(where),
         unmet=view.by_area_category(UNMET_STATUSES, where),
         outcomes=view.outcomes(where),
         by_area_category=view.by_area_category(OPEN_STATUSES, where),

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from application.common import JST
-from application.oversight import Dashboard, DashboardFilter, MonthlyFlow
+from application.oversight import (
+    MATCH_BUCKETS,
+    Dashboard,
+    DashboardFilter,
+    MatchTime,
+    MonthlyFlow,
+    median_days,
+    middle,
+)
 from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
 from domain.values import NeedStatus
 from infrastructure.views.projection import Handler, View
@@ -55,10 +64,23 @@ dashboard_matches = sa.Table(
     sa.Column("center_code", sa.String(32), nullable=False),
     sa.Column("area_code", sa.String(32), nullable=False),
     sa.Column("raised_at", UtcDateTime(), nullable=False),
-    sa.Column("matched_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("matched_at", UtcDateTime(), nullable=False),
 )
 """Every confirmed match with its need's raise: the time to match, counted as the logic
 model counts it."""
+_WAITS = (
+    sa.Index(None, dashboard_matches.c.matched_at, dashboard_matches.c.raised_at),
+    *(
+        sa.Index(None, place, dashboard_matches.c.matched_at, dashboard_matches.c.raised_at)
+        for place in (dashboard_matches.c.area_code, dashboard_matches.c.center_code)
+    ),
+)
+"""The time to match of a fiscal year, an area or a center, read from an index alone."""
+for _index in _WAITS:
+    _index.name = None  # named per generation, when a generation's copy is made
+
+DAY_US = 86_400_000_000
+"""Microseconds in a day."""
 
 _MONTHLY_METRIC = {Need.Raised: "raised", Need.MatchConfirmed: "matched", Need.Closed: "closed"}
 DIMENSIONS = ("center", "area", "category")
@@ -68,10 +90,12 @@ class DashboardView(View):
     """``dashboard``: one view for every figure of the supervisor dashboard."""
 
     name = "dashboard"
-    version = 3
+    version = 4
     """2: the dashboard and the screens' statistics folded into one view.
     3: monthly flows per center and area (the dashboard's filters); the time to match
-    of every confirmed match, as the logic model counts it."""
+    of every confirmed match, as the logic model counts it.
+    4: indexes of the matches by period, area and center that hold both instants (the
+    time to match is summed up in SQL)."""
     tables: ClassVar = (dashboard_counts, dashboard_monthly, dashboard_facts, dashboard_matches)
 
     def handlers(self) -> dict[type, Handler]:
@@ -203,14 +227,46 @@ class SqlDashboard:
             counted.setdefault(month, {})[metric] = int(count)
         return [MonthlyFlow(month, **counts) for month, counts in counted.items()]
 
-    def match_days(self, where: DashboardFilter) -> list[float]:
+    def match_time(self, where: DashboardFilter) -> MatchTime:
         c = dashboard_matches.c
         conditions = _place(where, c.center_code, c.area_code)
         period = where.period()
         if period is not None:
             conditions += [c.matched_at >= period[0], c.matched_at < period[1]]
-        rows = self._rows(sa.select(c.raised_at, c.matched_at).where(*conditions))
-        return sorted((r.matched_at - r.raised_at).total_seconds() / 86400 for r in rows)
+        waited = _microseconds(self.engine.dialect.name, c.raised_at, c.matched_at)
+        # Matches per whole day waited (-1: none can wait less than nothing, but such a
+        # wait would fall in no range): every range of MATCH_BUCKETS has whole-day
+        # bounds, so a wait is in a range exactly when its whole days are.
+        whole = sa.case((waited >= 0, waited // DAY_US), else_=-1).label("day")
+        with self.engine.connect() as conn:
+            counted: Any = conn.execute(
+                sa.select(whole, sa.func.count()).where(*conditions).group_by(whole)
+            ).all()
+            per_day = sorted((int(d), int(n)) for d, n in counted)
+            count = sum(n for _, n in per_day)
+            if not count:
+                return MatchTime()
+            # Only the middle one or two matches, in the exact order of their waits,
+            # read from the day(s) they fall in: the days of each are then reckoned as
+            # they always were, so the median is the very one of the whole sorted list.
+            offset, limit = middle(count)
+            first, last, skipped = _spanning(per_day, offset, limit)
+            within = [waited < (last + 1) * DAY_US]
+            if first >= 0:
+                within.append(waited >= first * DAY_US)
+            rows = conn.execute(
+                sa.select(c.raised_at, c.matched_at)
+                .where(*conditions, *within)
+                .order_by(waited)
+                .offset(offset - skipped)
+                .limit(limit)
+            ).all()
+        days = sorted(_days(r.raised_at, r.matched_at) for r in rows)
+        buckets = tuple(
+            sum(n for d, n in per_day if d >= low and (high is None or d < high))
+            for low, high in MATCH_BUCKETS
+        )
+        return MatchTime(count, median_days(days), buckets)
 
     def by_area_category(
         self, statuses: frozenset[str], where: DashboardFilter
@@ -235,6 +291,41 @@ class SqlDashboard:
             .group_by(c.outcome)
         )
         return {r[0]: int(r[1]) for r in rows}
+
+
+def _spanning(per_day: list[tuple[int, int]], offset: int, limit: int) -> tuple[int, int, int]:
+    """The first and last day (of ``per_day``: (day, matches), ascending) holding the
+    ``limit`` matches from ``offset`` in order, and how many matches come before the
+    first of them."""
+    first, skipped, before = per_day[0][0], 0, 0
+    for day, n in per_day:
+        if before <= offset < before + n:
+            first, skipped = day, before
+        before += n
+        if before >= offset + limit:
+            return first, day, skipped
+    return first, per_day[-1][0], skipped
+
+
+def _days(raised_at: datetime, matched_at: datetime) -> float:
+    """Days from raise to match: the logic model's reckoning (``lm_facts`` values)."""
+    return (matched_at - raised_at).total_seconds() / 86400
+
+
+def _microseconds(dialect: str, start: Any, end: Any) -> Any:
+    """``end - start`` in whole microseconds, exactly (the order and the bucket of every
+    wait as Python's timedeltas give them; floating days could tie or cross a bound)."""
+    if dialect == "postgresql":
+        return sa.cast(sa.extract("epoch", end - start) * 1_000_000, sa.BigInteger)
+
+    # SQLite keeps UTC datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    def seconds(moment: Any) -> Any:
+        return sa.cast(sa.func.strftime("%s", moment), sa.BigInteger)
+
+    def micro(moment: Any) -> Any:
+        return sa.cast(sa.func.substr(moment, 21, 6), sa.BigInteger)
+
+    return (seconds(end) - seconds(start)) * 1_000_000 + micro(end) - micro(start)
 
 
 def _place(where: DashboardFilter, center: Any, area: Any) -> list[Any]:

@@ -10,13 +10,14 @@ time. Fiscal years run April to March, dated in Japan time.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.oversight import LogicModelReport, median_days
+from application.oversight import LogicModelReport, median_days, middle
 from domain.client import Client
 from domain.council import Council
 from domain.development import DevelopmentInitiative
@@ -38,13 +39,27 @@ lm_facts = sa.Table(
     view_metadata,
     sa.Column("position", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("fiscal_year", sa.Integer, nullable=False, index=True),
+    sa.Column("fiscal_year", sa.Integer, nullable=False),
     sa.Column("area_code", sa.String(32), nullable=False, index=True),
     sa.Column("metric", sa.String(32), nullable=False),
     sa.Column("subject", sa.String(64), nullable=True),
     sa.Column("value", sa.Float, nullable=True),
     sa.Column("value2", sa.Float, nullable=True),
 )
+_by_year_and_metric = sa.Index(
+    None,
+    lm_facts.c.fiscal_year,
+    lm_facts.c.metric,
+    lm_facts.c.area_code,
+    lm_facts.c.position,
+    lm_facts.c.subject,
+    lm_facts.c.value,
+)
+"""The report's every aggregate reads this index alone (a year's facts per metric, in
+an area, each event's once), never the table."""
+_by_year_and_metric.name = None
+"""Named per generation when a generation's copy is made (``ix_lm_facts_g<N>_fiscal_year``),
+not once for the canonical table: two generations live side by side."""
 
 lm_needs = sa.Table(
     "lm_needs",
@@ -103,6 +118,9 @@ class LogicModelView(View):
     """``logic_model``: dated facts for the logic-model report."""
 
     name = "logic_model"
+    version = 2
+    """2: one index of the facts by fiscal year, metric and area that covers every
+    aggregate of the report."""
     tables: ClassVar = (lm_facts, lm_needs, lm_places, lm_users, lm_states)
 
     def __init__(self, generation: int = 1) -> None:
@@ -376,68 +394,56 @@ class LogicModelView(View):
 
 
 class SqlLogicModel:
-    """application.ports.LogicModelSource on the logic-model tables."""
+    """application.ports.LogicModelSource on the logic-model tables.
+
+    Every figure is aggregated in SQL (counted, grouped, the middle wait picked): the
+    report reads a few rows per metric, not every fact of the year. A fact fanned out
+    to several areas counts once (by its log position), as it always has.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def report(self, fiscal_year: int, area_code: str | None) -> LogicModelReport:
         start, end = fiscal_bounds(fiscal_year)
+        f = lm_facts.c
+        chosen = [f.fiscal_year == fiscal_year]
+        if area_code is not None:
+            chosen.append(f.area_code.in_([area_code, ALL_AREAS]))
         with self.engine.connect() as conn:
-            facts = conn.execute(
-                sa.select(lm_facts).where(lm_facts.c.fiscal_year == fiscal_year)
+            counts: dict[str, int] = defaultdict(int)
+            counted: Sequence[Any] = conn.execute(
+                sa.select(f.metric, sa.func.count(sa.distinct(f.position)))
+                .where(*chosen)
+                .group_by(f.metric)
             ).all()
-            places = {r.id: r for r in conn.execute(sa.select(lm_places))}
-            states = conn.execute(
-                sa.select(lm_states).where(lm_states.c.on <= end).order_by(lm_states.c.position)
+            counts.update((str(metric), int(n)) for metric, n in counted)
+            coordinators = conn.execute(
+                sa.select(sa.func.count(sa.distinct(f.subject))).where(
+                    *chosen, f.metric == "coordinator"
+                )
+            ).scalar_one()
+            trainings: Sequence[Any] = conn.execute(
+                sa.select(f.position, sa.func.min(f.value))
+                .where(*chosen, f.metric == "volunteers_trained")
+                .group_by(f.position)
             ).all()
-
-        def in_area(area: str) -> bool:
-            return area_code is None or area in (area_code, ALL_AREAS)
-
-        chosen = [f for f in facts if in_area(f.area_code)]
-        by_metric: dict[str, list[Any]] = defaultdict(list)
-        seen: set[tuple[int, str]] = set()
-        for fact in chosen:
-            # A fact fanned out to several areas counts once in a municipality-wide report.
-            if (fact.position, fact.metric) in seen:
-                continue
-            seen.add((fact.position, fact.metric))
-            by_metric[fact.metric].append(fact)
+            days = _middle_days(conn, chosen)
+            assessed, kept = _assessments(conn, chosen)
+            existing = _existing(conn, end, area_code)
 
         def count(metric: str) -> int:
-            return len(by_metric[metric])
+            return counts[metric]
 
-        def distinct(metric: str) -> int:
-            return len({f.subject for f in by_metric[metric]})
-
-        latest: dict[Any, Any] = {}
-        for s in states:
-            latest[(s.kind, s.subject_id)] = s
-
-        def existing(kind: str, wanted: set[str] | None = None) -> int:
-            total = 0
-            for (k, subject), state in latest.items():
-                if k != kind or (wanted is not None and state.state not in wanted):
-                    continue
-                place = places.get(subject)
-                areas = list(place.area_codes) if place is not None else []
-                if area_code is None or area_code in areas or ALL_AREAS in areas:
-                    total += 1
-            return total
-
-        days = sorted(f.value for f in by_metric["match_confirmed"] if f.value is not None)
-        assessments = _last_assessment_per_client(by_metric["assessment"])
-        kept = sum(1 for first_prev, last_new in assessments.values() if last_new <= first_prev)
         raised = count("raised")
-        volunteers = sum(int(f.value or 0) for f in by_metric["volunteers_trained"])
+        volunteers = sum(int(value or 0) for _, value in trainings)
         return LogicModelReport(
             fiscal_year=fiscal_year,
             area_code=area_code,
             period_start=start,
             period_end=end,
             inputs={
-                "coordinators_active": distinct("coordinator"),
+                "coordinators_active": int(coordinators),
                 "organizations_in_network": existing("organization"),
                 "active_resources": existing("resource", {ResourceStatus.ACTIVE.value}),
                 "councils": existing("council"),
@@ -457,10 +463,10 @@ class SqlLogicModel:
             outcomes={
                 "needs_closed_goal_achieved": count("goal_achieved"),
                 "needs_closed": count("goal_achieved") + count("closed_other"),
-                "clients_assessed": len(assessments),
+                "clients_assessed": assessed,
                 "care_level_maintained_or_improved": kept,
                 "care_level_maintained_or_improved_share": (
-                    round(kept / len(assessments), 3) if assessments else None
+                    round(kept / assessed, 3) if assessed else None
                 ),
                 "median_days_raise_to_match": median_days(days),
                 "needs_raised": raised,
@@ -470,11 +476,100 @@ class SqlLogicModel:
         )
 
 
-def _last_assessment_per_client(facts: list[Any]) -> dict[str, tuple[float, float]]:
-    """Per client: the level before the year's first assessment and after its last one."""
-    ordered = sorted(facts, key=lambda f: f.position)
-    result: dict[str, tuple[float, float]] = {}
-    for fact in ordered:
-        first_previous = result[fact.subject][0] if fact.subject in result else fact.value
-        result[fact.subject] = (first_previous, fact.value2)
-    return result
+def _once(chosen: list[Any], metric: str, *columns: Any) -> Any:
+    """The chosen facts of ``metric``, each event's once (a fact fanned out to several
+    areas carries the same subject and values in each)."""
+    f = lm_facts.c
+    return (
+        sa.select(f.position, *columns)
+        .where(*chosen, f.metric == metric)
+        .group_by(f.position, *columns)
+        .subquery()
+    )
+
+
+def _middle_days(conn: Connection, chosen: list[Any]) -> list[float]:
+    """The middle one or two days to match (in order): all ``median_days`` needs."""
+    matches = _once(chosen, "match_confirmed", lm_facts.c.value)
+    total = conn.execute(
+        sa.select(sa.func.count()).select_from(matches).where(matches.c.value.is_not(None))
+    ).scalar_one()
+    if not total:
+        return []
+    offset, limit = middle(int(total))
+    values: list[Any] = list(
+        conn.execute(
+            sa.select(matches.c.value)
+            .where(matches.c.value.is_not(None))
+            .order_by(matches.c.value)
+            .offset(offset)
+            .limit(limit)
+        ).scalars()
+    )
+    return [float(v) for v in values]
+
+
+def _assessments(conn: Connection, chosen: list[Any]) -> tuple[int, int]:
+    """(clients assessed, of them kept or improved): per client, the level before the
+    year's first assessment against the level after its last one."""
+    f = lm_facts.c
+    span = (
+        sa.select(
+            f.subject,
+            sa.func.min(f.position).label("first"),
+            sa.func.max(f.position).label("last"),
+        )
+        .where(*chosen, f.metric == "assessment")
+        .group_by(f.subject)
+        .subquery()
+    )
+    first = lm_facts.alias("first_fact")
+    last = lm_facts.alias("last_fact")
+    assessed = conn.execute(sa.select(sa.func.count()).select_from(span)).scalar_one()
+    if not assessed:
+        return 0, 0
+    kept = conn.execute(
+        sa.select(sa.func.count(sa.distinct(span.c.subject)))
+        .select_from(
+            span.join(
+                first,
+                sa.and_(first.c.position == span.c.first, first.c.metric == "assessment"),
+            ).join(
+                last,
+                sa.and_(last.c.position == span.c.last, last.c.metric == "assessment"),
+            )
+        )
+        .where(last.c.value2 <= first.c.value)
+    ).scalar_one()
+    return int(assessed), int(kept)
+
+
+def _existing(conn: Connection, end: date, area_code: str | None) -> Any:
+    """How many organizations, resources or councils stood (in a state wanted) at
+    ``end``, in the area: their latest state change by then, and where they are."""
+    s = lm_states.c
+    latest = (
+        sa.select(s.kind, s.subject_id, sa.func.max(s.position).label("position"))
+        .where(s.on <= end)
+        .group_by(s.kind, s.subject_id)
+        .subquery()
+    )
+    rows: Sequence[Any] = conn.execute(
+        sa.select(latest.c.kind, lm_states.c.state, lm_places.c.area_codes).select_from(
+            latest.join(lm_states, lm_states.c.position == latest.c.position).outerjoin(
+                lm_places, lm_places.c.id == latest.c.subject_id
+            )
+        )
+    ).all()
+
+    def existing(kind: str, wanted: set[str] | None = None) -> int:
+        total = 0
+        for k, state, area_codes in rows:
+            if k != kind or (wanted is not None and state not in wanted):
+                continue
+            areas = list(area_codes or [])
+            if area_code is None or area_code in areas or ALL_AREAS in areas:
+                total += 1
+        return total
+
+    return existing

@@ -282,6 +282,43 @@ class SqlNetworkBoard:
                 for r in conn.execute(query)
             ]
 
+    def organization(self, organization_id: UUID, since: date) -> OrganizationNetwork | None:
+        o, m, k, r = net_organizations.c, net_memberships.c, net_contacts.c, net_resources.c
+        with self.engine.connect() as conn:
+            org = conn.execute(sa.select(net_organizations).where(o.id == organization_id)).first()
+            if org is None:
+                return None
+            councils: Any = conn.execute(
+                sa.select(sa.func.coalesce(net_councils.c.name, "?"))
+                .select_from(
+                    net_memberships.outerjoin(net_councils, net_councils.c.id == m.council_id)
+                )
+                .where(m.organization_id == organization_id, m.left_on.is_(None))
+            ).scalars()
+            names = sorted(str(name) for name in councils)
+            contacts: Any = conn.execute(
+                sa.select(sa.func.count(sa.case((k.on >= since, 1))), sa.func.max(k.on)).where(
+                    k.organization_id == organization_id
+                )
+            ).one()
+            resources: Any = conn.execute(
+                sa.select(
+                    sa.func.count(sa.case((sa.not_(r.closed), 1))),
+                    sa.func.coalesce(sa.func.sum(r.matches), 0),
+                ).where(r.organization_id == organization_id)
+            ).one()
+        return OrganizationNetwork(
+            id=org.id,
+            name=org.name,
+            kind=OrganizationKind(org.kind),
+            area_codes=tuple(org.area_codes),
+            councils=tuple(names),
+            recent_contacts=int(contacts[0]),
+            last_contact_on=contacts[1],
+            resources=int(resources[0]),
+            needs_matched=int(resources[1]),
+        )
+
     def overview(self, since: date, organization_id: UUID | None = None) -> NetworkOverview:
         def only(table: sa.Table, column: str) -> Any:
             query = sa.select(table)

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Response, abort, request, url_for
 
-from application.oversight import FIRST_FISCAL_YEAR, Dashboard
+from application.oversight import FIRST_FISCAL_YEAR, MATCH_BUCKETS, Dashboard
 from domain.errors import InvalidValueError
 from domain.values import NeedCategory, NeedStatus, Outcome
 from interfaces.web.ui import charts
@@ -23,9 +23,6 @@ from interfaces.web.ui.tables import Table, table_csv
 
 screens = Screens()
 
-MATCH_BUCKETS = ((0, 7), (7, 14), (14, 30), (30, 60), (60, 90), (90, None))
-"""Days from raise to match, as [low, high) ranges."""
-
 
 def _bucket_label(low: int, high: int | None) -> str:
     if high is None:
@@ -37,10 +34,7 @@ def _tables(stats: Dashboard, areas: dict[str, str]) -> dict[str, Table]:
     """Every chart's numbers (``areas``: code -> the name tables show)."""
     statuses = list(NeedStatus)
     months = [flow.month for flow in stats.monthly]
-    buckets = [
-        sum(1 for d in stats.match_days if d >= low and (high is None or d < high))
-        for low, high in MATCH_BUCKETS
-    ]
+    buckets = stats.match_time.buckets
     area_codes = sorted(areas)
     categories = list(NeedCategory)
     outcomes = [o for o in Outcome if stats.outcomes.get(o.value)]
@@ -103,7 +97,7 @@ def _charts(
         _(
             "Median: %(days)s days over %(count)d confirmed matches.",
             days=format_number(median, 1),
-            count=len(stats.match_days),
+            count=stats.match_time.count,
         )
         if median is not None
         else _("No need has been matched yet.")

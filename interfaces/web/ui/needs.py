@@ -380,7 +380,7 @@ def _need_screen(
         app.accounts.coordinators(who) if {"assign", "reassign"} & set(page.actions) else []
     )
     propose_action = _propose_action(page, who)
-    candidates = app.matching.candidates(need.id, who) if propose_action else None
+    candidates = app.matching.candidates_for(need, who) if propose_action else None
     primary = None if propose_action else next((a for a in NEXT if a in page.actions), None)
     return render(
         "needs/detail.html",

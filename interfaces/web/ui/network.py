@@ -125,7 +125,11 @@ def new_organization() -> Any:
 def _organization_screen(
     organization_id: UUID, status: int = 200, form: Form | None = None, conflict: bool = False
 ) -> Any:
-    page = services().organizations.page(organization_id, actor())
+    number = (
+        Form(request.args).integer("resources_page", required=False, minimum=1, maximum=100_000)
+        or 1
+    )
+    page = services().organizations.page(organization_id, actor(), resources_page=number)
     if form is not None and conflict:
         form.data.setlist("version", [str(page.organization.version)])
     return render(
@@ -136,6 +140,9 @@ def _organization_screen(
         form=form or Form(),
         today=local(now()).date(),
         areas=_areas(),
+        resources_url=lambda n: url_for(
+            "ui.organization", organization_id=organization_id, resources_page=n
+        ),
     )
 
 
