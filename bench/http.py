@@ -12,22 +12,23 @@ Three phases, in one run on the same database:
 1. **in-process commands**: the need lifecycle (raise, assign, propose,
    confirm, follow-up, close) through the application services in this
    process, one command after another, as ``bench/workload.py`` does;
-2. **HTTP commands**: the same six commands through ``/api/v1`` by N
-   concurrent clients (bearer tokens, ``If-Match`` with the ETag each answer
-   gave, a fresh ``Idempotency-Key`` on every command);
-   (after a few untimed seconds of both, so that every web worker has
+2. **HTTP commands**: the same six commands through ``/api/v1``, by one
+   client (the HTTP path's own cost) and then by N concurrent clients (what
+   the served instance sustains): bearer tokens, ``If-Match`` with the ETag
+   each answer gave, a fresh ``Idempotency-Key`` on every command (after a
+   few untimed seconds of reads and commands, so that every web worker has
    served its first requests);
 3. **mixed load**: N clients doing 90 % reads (the case board with filters, a
    need's page, the dashboard) and 10 % commands (the next step of each
    client's own lifecycle).
 
 It reports requests/s and p50/p95/p99 per endpoint, the statuses (any 5xx is a
-failure), the ratio of the HTTP command rate (phase 2) to the in-process rate
-(phase 1), and checks afterwards that no acknowledged write was lost (every
-need's version is the last one a client was answered) and that the projection
-worker caught up. Every file lives in a temporary directory; every process it
-starts is stopped, also on Ctrl-C. Exits 1 on any 5xx, dropped connection or
-lost write. Figures: docs/benchmarks.md, "HTTP load".
+failure), the ratio of the HTTP command rate (phase 2, N clients; and one
+client) to the in-process rate (phase 1), and checks afterwards that no
+acknowledged write was lost (every need's version is the last one a client
+was answered) and that the projection worker caught up. Every file lives in a
+temporary directory; every process it starts is stopped, also on Ctrl-C.
+Exits 1 on any 5xx, dropped connection or lost write. Figures: docs/benchmarks.md, "HTTP load".
 """
 
 from __future__ import annotations
@@ -638,6 +639,10 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         warm, _ = drive(
             served.port, tokens, data, shared, args.clients, warm_up, 0.5, args.seed - 1
         )
+        progress(f"{backend}: HTTP commands, 1 client, {command_seconds:.0f} s")
+        single, single_elapsed = drive(
+            served.port, tokens, data, shared, 1, command_seconds, 0.0, args.seed + 2
+        )
         progress(f"{backend}: HTTP commands, {args.clients} clients, {command_seconds:.0f} s")
         commands, commands_elapsed = drive(
             served.port, tokens, data, shared, args.clients, command_seconds, 0.0, args.seed
@@ -653,7 +658,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         web_log = served.log_tail("web", 40)
         served.stop()
         http_commands = commands.figures(commands_elapsed)
+        one_client = single.figures(single_elapsed)
         ratio = http_commands["commands_per_second"] / local["commands_per_second"]
+        ratio_one = one_client["commands_per_second"] / local["commands_per_second"]
         figures = {
             "backend": backend,
             "clients": args.clients,
@@ -664,12 +671,15 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             "warm_up_server_errors": warm.server_errors[:10],
             "http_commands": http_commands,
             "http_to_in_process_command_ratio": round(ratio, 2),
+            "http_commands_one_client": one_client,
+            "one_client_to_in_process_command_ratio": round(ratio_one, 2),
             "mixed": mixed.figures(mixed_elapsed),
             "worker_catch_up_seconds": round(catch_up, 1),
             "acknowledged_needs": len(shared.acknowledged),
             "lost_writes": lost[:10],
         }
-        if warm.server_errors or commands.server_errors or mixed.server_errors:
+        phases = (warm, single, commands, mixed)
+        if any(phase.server_errors or phase.dropped for phase in phases):
             figures["web_log_tail"] = web_log
         return figures
 
@@ -687,11 +697,13 @@ def markdown(figures: dict[str, Any]) -> str:
         f"HTTP commands: {figures['http_commands']['commands_per_second']}/s "
         f"(p50 {figures['http_commands']['all_ms']['p50_ms']} ms, "
         f"p95 {figures['http_commands']['all_ms']['p95_ms']} ms); "
-        f"ratio **{figures['http_to_in_process_command_ratio']}** (goal >= 0.6)",
+        f"ratio **{figures['http_to_in_process_command_ratio']}** (goal >= 0.6); "
+        f"one HTTP client alone: {figures['http_commands_one_client']['commands_per_second']}/s, "
+        f"ratio {figures['one_client_to_in_process_command_ratio']}",
         f"- mixed load: {figures['mixed']['requests_per_second']} requests/s, "
         f"{figures['mixed']['commands_per_second']} commands/s; "
-        f"5xx: {figures['mixed']['server_errors'] + figures['http_commands']['server_errors']}; "
-        f"dropped: {figures['mixed']['dropped_connections']}; "
+        f"5xx: {_server_errors(figures)}; "
+        f"dropped: {sum(figures[phase]['dropped_connections'] for phase in PHASES)}; "
         f"lost writes: {len(figures['lost_writes'])}; "
         f"worker caught up {figures['worker_catch_up_seconds']} s after the load",
         "",
@@ -707,8 +719,16 @@ def markdown(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+PHASES = ("http_commands_one_client", "http_commands", "mixed")
+
+
+def _server_errors(figures: dict[str, Any]) -> int:
+    warm = len(figures["warm_up_server_errors"])
+    return warm + sum(figures[phase]["server_errors"] for phase in PHASES)
+
+
 def healthy(figures: dict[str, Any]) -> bool:
-    phases = (figures["http_commands"], figures["mixed"])
+    phases = [figures[phase] for phase in PHASES]
     clean = not figures["lost_writes"] and not figures["warm_up_server_errors"]
     return clean and all(p["server_errors"] == 0 and p["dropped_connections"] == 0 for p in phases)
 
@@ -765,8 +785,9 @@ def main(argv: list[str] | None = None) -> int:
     for figures in results:
         if not healthy(figures):
             progress(f"{figures['backend']}: FAILED (5xx, dropped connections or lost writes)")
-            for line in figures["http_commands"]["server_error_examples"]:
-                progress(f"  {line}")
+            for phase in PHASES[:2]:
+                for line in figures[phase]["server_error_examples"]:
+                    progress(f"  {line}")
             for line in (
                 figures["warm_up_server_errors"]
                 + figures["mixed"]["server_error_examples"]
