@@ -206,6 +206,7 @@ class Client:
         except (OSError, http.client.HTTPException) as error:
             self.close()
             self.record.add(f"{method} {name}", -1, time.perf_counter() - started, repr(error))
+            time.sleep(0.1)  # counted as a failure; no point hammering a server that is gone
             return -1, None, {}
         if answer_headers.get("connection", "").lower() == "close":
             self.close()
