@@ -100,6 +100,8 @@ class Record:
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     server_errors: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    lag_samples: list[int] = field(default_factory=list)
+    """The projection worker's backlog (events), once a second, when sampled."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, name: str, status: int, seconds: float, detail: str) -> None:
@@ -143,6 +145,12 @@ class Record:
             "server_error_examples": self.server_errors[:10],
             "dropped_connections": len(self.dropped),
             "dropped_examples": self.dropped[:10],
+            "views_behind_events": {
+                "max": max(self.lag_samples, default=None),
+                "median": sorted(self.lag_samples)[len(self.lag_samples) // 2]
+                if self.lag_samples
+                else None,
+            },
             "endpoints": table,
         }
 
@@ -325,7 +333,12 @@ class Served:
 
     def _start(self, name: str, *args: str) -> None:
         log = (self.directory / f"{name}.log").open("wb")
-        code = "from interfaces.cli import cli; cli()"
+        # Timestamped log lines (INFO: the worker says when it moves past a gap).
+        code = (
+            "import logging; logging.basicConfig(level=logging.INFO, "
+            "format='%(asctime)s %(name)s %(message)s'); "
+            "from interfaces.cli import cli; cli()"
+        )
         self.processes[name] = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
             [sys.executable, "-c", code, *args],
             cwd=self.directory,
@@ -501,8 +514,13 @@ def drive(
     seconds: float,
     read_share: float,
     seed_value: int,
+    lag: Callable[[], int] | None = None,
 ) -> tuple[Record, float]:
-    """``clients`` threads for ``seconds``; each request a read with ``read_share``."""
+    """``clients`` threads for ``seconds``; each request a read with ``read_share``.
+
+    ``lag()``, when given, is sampled every second: the projection worker's
+    backlog in events (the largest over the views); the record keeps the samples.
+    """
     record = Record()
     stop = threading.Event()
     crashes: list[str] = []
@@ -530,10 +548,17 @@ def drive(
     for thread in threads:
         thread.start()
     try:
-        while time.perf_counter() - started < seconds:
-            time.sleep(min(5.0, max(0.05, seconds - (time.perf_counter() - started))))
-            done = sum(sum(e.statuses.values()) for e in record.endpoints.values())
-            progress(f"  {time.perf_counter() - started:5.1f} s, {done} requests")
+        last_report = 0.0
+        while (elapsed := time.perf_counter() - started) < seconds:
+            time.sleep(min(1.0, max(0.05, seconds - elapsed)))
+            if lag is not None:
+                record.lag_samples.append(lag())
+            elapsed = time.perf_counter() - started
+            if elapsed - last_report >= 5 or elapsed >= seconds:
+                last_report = elapsed
+                done = sum(sum(e.statuses.values()) for e in record.endpoints.values())
+                behind = f", views {record.lag_samples[-1]} events behind" if lag else ""
+                progress(f"  {elapsed:5.1f} s, {done} requests{behind}")
     finally:
         stop.set()
         for thread in threads:
@@ -650,13 +675,22 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         )
         progress(f"{backend}: mixed load, {args.clients} clients, {args.seconds:.0f} s")
         mixed, mixed_elapsed = drive(
-            served.port, tokens, data, shared, args.clients, args.seconds, READ_SHARE, args.seed + 1
+            served.port,
+            tokens,
+            data,
+            shared,
+            args.clients,
+            args.seconds,
+            READ_SHARE,
+            args.seed + 1,
+            lag=lambda: max(s.lag for s in container.projections.status()),
         )
         load = os.getloadavg()
         progress(f"{backend}: waiting for the projection worker, checking every write")
         catch_up = wait_caught_up(container)
         lost = lost_writes(container, shared, data.town)
         web_log = served.log_tail("web", 40)
+        worker_log = served.log_tail("worker", 40)
         served.stop()
         http_commands = commands.figures(commands_elapsed)
         one_client = single.figures(single_elapsed)
@@ -678,6 +712,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             "worker_catch_up_seconds": round(catch_up, 1),
             "acknowledged_needs": len(shared.acknowledged),
             "lost_writes": lost[:10],
+            "worker_log_tail": worker_log,
         }
         phases = (warm, single, commands, mixed)
         if any(phase.server_errors or phase.dropped for phase in phases):
@@ -706,7 +741,9 @@ def markdown(figures: dict[str, Any]) -> str:
         f"5xx: {_server_errors(figures)}; "
         f"dropped: {sum(figures[phase]['dropped_connections'] for phase in PHASES)}; "
         f"lost writes: {len(figures['lost_writes'])}; "
-        f"worker caught up {figures['worker_catch_up_seconds']} s after the load",
+        f"views behind by {figures['mixed']['views_behind_events']['median']} events at the "
+        f"median, {figures['mixed']['views_behind_events']['max']} at most; "
+        f"caught up {figures['worker_catch_up_seconds']} s after the load",
         "",
         "| mixed load: endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | statuses |",
         "|:---|---:|---:|---:|---:|---:|:---|",
