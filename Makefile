@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench chaos install clean translations
+.PHONY: run test lint bench bench-http chaos install clean translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -52,6 +52,14 @@ bench: $(STAMP)
 	$(BIN)/python -m bench --markdown --json bench/results.json
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.privacy
+
+# A served instance (gunicorn, 3 workers, and the projection worker) under 8 clients
+# doing 90 % reads and 10 % commands, on SQLite and, when TSUNAGU_TEST_POSTGRES_URL
+# is set, PostgreSQL: 1-2 minutes per backend. Not part of `make bench`, whose
+# `python -m bench --needs 50` alone took 10-12 minutes (docs/benchmarks.md).
+# Exits non-zero on any 5xx or lost write. Figures: docs/benchmarks.md, "HTTP load".
+bench-http: $(STAMP)
+	$(BIN)/python -m bench.http --backend all --clients 8 --seconds 30
 
 # Minutes of load while web workers, the projection worker and the database are
 # knocked over (PostgreSQL at TSUNAGU_BENCH_POSTGRES_URL, then SQLite); exits

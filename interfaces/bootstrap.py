@@ -10,12 +10,14 @@ import math
 import os
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from application.access import AccessCases, AccessRecorder
@@ -230,6 +232,32 @@ def views(blind_index: BlindIndex) -> list[Any]:
     ]
 
 
+EVENT_STORE_LOCK_ID = 0x74737565  # "tsue": PostgreSQL advisory lock around the event store's DDL
+
+
+@contextmanager
+def _one_process_at_a_time(database: Database, writer: Engine) -> Iterator[None]:
+    """On PostgreSQL, one process at a time creates the event store's tables.
+
+    The library runs ``CREATE OR REPLACE FUNCTION`` every time; run by several
+    gunicorn workers booting at once it fails with "tuple concurrently updated"
+    and gunicorn, one worker failing to boot, stops the whole server
+    (``python -m bench.http`` found it; a session lock, held only while booting).
+    """
+    if database.kind != "postgresql":
+        yield
+        return
+    with writer.connect() as conn:
+        lock = {"id": EVENT_STORE_LOCK_ID}
+        conn.execute(sa.text("SELECT pg_advisory_lock(:id)"), lock)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:id)"), lock)
+            conn.commit()
+
+
 def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     """Build every feature on the configured database; creates missing tables."""
     database = Database.from_url(settings.database_url, schema=settings.db_schema)
@@ -244,7 +272,8 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     cache = math.inf if database.kind == "memory" else KEY_CACHE_SECONDS
     keyring = SqlKeyring(writer, master, reader, cache_seconds=cache)
     blind_index = BlindIndex(master.blind_index_key)
-    store = EventStore(database.event_store_env(), keyring=keyring)
+    with _one_process_at_a_time(database, writer):
+        store = EventStore(database.event_store_env(), keyring=keyring)
     policy = DevelopmentPolicy(store)
     ledger = _ledger(store, database, reader, writer, settings, clock)
     # The ledger follows the log in the projection worker, after the process managers.

@@ -77,6 +77,8 @@ BATCH_SIZE = 500
 REQUEST_BATCHES = 4
 """Batches a command's request applies to the serving views at most (the rest is
 the worker's, or the next request's): a request never runs a rebuild."""
+SETTLED_GAPS_KEPT = 10_000
+"""Final gaps remembered for the views still behind them (the oldest are forgotten)."""
 WORKER_PAUSE_MAX = 30.0
 """Seconds the worker waits at most before trying again after a failed pass."""
 GAP_WAIT = 2.0
@@ -222,6 +224,9 @@ class ViewUpdater:
         self._gaps: dict[int, tuple[float, frozenset[str]]] = {}
         """First missing position of each gap -> when it was first seen (monotonic) and
         the transactions running then (PostgreSQL): only they can still fill it."""
+        self._settled: set[int] = set()
+        """Gaps already judged final: every other view passes them at once (each
+        view waiting anew made a gap cost the wait once per view)."""
 
     @property
     def names(self) -> list[str]:
@@ -589,7 +594,7 @@ class ViewUpdater:
         PostgreSQL it is final once every transaction that was running when it
         was first seen has ended (or after :attr:`gap_wait`).
         """
-        if self.reader.dialect.name != "postgresql":
+        if self.reader.dialect.name != "postgresql" or gap in self._settled:
             return True
         now = time.monotonic()
         with self.reader.connect() as conn:
@@ -599,7 +604,12 @@ class ViewUpdater:
                 ).scalars()
             )
         seen, then = self._gaps.setdefault(gap, (now, running))
-        return not (then & running) or now - seen >= self.gap_wait
+        if then & running and now - seen < self.gap_wait:
+            return False
+        if len(self._settled) >= SETTLED_GAPS_KEPT:
+            self._settled = set(sorted(self._settled)[SETTLED_GAPS_KEPT // 2 :])
+        self._settled.add(gap)
+        return True
 
     def _apply(
         self,

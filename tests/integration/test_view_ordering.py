@@ -136,6 +136,22 @@ def test_a_gap_still_open_is_passed_after_the_bounded_wait(container: Container)
         slow.rollback()
 
 
+def test_a_gap_one_view_has_passed_is_passed_by_every_view_without_a_new_wait(
+    container: Container,
+) -> None:
+    container.projections.gap_wait = 0.5
+    with _inserting(container, "slow") as slow:
+        with _inserting(container, "fast") as fast:
+            fast.commit()
+        container.projections.catch_up()  # every view sees the gap: the wait starts
+        time.sleep(0.6)  # and is over (the gap is still open: only the wait settles it)
+        container.projections.catch_up()
+
+        positions = {status.name: status.position for status in container.projections.status()}
+        assert len(set(positions.values())) == 1, positions  # not one wait per view
+        slow.rollback()
+
+
 def test_the_event_store_ignores_settings_in_the_process_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
