@@ -24,6 +24,7 @@ from flask.cli import AppGroup, ScriptInfo
 from application.common import ViewStatus
 from application.security import SYSTEM_ACTOR
 from domain.values import Role
+from infrastructure.persistence import DatabaseUrlError
 from interfaces.bootstrap import Container
 from interfaces.cli.audit import audit_group
 from interfaces.cli.common import container, friendly_errors, progress_bar
@@ -423,4 +424,8 @@ def projections_rebuild(name: str | None) -> None:
 
 def main() -> None:
     """Entry point of the ``tsunagu`` script."""
-    cli.main(prog_name="tsunagu")
+    try:
+        cli.main(prog_name="tsunagu")
+    except DatabaseUrlError as error:  # DATABASE_URL / DATABASE_READ_URL: say what, no trace
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(2) from None
