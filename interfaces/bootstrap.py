@@ -58,6 +58,7 @@ from infrastructure.ledger import (
 from infrastructure.password_strength import ZxcvbnStrength
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
+from infrastructure.persistence import DatabaseUrlError as DatabaseUrlError
 from infrastructure.replica import ReplicaViews, replica_engine
 from infrastructure.sign_in import RedisAttemptStore, SqlAttemptStore, SqlSignInLog
 from infrastructure.snapshots import SqlSnapshots

@@ -24,8 +24,7 @@ from flask.cli import AppGroup, ScriptInfo
 from application.common import ViewStatus
 from application.security import SYSTEM_ACTOR
 from domain.values import Role
-from infrastructure.persistence import DatabaseUrlError
-from interfaces.bootstrap import Container
+from interfaces.bootstrap import Container, DatabaseUrlError
 from interfaces.cli.audit import audit_group
 from interfaces.cli.common import container, friendly_errors, progress_bar
 from interfaces.cli.ledger import follow_ledger, ledger_group
