@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Engine
 
@@ -59,7 +59,7 @@ from infrastructure.password_strength import ZxcvbnStrength
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
 from infrastructure.persistence import DatabaseUrlError as DatabaseUrlError
-from infrastructure.replica import ReplicaViews, replica_engine
+from infrastructure.replica import ListedCaseBoard, ReadRouting, ReplicaViews, replica_engine
 from infrastructure.sign_in import RedisAttemptStore, SqlAttemptStore, SqlSignInLog
 from infrastructure.snapshots import SqlSnapshots
 from infrastructure.tokens import SqlTokenStore
@@ -208,8 +208,14 @@ class Container:
     """Answers to commands sent with an Idempotency-Key (the API replays them)."""
     ledger: Ledger
     """Tamper evidence over the log (application.ledger)."""
-    replica: Engine | None = None
-    """The engine of DATABASE_READ_URL, when lists are read from a replica."""
+    reads: ReadRouting | None = None
+    """Where lists are read when DATABASE_READ_URL names a replica (the web app marks
+    a browser session's writes with it: interfaces.web)."""
+
+    @property
+    def replica(self) -> Engine | None:
+        """The engine of DATABASE_READ_URL, when lists are read from a replica."""
+        return self.reads.replica if self.reads is not None else None
 
     def schema_revision(self) -> str | None:
         """The migration revision of tsunagu's own tables (see infrastructure.migrations)."""
@@ -245,9 +251,8 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     if database.kind == "sqlite":
         private_file(Path(database.path))  # before SQLite creates it with the umask's mode
     reader, writer = database.create_engines()
-    replica = (
-        replica_engine(settings.read_database_url, database) if settings.read_database_url else None
-    )
+    read_url = settings.read_database_url
+    reads = ReadRouting(reader, replica_engine(read_url, database)) if read_url else None
     if database.kind == "postgresql" and database.schema:
         with writer.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
@@ -273,7 +278,7 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
         store,
         aggregates,
         updater,
-        _Engines(reader, writer, replica or reader),
+        _Engines(reader, writer, cast(Engine, reads) if reads is not None else reader),
         settings,
         clock,
         ledger,
@@ -283,7 +288,7 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     if settings.inline_projections:
         updater.catch_up()
     return Container(
-        services, store, updater, database, settings, SqlIdempotentRequests(writer), ledger, replica
+        services, store, updater, database, settings, SqlIdempotentRequests(writer), ledger, reads
     )
 
 
@@ -364,7 +369,8 @@ class _Engines:
     authentication, the views a command brings up itself)."""
     writer: Engine
     lists: Engine
-    """Lists and reports: the replica of DATABASE_READ_URL, else the primary's reader."""
+    """Lists and reports: the replica of DATABASE_READ_URL (through ReadRouting),
+    else the primary's reader."""
 
 
 def _services(
@@ -398,7 +404,9 @@ def _services(
     resources = ResourceCases(aggregates, references, SqlResourceDirectory(lists))
     past = SqlPastViews(store, reader)
     board = BoardCases(case_board, monitor, past)
-    listed_board = board if lists is reader else BoardCases(SqlCaseBoard(lists), listed, past)
+    listed_board = board
+    if lists is not reader:
+        listed_board = BoardCases(ListedCaseBoard(SqlCaseBoard(lists), case_board), listed, past)
     access_log = SqlAccessLog(reader, writer)
     access = AccessRecorder(access_log, clock)
     needs = NeedCases(aggregates, store, users, timeline, client_directory, access)

@@ -301,3 +301,52 @@ def test_the_read_url_comes_from_the_environment(tmp_path: Path) -> None:
     env = {"DATABASE_URL": primary, "DATABASE_READ_URL": " postgresql://r@replica/db "}
     assert Settings.from_env(env, str(tmp_path)).read_database_url == "postgresql://r@replica/db"
     assert Settings.from_env({"DATABASE_URL": primary}, str(tmp_path)).read_database_url is None
+
+
+def test_a_request_marked_with_a_write_reads_the_primary_until_the_replica_has_it(
+    replicated: Container, replica_url: str
+) -> None:
+    reads = replicated.reads
+    assert reads is not None
+    app = replicated.services
+    town = make_town(app)
+    _catch_up(replica_url)
+    try:
+        with replay_paused(replica_url):
+            make_need(app, town)
+            reads.begin(reads.mark())  # a request of the session that wrote it
+            marked = app.board.board(NeedFilter(), town.coordinator)
+            reads.begin(None)  # anyone else's request
+            unmarked = app.board.board(NeedFilter(), town.coordinator)
+            mark = reads.mark()
+            reads.begin(mark)
+            assert not reads.replica_caught_up()
+        _catch_up(replica_url)
+        reads.begin(mark)
+        assert reads.replica_caught_up()  # the replica serves that session again
+    finally:
+        reads.begin(None)
+    assert (marked.total, unmarked.total) == (1, 0)
+
+
+def test_a_screen_shows_its_own_change_while_the_replica_lags(
+    replicated: Container, replica_url: str
+) -> None:
+    from interfaces.web import create_app
+    from tests.ui.support import Browser
+
+    web = create_app(container=replicated)
+    app = replicated.services
+    town = make_town(app)
+    other = Browser(web)
+    assert other.sign_in("sc").status == 303
+    _catch_up(replica_url)
+    assert other.get("/needs").status == 200  # the replica has its sign-in: mark dropped
+    with replay_paused(replica_url):
+        need = make_need(app, town)
+        writer = Browser(web)
+        assert writer.sign_in("sc").status == 303  # a change on a screen, after the need
+        own = writer.get("/needs")
+        elsewhere = other.get("/needs")
+    assert str(need.id) in own.html
+    assert str(need.id) not in elsewhere.html
