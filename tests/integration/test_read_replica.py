@@ -95,9 +95,12 @@ def replica_url() -> Iterator[str]:
     primary = conninfo_to_dict(POSTGRES_URL)
     host, port = str(primary.get("host") or "127.0.0.1"), str(primary.get("port") or 5432)
     user, dbname = str(primary.get("user") or "postgres"), str(primary.get("dbname") or "postgres")
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        major = int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000  # type: ignore[index]
-        settings = {n: conn.execute(f"SHOW {n}").fetchone()[0] for n in COPIED_SETTINGS}  # type: ignore[index]
+    try:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            major = int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000  # type: ignore[index]
+            settings = {n: conn.execute(f"SHOW {n}").fetchone()[0] for n in COPIED_SETTINGS}  # type: ignore[index]
+    except psycopg.Error as error:
+        pytest.fail(f"no replica: the test primary does not answer ({error})", pytrace=False)
     binaries = _bin_dir(major)
     home = Path(tempfile.mkdtemp(prefix="tsunagu-replica-"))
     data = home / "data"
