@@ -353,3 +353,31 @@ def test_a_screen_shows_its_own_change_while_the_replica_lags(
         elsewhere = other.get("/needs")
     assert str(need.id) in own.html
     assert str(need.id) not in elsewhere.html
+
+
+def test_lists_go_to_the_primary_while_the_replica_does_not_answer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if not POSTGRES_URL:
+        pytest.skip("TSUNAGU_TEST_POSTGRES_URL is unset")
+    schema = f"test_{uuid4().hex[:16]}"
+    nowhere = f"postgresql://postgres@127.0.0.1:{_free_port()}/test"  # nothing listens
+    built = bootstrap(
+        Settings(
+            database_url=POSTGRES_URL,
+            read_database_url=nowhere,
+            db_schema=schema,
+            secret_key="test",
+            fast_passwords=True,
+        )
+    )
+    try:
+        app = built.services
+        town = make_town(app)
+        make_need(app, town)
+        page = app.board.board(NeedFilter(), town.coordinator)
+    finally:
+        built.close()
+        _drop_schema(schema)
+    assert (page.total, page.stale) == (1, False)
+    assert "the read replica does not answer" in caplog.text
