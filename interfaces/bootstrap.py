@@ -1,7 +1,7 @@
 """The composition root: the one place that names concrete adapters.
 
 Everything is built from :class:`Settings`, which come from the environment
-(``DATABASE_URL`` and ``TSUNAGU_*``). Nothing is created at import time.
+(``DATABASE_URL``, ``DATABASE_READ_URL`` and ``TSUNAGU_*``). Nothing is created at import time.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -61,6 +61,8 @@ from infrastructure.matching_inputs import SqlMatchingInputs
 from infrastructure.password_strength import ZxcvbnStrength
 from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
+from infrastructure.persistence import DatabaseUrlError as DatabaseUrlError
+from infrastructure.replica import ListedCaseBoard, ReadRouting, ReplicaViews, replica_engine
 from infrastructure.sign_in import RedisAttemptStore, SqlAttemptStore, SqlSignInLog
 from infrastructure.snapshots import SqlSnapshots
 from infrastructure.tokens import SqlTokenStore
@@ -134,6 +136,9 @@ class Settings:
     """Configuration of one tsunagu instance (see README, "Configuration")."""
 
     database_url: str
+    read_database_url: str | None = None
+    """A PostgreSQL streaming replica of ``database_url`` (DATABASE_READ_URL) that serves
+    list and report reads; None: every read on the primary (docs/deployment.md)."""
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     inline_projections: bool = True
     """Update views in the request that wrote the events (read-your-writes).
@@ -173,6 +178,7 @@ class Settings:
         ttl_hours = float(env.get("TSUNAGU_TOKEN_TTL_HOURS") or 12)
         return cls(
             database_url=url,
+            read_database_url=(env.get("DATABASE_READ_URL") or "").strip() or None,
             secret_key=env.get("TSUNAGU_SECRET_KEY") or instance_secret(Path(instance_path)),
             inline_projections=_flag(env.get("TSUNAGU_INLINE_PROJECTIONS"), True),
             redis_url=env.get("TSUNAGU_REDIS_URL") or None,
@@ -205,6 +211,14 @@ class Container:
     """Answers to commands sent with an Idempotency-Key (the API replays them)."""
     ledger: Ledger
     """Tamper evidence over the log (application.ledger)."""
+    reads: ReadRouting | None = None
+    """Where lists are read when DATABASE_READ_URL names a replica (the web app marks
+    a browser session's writes with it: interfaces.web)."""
+
+    @property
+    def replica(self) -> Engine | None:
+        """The engine of DATABASE_READ_URL, when lists are read from a replica."""
+        return self.reads.replica if self.reads is not None else None
 
     def schema_revision(self) -> str | None:
         """The migration revision of tsunagu's own tables (see infrastructure.migrations)."""
@@ -214,6 +228,8 @@ class Container:
         self.store.close()
         self.projections.reader.dispose()
         self.projections.writer.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
 
 
 def views(blind_index: BlindIndex) -> list[Any]:
@@ -264,6 +280,8 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     if database.kind == "sqlite":
         private_file(Path(database.path))  # before SQLite creates it with the umask's mode
     reader, writer = database.create_engines()
+    read_url = settings.read_database_url
+    reads = ReadRouting(reader, replica_engine(read_url, database)) if read_url else None
     if database.kind == "postgresql" and database.schema:
         with writer.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')
@@ -287,12 +305,20 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     )
     privacy = Privacy(keyring, SqlPersonalTraces(writer), SqlClientRecords(reader))
     services = _services(
-        store, aggregates, updater, reader, writer, settings, clock, ledger, privacy, blind_index
+        store,
+        aggregates,
+        updater,
+        _Engines(reader, writer, cast(Engine, reads) if reads is not None else reader),
+        settings,
+        clock,
+        ledger,
+        privacy,
+        blind_index,
     )
     if settings.inline_projections:
         updater.catch_up()
     return Container(
-        services, store, updater, database, settings, SqlIdempotentRequests(writer), ledger
+        services, store, updater, database, settings, SqlIdempotentRequests(writer), ledger, reads
     )
 
 
@@ -366,19 +392,35 @@ def public_key(text: str) -> PublicKey:
     return Ed25519PublicKeyChecker.from_text(text)
 
 
+@dataclass(frozen=True)
+class _Engines:
+    reader: Engine
+    """The primary, for reads that must see what was just written (commands,
+    authentication, the views a command brings up itself)."""
+    writer: Engine
+    lists: Engine
+    """Lists and reports: the replica of DATABASE_READ_URL (through ReadRouting),
+    else the primary's reader."""
+
+
 def _services(
     store: EventStore,
     aggregates: Aggregates,
     monitor: ViewUpdater,
-    reader: Engine,
-    writer: Engine,
+    engines: _Engines,
     settings: Settings,
     clock: Clock,
     ledger: Ledger,
     privacy: Privacy,
     blind_index: BlindIndex,
 ) -> Services:
-    """Each feature with the ports it needs (constructor injection, nothing attached later)."""
+    """Each feature with the ports it needs (constructor injection, nothing attached later).
+
+    Lists and reports read ``engines.lists`` and wait for ``min_position`` there
+    (``listed``); commands and what they read stay on the primary (infrastructure.replica).
+    """
+    reader, writer, lists = engines.reader, engines.writer, engines.lists
+    listed = monitor if lists is reader else ReplicaViews(monitor, lists)
     references = References(aggregates)
     store_kind = Database.from_url(settings.database_url, settings.db_schema).kind
     reference_directory = SqlReferenceDirectory(reader)
@@ -390,9 +432,12 @@ def _services(
     network_board = SqlNetworkBoard(reader)
     users = UserNames(aggregates, user_directory)
     timeline = Timeline(users, resource_directory)
-    resources = ResourceCases(aggregates, references, resource_directory)
+    resources = ResourceCases(aggregates, references, SqlResourceDirectory(lists))
     past = SqlPastViews(store, reader)
     board = BoardCases(case_board, monitor, past)
+    listed_board = board
+    if lists is not reader:
+        listed_board = BoardCases(ListedCaseBoard(SqlCaseBoard(lists), case_board), listed, past)
     access_log = SqlAccessLog(reader, writer)
     access = AccessRecorder(access_log, clock)
     needs = NeedCases(aggregates, store, users, timeline, client_directory, access)
@@ -422,7 +467,7 @@ def _services(
             clock,
         ),
         needs=needs,
-        board=board,
+        board=listed_board,
         matching=MatchingCases(
             aggregates,
             needs,
@@ -438,26 +483,26 @@ def _services(
             references,
             resources,
             board,
-            SqlDevelopmentBoard(reader),
+            SqlDevelopmentBoard(lists),
             organization_directory,
             timeline,
-            monitor,
+            listed,
             clock,
         ),
-        network=NetworkCases(aggregates, references, network_board, clock),
+        network=NetworkCases(aggregates, references, SqlNetworkBoard(lists), clock),
         oversight=OversightCases(
             store,
             references,
-            SqlDashboard(reader),
-            SqlAuditLog(reader),
-            SqlLogicModel(reader),
-            monitor,
+            SqlDashboard(lists),
+            SqlAuditLog(lists),
+            SqlLogicModel(lists),
+            listed,
             clock,
             past,
         ),
         importing=ImportCases(aggregates, reference_directory, organization_directory),
         history=HistoryCases(store, users),
-        access=AccessCases(access_log),
+        access=AccessCases(SqlAccessLog(lists, writer)),
         aggregates=aggregates,
         clock=clock,
         ledger=ledger,

@@ -329,20 +329,31 @@ class ViewUpdater:
         generation = self._building(name) or self._start(name)
         return self._build(name, generation, progress)
 
-    def build_pending(self, progress: Progress | None = None) -> int:
-        """Advance every building generation, switching those that caught up."""
+    def build_pending(
+        self, progress: Progress | None = None, names: Sequence[str] | None = None
+    ) -> int:
+        """Advance every building generation (of ``names``), switching those that caught up."""
         applied = 0
-        for name in self.views:
+        for name in names or list(self.views):
             generation = self._building(name)
             if generation is not None:
                 applied += self._build(name, generation, progress)
         return applied
 
-    def run_forever(self, poll_interval: float = 0.5, on_batch: Progress | None = None) -> None:
+    def run_forever(
+        self,
+        poll_interval: float = 0.5,
+        on_batch: Progress | None = None,
+        names: Sequence[str] | None = None,
+        reactions: bool = True,
+    ) -> None:
         """Follow the log until :meth:`stop` is called (the projection worker).
 
         Each pass lets the process managers react (they write events), brings
-        the serving views up to date and advances any view being built. A pass
+        the serving views up to date and advances any view being built. ``names``:
+        only these views (one worker per group of views, each view's row lock keeps
+        them apart); ``reactions=False``: leave the process managers and the ledger
+        to another worker (docs/deployment.md). A pass
         that fails (the database went away) is logged and tried again after a
         growing pause: the worker never dies of it.
         """
@@ -350,8 +361,8 @@ class ViewUpdater:
         pause = poll_interval
         while not self._stopping.is_set():
             try:
-                reacted = react(self.reactions)
-                moved = self.catch_up(progress=on_batch) + self.build_pending(on_batch)
+                reacted = react(self.reactions) if reactions else 0
+                moved = self.catch_up(names, on_batch) + self.build_pending(on_batch, names)
             except Exception:
                 log.exception("a pass of the projection worker failed; again in %.1f s", pause)
                 self._stopping.wait(pause)

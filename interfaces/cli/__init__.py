@@ -24,7 +24,7 @@ from flask.cli import AppGroup, ScriptInfo
 from application.common import ViewStatus
 from application.security import SYSTEM_ACTOR
 from domain.values import Role
-from interfaces.bootstrap import Container
+from interfaces.bootstrap import Container, DatabaseUrlError
 from interfaces.cli.audit import audit_group
 from interfaces.cli.common import container, friendly_errors, progress_bar
 from interfaces.cli.ledger import follow_ledger, ledger_group
@@ -386,12 +386,35 @@ def projections_skip(name: str, position: int, reason: str, by: str | None) -> N
     type=click.FloatRange(0.05, 60),
     help="Seconds between polls when idle.",
 )
-def projections_run(poll: float) -> None:
+@click.option(
+    "--views",
+    "names",
+    default="",
+    metavar="NAME,...",
+    help="Only these views (comma-separated; default: all): one worker per group of views.",
+)
+@click.option(
+    "--reactions/--no-reactions",
+    default=True,
+    show_default=True,
+    help="Also run the process managers and sign ledger checkpoints "
+    "(give one worker of a database --reactions).",
+)
+def projections_run(poll: float, names: str, reactions: bool) -> None:
     """Keep every view current, until stopped (the projection worker).
 
-    Run one next to gunicorn with TSUNAGU_INLINE_PROJECTIONS=0 in production.
+    Run one next to gunicorn with TSUNAGU_INLINE_PROJECTIONS=0 in production, or
+    one per group of views (--views) with --reactions on exactly one of them
+    (docs/deployment.md).
     """
     projections = container().projections
+    chosen = [n.strip() for n in names.split(",") if n.strip()] or None
+    unknown = sorted(set(chosen or []) - set(projections.views))
+    if unknown:
+        known = ", ".join(sorted(projections.views))
+        raise click.BadParameter(
+            f"no view {', '.join(unknown)} (known: {known})", param_hint="--views"
+        )
 
     def stop(*_: Any) -> None:
         projections.stop()
@@ -403,7 +426,7 @@ def projections_run(poll: float) -> None:
         click.echo(f"views at {position} of {head}", err=True)
 
     click.echo("projection worker running (Ctrl+C to stop)", err=True)
-    projections.run_forever(poll_interval=poll, on_batch=report)
+    projections.run_forever(poll_interval=poll, on_batch=report, names=chosen, reactions=reactions)
     click.echo("projection worker stopped", err=True)
 
 
@@ -423,4 +446,8 @@ def projections_rebuild(name: str | None) -> None:
 
 def main() -> None:
     """Entry point of the ``tsunagu`` script."""
-    cli.main(prog_name="tsunagu")
+    try:
+        cli.main(prog_name="tsunagu")
+    except DatabaseUrlError as error:  # DATABASE_URL / DATABASE_READ_URL: say what, no trace
+        click.echo(f"Error: {error}", err=True)
+        raise SystemExit(2) from None

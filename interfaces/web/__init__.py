@@ -11,7 +11,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from domain.base import correlated
@@ -94,6 +94,9 @@ def create_app(
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/readyz", "readyz", readyz)
     app.after_request(transport_headers)
+    if container.reads is not None:  # DATABASE_READ_URL: screens read their own writes
+        app.before_request(_reads_after_own_writes)
+        app.after_request(_remember_own_writes)
     app.wsgi_app = Correlated(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
@@ -130,6 +133,31 @@ def transport_headers(response: Response) -> Response:
     if request.path.startswith("/api/") or request.path in HEALTH_PATHS:
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+WRITE_MARK = "wal"
+"""Session key: the primary's WAL position after this browser's last change."""
+
+
+def _reads_after_own_writes() -> None:
+    """Lists of this request come from the replica only once it has replayed the
+    session's last change (infrastructure.replica.ReadRouting); else the primary."""
+    container: Container = current_app.extensions["tsunagu"]
+    if container.reads is not None:
+        container.reads.begin(session.get(WRITE_MARK))
+
+
+def _remember_own_writes(response: Response) -> Response:
+    """A screen's change (a form sent, not refused) marks the session; a mark the
+    replica has passed is dropped. The API keeps its own contract (min_position)."""
+    container: Container = current_app.extensions["tsunagu"]
+    if container.reads is None or request.path.startswith("/api/"):
+        return response
+    if request.method not in ("GET", "HEAD", "OPTIONS") and response.status_code < 400:
+        session[WRITE_MARK] = container.reads.mark()
+    elif WRITE_MARK in session and container.reads.replica_caught_up():
+        session.pop(WRITE_MARK)
     return response
 
 
