@@ -74,6 +74,13 @@ Progress = Callable[[int, int], None]
 """Called with (position reached, head) after each batch."""
 
 BATCH_SIZE = 500
+BUILD_BATCH_SIZE = 5000
+"""Events per batch while a generation is built far behind the head (its own
+transaction: readers use the serving generation meanwhile)."""
+SERVING_CACHE_ROWS = 5_000
+"""Rows a serving view keeps in memory between batches at most."""
+BUILD_CACHE_ROWS = 200_000
+"""Rows a view being built keeps in memory between batches at most."""
 REQUEST_BATCHES = 4
 """Batches a command's request applies to the serving views at most (the rest is
 the worker's, or the next request's): a request never runs a rebuild."""
@@ -117,6 +124,15 @@ class View(ABC):
         """The tables of this view's generation, by canonical name."""
         self._pending_inserts: dict[str, tuple[sa.Table, list[dict[str, Any]]]] = {}
         self._pending_counts: dict[tuple[str, str, tuple[Any, ...]], list[Any]] = {}
+        self._rows: dict[str, dict[tuple[Any, ...], _Cached]] = {}
+        self._row_count = 0
+        self.memo: dict[Any, Any] = {}
+        """What a view derives from its rows and keeps beside the row cache (loaded
+        lazily, forgotten with it): e.g. a client's earlier needs."""
+        self.cache_limit = SERVING_CACHE_ROWS
+        """Rows kept in memory between batches at most (see :meth:`row`)."""
+        self._cached_at: int | None = None
+        self._batch = 0
 
     @property
     def physical_tables(self) -> list[sa.Table]:
@@ -158,8 +174,118 @@ class View(ABC):
         else:
             pending[3] += delta
 
+    # -- rows folded in memory ------------------------------------------------------------
+    #
+    # A handler reads a row with ``row()`` and changes the dict it gets; ``add_row`` and
+    # ``delete_row`` make and remove rows. The batch's rows are written at its end, one
+    # executemany per table and kind (delete, insert, update). The rows stay in memory
+    # after the batch while nothing else can have written the generation's tables: the
+    # next batch starts from the position this one committed (see ``begin_batch``).
+    # A table is either kept this way or written with SQL by its handlers, never both.
+
+    def row(self, conn: Connection, table: sa.Table, *key: Any) -> dict[str, Any] | None:
+        """The row of ``table`` with primary key ``key`` (None: there is none), to read
+        and change in place: a change is written when the batch ends."""
+        cached = self._cached(conn, table, key)
+        if cached.row is not None:
+            cached.dirty = True
+        return cached.row
+
+    def peek(self, conn: Connection, table: sa.Table, *key: Any) -> dict[str, Any] | None:
+        """The row, only to read (do not change the dict)."""
+        return self._cached(conn, table, key).row
+
+    def add_row(self, table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+        """A new row of ``table`` (columns not given take their default, else NULL)."""
+        full = {c.name: row.get(c.name, _default(c)) for c in table.columns}
+        key = tuple(full[c.name] for c in table.primary_key.columns)
+        rows = self._rows.setdefault(table.name, {})
+        cached = rows.get(key)
+        if cached is None:
+            rows[key] = _Cached(table, full, stored=False, dirty=True)
+            self._row_count += 1
+        else:
+            if cached.row is not None:
+                raise ValueError(f"{table.name}: a row with key {key} exists")
+            cached.row, cached.dirty = full, True
+        return full
+
+    def delete_row(self, conn: Connection, table: sa.Table, *key: Any) -> None:
+        """Remove the row with primary key ``key`` (nothing if there is none)."""
+        cached = self._cached(conn, table, key)
+        cached.row, cached.dirty = None, True
+
+    def _cached(self, conn: Connection, table: sa.Table, key: tuple[Any, ...]) -> _Cached:
+        rows = self._rows.setdefault(table.name, {})
+        cached = rows.get(key)
+        if cached is None:
+            pk = list(table.primary_key.columns)
+            found = conn.execute(
+                sa.select(table).where(*(c == k for c, k in zip(pk, key, strict=True)))
+            ).first()
+            row = dict(found._mapping) if found is not None else None
+            cached = rows[key] = _Cached(table, row, stored=row is not None, dirty=False)
+            self._row_count += 1
+        return cached
+
+    def begin_batch(self, position: int) -> int:
+        """A batch after ``position`` begins: the rows kept in memory are still true if
+        the last batch committed exactly there. Returns the batch's token."""
+        if self._cached_at != position:
+            self.forget_rows()
+        self._cached_at = None  # until this batch is known committed
+        self._batch += 1
+        return self._batch
+
+    def committed(self, token: int, position: int) -> None:
+        """The batch ``token`` committed with the view at ``position``."""
+        if token == self._batch:
+            self._cached_at = position
+            if self._row_count > self.cache_limit:
+                self.forget_rows()
+
+    def forget_rows(self) -> None:
+        self._rows, self._row_count, self.memo = {}, 0, {}
+        self._cached_at = None
+
+    def _flush_rows(self, conn: Connection) -> None:
+        for rows in self._rows.values():
+            deletes: list[dict[str, Any]] = []
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            table: sa.Table | None = None
+            for key, cached in rows.items():
+                if not cached.dirty:
+                    continue
+                table = cached.table
+                pk = [c.name for c in table.primary_key.columns]
+                if cached.row is None:
+                    if cached.stored:
+                        deletes.append({f"k_{n}": k for n, k in zip(pk, key, strict=True)})
+                elif cached.stored:
+                    changed = {n: v for n, v in cached.row.items() if n not in pk}
+                    if not changed:  # only a key: removed and made again, it stands
+                        cached.dirty = False
+                        continue
+                    updates.append(
+                        {**changed, **{f"k_{n}": k for n, k in zip(pk, key, strict=True)}}
+                    )
+                else:
+                    inserts.append(cached.row)
+                cached.stored, cached.dirty = cached.row is not None, False
+            if table is None:
+                continue
+            where = [c == sa.bindparam(f"k_{c.name}") for c in table.primary_key.columns]
+            if deletes:
+                conn.execute(table.delete().where(*where), deletes)
+            if inserts:
+                conn.execute(table.insert(), inserts)
+            if updates:
+                conn.execute(table.update().where(*where), updates)
+
     def flush(self, conn: Connection) -> None:
         """Write what the batch folded in memory (called before its savepoint commits)."""
+        self._flush_rows(conn)
         inserts, counts = self._pending_inserts, self._pending_counts
         self._pending_inserts, self._pending_counts = {}, {}
         for table, rows in inserts.values():
@@ -174,6 +300,7 @@ class View(ABC):
     def discard_pending(self) -> None:
         """The batch was rolled back: what it folded in memory is forgotten."""
         self._pending_inserts, self._pending_counts = {}, {}
+        self.forget_rows()
 
     def _handler_table(self) -> dict[type, Handler]:
         table: dict[type, Handler] | None = self.__dict__.get("_handlers")
@@ -181,6 +308,23 @@ class View(ABC):
             table = self.handlers()
             self.__dict__["_handlers"] = table
         return table
+
+
+@dataclass
+class _Cached:
+    """A row kept in memory: as it is now (None: none), whether the table holds it."""
+
+    table: sa.Table
+    row: dict[str, Any] | None
+    stored: bool
+    dirty: bool
+
+
+def _default(column: sa.Column[Any]) -> Any:
+    default = column.default
+    if default is not None and getattr(default, "is_scalar", False):
+        return default.arg  # type: ignore[attr-defined]
+    return None
 
 
 @dataclass
@@ -371,10 +515,14 @@ class ViewUpdater:
             raise LookupError(f"view {name!r} has no serving generation; run 'tsunagu init'")
         last = notifications[-1].id if notifications else 0
         batch = _Batch(last, notifications, last)
+        done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             position = registry.lock_generation(conn, name, serving.generation)
             view = self.bound(name, serving.generation)
-            reached, failure = self._apply(conn, view, position, batch, registry.skips(conn))
+            reached, failure = self._apply(
+                conn, view, position, batch, registry.skips(conn), done=done
+            )
+        _committed(done)
         if failure is not None:
             raise RuntimeError(f"view {name!r} failed at {failure.position}: {failure.error}")
         return sum(1 for n in notifications if position < n.id <= reached)
@@ -428,11 +576,12 @@ class ViewUpdater:
     def _build(self, name: str, generation: int, progress: Progress | None) -> int:
         """Catch a building generation up with the log and make it the serving one."""
         applied = 0
+        self.bound(name, generation).cache_limit = BUILD_CACHE_ROWS
         while True:
             head = self.store.head()
             position = self._position(name, generation)
             if head - position > self.batch_size:
-                moved = self._step(name, generation, progress)
+                moved = self._step(name, generation, progress, limit=BUILD_BATCH_SIZE)
                 if not moved:  # failing: the failure is recorded and shown
                     return applied
                 applied += moved
@@ -450,12 +599,15 @@ class ViewUpdater:
         """
         view = self.bound(name, generation)
         batch = self._read(view.topics(), self._position(name, generation))
+        done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             serving = registry.serving(conn, name, lock=True)
             position = registry.lock_generation(conn, name, generation)
             if serving is not None and serving.position > batch.reached:
                 return False  # the log ran ahead meanwhile: another round first
-            reached, failure = self._apply(conn, view, position, batch, registry.skips(conn))
+            reached, failure = self._apply(
+                conn, view, position, batch, registry.skips(conn), done=done
+            )
             if failure is not None or reached < batch.reached:
                 return False
             self._point(conn, type(view).tables, generation)
@@ -468,6 +620,8 @@ class ViewUpdater:
                     _drop(conn, physical_name(table_name, serving.generation))
                     if table_name not in kept:  # the new version no longer has it
                         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {_quote(conn, table_name)}")
+        _committed(done)
+        view.cache_limit = SERVING_CACHE_ROWS  # it serves now
         if progress is not None:
             progress(batch.head, batch.head)
         return True
@@ -508,6 +662,7 @@ class ViewUpdater:
         if start >= head:
             return False
         batch = self._read(None, start, head)
+        done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             locked = registry.lock_serving(conn, list(self.views))
             skips = registry.skips(conn)
@@ -516,27 +671,39 @@ class ViewUpdater:
             for key in sorted(due):
                 if key in locked:  # (else: switched to another generation meanwhile)
                     view = self.bound(*key)
-                    self._apply(conn, view, locked[key], batch, skips, moves, key in failing)
+                    self._apply(conn, view, locked[key], batch, skips, moves, key in failing, done)
             registry.move_many(conn, moves)  # one statement for every view's position
+        _committed(done)
         return batch.reached < batch.head
 
-    def _step(self, name: str, generation: int, progress: Progress | None = None) -> int:
-        """One batch in one transaction; returns how many positions the generation moved."""
+    def _step(
+        self, name: str, generation: int, progress: Progress | None = None, limit: int = 0
+    ) -> int:
+        """One batch in one transaction; returns how many positions the generation moved.
+        ``limit``: events per batch when far behind (default: the batch size)."""
         view = self.bound(name, generation)
         failure = self._failure(name, generation)
         if failure is not None and not failure.due(registry.now()):
             return 0
-        batch = self._read(view.topics(), self._position(name, generation))
+        batch = self._read(view.topics(), self._position(name, generation), limit=limit)
+        done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             position = registry.lock_generation(conn, name, generation)
             if position >= batch.head:
                 return 0
-            reached, _ = self._apply(conn, view, position, batch, registry.skips(conn))
+            reached, _ = self._apply(conn, view, position, batch, registry.skips(conn), done=done)
+        _committed(done)
         if progress is not None:
             progress(reached, batch.head)
         return reached - position
 
-    def _read(self, topics: Sequence[str] | None, position: int, head: int | None = None) -> _Batch:
+    def _read(
+        self,
+        topics: Sequence[str] | None,
+        position: int,
+        head: int | None = None,
+        limit: int = 0,
+    ) -> _Batch:
         """The next batch after ``position``, read before any view transaction begins.
 
         Near the head every event is read, whatever the view's topics, so that a
@@ -546,15 +713,16 @@ class ViewUpdater:
         """
         head = self.store.head() if head is None else head
         near = head - position <= self.batch_size
+        limit = self.batch_size if near else max(limit, self.batch_size)
         notifications = self.store.recorder.select_notifications(
             start=position + 1,
-            limit=self.batch_size,
+            limit=limit,
             stop=head,
             topics=() if near else topics or (),
         )
         # Fewer than a batch means everything up to head has been seen, including
         # events of topics this read did not ask for.
-        full = len(notifications) >= self.batch_size
+        full = len(notifications) >= limit
         reached = notifications[-1].id if full else head
         if near:
             notifications, reached = self._before_gap(position, notifications, reached)
@@ -610,6 +778,7 @@ class ViewUpdater:
         skips: set[tuple[str, int]],
         moves: list[tuple[str, int, int]] | None = None,
         failed: bool = True,
+        done: list[tuple[View, int, int]] | None = None,
     ) -> tuple[int, Failure | None]:
         """Apply the batch's events after ``position`` to one view in a savepoint of its
         own and move its position; a failure stops this view just before the event.
@@ -617,8 +786,11 @@ class ViewUpdater:
         ``moves``: collect the new position there (written by the caller for every
         view at once) instead of updating it now; ``failed=False``: the caller
         knows, under the generation's lock, that the view has no failure to clear.
-        A batch with none of the view's events needs no savepoint.
+        A batch with none of the view's events needs no savepoint. ``done``: where the
+        caller learns what to tell the view once the transaction has committed (its
+        rows kept in memory are then true at the new position).
         """
+        token = view.begin_batch(position)
         wanted = self._topics(view)
         todo = [
             n
@@ -646,6 +818,8 @@ class ViewUpdater:
             moves.append((view.name, view.generation, reached))
         if failed and registry.clear_failure(conn, view.name, view.generation):
             log.warning("view %s recovered: it is at %d again", view.name, reached)
+        if done is not None:
+            done.append((view, token, reached))
         return reached, None
 
     def _apply_one(
@@ -795,6 +969,12 @@ class ViewUpdater:
                 return False
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 0.2)
+
+
+def _committed(done: Sequence[tuple[View, int, int]]) -> None:
+    """The transaction of these batches committed: the views' rows in memory hold."""
+    for view, token, position in done:
+        view.committed(token, position)
 
 
 def _adding_upsert(conn: Connection, table: sa.Table, keys: Sequence[str], column: str) -> Any:
