@@ -43,7 +43,7 @@ import logging
 import threading
 import time
 from abc import ABC
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, ClassVar
@@ -393,12 +393,13 @@ class ViewUpdater:
             self._adopt_legacy(conn)
             for table_name in [*RETIRED_TABLES, *(t for ts in RETIRED_VIEWS.values() for t in ts)]:
                 _drop(conn, table_name)
+        todo: list[tuple[str, int]] = []
         for name, view in self.views.items():
             serving = self.serving(name)
             if serving is not None and serving.version == view.version:
                 continue
-            generation = self._building(name) or self._start(name)
-            self._build(name, generation, progress(name) if progress else None)
+            todo.append((name, self._building(name) or self._start(name)))
+        self._build_many(todo, progress)
 
     def _adopt_legacy(self, conn: Connection) -> None:
         """A database of release 0.1.0 holds each view in tables of the canonical
@@ -468,14 +469,20 @@ class ViewUpdater:
         generation = self._building(name) or self._start(name)
         return self._build(name, generation, progress)
 
+    def rebuild_many(
+        self, names: Sequence[str], progress: Callable[[str], Progress] | None = None
+    ) -> int:
+        """Build several views anew in one pass over the log (each event read and
+        decoded once for all of them), then switch each one's readers to it."""
+        for name in names:
+            self._require_view(name)
+        todo = [(name, self._building(name) or self._start(name)) for name in names]
+        return self._build_many(todo, progress)
+
     def build_pending(self, progress: Progress | None = None) -> int:
         """Advance every building generation, switching those that caught up."""
-        applied = 0
-        for name in self.views:
-            generation = self._building(name)
-            if generation is not None:
-                applied += self._build(name, generation, progress)
-        return applied
+        todo = [(name, g) for name in self.views if (g := self._building(name)) is not None]
+        return self._build_many(todo, (lambda _name: progress) if progress else None)
 
     def run_forever(self, poll_interval: float = 0.5, on_batch: Progress | None = None) -> None:
         """Follow the log until :meth:`stop` is called (the projection worker).
@@ -573,6 +580,52 @@ class ViewUpdater:
             registry.record(conn, name, generation, view_cls.version, BUILDING, 0, _names(view_cls))
         return generation
 
+    def _build_many(
+        self,
+        todo: Sequence[tuple[str, int]],
+        progress: Callable[[str], Progress] | None = None,
+    ) -> int:
+        """Catch several building generations up together while far behind the head:
+        one read of the log per batch for all of them, each event decoded once and
+        applied to every view in turn (see :meth:`_apply_many`); then each one
+        finishes and switches on its own (:meth:`_build`)."""
+        callbacks = {name: progress(name) if progress else None for name, _ in todo}
+        applied = 0
+        going = list(todo)
+        for name, generation in going:
+            self.bound(name, generation).cache_limit = BUILD_CACHE_ROWS
+        while len(going) > 1:
+            head = self.store.head()
+            with self.reader.connect() as conn:
+                positions = {key: registry.position_of(conn, *key) for key in going}
+                failures = registry.failures(conn)
+            going = [key for key in going if key not in failures]
+            start = min((positions[key] for key in going), default=head)
+            if len(going) < 2 or head - start <= self.batch_size:
+                break
+            views = [self.bound(*key) for key in going]
+            topics = [self._topics(view) for view in views]
+            wanted = None if any(t is None for t in topics) else sorted(set().union(*topics))  # type: ignore[arg-type]
+            batch = self._read(wanted, start, head, limit=BUILD_BATCH_SIZE)
+            done: list[tuple[View, int, int]] = []
+            with self.writer.begin() as conn:
+                entries = [
+                    (view, registry.lock_generation(conn, *key))
+                    for view, key in zip(views, going, strict=True)
+                ]
+                results = self._apply_many(conn, entries, batch, registry.skips(conn), done)
+            _committed(done)
+            for (view, position), (reached, failure) in zip(entries, results, strict=True):
+                applied += reached - position
+                callback = callbacks[view.name]
+                if callback is not None and failure is None:
+                    callback(reached, batch.head)
+            if batch.reached <= start:
+                break  # stopped at a gap: each goes on alone
+        for name, generation in todo:
+            applied += self._build(name, generation, callbacks[name])
+        return applied
+
     def _build(self, name: str, generation: int, progress: Progress | None) -> int:
         """Catch a building generation up with the log and make it the serving one."""
         applied = 0
@@ -668,10 +721,10 @@ class ViewUpdater:
             skips = registry.skips(conn)
             failing = registry.failures(conn)  # under the locks: none can appear meanwhile
             moves: list[tuple[str, int, int]] = []
-            for key in sorted(due):
-                if key in locked:  # (else: switched to another generation meanwhile)
-                    view = self.bound(*key)
-                    self._apply(conn, view, locked[key], batch, skips, moves, key in failing, done)
+            entries = [  # (else: switched to another generation meanwhile)
+                (self.bound(*key), locked[key]) for key in sorted(due) if key in locked
+            ]
+            self._apply_many(conn, entries, batch, skips, done, moves, failing)
             registry.move_many(conn, moves)  # one statement for every view's position
         _committed(done)
         return batch.reached < batch.head
@@ -821,6 +874,73 @@ class ViewUpdater:
         if done is not None:
             done.append((view, token, reached))
         return reached, None
+
+    def _apply_many(
+        self,
+        conn: Connection,
+        entries: Sequence[tuple[View, int]],
+        batch: _Batch,
+        skips: set[tuple[str, int]],
+        done: list[tuple[View, int, int]],
+        moves: list[tuple[str, int, int]] | None = None,
+        failing: Collection[tuple[str, int]] = (),
+    ) -> list[tuple[int, Failure | None]]:
+        """Apply the batch to several views (each at its own position) in one pass:
+        each event is decoded once and handed to every view that reads it, all in one
+        savepoint. Should any view fail, that savepoint is rolled back and the batch
+        applied again one view at a time (:meth:`_apply`), each in a savepoint of its
+        own, so that the failing view stops alone, just before its event."""
+        wanted = [self._topics(view) for view, _ in entries]
+        tokens = [view.begin_batch(position) for view, position in entries]
+        savepoint = conn.begin_nested()
+        try:
+            to_domain_event = self.store.mapper.to_domain_event
+            for notification in batch.notifications:
+                event = batch.decoded.get(notification.id)
+                for (view, position), topics in zip(entries, wanted, strict=True):
+                    if notification.id <= position or (
+                        topics is not None and notification.topic not in topics
+                    ):
+                        continue
+                    if (view.name, notification.id) in skips:
+                        continue
+                    if event is None:
+                        event = to_domain_event(notification)
+                    view.apply(conn, event, notification.id)
+            for view, _ in entries:
+                view.flush(conn)
+        except Exception:
+            savepoint.rollback()
+            for view, _ in entries:
+                view.discard_pending()
+                view.rolled_back()
+            return [
+                self._apply(
+                    conn,
+                    view,
+                    position,
+                    batch,
+                    skips,
+                    moves,
+                    (view.name, view.generation) in failing if moves is not None else True,
+                    done,
+                )
+                for view, position in entries
+            ]
+        savepoint.commit()
+        results: list[tuple[int, Failure | None]] = []
+        for (view, position), token in zip(entries, tokens, strict=True):
+            reached = max(position, batch.reached)
+            if moves is None:
+                registry.move(conn, view.name, view.generation, reached)
+            elif reached != position:
+                moves.append((view.name, view.generation, reached))
+            check = (view.name, view.generation) in failing if moves is not None else True
+            if check and registry.clear_failure(conn, view.name, view.generation):
+                log.warning("view %s recovered: it is at %d again", view.name, reached)
+            done.append((view, token, reached))
+            results.append((reached, None))
+        return results
 
     def _apply_one(
         self,
