@@ -152,8 +152,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeats", type=int, default=40, help="requests per read path (default %(default)s)"
     )
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="only time the read paths of a --database generated before",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
+    if args.measure_only and not args.database:
+        parser.error("--measure-only needs the --database generated before")
     if args.needs < 1:
         parser.error("--needs must be at least 1")
 
@@ -185,6 +192,26 @@ def main(argv: list[str] | None = None) -> int:
             master_key = master_key or secrets.token_hex(32)
         built = bootstrap(_settings(target.database_url, target.schema, master_key))
         stack.callback(built.close)
+        if args.measure_only:
+            say(f"read paths over {target.database.describe()}, {args.repeats} requests each:")
+            from bench.scale.measure import measure
+
+            timings = measure(built, {}, args.repeats, say)
+            text = json.dumps(
+                {
+                    "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "load": os.getloadavg()[0],
+                    "backend": target.kind,
+                    "events": built.store.head(),
+                    "read_paths": [asdict(t) | {"target_ms": t.target_ms} for t in timings],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            print(text)
+            if args.json:
+                args.json.write_text(text + "\n", encoding="utf-8")
+            return 0
         if built.store.head() != 0:
             say(
                 f"refused: {target.database.describe()} already holds events; "

@@ -100,7 +100,15 @@ def measure(
     total = first.get_json()["total"]
     deep = max(1, -(-total // 50))
     resources = api.get("/api/v1/resources", headers=coordinator).get_json()["total"]
-    need_id, client_id = ids["need"][len(ids["need"]) // 2], ids["client"][len(ids["client"]) // 2]
+    if ids.get("need") and ids.get("client"):
+        need_id, client_id = (
+            ids["need"][len(ids["need"]) // 2],
+            ids["client"][len(ids["client"]) // 2],
+        )
+    else:  # a database generated earlier: a need from the board, and its client
+        need_id = UUID(first.get_json()["items"][0]["id"])
+        need = api.get(f"/api/v1/needs/{need_id}", headers=coordinator).get_json()
+        client_id = UUID(need["client_id"])
 
     def get(headers: dict[str, str], path: str, **query: Any) -> Callable[[], int]:
         return lambda: api.get(path, headers=headers, query_string=query).status_code
