@@ -24,6 +24,7 @@ class CaseBoardView(View):
     """``case_board``: one row per need with what a coordinator scans for."""
 
     name = "case_board"
+    reads_sealed = False  # none of its handlers reads a sealed field
     version = 2
     """2: indexes for every filter and order of the board (urgency, raised_at) and
     for the waiting lists ranking counts (resource_id)."""

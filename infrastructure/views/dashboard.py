@@ -68,6 +68,7 @@ class DashboardView(View):
     """``dashboard``: one view for every figure of the supervisor dashboard."""
 
     name = "dashboard"
+    reads_sealed = False  # none of its handlers reads a sealed field
     version = 3
     """2: the dashboard and the screens' statistics folded into one view.
     3: monthly flows per center and area (the dashboard's filters); the time to match

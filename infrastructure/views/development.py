@@ -64,6 +64,7 @@ class InitiativesView(View):
     """``initiatives``: one row per development initiative."""
 
     name = "initiatives"
+    reads_sealed = False  # none of its handlers reads a sealed field
     tables: ClassVar = (dev_initiatives,)
 
     def handlers(self) -> dict[type, Handler]:
@@ -124,6 +125,7 @@ class GapsView(View):
     """``gaps``: needs entering and leaving the unmet states, per month, area and category."""
 
     name = "gaps"
+    reads_sealed = False  # none of its handlers reads a sealed field
     tables: ClassVar = (gap_flows, gap_needs)
 
     def handlers(self) -> dict[type, Handler]:

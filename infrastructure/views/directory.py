@@ -54,6 +54,7 @@ class DirectoryView(View):
     """``directory``: reference data, users and organizations."""
 
     name = "directory"
+    reads_sealed = False  # none of its handlers reads a sealed field
     tables: ClassVar = (dir_areas, dir_centers, dir_users, dir_organizations)
 
     def handlers(self) -> dict[type, Handler]:
@@ -192,6 +193,7 @@ class ResourceDirectoryView(View):
     """``resource_directory``: resources with utilisation, filterable by category and area."""
 
     name = "resource_directory"
+    reads_sealed = False  # none of its handlers reads a sealed field
     # 2: resource_locations.service_name, the service as the imported list worded it.
     version = 2
     tables: ClassVar = (

@@ -103,6 +103,7 @@ class LogicModelView(View):
     """``logic_model``: dated facts for the logic-model report."""
 
     name = "logic_model"
+    reads_sealed = False  # none of its handlers reads a sealed field
     tables: ClassVar = (lm_facts, lm_needs, lm_places, lm_users, lm_states)
 
     def __init__(self, generation: int = 1) -> None:

@@ -94,6 +94,7 @@ class NetworkView(View):
     """``network``: organizations, councils, memberships, meetings, contacts and resources."""
 
     name = "network"
+    reads_sealed = False  # none of its handlers reads a sealed field
     tables: ClassVar = (
         net_organizations,
         net_councils,

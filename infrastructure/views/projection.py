@@ -45,17 +45,20 @@ import time
 from abc import ABC
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Mapper, Notification
 from sqlalchemy.engine import Connection, Engine
 
 from application.common import ViewStatus
+from application.privacy import ENVELOPE, ERASED_VALUES, SealingMapper
 from application.store import EventStore, Reaction, react
 from application.topics import topics_of
+from domain.values import ERASED
 from infrastructure.views import registry
 from infrastructure.views.registry import BUILDING, RETIRED, SERVING, Failure, Generation
 from infrastructure.views.schema import (
@@ -111,6 +114,11 @@ class View(ABC):
     version: ClassVar[int] = 1
     """Raise it when the view's tables or their meaning change: a generation of
     the new version is built beside the old one, which serves until it is ready."""
+    reads_sealed: ClassVar[bool] = True
+    """Whether a handler reads a field sealed with a client's key (personal data, the
+    free text of needs and reasons). A view that does not say so (False) is handed
+    events whose sealed fields were never opened (they read ``[erased]``): a view built
+    alone, or with others that read none either, decrypts nothing."""
 
     def __init__(self, generation: int = 1) -> None:
         self.generation = generation
@@ -894,7 +902,7 @@ class ViewUpdater:
         tokens = [view.begin_batch(position) for view, position in entries]
         savepoint = conn.begin_nested()
         try:
-            to_domain_event = self.store.mapper.to_domain_event
+            to_domain_event = self._decoder([view for view, _ in entries])
             for notification in batch.notifications:
                 event = batch.decoded.get(notification.id)
                 for (view, position), topics in zip(entries, wanted, strict=True):
@@ -955,11 +963,22 @@ class ViewUpdater:
         wanted = self._topics(view)
         if wanted is not None and notification.topic not in wanted:
             return  # not this view's: never decoded for it (it may not even decode)
+        if not view.reads_sealed:
+            view.apply(conn, self._decoder([view])(notification), notification.id)
+            return
         event = batch.decoded.get(notification.id)
         if event is None:
             event = self.store.mapper.to_domain_event(notification)
             batch.decoded[notification.id] = event
         view.apply(conn, event, notification.id)
+
+    def _decoder(self, views: Sequence[View]) -> Callable[[Notification], Any]:
+        """How the events for ``views`` are decoded: sealed fields opened only when one
+        of them reads them."""
+        mapper = self.store.mapper
+        if any(view.reads_sealed for view in views) or not isinstance(mapper, SealingMapper):
+            return mapper.to_domain_event
+        return partial(_unsealed, mapper)
 
     def _failed(
         self,
@@ -1089,6 +1108,17 @@ class ViewUpdater:
                 return False
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 0.2)
+
+
+def _unsealed(mapper: SealingMapper, notification: Notification) -> Any:
+    """The event with its sealed fields left closed (they read as erased): what a view
+    that reads none of them needs, without a key lookup and a decryption per event."""
+    event = Mapper.to_domain_event(mapper, notification)
+    state = vars(event)
+    envelope = state.pop(ENVELOPE, None)
+    if envelope is not None:
+        state.update({name: ERASED_VALUES.get(name, ERASED) for name in envelope["fields"]})
+    return event
 
 
 def _committed(done: Sequence[tuple[View, int, int]]) -> None:
