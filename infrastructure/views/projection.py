@@ -861,15 +861,22 @@ class ViewUpdater:
         if todo:
             savepoint = conn.begin_nested()
             current: Notification | None = None
+            flushing = False
             try:
                 for current in todo:
                     self._apply_one(conn, view, current, batch, skips)
-                view.flush(conn)  # (a failure here is recorded at the batch's last event)
+                flushing = True
+                view.flush(conn)
             except Exception as error:
                 savepoint.rollback()
                 view.discard_pending()
                 view.rolled_back()
                 assert current is not None  # noqa: S101 - only events raise here
+                if flushing:  # which event made the batch's writes fail?
+                    current, error = self._culprit(conn, view, todo, batch, skips) or (
+                        current,
+                        error,
+                    )
                 return self._failed(conn, view, position, batch, skips, current, error)
             savepoint.commit()
         reached = max(position, batch.reached)
@@ -979,6 +986,31 @@ class ViewUpdater:
         if any(view.reads_sealed for view in views) or not isinstance(mapper, SealingMapper):
             return mapper.to_domain_event
         return partial(_unsealed, mapper)
+
+    def _culprit(
+        self,
+        conn: Connection,
+        view: View,
+        todo: Sequence[Notification],
+        batch: _Batch,
+        skips: set[tuple[str, int]],
+    ) -> tuple[Notification, Exception] | None:
+        """The batch's writes failed when they were written together at its end: apply
+        its events again one at a time, each written at once, to find the event that
+        fails (rolled back whatever it finds; only run after a failure)."""
+        savepoint = conn.begin_nested()
+        try:
+            for notification in todo:
+                try:
+                    self._apply_one(conn, view, notification, batch, skips)
+                    view.flush(conn)
+                except Exception as error:
+                    return notification, error
+            return None
+        finally:
+            savepoint.rollback()
+            view.discard_pending()
+            view.rolled_back()
 
     def _failed(
         self,

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
+from infrastructure.views.board import CaseBoardView
 from interfaces.bootstrap import Container, Settings, bootstrap
 from tests.builders import make_need, make_town
 
@@ -43,3 +45,30 @@ def test_rows_kept_in_memory_are_read_again_after_another_process_moved_the_view
     finally:
         first.close()
         second.close()
+
+
+def test_a_batch_whose_writes_fail_together_names_the_event_that_broke_them(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container = bootstrap(settings)
+    try:
+        town = make_town(container.services)
+        needs = [make_need(container.services, town) for _ in range(3)]
+        broken = needs[1].id
+        raised = CaseBoardView._raised
+
+        def without_client(self: CaseBoardView, conn: Any, e: Any, position: int) -> None:
+            raised(self, conn, e, position)
+            if e.originator_id == broken:  # only the batch's INSERT at its end refuses it
+                row = self.peek(conn, self.t.case_board, broken)
+                assert row is not None
+                row["client_id"] = None
+
+        monkeypatch.setattr(CaseBoardView, "_raised", without_client)
+        container.projections.rebuild("case_board")  # one batch
+
+        status = {s.name: s for s in container.projections.status()}["case_board"]
+        assert status.failed_position == needs[1].position
+        assert status.failed_event == "domain.need:Need.Raised"
+    finally:
+        container.close()
