@@ -22,6 +22,17 @@ recorded and shown by ``status``; the view tries again after a growing delay;
 ``retry`` tries at once, and ``skip`` lets an operator pass over a poison
 event, recorded with who decided it and why.
 
+**Batches folded in memory.** Handlers change row dicts (``View.row``,
+``add_row``, ``delete_row``), counters (``count_later``) and append-only rows
+(``insert_later``); the batch writes them at its end, one executemany per table
+and kind. Rows stay in memory between batches only while the generation's
+position is the one this object committed: any other writer (another process, a
+rolled-back transaction) makes it read them again. Views advanced together (after
+a command, at start-up, ``rebuild_many``) get each event read and decoded once, in
+one savepoint; if one fails, the batch is applied again one view at a time so that
+it stops alone. Views that read no sealed field get events whose sealed fields
+were never opened.
+
 **Lock order.** Nothing is read from the event store while a view transaction
 is open: on SQLite the event store and the views share one database lock, and
 waiting for the event store's connections while holding it deadlocks.
