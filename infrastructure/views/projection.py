@@ -152,6 +152,10 @@ class View(ABC):
         """Rows kept in memory between batches at most (see :meth:`row`)."""
         self._cached_at: int | None = None
         self._batch = 0
+        self.complete = False
+        """Whether every row of the generation's tables is in memory (built from
+        position 0 without forgetting since): a row not kept does not exist, and
+        nothing needs to be read."""
 
     @property
     def physical_tables(self) -> list[sa.Table]:
@@ -237,7 +241,10 @@ class View(ABC):
     def _cached(self, conn: Connection, table: sa.Table, key: tuple[Any, ...]) -> _Cached:
         rows = self._rows.setdefault(table.name, {})
         cached = rows.get(key)
-        if cached is None:
+        if cached is None and self.complete:
+            cached = rows[key] = _Cached(table, None, stored=False, dirty=False)
+            self._row_count += 1
+        elif cached is None:
             pk = list(table.primary_key.columns)
             found = conn.execute(
                 sa.select(table).where(*(c == k for c, k in zip(pk, key, strict=True)))
@@ -252,6 +259,7 @@ class View(ABC):
         the last batch committed exactly there. Returns the batch's token."""
         if self._cached_at != position:
             self.forget_rows()
+            self.complete = position == 0  # a generation at 0 has no rows yet
         self._cached_at = None  # until this batch is known committed
         self._batch += 1
         return self._batch
@@ -266,6 +274,7 @@ class View(ABC):
     def forget_rows(self) -> None:
         self._rows, self._row_count, self.memo = {}, 0, {}
         self._cached_at = None
+        self.complete = False
 
     def _flush_rows(self, conn: Connection) -> None:
         for rows in self._rows.values():
