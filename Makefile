@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench bench-http chaos install clean translations
+.PHONY: run test lint bench bench-http bench-scale chaos install clean translations
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -60,6 +60,14 @@ bench: $(STAMP)
 # Exits non-zero on any 5xx or lost write. Figures: docs/benchmarks.md, "HTTP load".
 bench-http: $(STAMP)
 	$(BIN)/python -m bench.http --backend all --clients 8 --seconds 30
+
+# A municipality of a million needs (python -m bench.scale, a throw-away SQLite file;
+# BENCH_SCALE_ARGS="--backend postgres" for PostgreSQL): written through the event
+# store, every view rebuilt, read paths timed over HTTP. Long: the view rebuild takes
+# hours at today's rates. Figures: docs/benchmarks.md, "Scale".
+bench-scale: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.scale --needs 1000000 --measure $(BENCH_SCALE_ARGS)
 
 # Minutes of load while web workers, the projection worker and the database are
 # knocked over (PostgreSQL at TSUNAGU_BENCH_POSTGRES_URL, then SQLite); exits

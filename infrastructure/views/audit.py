@@ -46,6 +46,7 @@ class AuditLogView(View):
             # The reasons given in the client's and its needs' events are its free
             # text: they go with its key (the erasure's own reason stays).
             c = self.t.audit_log.c
+            self.flush(conn)  # the batch's earlier rows are in the table first
             conn.execute(
                 self.t.audit_log.update()
                 .where(

@@ -24,6 +24,7 @@ class CaseBoardView(View):
     """``case_board``: one row per need with what a coordinator scans for."""
 
     name = "case_board"
+    reads_sealed = False  # none of its handlers reads a sealed field
     version = 2
     """2: indexes for every filter and order of the board (urgency, raised_at) and
     for the waiting lists ranking counts (resource_id)."""
@@ -35,55 +36,47 @@ class CaseBoardView(View):
         return table
 
     def _raised(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.case_board.insert().values(
-                need_id=e.originator_id,
-                version=e.originator_version,
-                status=NeedStatus.RAISED.value,
-                paused=False,
-                client_id=e.client_id,
-                category=e.category.value,
-                urgency=e.urgency.value,
-                center_code=e.center_code,
-                area_code=e.area_code,
-                raised_at=e.timestamp,
-                last_activity_at=e.timestamp,
-            )
+        self.add_row(
+            self.t.case_board,
+            {
+                "need_id": e.originator_id,
+                "version": e.originator_version,
+                "status": NeedStatus.RAISED.value,
+                "paused": False,
+                "client_id": e.client_id,
+                "category": e.category.value,
+                "urgency": e.urgency.value,
+                "center_code": e.center_code,
+                "area_code": e.area_code,
+                "raised_at": e.timestamp,
+                "last_activity_at": e.timestamp,
+            },
         )
 
     def _changed(self, conn: Connection, e: Any, position: int) -> None:
-        row = conn.execute(
-            sa.select(self.t.case_board.c.status, self.t.case_board.c.assignee_id).where(
-                self.t.case_board.c.need_id == e.originator_id
-            )
-        ).one()
-        status = status_after(e, NeedStatus(row.status), row.assignee_id is not None)
-        values: dict[str, Any] = {
-            "version": e.originator_version,
-            "last_activity_at": e.timestamp,
-            "status": status.value,
-        }
+        row = self.row(conn, self.t.case_board, e.originator_id)
+        if row is None:
+            raise LookupError(f"case_board has no need {e.originator_id}")
+        status = status_after(e, NeedStatus(row["status"]), row["assignee_id"] is not None)
+        row["version"] = e.originator_version
+        row["last_activity_at"] = e.timestamp
+        row["status"] = status.value
         if isinstance(e, Need.CoordinatorAssigned | Need.Reassigned):
-            values["assignee_id"] = e.coordinator
+            row["assignee_id"] = e.coordinator
         elif isinstance(e, Need.MatchProposed | Need.ResourceCreated):
-            values["resource_id"] = e.resource_id
+            row["resource_id"] = e.resource_id
         elif isinstance(e, Need.MatchDeclined | Need.GapRecorded):
-            values.update(resource_id=None, matched_at=None)
+            row.update(resource_id=None, matched_at=None)
         elif isinstance(e, Need.MatchConfirmed):
-            values["matched_at"] = e.timestamp
+            row["matched_at"] = e.timestamp
         elif isinstance(e, Need.Paused | Need.Resumed):
-            values["paused"] = isinstance(e, Need.Paused)
+            row["paused"] = isinstance(e, Need.Paused)
         elif isinstance(e, Need.Closed):
-            values.update(outcome=e.outcome.value, closed_at=e.timestamp, paused=False)
+            row.update(outcome=e.outcome.value, closed_at=e.timestamp, paused=False)
         elif isinstance(e, Need.Reopened):
-            values.update(outcome=None, closed_at=None, resource_id=None, matched_at=None)
+            row.update(outcome=None, closed_at=None, resource_id=None, matched_at=None)
         elif isinstance(e, Need.DetailsChanged):
-            values["urgency"] = e.urgency.value
-        conn.execute(
-            self.t.case_board.update()
-            .where(self.t.case_board.c.need_id == e.originator_id)
-            .values(**values)
-        )
+            row["urgency"] = e.urgency.value
 
 
 _URGENCY_RANK = sa.case(

@@ -125,62 +125,51 @@ class ClientDirectoryView(View):
 
     def _contact_changed(self, conn: Connection, e: Any, position: int) -> None:
         personal: PersonalData | None = e.personal  # None: erased since
-        conn.execute(
-            self.t.client_directory.update()
-            .where(self.t.client_directory.c.client_id == e.originator_id)
-            .values(
-                version=e.originator_version,
-                personal=None
-                if personal is None
-                else {**asdict(personal), "birth_date": personal.birth_date.isoformat()},
-            )
+        self._update(
+            conn,
+            e,
+            personal=None
+            if personal is None
+            else {**asdict(personal), "birth_date": personal.birth_date.isoformat()},
         )
 
     def _registered(self, conn: Connection, e: Any, position: int) -> None:
         personal: PersonalData | None = e.personal
         tokens = self._tokens(personal) if personal is not None else set()
-        if tokens:
-            conn.execute(
-                self.t.client_search.insert(),
-                [{"token": token, "client_id": e.originator_id} for token in sorted(tokens)],
-            )
-        conn.execute(
-            self.t.client_directory.insert().values(
-                client_id=e.originator_id,
-                display_code=display_code("C", e.originator_id),
-                version=e.originator_version,
-                center_code=e.center_code,
-                area_code=e.area_code,
-                care_level=e.care_level.value,
-                frailty=bool(e.frailty),
-                registered_at=e.timestamp,
-                personal=None
+        for token in sorted(tokens):  # one executemany per batch
+            self.insert_later(self.t.client_search, {"token": token, "client_id": e.originator_id})
+        self.add_row(
+            self.t.client_directory,
+            {
+                "client_id": e.originator_id,
+                "display_code": display_code("C", e.originator_id),
+                "version": e.originator_version,
+                "center_code": e.center_code,
+                "area_code": e.area_code,
+                "care_level": e.care_level.value,
+                "frailty": bool(e.frailty),
+                "registered_at": e.timestamp,
+                "personal": None
                 if personal is None
                 else {**asdict(personal), "birth_date": personal.birth_date.isoformat()},
-                erased=personal is None,
-            )
+                "erased": personal is None,
+            },
         )
 
     def _erased(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.client_directory.update()
-            .where(self.t.client_directory.c.client_id == e.originator_id)
-            .values(version=e.originator_version, personal=None, erased=True)
-        )
+        self._update(conn, e, personal=None, erased=True)
+        self.flush(conn)  # the batch's tokens are in the table before they are deleted
         conn.execute(
             self.t.client_search.delete().where(self.t.client_search.c.client_id == e.originator_id)
         )
 
     def _assessed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.client_directory.update()
-            .where(self.t.client_directory.c.client_id == e.originator_id)
-            .values(
-                version=e.originator_version,
-                care_level=e.care_level.value,
-                assessed_on=e.assessed_on.isoformat(),
-            )
-        )
+        self._update(conn, e, care_level=e.care_level.value, assessed_on=e.assessed_on.isoformat())
+
+    def _update(self, conn: Connection, e: Any, **values: Any) -> None:
+        row = self.row(conn, self.t.client_directory, e.originator_id)
+        if row is not None:  # (an UPDATE of no row did nothing either)
+            row.update(version=e.originator_version, **values)
 
 
 class SqlClientDirectory:

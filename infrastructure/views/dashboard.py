@@ -90,6 +90,7 @@ class DashboardView(View):
     """``dashboard``: one view for every figure of the supervisor dashboard."""
 
     name = "dashboard"
+    reads_sealed = False  # none of its handlers reads a sealed field
     version = 4
     """2: the dashboard and the screens' statistics folded into one view.
     3: monthly flows per center and area (the dashboard's filters); the time to match
@@ -104,57 +105,56 @@ class DashboardView(View):
         return table
 
     def _raised(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.dashboard_facts.insert().values(
-                need_id=e.originator_id,
-                status=NeedStatus.RAISED.value,
-                center_code=e.center_code,
-                area_code=e.area_code,
-                category=e.category.value,
-                assigned=False,
-                raised_at=e.timestamp,
-            )
+        self.add_row(
+            self.t.dashboard_facts,
+            {
+                "need_id": e.originator_id,
+                "status": NeedStatus.RAISED.value,
+                "center_code": e.center_code,
+                "area_code": e.area_code,
+                "category": e.category.value,
+                "assigned": False,
+                "raised_at": e.timestamp,
+            },
         )
         keys = {"center": e.center_code, "area": e.area_code, "category": e.category.value}
         self._count(conn, keys, NeedStatus.RAISED.value, +1)
         self._month(conn, e, e.center_code, e.area_code)
 
     def _changed(self, conn: Connection, e: Any, position: int) -> None:
-        row = conn.execute(
-            sa.select(self.t.dashboard_facts).where(
-                self.t.dashboard_facts.c.need_id == e.originator_id
-            )
-        ).one()
-        assigned = row.assigned or isinstance(e, Need.CoordinatorAssigned)
-        new = status_after(e, NeedStatus(row.status), assigned).value
-        if new != row.status:
-            keys = {"center": row.center_code, "area": row.area_code, "category": row.category}
-            self._count(conn, keys, row.status, -1)
+        row = self.row(conn, self.t.dashboard_facts, e.originator_id)
+        if row is None:
+            raise LookupError(f"dashboard_facts has no need {e.originator_id}")
+        assigned = row["assigned"] or isinstance(e, Need.CoordinatorAssigned)
+        new = status_after(e, NeedStatus(row["status"]), assigned).value
+        if new != row["status"]:
+            keys = {
+                "center": row["center_code"],
+                "area": row["area_code"],
+                "category": row["category"],
+            }
+            self._count(conn, keys, row["status"], -1)
             self._count(conn, keys, new, +1)
-        values: dict[str, Any] = {"status": new, "assigned": assigned}
+        row.update(status=new, assigned=assigned)
         if isinstance(e, Need.MatchConfirmed):
-            conn.execute(
-                self.t.dashboard_matches.insert().values(
-                    position=position,
-                    need_id=e.originator_id,
-                    center_code=row.center_code,
-                    area_code=row.area_code,
-                    raised_at=row.raised_at,
-                    matched_at=e.timestamp,
-                )
+            self.insert_later(  # append-only: one executemany per batch
+                self.t.dashboard_matches,
+                {
+                    "position": position,
+                    "need_id": e.originator_id,
+                    "center_code": row["center_code"],
+                    "area_code": row["area_code"],
+                    "raised_at": row["raised_at"],
+                    "matched_at": e.timestamp,
+                },
             )
-            if row.first_matched_at is None:
-                values["first_matched_at"] = e.timestamp
+            if row["first_matched_at"] is None:
+                row["first_matched_at"] = e.timestamp
         elif isinstance(e, Need.Closed):
-            values["outcome"] = e.outcome.value
+            row["outcome"] = e.outcome.value
         elif isinstance(e, Need.Reopened):
-            values["outcome"] = None
-        conn.execute(
-            self.t.dashboard_facts.update()
-            .where(self.t.dashboard_facts.c.need_id == e.originator_id)
-            .values(**values)
-        )
-        self._month(conn, e, row.center_code, row.area_code)
+            row["outcome"] = None
+        self._month(conn, e, row["center_code"], row["area_code"])
 
     def _count(self, conn: Connection, keys: dict[str, str], status: str, delta: int) -> None:
         for dimension in DIMENSIONS:

@@ -64,6 +64,7 @@ class InitiativesView(View):
     """``initiatives``: one row per development initiative."""
 
     name = "initiatives"
+    reads_sealed = False  # none of its handlers reads a sealed field
     tables: ClassVar = (dev_initiatives,)
 
     def handlers(self) -> dict[type, Handler]:
@@ -79,25 +80,27 @@ class InitiativesView(View):
         }
 
     def _opened(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.dev_initiatives.insert().values(
-                id=e.originator_id,
-                version=e.originator_version,
-                title=e.title,
-                area_code=e.area_code,
-                category=e.category.value,
-                status=InitiativeStatus.OPEN.value,
-                waiting_needs=0,
-                partners=0,
-                milestones=0,
-                opened_at=e.timestamp,
-                updated_at=e.timestamp,
-            )
+        self.add_row(
+            self.t.dev_initiatives,
+            {
+                "id": e.originator_id,
+                "version": e.originator_version,
+                "title": e.title,
+                "area_code": e.area_code,
+                "category": e.category.value,
+                "status": InitiativeStatus.OPEN.value,
+                "waiting_needs": 0,
+                "partners": 0,
+                "milestones": 0,
+                "opened_at": e.timestamp,
+                "updated_at": e.timestamp,
+            },
         )
 
     def _counted(self, column: str, delta: int) -> Handler:
         def handle(conn: Connection, e: Any, position: int) -> None:
-            self._update(conn, e, {column: self.t.dev_initiatives.c[column] + delta})
+            row = self._update(conn, e, {})
+            row[column] += delta
 
         return handle
 
@@ -110,18 +113,19 @@ class InitiativesView(View):
 
         return handle
 
-    def _update(self, conn: Connection, e: Any, values: dict[str, Any]) -> None:
-        conn.execute(
-            self.t.dev_initiatives.update()
-            .where(self.t.dev_initiatives.c.id == e.originator_id)
-            .values(version=e.originator_version, updated_at=e.timestamp, **values)
-        )
+    def _update(self, conn: Connection, e: Any, values: dict[str, Any]) -> dict[str, Any]:
+        row = self.row(conn, self.t.dev_initiatives, e.originator_id)
+        if row is None:
+            raise LookupError(f"dev_initiatives has no initiative {e.originator_id}")
+        row.update(version=e.originator_version, updated_at=e.timestamp, **values)
+        return row
 
 
 class GapsView(View):
     """``gaps``: needs entering and leaving the unmet states, per month, area and category."""
 
     name = "gaps"
+    reads_sealed = False  # none of its handlers reads a sealed field
     tables: ClassVar = (gap_flows, gap_needs)
 
     def handlers(self) -> dict[type, Handler]:
@@ -130,44 +134,44 @@ class GapsView(View):
         return table
 
     def _raised(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.gap_needs.insert().values(
-                need_id=e.originator_id,
-                area_code=e.area_code,
-                category=e.category.value,
-                status=NeedStatus.RAISED.value,
-                assigned=False,
-            )
+        self.add_row(
+            self.t.gap_needs,
+            {
+                "need_id": e.originator_id,
+                "area_code": e.area_code,
+                "category": e.category.value,
+                "status": NeedStatus.RAISED.value,
+                "assigned": False,
+            },
         )
 
     def _changed(self, conn: Connection, e: Any, position: int) -> None:
-        row = conn.execute(
-            sa.select(self.t.gap_needs).where(self.t.gap_needs.c.need_id == e.originator_id)
-        ).one()
-        assigned = row.assigned or isinstance(e, Need.CoordinatorAssigned)
-        new = status_after(e, NeedStatus(row.status), assigned).value
-        was_unmet, is_unmet = row.status in UNMET, new in UNMET
+        row = self.row(conn, self.t.gap_needs, e.originator_id)
+        if row is None:
+            raise LookupError(f"gap_needs has no need {e.originator_id}")
+        assigned = row["assigned"] or isinstance(e, Need.CoordinatorAssigned)
+        new = status_after(e, NeedStatus(row["status"]), assigned).value
+        was_unmet, is_unmet = row["status"] in UNMET, new in UNMET
         if was_unmet != is_unmet:
             self._flow(conn, e, row, "opened" if is_unmet else "resolved")
-        conn.execute(
-            self.t.gap_needs.update()
-            .where(self.t.gap_needs.c.need_id == e.originator_id)
-            .values(status=new, assigned=assigned)
-        )
+        row.update(status=new, assigned=assigned)
 
-    def _flow(self, conn: Connection, e: Any, row: Any, column: str) -> None:
-        key = {
-            "month": e.timestamp.astimezone(JST).strftime("%Y-%m"),
-            "area_code": row.area_code,
-            "category": row.category,
-        }
-        where = sa.and_(*(self.t.gap_flows.c[k] == v for k, v in key.items()))
-        updated = conn.execute(
-            self.t.gap_flows.update().where(where).values({column: self.t.gap_flows.c[column] + 1})
-        ).rowcount
-        if not updated:
-            counts = {"opened": 0, "resolved": 0, column: 1}
-            conn.execute(self.t.gap_flows.insert().values(**key, **counts))
+    def _flow(self, conn: Connection, e: Any, need: dict[str, Any], column: str) -> None:
+        key = (e.timestamp.astimezone(JST).strftime("%Y-%m"), need["area_code"], need["category"])
+        flow = self.row(conn, self.t.gap_flows, *key)
+        if flow is None:
+            month, area_code, category = key
+            flow = self.add_row(
+                self.t.gap_flows,
+                {
+                    "month": month,
+                    "area_code": area_code,
+                    "category": category,
+                    "opened": 0,
+                    "resolved": 0,
+                },
+            )
+        flow[column] += 1
 
 
 class SqlDevelopmentBoard:

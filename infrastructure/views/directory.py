@@ -54,6 +54,7 @@ class DirectoryView(View):
     """``directory``: reference data, users and organizations."""
 
     name = "directory"
+    reads_sealed = False  # none of its handlers reads a sealed field
     tables: ClassVar = (dir_areas, dir_centers, dir_users, dir_organizations)
 
     def handlers(self) -> dict[type, Handler]:
@@ -192,6 +193,7 @@ class ResourceDirectoryView(View):
     """``resource_directory``: resources with utilisation, filterable by category and area."""
 
     name = "resource_directory"
+    reads_sealed = False  # none of its handlers reads a sealed field
     # 2: resource_locations.service_name, the service as the imported list worded it.
     version = 2
     tables: ClassVar = (
@@ -215,35 +217,37 @@ class ResourceDirectoryView(View):
         }
 
     def _registered(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.resource_directory.insert().values(
-                id=e.originator_id,
-                version=e.originator_version,
-                name=e.name,
-                organization_id=e.organization_id,
-                service_type=e.service_type.value,
-                categories=_values(e.categories),
-                area_codes=list(e.area_codes),
-                weekdays=_values(e.weekdays),
-                capacity=e.capacity,
-                places_taken=0,
-                eligible_care_levels=_values(e.eligible_care_levels),
-                fee=e.fee,
-                contact=_contact(e.contact),
-                status=e.status.value,
-            )
+        self.add_row(
+            self.t.resource_directory,
+            {
+                "id": e.originator_id,
+                "version": e.originator_version,
+                "name": e.name,
+                "organization_id": e.organization_id,
+                "service_type": e.service_type.value,
+                "categories": _values(e.categories),
+                "area_codes": list(e.area_codes),
+                "weekdays": _values(e.weekdays),
+                "capacity": e.capacity,
+                "places_taken": 0,
+                "eligible_care_levels": _values(e.eligible_care_levels),
+                "fee": e.fee,
+                "contact": _contact(e.contact),
+                "status": e.status.value,
+            },
         )
         # Events stored before the import existed have none of these attributes.
-        conn.execute(
-            self.t.resource_locations.insert().values(
-                resource_id=e.originator_id,
-                source_key=getattr(e, "source_key", None),
-                latitude=getattr(e, "latitude", None),
-                longitude=getattr(e, "longitude", None),
-                service_name=getattr(e, "service_name", None),
-            )
+        self.add_row(
+            self.t.resource_locations,
+            {
+                "resource_id": e.originator_id,
+                "source_key": getattr(e, "source_key", None),
+                "latitude": getattr(e, "latitude", None),
+                "longitude": getattr(e, "longitude", None),
+                "service_name": getattr(e, "service_name", None),
+            },
         )
-        self._index(conn, e.originator_id, e.categories, e.area_codes)
+        self._index(conn, e.originator_id, ([], []), (e.categories, e.area_codes))
 
     def _updated(self, conn: Connection, e: Any, position: int) -> None:
         values: dict[str, Any] = {"version": e.originator_version}
@@ -261,49 +265,58 @@ class ResourceDirectoryView(View):
                 values[key] = _values(value)
             else:
                 values[key] = getattr(value, "value", value)
-        self._update(conn, e, values)
-        if "categories" in e.changes or "area_codes" in e.changes:
-            row = conn.execute(
-                sa.select(
-                    self.t.resource_directory.c.categories, self.t.resource_directory.c.area_codes
-                ).where(self.t.resource_directory.c.id == e.originator_id)
-            ).one()
-            self._index(conn, e.originator_id, row.categories, row.area_codes)
+        row = self.row(conn, self.t.resource_directory, e.originator_id)
+        reindex = "categories" in e.changes or "area_codes" in e.changes
+        if row is None:
+            if reindex:
+                raise LookupError(f"resource_directory has no resource {e.originator_id}")
+            return
+        before = (list(row["categories"]), list(row["area_codes"]))
+        row.update(values)
+        if reindex:
+            self._index(conn, e.originator_id, before, (row["categories"], row["area_codes"]))
 
     def _locate(self, conn: Connection, resource_id: UUID, values: dict[str, Any]) -> None:
-        done = conn.execute(
-            self.t.resource_locations.update()
-            .where(self.t.resource_locations.c.resource_id == resource_id)
-            .values(**values)
-        )
-        if done.rowcount == 0:  # registered before this table existed
-            conn.execute(
-                self.t.resource_locations.insert().values(resource_id=resource_id, **values)
-            )
+        row = self.row(conn, self.t.resource_locations, resource_id)
+        if row is None:  # registered before this table existed
+            self.add_row(self.t.resource_locations, {"resource_id": resource_id, **values})
+        else:
+            row.update(values)
 
     def _capacity(self, conn: Connection, e: Any, position: int) -> None:
         self._update(conn, e, {"version": e.originator_version, "capacity": e.capacity})
 
     def _places(self, conn: Connection, e: Any, position: int) -> None:
-        enrolments = self.t.resource_enrolments.c
+        enrolled = self._enrolled(conn, e.originator_id)
         if isinstance(e, Resource.Enrolled):
-            conn.execute(
-                self.t.resource_enrolments.insert().values(
-                    resource_id=e.originator_id, need_id=e.need_id, client_id=e.client_id
-                )
+            if e.need_id in enrolled:
+                raise ValueError(f"need {e.need_id} is enrolled at {e.originator_id} already")
+            self.add_row(
+                self.t.resource_enrolments,
+                {"resource_id": e.originator_id, "need_id": e.need_id, "client_id": e.client_id},
             )
-        else:
-            conn.execute(
-                self.t.resource_enrolments.delete().where(
-                    enrolments.resource_id == e.originator_id, enrolments.need_id == e.need_id
-                )
-            )
-        clients = (
-            sa.select(sa.func.count(sa.distinct(enrolments.client_id)))
-            .where(enrolments.resource_id == e.originator_id)
-            .scalar_subquery()
-        )
+            enrolled[e.need_id] = e.client_id
+        elif enrolled.pop(e.need_id, None) is not None:
+            self.delete_row(conn, self.t.resource_enrolments, e.originator_id, e.need_id)
+        clients = len(set(enrolled.values()))
         self._update(conn, e, {"version": e.originator_version, "places_taken": clients})
+
+    def _enrolled(self, conn: Connection, resource_id: UUID) -> dict[UUID, UUID]:
+        """Need -> client of every place taken at the resource (kept with the rows)."""
+        key = ("enrolled", resource_id)
+        enrolled: dict[UUID, UUID] | None = self.memo.get(key)
+        if enrolled is None and self.complete:
+            enrolled = self.memo[key] = {}
+        elif enrolled is None:
+            c = self.t.resource_enrolments.c
+            enrolled = {
+                r.need_id: r.client_id
+                for r in conn.execute(
+                    sa.select(c.need_id, c.client_id).where(c.resource_id == resource_id)
+                )
+            }
+            self.memo[key] = enrolled
+        return enrolled
 
     def _status(self, conn: Connection, e: Any, position: int) -> None:
         status = {
@@ -314,37 +327,27 @@ class ResourceDirectoryView(View):
         self._update(conn, e, {"version": e.originator_version, "status": status.value})
 
     def _update(self, conn: Connection, e: Any, values: dict[str, Any]) -> None:
-        conn.execute(
-            self.t.resource_directory.update()
-            .where(self.t.resource_directory.c.id == e.originator_id)
-            .values(**values)
-        )
+        row = self.row(conn, self.t.resource_directory, e.originator_id)
+        if row is not None:  # (an UPDATE of no row did nothing either)
+            row.update(values)
 
     def _index(
         self,
         conn: Connection,
         resource_id: UUID,
-        categories: Sequence[Any],
-        area_codes: Sequence[str],
+        before: tuple[Sequence[Any], Sequence[str]],
+        after: tuple[Sequence[Any], Sequence[str]],
     ) -> None:
-        conn.execute(
-            self.t.resource_categories.delete().where(
-                self.t.resource_categories.c.resource_id == resource_id
-            )
-        )
-        conn.execute(
-            self.t.resource_areas.delete().where(self.t.resource_areas.c.resource_id == resource_id)
-        )
-        for category in _values(categories):
-            conn.execute(
-                self.t.resource_categories.insert().values(
-                    resource_id=resource_id, category=category
-                )
-            )
-        for code in area_codes:
-            conn.execute(
-                self.t.resource_areas.insert().values(resource_id=resource_id, area_code=code)
-            )
+        """The filter rows of the resource: ``before`` (categories, areas) become ``after``."""
+        for table, column, old, new in (
+            (self.t.resource_categories, "category", before[0], after[0]),
+            (self.t.resource_areas, "area_code", before[1], after[1]),
+        ):
+            for value in _values(old):
+                self.delete_row(conn, table, resource_id, value)
+            for value in _values(new):
+                if self.peek(conn, table, resource_id, value) is None:
+                    self.add_row(table, {"resource_id": resource_id, column: value})
 
 
 class _Reader:

@@ -118,6 +118,7 @@ class LogicModelView(View):
     """``logic_model``: dated facts for the logic-model report."""
 
     name = "logic_model"
+    reads_sealed = False  # none of its handlers reads a sealed field
     version = 2
     """2: one index of the facts by fiscal year, metric and area that covers every
     aggregate of the report."""
@@ -192,45 +193,45 @@ class LogicModelView(View):
             )
 
     def _areas_of(self, conn: Connection, place_id: Any) -> list[str]:
-        row = conn.execute(
-            sa.select(self.t.lm_places.c.area_codes).where(self.t.lm_places.c.id == place_id)
-        )
-        areas = row.scalar()
-        return list(areas or [])
+        row = self.peek(conn, self.t.lm_places, place_id)
+        return list((row or {}).get("area_codes") or [])
 
-    def _need(self, conn: Connection, need_id: Any) -> Any:
-        return conn.execute(
-            sa.select(self.t.lm_needs).where(self.t.lm_needs.c.need_id == need_id)
-        ).one()
+    def _need(self, conn: Connection, need_id: Any) -> dict[str, Any]:
+        row = self.peek(conn, self.t.lm_needs, need_id)
+        if row is None:
+            raise LookupError(f"lm_needs has no need {need_id}")
+        return row
 
     def _place(
         self, conn: Connection, place_id: Any, kind: str, areas: list[str], tier: str | None = None
     ) -> None:
-        conn.execute(
-            self.t.lm_places.insert().values(id=place_id, kind=kind, area_codes=areas, tier=tier)
+        self.add_row(
+            self.t.lm_places, {"id": place_id, "kind": kind, "area_codes": areas, "tier": tier}
         )
+
+    def _set_areas(self, conn: Connection, place_id: Any, areas: list[str]) -> None:
+        row = self.row(conn, self.t.lm_places, place_id)
+        if row is not None:  # (an UPDATE of no row did nothing either)
+            row["area_codes"] = areas
 
     def _state(
         self, conn: Connection, position: int, subject: Any, kind: str, day: date, state: str
     ) -> None:
-        conn.execute(
-            self.t.lm_states.insert().values(
-                position=position, subject_id=subject, kind=kind, on=day, state=state
-            )
+        self.insert_later(  # append-only: one executemany per batch
+            self.t.lm_states,
+            {"position": position, "subject_id": subject, "kind": kind, "on": day, "state": state},
         )
 
     # -- users, clients, organizations, resources, councils ------------------------------
 
     def _user(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(self.t.lm_users.insert().values(id=e.originator_id, coordinator=False))
+        self.add_row(self.t.lm_users, {"id": e.originator_id, "coordinator": False})
 
     def _role(self, conn: Connection, e: Any, position: int) -> None:
         if e.role is Role.COORDINATOR:
-            conn.execute(
-                self.t.lm_users.update()
-                .where(self.t.lm_users.c.id == e.originator_id)
-                .values(coordinator=isinstance(e, User.RoleGranted))
-            )
+            row = self.row(conn, self.t.lm_users, e.originator_id)
+            if row is not None:
+                row["coordinator"] = isinstance(e, User.RoleGranted)
 
     def _client(self, conn: Connection, e: Any, position: int) -> None:
         self._place(conn, e.originator_id, "client", [e.area_code])
@@ -255,11 +256,7 @@ class LogicModelView(View):
         )
 
     def _organization_updated(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.lm_places.update()
-            .where(self.t.lm_places.c.id == e.originator_id)
-            .values(area_codes=list(e.area_codes))
-        )
+        self._set_areas(conn, e.originator_id, list(e.area_codes))
 
     def _contact(self, conn: Connection, e: Any, position: int) -> None:
         areas = self._areas_of(conn, e.originator_id)
@@ -273,11 +270,7 @@ class LogicModelView(View):
 
     def _resource_updated(self, conn: Connection, e: Any, position: int) -> None:
         if "area_codes" in e.changes:
-            conn.execute(
-                self.t.lm_places.update()
-                .where(self.t.lm_places.c.id == e.originator_id)
-                .values(area_codes=list(e.changes["area_codes"]))
-            )
+            self._set_areas(conn, e.originator_id, list(e.changes["area_codes"]))
 
     def _resource_status(self, conn: Connection, e: Any, position: int) -> None:
         status = {
@@ -326,56 +319,72 @@ class LogicModelView(View):
 
     def _raised(self, conn: Connection, e: Any, position: int) -> None:
         window_start = e.timestamp - RECURRENCE_WINDOW
-        earlier = conn.execute(
-            sa.select(sa.func.count()).where(
-                self.t.lm_needs.c.client_id == e.client_id,
-                self.t.lm_needs.c.category == e.category.value,
-                self.t.lm_needs.c.raised_at >= window_start,
-                self.t.lm_needs.c.raised_at <= e.timestamp,
-            )
-        ).scalar()
-        conn.execute(
-            self.t.lm_needs.insert().values(
-                need_id=e.originator_id,
-                client_id=e.client_id,
-                area_code=e.area_code,
-                category=e.category.value,
-                raised_at=e.timestamp,
-            )
+        raised = self._raised_of(conn, e.client_id)
+        earlier = any(
+            category == e.category.value and window_start <= at <= e.timestamp
+            for category, at in raised
+        )
+        raised.append((e.category.value, e.timestamp))
+        self.add_row(
+            self.t.lm_needs,
+            {
+                "need_id": e.originator_id,
+                "client_id": e.client_id,
+                "area_code": e.area_code,
+                "category": e.category.value,
+                "raised_at": e.timestamp,
+            },
         )
         day = jst_date(e.timestamp)
         self._fact(conn, position, day, [e.area_code], "raised", e.client_id)
         if earlier:
             self._fact(conn, position, day, [e.area_code], "recurrence", e.client_id)
 
+    def _raised_of(self, conn: Connection, client_id: Any) -> list[tuple[str, datetime]]:
+        """The (category, raised at) of the client's needs, kept with the view's rows."""
+        key = ("raised", client_id)
+        raised: list[tuple[str, datetime]] | None = self.memo.get(key)
+        if raised is None and self.complete:
+            raised = self.memo[key] = []
+        elif raised is None:
+            n = self.t.lm_needs.c
+            raised = [
+                (r.category, r.raised_at)
+                for r in conn.execute(
+                    sa.select(n.category, n.raised_at).where(n.client_id == client_id)
+                )
+            ]
+            self.memo[key] = raised
+        return raised
+
     def _assigned(self, conn: Connection, e: Any, position: int) -> None:
         need = self._need(conn, e.originator_id)
         self._fact(
-            conn, position, jst_date(e.timestamp), [need.area_code], "coordinator", e.coordinator
+            conn, position, jst_date(e.timestamp), [need["area_code"]], "coordinator", e.coordinator
         )
 
     def _coordinated(self, conn: Connection, e: Any, position: int) -> None:
         if self._is_coordinator(conn, e.actor):
             need = self._need(conn, e.originator_id)
             self._fact(
-                conn, position, jst_date(e.timestamp), [need.area_code], "coordinator", e.actor
+                conn, position, jst_date(e.timestamp), [need["area_code"]], "coordinator", e.actor
             )
 
     def _proposed(self, conn: Connection, e: Any, position: int) -> None:
         need = self._need(conn, e.originator_id)
         day = jst_date(e.timestamp)
-        self._fact(conn, position, day, [need.area_code], "proposal", e.originator_id)
+        self._fact(conn, position, day, [need["area_code"]], "proposal", e.originator_id)
         if self._is_coordinator(conn, e.actor):
-            self._fact(conn, position, day, [need.area_code], "coordinator", e.actor)
+            self._fact(conn, position, day, [need["area_code"]], "coordinator", e.actor)
 
     def _confirmed(self, conn: Connection, e: Any, position: int) -> None:
         need = self._need(conn, e.originator_id)
-        days = (e.timestamp - need.raised_at).total_seconds() / 86400
+        days = (e.timestamp - need["raised_at"]).total_seconds() / 86400
         self._fact(
             conn,
             position,
             jst_date(e.timestamp),
-            [need.area_code],
+            [need["area_code"]],
             "match_confirmed",
             e.originator_id,
             days,
@@ -384,13 +393,13 @@ class LogicModelView(View):
     def _closed(self, conn: Connection, e: Any, position: int) -> None:
         need = self._need(conn, e.originator_id)
         metric = "goal_achieved" if e.outcome is Outcome.GOAL_ACHIEVED else "closed_other"
-        self._fact(conn, position, jst_date(e.timestamp), [need.area_code], metric, e.originator_id)
+        self._fact(
+            conn, position, jst_date(e.timestamp), [need["area_code"]], metric, e.originator_id
+        )
 
     def _is_coordinator(self, conn: Connection, user_id: Any) -> bool:
-        row = conn.execute(
-            sa.select(self.t.lm_users.c.coordinator).where(self.t.lm_users.c.id == user_id)
-        )
-        return bool(row.scalar())
+        row = self.peek(conn, self.t.lm_users, user_id)
+        return bool(row is not None and row["coordinator"])
 
 
 class SqlLogicModel:

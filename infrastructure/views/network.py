@@ -94,6 +94,7 @@ class NetworkView(View):
     """``network``: organizations, councils, memberships, meetings, contacts and resources."""
 
     name = "network"
+    reads_sealed = False  # none of its handlers reads a sealed field
     tables: ClassVar = (
         net_organizations,
         net_councils,
@@ -119,40 +120,48 @@ class NetworkView(View):
         }
 
     def _organization(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.net_organizations.insert().values(
-                id=e.originator_id, name=e.name, kind=e.kind.value, area_codes=list(e.area_codes)
-            )
+        self.add_row(
+            self.t.net_organizations,
+            {
+                "id": e.originator_id,
+                "name": e.name,
+                "kind": e.kind.value,
+                "area_codes": list(e.area_codes),
+            },
         )
 
     def _organization_updated(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.net_organizations.update()
-            .where(self.t.net_organizations.c.id == e.originator_id)
-            .values(name=e.name, kind=e.kind.value, area_codes=list(e.area_codes))
-        )
+        row = self.row(conn, self.t.net_organizations, e.originator_id)
+        if row is not None:  # (an UPDATE of no row did nothing either)
+            row.update(name=e.name, kind=e.kind.value, area_codes=list(e.area_codes))
 
     def _contact(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.net_contacts.insert().values(
-                position=position, organization_id=e.originator_id, on=e.on, purpose=e.purpose
-            )
+        self.insert_later(  # append-only: one executemany per batch
+            self.t.net_contacts,
+            {
+                "position": position,
+                "organization_id": e.originator_id,
+                "on": e.on,
+                "purpose": e.purpose,
+            },
         )
 
     def _council(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.net_councils.insert().values(
-                id=e.originator_id,
-                version=e.originator_version,
-                name=e.name,
-                tier=e.tier.value,
-                area_code=e.area_code,
-                members=0,
-                meetings=0,
-            )
+        self.add_row(
+            self.t.net_councils,
+            {
+                "id": e.originator_id,
+                "version": e.originator_version,
+                "name": e.name,
+                "tier": e.tier.value,
+                "area_code": e.area_code,
+                "members": 0,
+                "meetings": 0,
+            },
         )
 
     def _joined(self, conn: Connection, e: Any, position: int) -> None:
+        # Memberships are written at once: a leaving updates them with SQL.
         conn.execute(
             self.t.net_memberships.insert().values(
                 position=position,
@@ -161,7 +170,9 @@ class NetworkView(View):
                 joined_on=e.on,
             )
         )
-        self._council_changed(conn, e, members=self.t.net_councils.c.members + 1)
+        council = self._council_changed(conn, e)
+        if council is not None:
+            council["members"] += 1
 
     def _left(self, conn: Connection, e: Any, position: int) -> None:
         m = self.t.net_memberships.c
@@ -174,66 +185,64 @@ class NetworkView(View):
             )
             .values(left_on=e.on)
         )
-        self._council_changed(conn, e, members=self.t.net_councils.c.members - 1)
+        council = self._council_changed(conn, e)
+        if council is not None:
+            council["members"] -= 1
 
     def _meeting(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.net_meetings.insert().values(
-                position=position,
-                council_id=e.originator_id,
-                held_on=e.held_on,
-                attendee_ids=[str(a) for a in e.attendees],
-                topics=list(e.topics),
-                need_ids=[str(n) for n in e.need_ids],
-                gaps=[
+        self.insert_later(  # append-only: one executemany per batch
+            self.t.net_meetings,
+            {
+                "position": position,
+                "council_id": e.originator_id,
+                "held_on": e.held_on,
+                "attendee_ids": [str(a) for a in e.attendees],
+                "topics": list(e.topics),
+                "need_ids": [str(n) for n in e.need_ids],
+                "gaps": [
                     {"area_code": g["area_code"], "category": g["category"].value} for g in e.gaps
                 ],
-                note=e.note,
-            )
+                "note": e.note,
+            },
         )
-        last = sa.func.coalesce(self.t.net_councils.c.last_meeting_on, e.held_on)
-        self._council_changed(
-            conn,
-            e,
-            meetings=self.t.net_councils.c.meetings + 1,
-            last_meeting_on=sa.case((last > e.held_on, last), else_=e.held_on),
-        )
+        council = self._council_changed(conn, e)
+        if council is not None:
+            council["meetings"] += 1
+            last = council["last_meeting_on"]
+            council["last_meeting_on"] = e.held_on if last is None else max(last, e.held_on)
 
-    def _council_changed(self, conn: Connection, e: Any, **values: Any) -> None:
-        conn.execute(
-            self.t.net_councils.update()
-            .where(self.t.net_councils.c.id == e.originator_id)
-            .values(version=e.originator_version, **values)
-        )
+    def _council_changed(self, conn: Connection, e: Any) -> dict[str, Any] | None:
+        council = self.row(conn, self.t.net_councils, e.originator_id)
+        if council is not None:  # (an UPDATE of no row did nothing either)
+            council["version"] = e.originator_version
+        return council
 
     def _resource(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.net_resources.insert().values(
-                id=e.originator_id, organization_id=e.organization_id, closed=False, matches=0
-            )
+        self.add_row(
+            self.t.net_resources,
+            {
+                "id": e.originator_id,
+                "organization_id": e.organization_id,
+                "closed": False,
+                "matches": 0,
+            },
         )
 
     def _resource_updated(self, conn: Connection, e: Any, position: int) -> None:
         if "organization_id" in e.changes:
-            conn.execute(
-                self.t.net_resources.update()
-                .where(self.t.net_resources.c.id == e.originator_id)
-                .values(organization_id=e.changes["organization_id"])
-            )
+            row = self.row(conn, self.t.net_resources, e.originator_id)
+            if row is not None:
+                row["organization_id"] = e.changes["organization_id"]
 
     def _resource_closed(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.net_resources.update()
-            .where(self.t.net_resources.c.id == e.originator_id)
-            .values(closed=True)
-        )
+        row = self.row(conn, self.t.net_resources, e.originator_id)
+        if row is not None:
+            row["closed"] = True
 
     def _matched(self, conn: Connection, e: Any, position: int) -> None:
-        conn.execute(
-            self.t.net_resources.update()
-            .where(self.t.net_resources.c.id == e.resource_id)
-            .values(matches=self.t.net_resources.c.matches + 1)
-        )
+        row = self.row(conn, self.t.net_resources, e.resource_id)
+        if row is not None:
+            row["matches"] += 1
 
 
 class SqlNetworkBoard:

@@ -22,6 +22,17 @@ recorded and shown by ``status``; the view tries again after a growing delay;
 ``retry`` tries at once, and ``skip`` lets an operator pass over a poison
 event, recorded with who decided it and why.
 
+**Batches folded in memory.** Handlers change row dicts (``View.row``,
+``add_row``, ``delete_row``), counters (``count_later``) and append-only rows
+(``insert_later``); the batch writes them at its end, one executemany per table
+and kind. Rows stay in memory between batches only while the generation's
+position is the one this object committed: any other writer (another process, a
+rolled-back transaction) makes it read them again. Views advanced together (after
+a command, at start-up, ``rebuild_many``) get each event read and decoded once, in
+one savepoint; if one fails, the batch is applied again one view at a time so that
+it stops alone. Views that read no sealed field get events whose sealed fields
+were never opened.
+
 **Lock order.** Nothing is read from the event store while a view transaction
 is open: on SQLite the event store and the views share one database lock, and
 waiting for the event store's connections while holding it deadlocks.
@@ -43,19 +54,22 @@ import logging
 import threading
 import time
 from abc import ABC
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Mapper, Notification
 from sqlalchemy.engine import Connection, Engine
 
 from application.common import ViewStatus
+from application.privacy import ENVELOPE, ERASED_VALUES, SealingMapper
 from application.store import EventStore, Reaction, react
 from application.topics import topics_of
+from domain.values import ERASED
 from infrastructure.views import registry
 from infrastructure.views.registry import BUILDING, RETIRED, SERVING, Failure, Generation
 from infrastructure.views.schema import (
@@ -74,6 +88,13 @@ Progress = Callable[[int, int], None]
 """Called with (position reached, head) after each batch."""
 
 BATCH_SIZE = 500
+BUILD_BATCH_SIZE = 5000
+"""Events per batch while a generation is built far behind the head (its own
+transaction: readers use the serving generation meanwhile)."""
+SERVING_CACHE_ROWS = 5_000
+"""Rows a serving view keeps in memory between batches at most."""
+BUILD_CACHE_ROWS = 200_000
+"""Rows a view being built keeps in memory between batches at most."""
 REQUEST_BATCHES = 4
 """Batches a command's request applies to the serving views at most (the rest is
 the worker's, or the next request's): a request never runs a rebuild."""
@@ -106,6 +127,11 @@ class View(ABC):
     version: ClassVar[int] = 1
     """Raise it when the view's tables or their meaning change: a generation of
     the new version is built beside the old one, which serves until it is ready."""
+    reads_sealed: ClassVar[bool] = True
+    """Whether a handler reads a field sealed with a client's key (personal data, the
+    free text of needs and reasons). A view that does not say so (False) is handed
+    events whose sealed fields were never opened (they read ``[erased]``): a view built
+    alone, or with others that read none either, decrypts nothing."""
 
     def __init__(self, generation: int = 1) -> None:
         self.generation = generation
@@ -119,6 +145,19 @@ class View(ABC):
         """The tables of this view's generation, by canonical name."""
         self._pending_inserts: dict[str, tuple[sa.Table, list[dict[str, Any]]]] = {}
         self._pending_counts: dict[tuple[str, str, tuple[Any, ...]], list[Any]] = {}
+        self._rows: dict[str, dict[tuple[Any, ...], _Cached]] = {}
+        self._row_count = 0
+        self.memo: dict[Any, Any] = {}
+        """What a view derives from its rows and keeps beside the row cache (loaded
+        lazily, forgotten with it): e.g. a client's earlier needs."""
+        self.cache_limit = SERVING_CACHE_ROWS
+        """Rows kept in memory between batches at most (see :meth:`row`)."""
+        self._cached_at: int | None = None
+        self._batch = 0
+        self.complete = False
+        """Whether every row of the generation's tables is in memory (built from
+        position 0 without forgetting since): a row not kept does not exist, and
+        nothing needs to be read."""
 
     @property
     def physical_tables(self) -> list[sa.Table]:
@@ -160,8 +199,123 @@ class View(ABC):
         else:
             pending[3] += delta
 
+    # -- rows folded in memory ------------------------------------------------------------
+    #
+    # A handler reads a row with ``row()`` and changes the dict it gets; ``add_row`` and
+    # ``delete_row`` make and remove rows. The batch's rows are written at its end, one
+    # executemany per table and kind (delete, insert, update). The rows stay in memory
+    # after the batch while nothing else can have written the generation's tables: the
+    # next batch starts from the position this one committed (see ``begin_batch``).
+    # A table is either kept this way or written with SQL by its handlers, never both.
+
+    def row(self, conn: Connection, table: sa.Table, *key: Any) -> dict[str, Any] | None:
+        """The row of ``table`` with primary key ``key`` (None: there is none), to read
+        and change in place: a change is written when the batch ends."""
+        cached = self._cached(conn, table, key)
+        if cached.row is not None:
+            cached.dirty = True
+        return cached.row
+
+    def peek(self, conn: Connection, table: sa.Table, *key: Any) -> dict[str, Any] | None:
+        """The row, only to read (do not change the dict)."""
+        return self._cached(conn, table, key).row
+
+    def add_row(self, table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
+        """A new row of ``table`` (columns not given take their default, else NULL)."""
+        full = {c.name: row.get(c.name, _default(c)) for c in table.columns}
+        key = tuple(full[c.name] for c in table.primary_key.columns)
+        rows = self._rows.setdefault(table.name, {})
+        cached = rows.get(key)
+        if cached is None:
+            rows[key] = _Cached(table, full, stored=False, dirty=True)
+            self._row_count += 1
+        else:
+            if cached.row is not None:
+                raise ValueError(f"{table.name}: a row with key {key} exists")
+            cached.row, cached.dirty = full, True
+        return full
+
+    def delete_row(self, conn: Connection, table: sa.Table, *key: Any) -> None:
+        """Remove the row with primary key ``key`` (nothing if there is none)."""
+        cached = self._cached(conn, table, key)
+        cached.row, cached.dirty = None, True
+
+    def _cached(self, conn: Connection, table: sa.Table, key: tuple[Any, ...]) -> _Cached:
+        rows = self._rows.setdefault(table.name, {})
+        cached = rows.get(key)
+        if cached is None and self.complete:
+            cached = rows[key] = _Cached(table, None, stored=False, dirty=False)
+            self._row_count += 1
+        elif cached is None:
+            pk = list(table.primary_key.columns)
+            found = conn.execute(
+                sa.select(table).where(*(c == k for c, k in zip(pk, key, strict=True)))
+            ).first()
+            row = dict(found._mapping) if found is not None else None
+            cached = rows[key] = _Cached(table, row, stored=row is not None, dirty=False)
+            self._row_count += 1
+        return cached
+
+    def begin_batch(self, position: int) -> int:
+        """A batch after ``position`` begins: the rows kept in memory are still true if
+        the last batch committed exactly there. Returns the batch's token."""
+        if self._cached_at != position:
+            self.forget_rows()
+            self.complete = position == 0  # a generation at 0 has no rows yet
+        self._cached_at = None  # until this batch is known committed
+        self._batch += 1
+        return self._batch
+
+    def committed(self, token: int, position: int) -> None:
+        """The batch ``token`` committed with the view at ``position``."""
+        if token == self._batch:
+            self._cached_at = position
+            if self._row_count > self.cache_limit:
+                self.forget_rows()
+
+    def forget_rows(self) -> None:
+        self._rows, self._row_count, self.memo = {}, 0, {}
+        self._cached_at = None
+        self.complete = False
+
+    def _flush_rows(self, conn: Connection) -> None:
+        for rows in self._rows.values():
+            deletes: list[dict[str, Any]] = []
+            inserts: list[dict[str, Any]] = []
+            updates: list[dict[str, Any]] = []
+            table: sa.Table | None = None
+            for key, cached in rows.items():
+                if not cached.dirty:
+                    continue
+                table = cached.table
+                pk = [c.name for c in table.primary_key.columns]
+                if cached.row is None:
+                    if cached.stored:
+                        deletes.append({f"k_{n}": k for n, k in zip(pk, key, strict=True)})
+                elif cached.stored:
+                    changed = {n: v for n, v in cached.row.items() if n not in pk}
+                    if not changed:  # only a key: removed and made again, it stands
+                        cached.dirty = False
+                        continue
+                    updates.append(
+                        {**changed, **{f"k_{n}": k for n, k in zip(pk, key, strict=True)}}
+                    )
+                else:
+                    inserts.append(cached.row)
+                cached.stored, cached.dirty = cached.row is not None, False
+            if table is None:
+                continue
+            where = [c == sa.bindparam(f"k_{c.name}") for c in table.primary_key.columns]
+            if deletes:
+                conn.execute(table.delete().where(*where), deletes)
+            if inserts:
+                conn.execute(table.insert(), inserts)
+            if updates:
+                conn.execute(table.update().where(*where), updates)
+
     def flush(self, conn: Connection) -> None:
         """Write what the batch folded in memory (called before its savepoint commits)."""
+        self._flush_rows(conn)
         inserts, counts = self._pending_inserts, self._pending_counts
         self._pending_inserts, self._pending_counts = {}, {}
         for table, rows in inserts.values():
@@ -176,6 +330,7 @@ class View(ABC):
     def discard_pending(self) -> None:
         """The batch was rolled back: what it folded in memory is forgotten."""
         self._pending_inserts, self._pending_counts = {}, {}
+        self.forget_rows()
 
     def _handler_table(self) -> dict[type, Handler]:
         table: dict[type, Handler] | None = self.__dict__.get("_handlers")
@@ -183,6 +338,23 @@ class View(ABC):
             table = self.handlers()
             self.__dict__["_handlers"] = table
         return table
+
+
+@dataclass
+class _Cached:
+    """A row kept in memory: as it is now (None: none), whether the table holds it."""
+
+    table: sa.Table
+    row: dict[str, Any] | None
+    stored: bool
+    dirty: bool
+
+
+def _default(column: sa.Column[Any]) -> Any:
+    default = column.default
+    if default is not None and getattr(default, "is_scalar", False):
+        return default.arg  # type: ignore[attr-defined]
+    return None
 
 
 @dataclass
@@ -254,12 +426,13 @@ class ViewUpdater:
             self._adopt_legacy(conn)
             for table_name in [*RETIRED_TABLES, *(t for ts in RETIRED_VIEWS.values() for t in ts)]:
                 _drop(conn, table_name)
+        todo: list[tuple[str, int]] = []
         for name, view in self.views.items():
             serving = self.serving(name)
             if serving is not None and serving.version == view.version:
                 continue
-            generation = self._building(name) or self._start(name)
-            self._build(name, generation, progress(name) if progress else None)
+            todo.append((name, self._building(name) or self._start(name)))
+        self._build_many(todo, progress)
 
     def _adopt_legacy(self, conn: Connection) -> None:
         """A database of release 0.1.0 holds each view in tables of the canonical
@@ -329,16 +502,27 @@ class ViewUpdater:
         generation = self._building(name) or self._start(name)
         return self._build(name, generation, progress)
 
+    def rebuild_many(
+        self, names: Sequence[str], progress: Callable[[str], Progress] | None = None
+    ) -> int:
+        """Build several views anew in one pass over the log (each event read and
+        decoded once for all of them), then switch each one's readers to it."""
+        for name in names:
+            self._require_view(name)
+        todo = [(name, self._building(name) or self._start(name)) for name in names]
+        return self._build_many(todo, progress)
+
     def build_pending(
         self, progress: Progress | None = None, names: Sequence[str] | None = None
     ) -> int:
-        """Advance every building generation (of ``names``), switching those that caught up."""
-        applied = 0
-        for name in names or list(self.views):
-            generation = self._building(name)
-            if generation is not None:
-                applied += self._build(name, generation, progress)
-        return applied
+        """Advance every building generation (of ``names``), switching those that caught
+        up; in one pass over the log."""
+        todo = [
+            (name, g)
+            for name in (names or list(self.views))
+            if (g := self._building(name)) is not None
+        ]
+        return self._build_many(todo, (lambda _name: progress) if progress else None)
 
     def run_forever(
         self,
@@ -387,10 +571,14 @@ class ViewUpdater:
             raise LookupError(f"view {name!r} has no serving generation; run 'tsunagu init'")
         last = notifications[-1].id if notifications else 0
         batch = _Batch(last, notifications, last)
+        done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             position = registry.lock_generation(conn, name, serving.generation)
             view = self.bound(name, serving.generation)
-            reached, failure = self._apply(conn, view, position, batch, registry.skips(conn))
+            reached, failure = self._apply(
+                conn, view, position, batch, registry.skips(conn), done=done
+            )
+        _committed(done)
         if failure is not None:
             raise RuntimeError(f"view {name!r} failed at {failure.position}: {failure.error}")
         return sum(1 for n in notifications if position < n.id <= reached)
@@ -441,14 +629,61 @@ class ViewUpdater:
             registry.record(conn, name, generation, view_cls.version, BUILDING, 0, _names(view_cls))
         return generation
 
+    def _build_many(
+        self,
+        todo: Sequence[tuple[str, int]],
+        progress: Callable[[str], Progress] | None = None,
+    ) -> int:
+        """Catch several building generations up together while far behind the head:
+        one read of the log per batch for all of them, each event decoded once and
+        applied to every view in turn (see :meth:`_apply_many`); then each one
+        finishes and switches on its own (:meth:`_build`)."""
+        callbacks = {name: progress(name) if progress else None for name, _ in todo}
+        applied = 0
+        going = list(todo)
+        for name, generation in going:
+            self.bound(name, generation).cache_limit = BUILD_CACHE_ROWS
+        while len(going) > 1:
+            head = self.store.head()
+            with self.reader.connect() as conn:
+                positions = {key: registry.position_of(conn, *key) for key in going}
+                failures = registry.failures(conn)
+            going = [key for key in going if key not in failures]
+            start = min((positions[key] for key in going), default=head)
+            if len(going) < 2 or head - start <= self.batch_size:
+                break
+            views = [self.bound(*key) for key in going]
+            topics = [self._topics(view) for view in views]
+            wanted = None if any(t is None for t in topics) else sorted(set().union(*topics))  # type: ignore[arg-type]
+            batch = self._read(wanted, start, head, limit=BUILD_BATCH_SIZE)
+            done: list[tuple[View, int, int]] = []
+            with self.writer.begin() as conn:
+                entries = [
+                    (view, registry.lock_generation(conn, *key))
+                    for view, key in zip(views, going, strict=True)
+                ]
+                results = self._apply_many(conn, entries, batch, registry.skips(conn), done)
+            _committed(done)
+            for (view, position), (reached, failure) in zip(entries, results, strict=True):
+                applied += reached - position
+                callback = callbacks[view.name]
+                if callback is not None and failure is None:
+                    callback(reached, batch.head)
+            if batch.reached <= start:
+                break  # stopped at a gap: each goes on alone
+        for name, generation in todo:
+            applied += self._build(name, generation, callbacks[name])
+        return applied
+
     def _build(self, name: str, generation: int, progress: Progress | None) -> int:
         """Catch a building generation up with the log and make it the serving one."""
         applied = 0
+        self.bound(name, generation).cache_limit = BUILD_CACHE_ROWS
         while True:
             head = self.store.head()
             position = self._position(name, generation)
             if head - position > self.batch_size:
-                moved = self._step(name, generation, progress)
+                moved = self._step(name, generation, progress, limit=BUILD_BATCH_SIZE)
                 if not moved:  # failing: the failure is recorded and shown
                     return applied
                 applied += moved
@@ -466,12 +701,15 @@ class ViewUpdater:
         """
         view = self.bound(name, generation)
         batch = self._read(view.topics(), self._position(name, generation))
+        done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             serving = registry.serving(conn, name, lock=True)
             position = registry.lock_generation(conn, name, generation)
             if serving is not None and serving.position > batch.reached:
                 return False  # the log ran ahead meanwhile: another round first
-            reached, failure = self._apply(conn, view, position, batch, registry.skips(conn))
+            reached, failure = self._apply(
+                conn, view, position, batch, registry.skips(conn), done=done
+            )
             if failure is not None or reached < batch.reached:
                 return False
             self._point(conn, type(view).tables, generation)
@@ -484,6 +722,8 @@ class ViewUpdater:
                     _drop(conn, physical_name(table_name, serving.generation))
                     if table_name not in kept:  # the new version no longer has it
                         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {_quote(conn, table_name)}")
+        _committed(done)
+        view.cache_limit = SERVING_CACHE_ROWS  # it serves now
         if progress is not None:
             progress(batch.head, batch.head)
         return True
@@ -524,35 +764,48 @@ class ViewUpdater:
         if start >= head:
             return False
         batch = self._read(None, start, head)
+        done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             locked = registry.lock_serving(conn, list(self.views))
             skips = registry.skips(conn)
             failing = registry.failures(conn)  # under the locks: none can appear meanwhile
             moves: list[tuple[str, int, int]] = []
-            for key in sorted(due):
-                if key in locked:  # (else: switched to another generation meanwhile)
-                    view = self.bound(*key)
-                    self._apply(conn, view, locked[key], batch, skips, moves, key in failing)
+            entries = [  # (else: switched to another generation meanwhile)
+                (self.bound(*key), locked[key]) for key in sorted(due) if key in locked
+            ]
+            self._apply_many(conn, entries, batch, skips, done, moves, failing)
             registry.move_many(conn, moves)  # one statement for every view's position
+        _committed(done)
         return batch.reached < batch.head
 
-    def _step(self, name: str, generation: int, progress: Progress | None = None) -> int:
-        """One batch in one transaction; returns how many positions the generation moved."""
+    def _step(
+        self, name: str, generation: int, progress: Progress | None = None, limit: int = 0
+    ) -> int:
+        """One batch in one transaction; returns how many positions the generation moved.
+        ``limit``: events per batch when far behind (default: the batch size)."""
         view = self.bound(name, generation)
         failure = self._failure(name, generation)
         if failure is not None and not failure.due(registry.now()):
             return 0
-        batch = self._read(view.topics(), self._position(name, generation))
+        batch = self._read(view.topics(), self._position(name, generation), limit=limit)
+        done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             position = registry.lock_generation(conn, name, generation)
             if position >= batch.head:
                 return 0
-            reached, _ = self._apply(conn, view, position, batch, registry.skips(conn))
+            reached, _ = self._apply(conn, view, position, batch, registry.skips(conn), done=done)
+        _committed(done)
         if progress is not None:
             progress(reached, batch.head)
         return reached - position
 
-    def _read(self, topics: Sequence[str] | None, position: int, head: int | None = None) -> _Batch:
+    def _read(
+        self,
+        topics: Sequence[str] | None,
+        position: int,
+        head: int | None = None,
+        limit: int = 0,
+    ) -> _Batch:
         """The next batch after ``position``, read before any view transaction begins.
 
         Near the head every event is read, whatever the view's topics, so that a
@@ -562,15 +815,16 @@ class ViewUpdater:
         """
         head = self.store.head() if head is None else head
         near = head - position <= self.batch_size
+        limit = self.batch_size if near else max(limit, self.batch_size)
         notifications = self.store.recorder.select_notifications(
             start=position + 1,
-            limit=self.batch_size,
+            limit=limit,
             stop=head,
             topics=() if near else topics or (),
         )
         # Fewer than a batch means everything up to head has been seen, including
         # events of topics this read did not ask for.
-        full = len(notifications) >= self.batch_size
+        full = len(notifications) >= limit
         reached = notifications[-1].id if full else head
         if near:
             notifications, reached = self._before_gap(position, notifications, reached)
@@ -631,6 +885,7 @@ class ViewUpdater:
         skips: set[tuple[str, int]],
         moves: list[tuple[str, int, int]] | None = None,
         failed: bool = True,
+        done: list[tuple[View, int, int]] | None = None,
     ) -> tuple[int, Failure | None]:
         """Apply the batch's events after ``position`` to one view in a savepoint of its
         own and move its position; a failure stops this view just before the event.
@@ -638,8 +893,11 @@ class ViewUpdater:
         ``moves``: collect the new position there (written by the caller for every
         view at once) instead of updating it now; ``failed=False``: the caller
         knows, under the generation's lock, that the view has no failure to clear.
-        A batch with none of the view's events needs no savepoint.
+        A batch with none of the view's events needs no savepoint. ``done``: where the
+        caller learns what to tell the view once the transaction has committed (its
+        rows kept in memory are then true at the new position).
         """
+        token = view.begin_batch(position)
         wanted = self._topics(view)
         todo = [
             n
@@ -649,15 +907,22 @@ class ViewUpdater:
         if todo:
             savepoint = conn.begin_nested()
             current: Notification | None = None
+            flushing = False
             try:
                 for current in todo:
                     self._apply_one(conn, view, current, batch, skips)
-                view.flush(conn)  # (a failure here is recorded at the batch's last event)
+                flushing = True
+                view.flush(conn)
             except Exception as error:
                 savepoint.rollback()
                 view.discard_pending()
                 view.rolled_back()
                 assert current is not None  # noqa: S101 - only events raise here
+                if flushing:  # which event made the batch's writes fail?
+                    current, error = self._culprit(conn, view, todo, batch, skips) or (
+                        current,
+                        error,
+                    )
                 return self._failed(conn, view, position, batch, skips, current, error)
             savepoint.commit()
         reached = max(position, batch.reached)
@@ -667,7 +932,76 @@ class ViewUpdater:
             moves.append((view.name, view.generation, reached))
         if failed and registry.clear_failure(conn, view.name, view.generation):
             log.warning("view %s recovered: it is at %d again", view.name, reached)
+        if done is not None:
+            done.append((view, token, reached))
         return reached, None
+
+    def _apply_many(
+        self,
+        conn: Connection,
+        entries: Sequence[tuple[View, int]],
+        batch: _Batch,
+        skips: set[tuple[str, int]],
+        done: list[tuple[View, int, int]],
+        moves: list[tuple[str, int, int]] | None = None,
+        failing: Collection[tuple[str, int]] = (),
+    ) -> list[tuple[int, Failure | None]]:
+        """Apply the batch to several views (each at its own position) in one pass:
+        each event is decoded once and handed to every view that reads it, all in one
+        savepoint. Should any view fail, that savepoint is rolled back and the batch
+        applied again one view at a time (:meth:`_apply`), each in a savepoint of its
+        own, so that the failing view stops alone, just before its event."""
+        wanted = [self._topics(view) for view, _ in entries]
+        tokens = [view.begin_batch(position) for view, position in entries]
+        savepoint = conn.begin_nested()
+        try:
+            to_domain_event = self._decoder([view for view, _ in entries])
+            for notification in batch.notifications:
+                event = batch.decoded.get(notification.id)
+                for (view, position), topics in zip(entries, wanted, strict=True):
+                    if notification.id <= position or (
+                        topics is not None and notification.topic not in topics
+                    ):
+                        continue
+                    if (view.name, notification.id) in skips:
+                        continue
+                    if event is None:
+                        event = to_domain_event(notification)
+                    view.apply(conn, event, notification.id)
+            for view, _ in entries:
+                view.flush(conn)
+        except Exception:
+            savepoint.rollback()
+            for view, _ in entries:
+                view.discard_pending()
+                view.rolled_back()
+            return [
+                self._apply(
+                    conn,
+                    view,
+                    position,
+                    batch,
+                    skips,
+                    moves,
+                    (view.name, view.generation) in failing if moves is not None else True,
+                    done,
+                )
+                for view, position in entries
+            ]
+        savepoint.commit()
+        results: list[tuple[int, Failure | None]] = []
+        for (view, position), token in zip(entries, tokens, strict=True):
+            reached = max(position, batch.reached)
+            if moves is None:
+                registry.move(conn, view.name, view.generation, reached)
+            elif reached != position:
+                moves.append((view.name, view.generation, reached))
+            check = (view.name, view.generation) in failing if moves is not None else True
+            if check and registry.clear_failure(conn, view.name, view.generation):
+                log.warning("view %s recovered: it is at %d again", view.name, reached)
+            done.append((view, token, reached))
+            results.append((reached, None))
+        return results
 
     def _apply_one(
         self,
@@ -682,11 +1016,47 @@ class ViewUpdater:
         wanted = self._topics(view)
         if wanted is not None and notification.topic not in wanted:
             return  # not this view's: never decoded for it (it may not even decode)
+        if not view.reads_sealed:
+            view.apply(conn, self._decoder([view])(notification), notification.id)
+            return
         event = batch.decoded.get(notification.id)
         if event is None:
             event = self.store.mapper.to_domain_event(notification)
             batch.decoded[notification.id] = event
         view.apply(conn, event, notification.id)
+
+    def _decoder(self, views: Sequence[View]) -> Callable[[Notification], Any]:
+        """How the events for ``views`` are decoded: sealed fields opened only when one
+        of them reads them."""
+        mapper = self.store.mapper
+        if any(view.reads_sealed for view in views) or not isinstance(mapper, SealingMapper):
+            return mapper.to_domain_event
+        return partial(_unsealed, mapper)
+
+    def _culprit(
+        self,
+        conn: Connection,
+        view: View,
+        todo: Sequence[Notification],
+        batch: _Batch,
+        skips: set[tuple[str, int]],
+    ) -> tuple[Notification, Exception] | None:
+        """The batch's writes failed when they were written together at its end: apply
+        its events again one at a time, each written at once, to find the event that
+        fails (rolled back whatever it finds; only run after a failure)."""
+        savepoint = conn.begin_nested()
+        try:
+            for notification in todo:
+                try:
+                    self._apply_one(conn, view, notification, batch, skips)
+                    view.flush(conn)
+                except Exception as error:
+                    return notification, error
+            return None
+        finally:
+            savepoint.rollback()
+            view.discard_pending()
+            view.rolled_back()
 
     def _failed(
         self,
@@ -816,6 +1186,23 @@ class ViewUpdater:
                 return False
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 0.2)
+
+
+def _unsealed(mapper: SealingMapper, notification: Notification) -> Any:
+    """The event with its sealed fields left closed (they read as erased): what a view
+    that reads none of them needs, without a key lookup and a decryption per event."""
+    event = Mapper.to_domain_event(mapper, notification)
+    state = vars(event)
+    envelope = state.pop(ENVELOPE, None)
+    if envelope is not None:
+        state.update({name: ERASED_VALUES.get(name, ERASED) for name in envelope["fields"]})
+    return event
+
+
+def _committed(done: Sequence[tuple[View, int, int]]) -> None:
+    """The transaction of these batches committed: the views' rows in memory hold."""
+    for view, token, position in done:
+        view.committed(token, position)
 
 
 def _adding_upsert(conn: Connection, table: sa.Table, keys: Sequence[str], column: str) -> Any:

@@ -1,0 +1,5 @@
+import sys
+
+from bench.scale import main
+
+sys.exit(main())
