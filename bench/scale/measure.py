@@ -118,6 +118,8 @@ def measure(
 
     co, su = coordinator, supervisor
     paths: list[tuple[str, str, Callable[[], int]]] = [
+        # The floor of an authenticated API request (token, routing, JSON), same run.
+        ("baseline", "baseline: GET /api/v1/areas", get(co, "/api/v1/areas")),
         ("board", "board: first page", get(co, "/api/v1/needs")),
         ("board", f"board: deep page ({deep})", get(co, "/api/v1/needs", page=deep)),
         ("board", "board: status=matching", get(co, "/api/v1/needs", status="matching")),
