@@ -131,7 +131,10 @@ def main(argv: list[str] | None = None) -> int:
         "--needs", type=int, default=DEFAULT_NEEDS, help="needs to write (default %(default)s)"
     )
     parser.add_argument(
-        "--database", help="an EMPTY database to write into (sqlite:///FILE or postgresql://...)"
+        "--database",
+        help="an EMPTY database to write into (sqlite:///FILE or postgresql://...); the "
+        "clients' keys are wrapped with TSUNAGU_MASTER_KEY, else the master_key file beside "
+        "a SQLite file (PostgreSQL: a new key, printed)",
     )
     parser.add_argument("--schema", help="with a postgresql --database: the schema to use")
     parser.add_argument(
