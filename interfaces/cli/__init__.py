@@ -438,9 +438,12 @@ def projections_rebuild(name: str | None) -> None:
     projections = container().projections
     names = [name] if name else projections.names
     with friendly_errors():
-        for view in names:
-            with progress_bar(f"rebuilding {view:<20}") as update:
-                projections.rebuild(view, progress=update)
+        if name:
+            with progress_bar(f"rebuilding {name:<20}") as update:
+                projections.rebuild(name, progress=update)
+        else:  # all of them in one pass over the log: each event read and decoded once
+            with progress_bar(f"rebuilding {len(names)} views") as update:
+                projections.rebuild_many(names, progress=lambda _view: update)
     click.echo(f"rebuilt: {', '.join(names)}")
 
 

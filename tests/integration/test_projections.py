@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from dataclasses import replace
 from datetime import date
@@ -10,6 +11,7 @@ from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from application.board import NeedFilter
 from application.oversight import AuditQuery
@@ -26,6 +28,7 @@ from domain.values import (
     ServiceType,
 )
 from interfaces.bootstrap import Container, bootstrap
+from interfaces.cli import cli
 from tests.builders import Town, make_client, make_need, make_resource, make_town
 
 
@@ -153,6 +156,35 @@ def test_rebuilding_every_view_reproduces_the_incremental_result(container: Cont
 
     assert _view_rows(container) == incremental
     assert all(len(rows) > 0 for rows in incremental.values())
+
+
+def test_the_cli_rebuilds_every_view_in_one_pass_and_switches_each(container: Container) -> None:
+    key = secrets.token_hex(32)  # the CLI's process must open the sealed events too
+    own = bootstrap(replace(container.settings, master_key=key))
+    try:
+        _workload(own)
+        incremental = _view_rows(own)
+        before = {name: own.projections.serving(name) for name in own.projections.names}
+        env = {
+            "DATABASE_URL": own.settings.database_url,
+            "TSUNAGU_DB_SCHEMA": own.settings.db_schema or "",
+            "TSUNAGU_SECRET_KEY": "test",
+            "TSUNAGU_REDIS_URL": "",
+            "TSUNAGU_MASTER_KEY": key,
+        }
+
+        result = CliRunner().invoke(cli, ["projections", "rebuild"], env=env)
+
+        assert result.exit_code == 0, result.output
+        assert f"rebuilding {len(before)} views" in result.output
+        for name, old in before.items():
+            now = own.projections.serving(name)
+            assert old is not None
+            assert now is not None
+            assert now.generation > old.generation, name  # a new generation serves
+        assert _view_rows(own) == incremental
+    finally:
+        own.close()
 
 
 def test_redelivering_events_changes_nothing(container: Container) -> None:
