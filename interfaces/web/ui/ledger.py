@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response, flash
 
-from application.ledger import Checkpoint, Ledger, Verification
+from application.ledger import Checkpoint, CheckpointNeededError, Ledger, Verification
 from application.security import Actor
 from application.services import Services
 from interfaces.web.ui.core import Screens, actor, redirect_to, services, signed_in
@@ -72,11 +72,22 @@ def _download(document: Any, filename: str) -> Response:
 @screens.get("/audit/ledger/proof/<int:position>")
 @signed_in("ledger.read")
 def ledger_proof(position: int) -> Any:
-    document = _ledger().prove(position, actor())
+    try:  # a GET writes nothing: the proof is against the latest signed checkpoint
+        document = _ledger().prove(position, actor(), sign=False)
+    except CheckpointNeededError:
+        flash(
+            _(
+                "No signed checkpoint covers No. %(position)s yet: download a checkpoint "
+                "signed now, then prove the event.",
+                position=position,
+            ),
+            "error",
+        )
+        return redirect_to("ui.audit")
     return _download(document, f"tsunagu-proof-{position}.json")
 
 
-@screens.get("/audit/ledger/checkpoint")
+@screens.post("/audit/ledger/checkpoint")
 @signed_in("ledger.read")
 def ledger_checkpoint() -> Any:
     ledger = _ledger()
