@@ -63,6 +63,7 @@ from infrastructure.passwords import Argon2Passwords
 from infrastructure.persistence import Database
 from infrastructure.persistence import DatabaseUrlError as DatabaseUrlError
 from infrastructure.replica import ListedCaseBoard, ReadRouting, ReplicaViews, replica_engine
+from infrastructure.secret_files import create_secret_file
 from infrastructure.sign_in import RedisAttemptStore, SqlAttemptStore, SqlSignInLog
 from infrastructure.snapshots import SqlSnapshots
 from infrastructure.tokens import SqlTokenStore
@@ -93,22 +94,6 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() not in ("0", "false", "no", "off", "n")
 
 
-def private_file(path: Path, content: str = "") -> bool:
-    """Create ``path`` with ``content``, readable and writable by its owner only (0600
-    whatever the umask), in a folder created 0700; False when it already existed."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    try:
-        os.fchmod(descriptor, 0o600)  # the umask may have taken bits away, never added any
-        os.write(descriptor, content.encode("ascii"))
-    finally:
-        os.close(descriptor)
-    return True
-
-
 def instance_secret(instance_path: Path) -> str:
     """A secret key kept in the instance folder, made on first use (mode 0600).
 
@@ -125,7 +110,7 @@ def instance_secret(instance_path: Path) -> str:
             return key
         if key is None:
             key = secrets.token_hex(32)
-            if private_file(path, key):
+            if create_secret_file(path, key):
                 return key
         time.sleep(0.02)  # another worker created it and is writing the key
     raise RuntimeError(f"{path} stays empty; remove it and start again")
@@ -278,7 +263,9 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
     """Build every feature on the configured database; creates missing tables."""
     database = Database.from_url(settings.database_url, schema=settings.db_schema)
     if database.kind == "sqlite":
-        private_file(Path(database.path))  # before SQLite creates it with the umask's mode
+        create_secret_file(
+            Path(database.path), ""
+        )  # before SQLite creates it with the umask's mode
     reader, writer = database.create_engines()
     read_url = settings.read_database_url
     reads = ReadRouting(reader, replica_engine(read_url, database)) if read_url else None
