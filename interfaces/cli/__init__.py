@@ -422,8 +422,12 @@ def projections_run(poll: float, names: str, reactions: bool) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
+    reported = [(-1, -1)]
+
     def report(position: int, head: int) -> None:
-        click.echo(f"views at {position} of {head}", err=True)
+        if (position, head) != reported[0]:  # an idle worker's polls say nothing new
+            reported[0] = (position, head)
+            click.echo(f"views at {position} of {head}", err=True)
 
     click.echo("projection worker running (Ctrl+C to stop)", err=True)
     projections.run_forever(poll_interval=poll, on_batch=report, names=chosen, reactions=reactions)
