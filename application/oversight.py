@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import ClassVar, Protocol
 from uuid import UUID
@@ -117,6 +117,8 @@ class Dashboard:
     """(area code, category value) -> open needs."""
     position: int = 0
     filter: DashboardFilter = field(default_factory=DashboardFilter)
+    stale: bool = False
+    """The view did not reach the ``min_position`` asked for within the wait."""
 
     @property
     def pipeline(self) -> dict[NeedStatus, int]:
@@ -299,8 +301,9 @@ class OversightCases:
             with past.at(past.position_at(as_of), dashboard=True) as views:
                 past_view: DashboardView = views.dashboard
                 return _dashboard(past_view, where, month_keys, views.position)
-        wait_for_view(self._monitor, "dashboard", min_position)
-        return _dashboard(self._dashboard, where, month_keys, self._monitor.position("dashboard"))
+        stale = wait_for_view(self._monitor, "dashboard", min_position)
+        found = _dashboard(self._dashboard, where, month_keys, self._monitor.position("dashboard"))
+        return replace(found, stale=stale)
 
     def _require_fiscal_year(self, fiscal_year: int) -> None:
         latest = self._clock().year + 1

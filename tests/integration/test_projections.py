@@ -249,6 +249,23 @@ def test_lists_report_stale_when_no_one_updates_the_view(
     assert page.position < (need.position or 0)
 
 
+def test_the_dashboard_reports_stale_when_no_one_updates_its_view(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import application.common
+
+    monkeypatch.setattr(application.common, "VIEW_WAIT_SECONDS", 0.2)
+    town = make_town(container.services)
+    quiet = bootstrap(replace(container.settings, inline_projections=False))
+    try:
+        need = make_need(quiet.services, town)
+        late = quiet.services.oversight.dashboard(town.supervisor, min_position=need.position)
+    finally:
+        quiet.close()
+    assert late.stale is True
+    assert late.position < (need.position or 0)
+
+
 def test_two_runners_at_once_apply_each_event_exactly_once(container: Container) -> None:
     town = make_town(container.services)
     quiet = bootstrap(replace(container.settings, inline_projections=False))

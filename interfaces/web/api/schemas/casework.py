@@ -553,6 +553,10 @@ class DashboardSchema(Schema):
     by_area = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
     by_category = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
     totals = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    position = fields.Integer(required=True, metadata={"description": "The view's log position."})
+    stale = fields.Boolean(
+        required=True, metadata={"description": "The view did not reach min_position in time."}
+    )
 
 
 class DashboardQuerySchema(Schema):
