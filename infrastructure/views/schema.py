@@ -118,16 +118,29 @@ case_board = sa.Table(
     sa.Column("client_id", sa.Uuid, nullable=False, index=True),
     sa.Column("category", sa.String(32), nullable=False, index=True),
     sa.Column("urgency", sa.String(16), nullable=False, index=True),
+    sa.Column("urgency_weight", sa.SmallInteger, nullable=False),  # high 2, normal 1, low 0
     sa.Column("center_code", sa.String(32), nullable=False, index=True),
     sa.Column("area_code", sa.String(32), nullable=False, index=True),
     sa.Column("assignee_id", sa.Uuid, nullable=True, index=True),
     sa.Column("resource_id", sa.Uuid, nullable=True, index=True),  # waiting lists (ranking)
     sa.Column("outcome", sa.String(32), nullable=True),
-    sa.Column("raised_at", UtcDateTime(), nullable=False, index=True),
-    sa.Column("last_activity_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("raised_at", UtcDateTime(), nullable=False),
+    sa.Column("last_activity_at", UtcDateTime(), nullable=False),
     sa.Column("matched_at", UtcDateTime(), nullable=True),
     sa.Column("closed_at", UtcDateTime(), nullable=True),
 )
+_BOARD_ORDERS = (
+    sa.Index(None, case_board.c.last_activity_at, case_board.c.need_id),
+    sa.Index(None, case_board.c.raised_at, case_board.c.need_id),
+    sa.Index(
+        None, case_board.c.urgency_weight, case_board.c.last_activity_at, case_board.c.need_id
+    ),
+)
+"""Every order of the board, need_id its tiebreaker, read along one index in either
+direction: a page starts where the index says, never after a sort of the whole table
+(see ``infrastructure/views/board.py``, ``_ORDERS``)."""
+for _index in _BOARD_ORDERS:
+    _index.name = None  # named per generation, when a generation's copy is made
 
 audit_log = sa.Table(
     "audit_log",
