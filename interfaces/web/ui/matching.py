@@ -41,7 +41,9 @@ PROPOSABLE = (NeedStatus.MATCHING, NeedStatus.RESOURCE_CREATED)
 
 
 Words = Callable[..., str]
-"""``_``, or a :class:`_Memo` of it: the translation of a message, variables filled in."""
+"""``_``, or a :class:`_Memo` of it: the translation of a message, variables filled in.
+The wording functions below take it as a parameter named ``_``, so that the messages'
+extraction (``make translations``, ``tests/ui/test_i18n.py``) still finds them."""
 
 
 class _Memo:
@@ -66,72 +68,70 @@ class _Memo:
         return text
 
 
-def _enum_label(cls: Any, value: str, words: Words = _) -> str:
+def _enum_label(cls: Any, value: str, _: Words = _) -> str:
     try:
         member = cls(value)
     except ValueError:
         return value
-    return words.label(member) if isinstance(words, _Memo) else str(label(member))
+    return _.label(member) if isinstance(_, _Memo) else str(label(member))
 
 
-def _weekdays(detail: str, words: Words = _) -> str:
-    return words(", ").join(_enum_label(Weekday, d, words) for d in detail.split(",") if d)
+def _weekdays(detail: str, _: Words = _) -> str:
+    return _(", ").join(_enum_label(Weekday, d, _) for d in detail.split(",") if d)
 
 
-def criterion_text(score: CriterionScore, areas: Mapping[str, str], words: Words = _) -> str:
+def criterion_text(score: CriterionScore, areas: Mapping[str, str], _: Words = _) -> str:
     """What one criterion says about a candidate, in the screen's language ("" if nothing)."""
     ok, detail = score.passed, score.detail
     criterion = score.criterion
     if criterion is Criterion.CATEGORY:
-        return words("serves %(category)s", category=_enum_label(NeedCategory, detail, words))
+        return _("serves %(category)s", category=_enum_label(NeedCategory, detail, _))
     if criterion is Criterion.AREA:
         area = areas.get(detail, detail)
-        return words("covers %(area)s", area=area) if ok else words("outside %(area)s", area=area)
+        return _("covers %(area)s", area=area) if ok else _("outside %(area)s", area=area)
     if criterion is Criterion.ELIGIBILITY:
-        level = _enum_label(CareLevel, detail, words)
+        level = _enum_label(CareLevel, detail, _)
         return (
-            words("%(level)s eligible", level=level)
-            if ok
-            else words("%(level)s not eligible", level=level)
+            _("%(level)s eligible", level=level) if ok else _("%(level)s not eligible", level=level)
         )
     if criterion is Criterion.CAPACITY:
         if detail == "unlimited":
-            return words("no limit on places")
-        return words("%(count)s places left", count=detail) if ok else words("full")
+            return _("no limit on places")
+        return _("%(count)s places left", count=detail) if ok else _("full")
     if criterion is Criterion.SCHEDULE:
         if detail == "unknown":
-            return words("the client's weekdays are not recorded")
+            return _("the client's weekdays are not recorded")
         if detail == "any":
-            return words("no fixed weekdays")
+            return _("no fixed weekdays")
         if ok:
-            return words("fits on %(days)s", days=_weekdays(detail, words))
-        return words("no common weekday")
+            return _("fits on %(days)s", days=_weekdays(detail, _))
+        return _("no common weekday")
     if criterion is Criterion.STATUS:
-        return "" if ok else _enum_label(ResourceStatus, detail, words)
+        return "" if ok else _enum_label(ResourceStatus, detail, _)
     return ""  # pragma: no cover - every criterion is worded above
 
 
-def reason_line(candidate: Candidate, areas: Mapping[str, str], words: Words = _) -> str:
+def reason_line(candidate: Candidate, areas: Mapping[str, str], _: Words = _) -> str:
     """One line a person can read: what fits and what does not."""
-    parts = [criterion_text(score, areas, words) for score in candidate.scores]
-    return words("; ").join(part for part in parts if part)
+    parts = [criterion_text(score, areas, _) for score in candidate.scores]
+    return _("; ").join(part for part in parts if part)
 
 
-def blocker_labels(candidate: Candidate, words: Words = _) -> list[str]:
+def blocker_labels(candidate: Candidate, _: Words = _) -> list[str]:
     """Why a candidate cannot be chosen now, as badges."""
     texts = []
     for blocker in candidate.blockers:
         if blocker is Criterion.CAPACITY:
-            texts.append(words("Full: %(count)d waiting", count=candidate.waitlist))
+            texts.append(_("Full: %(count)d waiting", count=candidate.waitlist))
         elif blocker is Criterion.STATUS:
             status = candidate.score_of(Criterion.STATUS).detail
-            texts.append(_enum_label(ResourceStatus, status, words))
+            texts.append(_enum_label(ResourceStatus, status, _))
         elif blocker is Criterion.ELIGIBILITY:
-            texts.append(words("Care level not eligible"))
+            texts.append(_("Care level not eligible"))
     return texts
 
 
-def tie_note(candidates: Sequence[Candidate], index: int, words: Words = _) -> str:
+def tie_note(candidates: Sequence[Candidate], index: int, _: Words = _) -> str:
     """Why a candidate stands where it does among others of the same score ("" if none
     ties with it): the order domain.matching.rank_candidates gives to equal totals."""
     here = candidates[index]
@@ -142,9 +142,9 @@ def tie_note(candidates: Sequence[Candidate], index: int, words: Words = _) -> s
     ]
     if not tied:
         return ""
-    return words(
+    return _(
         "Same score as %(names)s; ordered by places left (more first), then by name.",
-        names=words(", ").join(tied),
+        names=_(", ").join(tied),
     )
 
 
@@ -172,7 +172,7 @@ def candidate_panel(
     """Every line of the candidates panel (``needs/_candidates.html``), worded with one
     translation per message: rendering them in the template looked the request's
     translations up some five hundred times for fifty candidates."""
-    words = _Memo()
+    _ = _Memo()
     by_total: dict[tuple[int, bool], list[str]] = {}
     for c in candidates:
         by_total.setdefault((c.total, c.proposable), []).append(c.name)
@@ -181,23 +181,23 @@ def candidate_panel(
         rank = index + 1
         tie = ""
         if len(by_total[(c.total, c.proposable)]) > 1:
-            tie = tie_note(candidates, index, words)
+            tie = tie_note(candidates, index, _)
         lines.append(
             CandidateLines(
                 candidate=c,
                 rank=rank,
-                rank_label=words("Rank %(rank)d", rank=rank),
-                points=words("%(total)d points", total=c.total),
-                blockers=blocker_labels(c, words),
+                rank_label=_("Rank %(rank)d", rank=rank),
+                points=_("%(total)d points", total=c.total),
+                blockers=blocker_labels(c, _),
                 waiting=(
-                    words("%(count)d proposals waiting", count=c.waitlist)
+                    _("%(count)d proposals waiting", count=c.waitlist)
                     if c.proposable and c.waitlist
                     else ""
                 ),
-                reason=reason_line(c, areas, words),
+                reason=reason_line(c, areas, _),
                 tie=tie,
-                scores=[(words.label(s.criterion), s) for s in c.scores if s.max_score],
-                choose=words("Choose %(name)s", name=c.name),
+                scores=[(_.label(s.criterion), s) for s in c.scores if s.max_score],
+                choose=_("Choose %(name)s", name=c.name),
             )
         )
     return lines
