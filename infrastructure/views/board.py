@@ -28,7 +28,8 @@ class CaseBoardView(View):
     version = 3
     """2: indexes for every filter and order of the board (urgency, raised_at) and
     for the waiting lists ranking counts (resource_id). 3: ``urgency_weight`` and one
-    index per order ending in need_id (pages read along an index, keyset cursors)."""
+    index per order ending in need_id (pages read along an index, keyset cursors); the
+    status, center and assignee indexes go on in the default order."""
     tables: ClassVar = (case_board,)
 
     def handlers(self) -> dict[type, Handler]:

@@ -118,3 +118,19 @@ def test_a_cursor_starts_the_page_inside_the_orders_index(
     assert _sorts(plan) == [], plan
     text = "\n".join(plan)
     assert re.search(r"\(\(?\w+,.*need_id\)?\s*[<>]\s*\(|ROW\(.*need_id\)\s*[<>]\s*ROW", text), plan
+
+
+DEEP_FILTERS = ["status", "center", "assignee"]
+
+
+@pytest.mark.parametrize("name", DEEP_FILTERS)
+def test_a_deep_page_of_a_status_a_center_or_an_assignee_sorts_nothing(
+    board: Container, name: str
+) -> None:
+    """The board's default order within the filters people page deep in is a range of
+    one index: no sort of the filter's rows, however many."""
+    plan = _plan(
+        board, page_ids_query(FILTERS[name], BoardSort.LAST_ACTIVITY, 20, 50), no_sort=True
+    )
+    assert _full_scans(plan) == [], plan
+    assert _sorts(plan) == [], plan
