@@ -119,7 +119,7 @@ class BoardCursor:
                 datetime.fromisoformat(raised_at),
                 Urgency(urgency),
             )
-        except (binascii.Error, UnicodeDecodeError, TypeError, ValueError) as error:
+        except (binascii.Error, UnicodeDecodeError, AttributeError, TypeError, ValueError) as error:
             raise ValueError("not a cursor of the case board") from error
         if cursor.last_activity_at.tzinfo is None or cursor.raised_at.tzinfo is None:
             raise ValueError("not a cursor of the case board")

@@ -149,7 +149,17 @@ def test_need_list_follows_next_links_through_every_need_once(
     assert numbered[1]["next"] is None
 
 
-@pytest.mark.parametrize("cursor", ["x", "eyJhIjoxfQ", "W10", "!" * 500])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "x",
+        "eyJhIjoxfQ",
+        "W10",
+        "WyJsYXN0X2FjdGl2aXR5IiwgNSwgIngiLCAieSIsICJoaWdoIl0",
+        "é",
+        "!" * 500,
+    ],
+)
 def test_need_list_rejects_a_cursor_it_did_not_give(api: Api, cursor: str) -> None:
     problem = assert_problem(api.get("/needs", "coordinator", {"cursor": cursor}), 422)
     assert "cursor" in problem["errors"]
