@@ -6,7 +6,10 @@ rows of needs other pages name (an initiative's, a meeting's).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
+import json
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -74,6 +77,56 @@ class BoardSort(enum.Enum):
 
 
 @dataclass(frozen=True)
+class BoardCursor:
+    """Where a page of the board ends (keyset pagination): the last row's sort key.
+
+    The next page starts after it, read along the order's index: as fast deep in the
+    board as on its first page, and no row is skipped or shown twice when needs move
+    between two reads (an ``offset`` would shift). Opaque to clients (:meth:`encode`).
+    """
+
+    sort: BoardSort
+    need_id: UUID
+    last_activity_at: datetime
+    raised_at: datetime
+    urgency: Urgency
+
+    @classmethod
+    def after(cls, row: NeedRow, sort: BoardSort) -> BoardCursor:
+        return cls(sort, row.id, row.last_activity_at, row.raised_at, row.urgency)
+
+    def encode(self) -> str:
+        data = [
+            self.sort.value,
+            str(self.need_id),
+            self.last_activity_at.isoformat(),
+            self.raised_at.isoformat(),
+            self.urgency.value,
+        ]
+        text = json.dumps(data, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(text).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> BoardCursor:
+        """The cursor :meth:`encode` wrote; ValueError for anything else."""
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            sort, need_id, last_activity_at, raised_at, urgency = json.loads(raw)
+            cursor = cls(
+                BoardSort(sort),
+                UUID(need_id),
+                datetime.fromisoformat(last_activity_at),
+                datetime.fromisoformat(raised_at),
+                Urgency(urgency),
+            )
+        except (binascii.Error, UnicodeDecodeError, AttributeError, TypeError, ValueError) as error:
+            raise ValueError("not a cursor of the case board") from error
+        if cursor.last_activity_at.tzinfo is None or cursor.raised_at.tzinfo is None:
+            raise ValueError("not a cursor of the case board")
+        return cursor
+
+
+@dataclass(frozen=True)
 class BoardPage:
     """One page of the case board."""
 
@@ -87,6 +140,8 @@ class BoardPage:
     """The view's position in the log when it was read."""
     stale: bool = False
     """The view had not reached the ``min_position`` the caller asked for."""
+    next_cursor: BoardCursor | None = None
+    """Where the next page starts (None on the last page)."""
 
     @property
     def pages(self) -> int:
@@ -97,9 +152,15 @@ class CaseBoard(Protocol):
     """The case board view: one row per need."""
 
     def page(
-        self, filters: NeedFilter, sort: BoardSort, page: int, per_page: int
+        self,
+        filters: NeedFilter,
+        sort: BoardSort,
+        page: int,
+        per_page: int,
+        after: BoardCursor | None = None,
     ) -> tuple[list[NeedRow], int]:
-        """Rows matching ``filters`` in ``sort`` order, and how many match in all."""
+        """Rows matching ``filters`` in ``sort`` order, and how many match in all;
+        with ``after``, the rows following it (``page`` is then ignored)."""
 
     def status_counts(self, filters: NeedFilter) -> dict[NeedStatus, int]:
         """Needs per status matching ``filters`` (whose status is ignored)."""
@@ -132,8 +193,12 @@ class BoardCases:
         counts: bool = False,
         min_position: int | None = None,
         as_of: datetime | None = None,
+        after: BoardCursor | None = None,
     ) -> BoardPage:
         """A page of needs; with ``counts``, the count per status under the same filters.
+
+        ``after``: the page following a cursor (a page's ``next_cursor``) instead of the
+        page numbered ``page``; the cursor's order is the one read (``sort`` is ignored).
 
         ``min_position`` waits briefly for the view to reach a position the caller
         wrote (read-your-writes); ``stale`` says when it did not. ``as_of``: the
@@ -148,16 +213,23 @@ class BoardCases:
             return BoardPage((), 0, page, per_page, {}, position, stale)
         if scope is not None:
             filters = replace(filters, center_code=scope)
+        if after is not None:
+            sort = after.sort
         if as_of is not None:
             past = require_past(self._past)
             with past.at(past.position_at(as_of), board=True) as views:
                 past_board: CaseBoard = views.board
-                rows, total = past_board.page(filters, sort, page, per_page)
+                rows, total = past_board.page(filters, sort, page, per_page, after)
                 status_counts = past_board.status_counts(filters) if counts else {}
-            return BoardPage(tuple(rows), total, page, per_page, status_counts, views.position)
-        rows, total = self._board.page(filters, sort, page, per_page)
-        status_counts = self._board.status_counts(filters) if counts else {}
-        return BoardPage(tuple(rows), total, page, per_page, status_counts, position, stale)
+            position, stale = views.position, False
+        else:
+            rows, total = self._board.page(filters, sort, page, per_page, after)
+            status_counts = self._board.status_counts(filters) if counts else {}
+        more = len(rows) == per_page and (after is not None or page * per_page < total)
+        next_cursor = BoardCursor.after(rows[-1], sort) if more else None
+        return BoardPage(
+            tuple(rows), total, page, per_page, status_counts, position, stale, next_cursor
+        )
 
     def rows(self, need_ids: Collection[UUID], actor: Actor) -> list[NeedRow]:
         """Board rows of the given needs that this actor may see (unknown ids left out)."""

@@ -36,7 +36,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.board import BoardSort, CaseBoard, NeedFilter, NeedRow
+from application.board import BoardCursor, BoardSort, CaseBoard, NeedFilter, NeedRow
 from application.common import ViewMonitor, ViewStatus
 from domain.values import NeedStatus
 from infrastructure.persistence import Database, DatabaseUrlError
@@ -191,9 +191,14 @@ class ListedCaseBoard:
         self.lookups = lookups
 
     def page(
-        self, filters: NeedFilter, sort: BoardSort, page: int, per_page: int
+        self,
+        filters: NeedFilter,
+        sort: BoardSort,
+        page: int,
+        per_page: int,
+        after: BoardCursor | None = None,
     ) -> tuple[list[NeedRow], int]:
-        return self.lists.page(filters, sort, page, per_page)
+        return self.lists.page(filters, sort, page, per_page, after)
 
     def status_counts(self, filters: NeedFilter) -> dict[NeedStatus, int]:
         return self.lists.status_counts(filters)

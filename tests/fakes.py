@@ -31,7 +31,7 @@ from eventsourcing.utils import get_topic
 
 from application.access import AccessEntry, AccessQuery, AccessRead, AccessRecorder
 from application.accounts import AccountCases, TokenInfo, TokenKind, UserDTO, UserNames, user_dto
-from application.board import BoardCases, BoardSort, NeedFilter, NeedRow
+from application.board import BoardCases, BoardCursor, BoardSort, NeedFilter, NeedRow
 from application.clients import ClientCard, ClientCases, ClientDTO, ClientName, ClientSummary
 from application.common import ViewStatus
 from application.errors import ApplicationError
@@ -124,26 +124,36 @@ def stored(store: EventStore, created: type[Any], cls: type[A]) -> list[A]:
 
 # -- the case board ------------------------------------------------------------------------------
 
-_URGENCY_RANK = {Urgency.HIGH: 0, Urgency.NORMAL: 1, Urgency.LOW: 2}
+_URGENCY_WEIGHT = {Urgency.HIGH: 2, Urgency.NORMAL: 1, Urgency.LOW: 0}
 
-_ORDERS: dict[BoardSort, tuple[tuple[Callable[[NeedRow], Any], bool], ...]] = {
-    # (key, descending), most significant first; ties broken by need id.
-    BoardSort.LAST_ACTIVITY: ((lambda r: r.last_activity_at, True),),
-    BoardSort.OLDEST_ACTIVITY: ((lambda r: r.last_activity_at, False),),
-    BoardSort.NEWEST: ((lambda r: r.raised_at, True),),
-    BoardSort.OLDEST: ((lambda r: r.raised_at, False),),
-    BoardSort.URGENCY: (
-        (lambda r: _URGENCY_RANK[r.urgency], False),
-        (lambda r: r.last_activity_at, True),
-    ),
+_ORDERS: dict[BoardSort, tuple[tuple[str, ...], bool]] = {
+    # (the key's parts, need id last; whether descending): every part runs the same way.
+    BoardSort.LAST_ACTIVITY: (("last_activity_at", "id"), True),
+    BoardSort.OLDEST_ACTIVITY: (("last_activity_at", "id"), False),
+    BoardSort.NEWEST: (("raised_at", "id"), True),
+    BoardSort.OLDEST: (("raised_at", "id"), False),
+    BoardSort.URGENCY: (("weight", "last_activity_at", "id"), True),
 }
 
 
-def _sorted(rows: Iterable[NeedRow], sort: BoardSort) -> list[NeedRow]:
-    ordered = sorted(rows, key=lambda r: r.id)
-    for key, descending in reversed(_ORDERS[sort]):
-        ordered.sort(key=key, reverse=descending)  # stable sorts, least significant key first
-    return ordered
+def _key(sort: BoardSort, row: NeedRow | BoardCursor) -> tuple[Any, ...]:
+    if isinstance(row, BoardCursor):
+        parts = {"id": row.need_id, "last_activity_at": row.last_activity_at}
+    else:
+        parts = {"id": row.id, "last_activity_at": row.last_activity_at}
+    parts.update(raised_at=row.raised_at, weight=_URGENCY_WEIGHT[row.urgency])
+    return tuple(parts[name] for name in _ORDERS[sort][0])
+
+
+def _sorted(
+    rows: Iterable[NeedRow], sort: BoardSort, after: BoardCursor | None = None
+) -> list[NeedRow]:
+    descending = _ORDERS[sort][1]
+    ordered = sorted(rows, key=lambda r: _key(sort, r), reverse=descending)
+    if after is None:
+        return ordered
+    mark = _key(sort, after)
+    return [r for r in ordered if (_key(sort, r) < mark if descending else _key(sort, r) > mark)]
 
 
 class FakeCaseBoard:
@@ -153,9 +163,17 @@ class FakeCaseBoard:
         self._store = store
 
     def page(
-        self, filters: NeedFilter, sort: BoardSort, page: int, per_page: int
+        self,
+        filters: NeedFilter,
+        sort: BoardSort,
+        page: int,
+        per_page: int,
+        after: BoardCursor | None = None,
     ) -> tuple[list[NeedRow], int]:
-        rows = _sorted((r for n, r in self._needs() if _matches(n, filters)), sort)
+        matching = [r for n, r in self._needs() if _matches(n, filters)]
+        if after is not None:
+            return _sorted(matching, sort, after)[:per_page], len(matching)
+        rows = _sorted(matching, sort)
         start = (page - 1) * per_page
         return rows[start : start + per_page], len(rows)
 

@@ -9,7 +9,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.board import BoardSort, NeedFilter, NeedRow
+from application.board import BoardCursor, BoardSort, NeedFilter, NeedRow
 from domain.need import STATUS_AFTER, Need, status_after
 from domain.user import User
 from domain.values import NeedCategory, NeedStatus, Outcome, Urgency, display_code
@@ -25,9 +25,11 @@ class CaseBoardView(View):
 
     name = "case_board"
     reads_sealed = False  # none of its handlers reads a sealed field
-    version = 2
+    version = 3
     """2: indexes for every filter and order of the board (urgency, raised_at) and
-    for the waiting lists ranking counts (resource_id)."""
+    for the waiting lists ranking counts (resource_id). 3: ``urgency_weight`` and one
+    index per order ending in need_id (pages read along an index, keyset cursors); the
+    status, center and assignee indexes go on in the default order."""
     tables: ClassVar = (case_board,)
 
     def handlers(self) -> dict[type, Handler]:
@@ -46,6 +48,7 @@ class CaseBoardView(View):
                 "client_id": e.client_id,
                 "category": e.category.value,
                 "urgency": e.urgency.value,
+                "urgency_weight": _URGENCY_WEIGHT[e.urgency],
                 "center_code": e.center_code,
                 "area_code": e.area_code,
                 "raised_at": e.timestamp,
@@ -76,21 +79,27 @@ class CaseBoardView(View):
         elif isinstance(e, Need.Reopened):
             row.update(outcome=None, closed_at=None, resource_id=None, matched_at=None)
         elif isinstance(e, Need.DetailsChanged):
-            row["urgency"] = e.urgency.value
+            row.update(urgency=e.urgency.value, urgency_weight=_URGENCY_WEIGHT[e.urgency])
 
 
-_URGENCY_RANK = sa.case(
-    {Urgency.HIGH.value: 0, Urgency.NORMAL.value: 1, Urgency.LOW.value: 2},
-    value=case_board.c.urgency,
-    else_=3,
-)
+_URGENCY_WEIGHT = {Urgency.HIGH: 2, Urgency.NORMAL: 1, Urgency.LOW: 0}
+"""``case_board.urgency_weight``: the urgency order as a number, highest first."""
+
+_c = case_board.c
+_KEYS: dict[BoardSort, tuple[tuple[Any, ...], bool]] = {
+    BoardSort.LAST_ACTIVITY: ((_c.last_activity_at, _c.need_id), True),
+    BoardSort.OLDEST_ACTIVITY: ((_c.last_activity_at, _c.need_id), False),
+    BoardSort.NEWEST: ((_c.raised_at, _c.need_id), True),
+    BoardSort.OLDEST: ((_c.raised_at, _c.need_id), False),
+    BoardSort.URGENCY: ((_c.urgency_weight, _c.last_activity_at, _c.need_id), True),
+}
+"""Each order's key (need_id last, the tiebreaker) and whether it runs descending. Every
+column of a key runs the same way, so one index of ``case_board`` (schema.py) reads it
+in either direction, and a keyset cursor is one row-value comparison."""
 
 _ORDERS: dict[BoardSort, list[Any]] = {
-    BoardSort.LAST_ACTIVITY: [case_board.c.last_activity_at.desc()],
-    BoardSort.OLDEST_ACTIVITY: [case_board.c.last_activity_at.asc()],
-    BoardSort.NEWEST: [case_board.c.raised_at.desc()],
-    BoardSort.OLDEST: [case_board.c.raised_at.asc()],
-    BoardSort.URGENCY: [_URGENCY_RANK, case_board.c.last_activity_at.desc()],
+    sort: [column.desc() if descending else column.asc() for column in key]
+    for sort, (key, descending) in _KEYS.items()
 }
 
 
@@ -122,15 +131,59 @@ def _conditions(filters: NeedFilter, *, with_status: bool = True) -> Any:
     return sa.and_(sa.true(), *conditions)
 
 
-def page_query(filters: NeedFilter, sort: BoardSort, page: int, per_page: int) -> Any:
-    """One page of the board: its rows, each with its assignee's username."""
+def page_query(
+    filters: NeedFilter,
+    sort: BoardSort,
+    page: int,
+    per_page: int,
+    after: BoardCursor | None = None,
+) -> Any:
+    """One page of the board: its rows, each with its assignee's username.
+
+    The page's ids are found first along the order's index alone (:func:`page_ids_query`),
+    and only those rows are read and joined to their assignee.
+    """
+    chosen = page_ids_query(filters, sort, page, per_page, after).subquery("page_ids")
     return (
         _rows_query()
-        .where(_conditions(filters))
-        .order_by(*_ORDERS[sort], case_board.c.need_id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .join(chosen, chosen.c.need_id == case_board.c.need_id)
+        .order_by(*_ORDERS[sort])
     )
+
+
+def page_ids_query(
+    filters: NeedFilter,
+    sort: BoardSort,
+    page: int,
+    per_page: int,
+    after: BoardCursor | None = None,
+) -> Any:
+    """The ids of one page of the board, in ``sort`` order.
+
+    ``after``: the ids that follow this cursor (keyset pagination; ``page`` is then
+    ignored), one row-value comparison the order's index answers. Otherwise the page
+    skips ``(page - 1) * per_page`` entries of that index (no row is read for them).
+    """
+    key, descending = _KEYS[sort]
+    ids = sa.select(case_board.c.need_id).where(_conditions(filters))
+    if after is not None:
+        values = _key_values(after)
+        mark = sa.tuple_(*key)
+        bound = sa.tuple_(*(sa.literal(values[col.name], type_=col.type) for col in key))
+        ids = ids.where(mark < bound if descending else mark > bound)
+    else:
+        ids = ids.offset((page - 1) * per_page)
+    return ids.order_by(*_ORDERS[sort]).limit(per_page)
+
+
+def _key_values(cursor: BoardCursor) -> dict[str, Any]:
+    """The columns of a cursor's row, by name (an order's key takes what it needs)."""
+    return {
+        "need_id": cursor.need_id,
+        "last_activity_at": cursor.last_activity_at,
+        "raised_at": cursor.raised_at,
+        "urgency_weight": _URGENCY_WEIGHT[cursor.urgency],
+    }
 
 
 def count_query(filters: NeedFilter) -> Any:
@@ -151,11 +204,16 @@ class SqlCaseBoard:
         self.engine = engine
 
     def page(
-        self, filters: NeedFilter, sort: BoardSort, page: int, per_page: int
+        self,
+        filters: NeedFilter,
+        sort: BoardSort,
+        page: int,
+        per_page: int,
+        after: BoardCursor | None = None,
     ) -> tuple[list[NeedRow], int]:
         with self.engine.connect() as conn:
             count = int(conn.execute(count_query(filters)).scalar() or 0)
-            rows = conn.execute(page_query(filters, sort, page, per_page)).all()
+            rows = conn.execute(page_query(filters, sort, page, per_page, after)).all()
         return [need_row(r) for r in rows], count
 
     def status_counts(self, filters: NeedFilter) -> dict[NeedStatus, int]:
@@ -174,9 +232,7 @@ class SqlCaseBoard:
         if not ids:
             return []
         c = case_board.c
-        query = (
-            _rows_query().where(c.need_id.in_(ids)).order_by(c.last_activity_at.desc(), c.need_id)
-        )
+        query = _rows_query().where(c.need_id.in_(ids)).order_by(*_ORDERS[BoardSort.LAST_ACTIVITY])
         with self.engine.connect() as conn:
             return [need_row(r) for r in conn.execute(query).all()]
 

@@ -113,21 +113,41 @@ case_board = sa.Table(
     view_metadata,
     sa.Column("need_id", sa.Uuid, primary_key=True),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("status", sa.String(32), nullable=False, index=True),
+    sa.Column("status", sa.String(32), nullable=False),
     sa.Column("paused", sa.Boolean, nullable=False),
     sa.Column("client_id", sa.Uuid, nullable=False, index=True),
     sa.Column("category", sa.String(32), nullable=False, index=True),
     sa.Column("urgency", sa.String(16), nullable=False, index=True),
-    sa.Column("center_code", sa.String(32), nullable=False, index=True),
+    sa.Column("urgency_weight", sa.SmallInteger, nullable=False),  # high 2, normal 1, low 0
+    sa.Column("center_code", sa.String(32), nullable=False),
     sa.Column("area_code", sa.String(32), nullable=False, index=True),
-    sa.Column("assignee_id", sa.Uuid, nullable=True, index=True),
+    sa.Column("assignee_id", sa.Uuid, nullable=True),
     sa.Column("resource_id", sa.Uuid, nullable=True, index=True),  # waiting lists (ranking)
     sa.Column("outcome", sa.String(32), nullable=True),
-    sa.Column("raised_at", UtcDateTime(), nullable=False, index=True),
-    sa.Column("last_activity_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("raised_at", UtcDateTime(), nullable=False),
+    sa.Column("last_activity_at", UtcDateTime(), nullable=False),
     sa.Column("matched_at", UtcDateTime(), nullable=True),
     sa.Column("closed_at", UtcDateTime(), nullable=True),
 )
+_BOARD_ORDERS = (
+    sa.Index(None, case_board.c.last_activity_at, case_board.c.need_id),
+    sa.Index(None, case_board.c.raised_at, case_board.c.need_id),
+    sa.Index(
+        None, case_board.c.urgency_weight, case_board.c.last_activity_at, case_board.c.need_id
+    ),
+    *(
+        sa.Index(None, column, case_board.c.last_activity_at, case_board.c.need_id)
+        for column in (case_board.c.status, case_board.c.center_code, case_board.c.assignee_id)
+    ),
+)
+"""Every order of the board, need_id its tiebreaker, read along one index in either
+direction: a page starts where the index says, never after a sort of the whole table
+(see ``infrastructure/views/board.py``, ``_ORDERS``). The filters a board is most often
+deep in (a status, a center, an assignee) lead an index of the default order, so their
+deep pages are a range of an index too (and their other orders sort that filter's rows
+only)."""
+for _index in _BOARD_ORDERS:
+    _index.name = None  # named per generation, when a generation's copy is made
 
 audit_log = sa.Table(
     "audit_log",

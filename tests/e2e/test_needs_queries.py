@@ -25,7 +25,7 @@ from tests.e2e.support import (
     step,
 )
 
-PAGE_FIELDS = {"items", "total", "page", "per_page", "position", "stale"}
+PAGE_FIELDS = {"items", "total", "page", "per_page", "position", "stale", "next"}
 ROW_FIELDS = {
     "id",
     "version",
@@ -127,6 +127,42 @@ def test_need_list_pages_through_every_need_once(api: Api, board: dict[str, Any]
     assert [p["page"] for p in pages] == [1, 2, 3]
     ids = [item["id"] for p in pages for item in p["items"]]
     assert sorted(ids) == sorted(board["ids"].values())
+
+
+def test_need_list_follows_next_links_through_every_need_once(
+    api: Api, board: dict[str, Any]
+) -> None:
+    """Keyset pagination: each page's ``next`` link (same filters, a cursor) gives the
+    rows the numbered pages give, in the same order; the last page has none."""
+    area = board["district"].area
+    numbered = [_listed(api, "coordinator", area=area, per_page=3, page=page) for page in (1, 2)]
+    assert numbered[0]["next"] is not None
+    followed = _listed(api, "coordinator", area=area, per_page=3)
+    pages = [followed]
+    while followed["next"] is not None and len(pages) < 5:
+        assert followed["next"].startswith("/api/v1/needs?")
+        answer = api.client.get(followed["next"], headers=api.headers("coordinator"))
+        followed = assert_ok(answer)
+        pages.append(followed)
+    assert [len(p["items"]) for p in pages] == [3, 1]
+    assert [p["items"] for p in pages] == [p["items"] for p in numbered]
+    assert numbered[1]["next"] is None
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "x",
+        "eyJhIjoxfQ",
+        "W10",
+        "WyJsYXN0X2FjdGl2aXR5IiwgNSwgIngiLCAieSIsICJoaWdoIl0",
+        "é",
+        "!" * 500,
+    ],
+)
+def test_need_list_rejects_a_cursor_it_did_not_give(api: Api, cursor: str) -> None:
+    problem = assert_problem(api.get("/needs", "coordinator", {"cursor": cursor}), 422)
+    assert "cursor" in problem["errors"]
 
 
 @pytest.mark.parametrize(

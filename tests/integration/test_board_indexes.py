@@ -5,16 +5,16 @@ offers is answered by an index of ``case_board``, never a scan of the whole tabl
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
 
-from application.board import BoardSort, NeedFilter
+from application.board import BoardCursor, BoardSort, NeedFilter
 from domain.values import NeedCategory, NeedStatus, Urgency
-from infrastructure.views.board import count_query, page_query
+from infrastructure.views.board import count_query, page_ids_query, page_query
 from interfaces.bootstrap import Container
 from tests.builders import make_need, make_town
 
@@ -32,9 +32,10 @@ SORTS = [s for s in BoardSort if s is not BoardSort.URGENCY]
 """The urgency order ranks with an expression: it comes after a filter, never alone."""
 
 
-def _plan(container: Container, query: Any) -> list[str]:
+def _plan(container: Container, query: Any, *, no_sort: bool = False) -> list[str]:
     """The database's plan for ``query`` (sequential scans disabled on PostgreSQL, so
-    that the plan shows whether an index can answer it, whatever the table's size)."""
+    that the plan shows whether an index can answer it, whatever the table's size;
+    with ``no_sort``, sorts too: whether an index can give the order)."""
     engine = container.projections.reader
     sqlite = engine.dialect.name == "sqlite"
     prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
@@ -46,6 +47,8 @@ def _plan(container: Container, query: Any) -> list[str]:
     with engine.connect() as conn:
         if not sqlite:
             conn.exec_driver_sql("SET enable_seqscan = off")
+            if no_sort:
+                conn.exec_driver_sql("SET enable_sort = off")
         sa.event.listen(conn, "before_cursor_execute", explain, retval=True)
         rows = conn.execute(query).all()
         sa.event.remove(conn, "before_cursor_execute", explain)
@@ -80,3 +83,54 @@ def test_every_order_of_the_whole_board_is_read_along_an_index(
 ) -> None:
     plan = _plan(board, page_query(NeedFilter(), sort, 3, 50))
     assert _full_scans(plan) == [], plan
+
+
+def _sorts(plan: list[str]) -> list[str]:
+    """Sorting steps: SQLite's temporary b-trees, PostgreSQL's Sort nodes."""
+    return [
+        line for line in plan if re.match(r"^(USE TEMP B-TREE|->\s*Sort\b|Sort\b)", line.strip())
+    ]
+
+
+ALL_SORTS = list(BoardSort)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+CURSOR = BoardCursor(BoardSort.URGENCY, uuid4(), NOW, NOW - timedelta(days=3), Urgency.NORMAL)
+
+
+@pytest.mark.parametrize("sort", ALL_SORTS, ids=[s.value for s in ALL_SORTS])
+def test_a_deep_page_of_the_whole_board_is_read_in_index_order_without_a_sort(
+    board: Container, sort: BoardSort
+) -> None:
+    """The page's ids come from one index in the order's direction: a deep page skips
+    index entries, never sorts the whole table (the urgency order too, by its weight)."""
+    plan = _plan(board, page_ids_query(NeedFilter(), sort, 200, 50), no_sort=True)
+    assert _full_scans(plan) == [], plan
+    assert _sorts(plan) == [], plan
+
+
+@pytest.mark.parametrize("sort", ALL_SORTS, ids=[s.value for s in ALL_SORTS])
+def test_a_cursor_starts_the_page_inside_the_orders_index(
+    board: Container, sort: BoardSort
+) -> None:
+    """Keyset pagination: the page after a cursor is a range of the order's index."""
+    plan = _plan(board, page_ids_query(NeedFilter(), sort, 1, 50, CURSOR), no_sort=True)
+    assert _full_scans(plan) == [], plan
+    assert _sorts(plan) == [], plan
+    text = "\n".join(plan)
+    assert re.search(r"\(\(?\w+,.*need_id\)?\s*[<>]\s*\(|ROW\(.*need_id\)\s*[<>]\s*ROW", text), plan
+
+
+DEEP_FILTERS = ["status", "center", "assignee"]
+
+
+@pytest.mark.parametrize("name", DEEP_FILTERS)
+def test_a_deep_page_of_a_status_a_center_or_an_assignee_sorts_nothing(
+    board: Container, name: str
+) -> None:
+    """The board's default order within the filters people page deep in is a range of
+    one index: no sort of the filter's rows, however many."""
+    plan = _plan(
+        board, page_ids_query(FILTERS[name], BoardSort.LAST_ACTIVITY, 20, 50), no_sort=True
+    )
+    assert _full_scans(plan) == [], plan
+    assert _sorts(plan) == [], plan

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint
+from flask import Blueprint, request, url_for
 
 from application.board import NeedFilter
 from interfaces.web.api import schemas as s
@@ -60,13 +62,23 @@ def list_needs(call: Call) -> Any:
         urgency=q["urgency"],
         paused=q["paused"],
     )
-    return call.services.board.board(
+    board = call.services.board.board(
         filters,
         call.actor,
         page=q["page"],
         per_page=q["per_page"],
         min_position=q["min_position"],
         as_of=q["as_of"],
+        after=q["cursor"],
+    )
+    next_link = None
+    if board.next_cursor is not None:
+        args = {k: v for k, v in request.args.items() if k not in ("page", "cursor")}
+        next_link = url_for(
+            "api.needs.list_needs", **args, cursor=board.next_cursor.encode(), _external=False
+        )
+    return SimpleNamespace(
+        **{f.name: getattr(board, f.name) for f in dataclasses.fields(board)}, next=next_link
     )
 
 

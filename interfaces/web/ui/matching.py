@@ -4,6 +4,7 @@ the client page with its available weekdays and its multi-need plan (複合課�
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
 
@@ -39,28 +40,57 @@ PROPOSABLE = (NeedStatus.MATCHING, NeedStatus.RESOURCE_CREATED)
 # -- candidates in words ---------------------------------------------------------------------
 
 
-def _enum_label(cls: Any, value: str) -> str:
+Words = Callable[..., str]
+"""``_``, or a :class:`_Memo` of it: the translation of a message, variables filled in.
+The wording functions below take it as a parameter named ``_``, so that the messages'
+extraction (``make translations``, ``tests/ui/test_i18n.py``) still finds them."""
+
+
+class _Memo:
+    """The screen's words for one rendering of the candidates, each message and label
+    translated once: fifty candidates say the same few things fifty times over, and each
+    lookup of the request's translations costs more than the line it words."""
+
+    def __init__(self) -> None:
+        self._messages: dict[str, str] = {}
+        self._labels: dict[Any, str] = {}
+
+    def __call__(self, text: str, **variables: Any) -> str:
+        message = self._messages.get(text)
+        if message is None:
+            message = self._messages[text] = _(text)
+        return message % variables if variables else message  # as gettext fills them in
+
+    def label(self, value: Any) -> str:
+        text = self._labels.get(value)
+        if text is None:
+            text = self._labels[value] = str(label(value))
+        return text
+
+
+def _enum_label(cls: Any, value: str, _: Words = _) -> str:
     try:
-        return str(label(cls(value)))
+        member = cls(value)
     except ValueError:
         return value
+    return _.label(member) if isinstance(_, _Memo) else str(label(member))
 
 
-def _weekdays(detail: str) -> str:
-    return _(", ").join(_enum_label(Weekday, d) for d in detail.split(",") if d)
+def _weekdays(detail: str, _: Words = _) -> str:
+    return _(", ").join(_enum_label(Weekday, d, _) for d in detail.split(",") if d)
 
 
-def criterion_text(score: CriterionScore, areas: Mapping[str, str]) -> str:
+def criterion_text(score: CriterionScore, areas: Mapping[str, str], _: Words = _) -> str:
     """What one criterion says about a candidate, in the screen's language ("" if nothing)."""
     ok, detail = score.passed, score.detail
     criterion = score.criterion
     if criterion is Criterion.CATEGORY:
-        return _("serves %(category)s", category=_enum_label(NeedCategory, detail))
+        return _("serves %(category)s", category=_enum_label(NeedCategory, detail, _))
     if criterion is Criterion.AREA:
         area = areas.get(detail, detail)
         return _("covers %(area)s", area=area) if ok else _("outside %(area)s", area=area)
     if criterion is Criterion.ELIGIBILITY:
-        level = _enum_label(CareLevel, detail)
+        level = _enum_label(CareLevel, detail, _)
         return (
             _("%(level)s eligible", level=level) if ok else _("%(level)s not eligible", level=level)
         )
@@ -73,32 +103,35 @@ def criterion_text(score: CriterionScore, areas: Mapping[str, str]) -> str:
             return _("the client's weekdays are not recorded")
         if detail == "any":
             return _("no fixed weekdays")
-        return _("fits on %(days)s", days=_weekdays(detail)) if ok else _("no common weekday")
+        if ok:
+            return _("fits on %(days)s", days=_weekdays(detail, _))
+        return _("no common weekday")
     if criterion is Criterion.STATUS:
-        return "" if ok else _enum_label(ResourceStatus, detail)
+        return "" if ok else _enum_label(ResourceStatus, detail, _)
     return ""  # pragma: no cover - every criterion is worded above
 
 
-def reason_line(candidate: Candidate, areas: Mapping[str, str]) -> str:
+def reason_line(candidate: Candidate, areas: Mapping[str, str], _: Words = _) -> str:
     """One line a person can read: what fits and what does not."""
-    parts = [criterion_text(score, areas) for score in candidate.scores]
+    parts = [criterion_text(score, areas, _) for score in candidate.scores]
     return _("; ").join(part for part in parts if part)
 
 
-def blocker_labels(candidate: Candidate) -> list[str]:
+def blocker_labels(candidate: Candidate, _: Words = _) -> list[str]:
     """Why a candidate cannot be chosen now, as badges."""
     texts = []
     for blocker in candidate.blockers:
         if blocker is Criterion.CAPACITY:
             texts.append(_("Full: %(count)d waiting", count=candidate.waitlist))
         elif blocker is Criterion.STATUS:
-            texts.append(_enum_label(ResourceStatus, candidate.score_of(Criterion.STATUS).detail))
+            status = candidate.score_of(Criterion.STATUS).detail
+            texts.append(_enum_label(ResourceStatus, status, _))
         elif blocker is Criterion.ELIGIBILITY:
             texts.append(_("Care level not eligible"))
     return texts
 
 
-def tie_note(candidates: Sequence[Candidate], index: int) -> str:
+def tie_note(candidates: Sequence[Candidate], index: int, _: Words = _) -> str:
     """Why a candidate stands where it does among others of the same score ("" if none
     ties with it): the order domain.matching.rank_candidates gives to equal totals."""
     here = candidates[index]
@@ -115,10 +148,62 @@ def tie_note(candidates: Sequence[Candidate], index: int) -> str:
     )
 
 
-screens.template_global(tie_note, "tie_note")
-screens.template_global(criterion_text, "criterion_text")
-screens.template_global(reason_line, "reason_line")
-screens.template_global(blocker_labels, "blocker_labels")
+@dataclass(frozen=True)
+class CandidateLines:
+    """What the candidates panel says about one candidate, worded once in Python."""
+
+    candidate: Candidate
+    rank: int
+    rank_label: str
+    points: str
+    blockers: list[str]
+    waiting: str
+    """"N proposals waiting" for a proposable candidate with a waiting list, else ""."""
+    reason: str
+    tie: str
+    scores: list[tuple[str, CriterionScore]]
+    """(criterion's label, score) of every criterion that scores points."""
+    choose: str
+
+
+def candidate_panel(
+    candidates: Sequence[Candidate], areas: Mapping[str, str]
+) -> list[CandidateLines]:
+    """Every line of the candidates panel (``needs/_candidates.html``), worded with one
+    translation per message: rendering them in the template looked the request's
+    translations up some five hundred times for fifty candidates."""
+    _ = _Memo()
+    by_total: dict[tuple[int, bool], list[str]] = {}
+    for c in candidates:
+        by_total.setdefault((c.total, c.proposable), []).append(c.name)
+    lines = []
+    for index, c in enumerate(candidates):
+        rank = index + 1
+        tie = ""
+        if len(by_total[(c.total, c.proposable)]) > 1:
+            tie = tie_note(candidates, index, _)
+        lines.append(
+            CandidateLines(
+                candidate=c,
+                rank=rank,
+                rank_label=_("Rank %(rank)d", rank=rank),
+                points=_("%(total)d points", total=c.total),
+                blockers=blocker_labels(c, _),
+                waiting=(
+                    _("%(count)d proposals waiting", count=c.waitlist)
+                    if c.proposable and c.waitlist
+                    else ""
+                ),
+                reason=reason_line(c, areas, _),
+                tie=tie,
+                scores=[(_.label(s.criterion), s) for s in c.scores if s.max_score],
+                choose=_("Choose %(name)s", name=c.name),
+            )
+        )
+    return lines
+
+
+screens.template_global(candidate_panel, "candidate_panel")
 
 
 # -- the client page --------------------------------------------------------------------------

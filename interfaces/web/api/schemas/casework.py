@@ -9,9 +9,10 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from marshmallow import Schema, fields, post_dump, validate
+from marshmallow import Schema, ValidationError, fields, post_dump, validate
 
 from application.accounts import TokenKind
+from application.board import BoardCursor
 from application.oversight import FIRST_FISCAL_YEAR
 from application.sign_in import SignInEvent
 from domain.values import (
@@ -406,6 +407,30 @@ class PageSchema(Schema):
 
 class NeedPageSchema(PageSchema):
     items = fields.List(fields.Nested(NeedRowSchema), required=True)
+    next = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The URL of the next page (the same filters, `cursor` after this "
+            "page's last need); null on the last page. Following it reads every later page "
+            "as fast as the first, and no need is skipped or repeated when needs move "
+            "between two reads."
+        },
+    )
+
+
+class BoardCursorField(fields.String):
+    """A cursor of the case board (``next`` of a page of needs), opaque to clients."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        message = "Not a cursor of this list (take it from a page's `next`)."
+        if len(text) > 400:
+            raise ValidationError(message)
+        try:
+            return BoardCursor.decode(text)
+        except ValueError as error:
+            raise ValidationError(message) from error
 
 
 class NeedQuerySchema(Schema):
@@ -418,6 +443,13 @@ class NeedQuerySchema(Schema):
     paused = WordFlag(load_default=None)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = BoardCursorField(
+        load_default=None,
+        metadata={
+            "description": "The needs after this cursor, as given in a page's `next` link "
+            "(keyset pagination; `page` is then ignored). Pass the same filters."
+        },
+    )
     min_position = MinPosition()
     as_of = fields.AwareDateTime(
         load_default=None,
