@@ -58,6 +58,7 @@ from abc import ABC
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -1275,17 +1276,22 @@ def _copy(
     through the connection's transaction. Values pass the columns' bind processors
     first, as an executemany would (JSON, time zones)."""
     dialect = conn.dialect
-    processors = [c.type._cached_bind_processor(dialect) for c in columns]
+    processed = [
+        (index, process)
+        for index, process in enumerate(c.type._cached_bind_processor(dialect) for c in columns)
+        if process is not None
+    ]
+    values: Callable[[dict[str, Any]], Sequence[Any]] = (
+        itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
+    )
     names = ", ".join(_quote(conn, c.name) for c in columns)
     driver: Any = conn.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(
-                [
-                    row[key] if process is None else process(row[key])
-                    for key, process in zip(keys, processors, strict=True)
-                ]
-            )
+            out = list(values(row))
+            for index, process in processed:
+                out[index] = process(out[index])
+            copy.write_row(out)
 
 
 def _stage(
