@@ -25,7 +25,8 @@ event, recorded with who decided it and why.
 **Batches folded in memory.** Handlers change row dicts (``View.row``,
 ``add_row``, ``delete_row``), counters (``count_later``) and append-only rows
 (``insert_later``); the batch writes them at its end, one executemany per table
-and kind. Rows stay in memory between batches only while the generation's
+and kind (on PostgreSQL, many rows by ``COPY``: new rows straight into the table,
+changed, deleted and counted ones through a temporary table and one statement). Rows stay in memory between batches only while the generation's
 position is the one this object committed: any other writer (another process, a
 rolled-back transaction) makes it read them again. Views advanced together (after
 a command, at start-up, ``rebuild_many``) get each event read and decoded once, in
@@ -1250,7 +1251,11 @@ _stages = itertools.count(1)
 
 
 def _bulk(conn: Connection, rows: Sequence[dict[str, Any]]) -> bool:
-    return len(rows) >= COPY_MIN_ROWS and conn.dialect.name == "postgresql"
+    """Whether to write ``rows`` with COPY: many of them, on PostgreSQL through psycopg 3."""
+    dialect = conn.dialect
+    return (
+        len(rows) >= COPY_MIN_ROWS and dialect.name == "postgresql" and dialect.driver == "psycopg"
+    )
 
 
 def _copyable(table: sa.Table, rows: Sequence[dict[str, Any]]) -> bool:
