@@ -26,9 +26,10 @@ event, recorded with who decided it and why.
 ``add_row``, ``delete_row``), counters (``count_later``) and append-only rows
 (``insert_later``); the batch writes them at its end, one executemany per table
 and kind (on PostgreSQL, many rows by ``COPY``: new rows straight into the table,
-changed, deleted and counted ones through a temporary table and one statement). Rows stay in memory between batches only while the generation's
-position is the one this object committed: any other writer (another process, a
-rolled-back transaction) makes it read them again. Views advanced together (after
+changed, deleted and counted ones through a temporary table and one statement).
+Rows stay in memory between batches only while the generation's position is the
+one this object committed: any other writer (another process, a rolled-back
+transaction) makes it read them again. Views advanced together (after
 a command, at start-up, ``rebuild_many``) get each event read and decoded once, in
 one savepoint; if one fails, the batch is applied again one view at a time so that
 it stops alone. Views that read no sealed field get events whose sealed fields
