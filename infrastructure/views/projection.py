@@ -25,9 +25,11 @@ event, recorded with who decided it and why.
 **Batches folded in memory.** Handlers change row dicts (``View.row``,
 ``add_row``, ``delete_row``), counters (``count_later``) and append-only rows
 (``insert_later``); the batch writes them at its end, one executemany per table
-and kind. Rows stay in memory between batches only while the generation's
-position is the one this object committed: any other writer (another process, a
-rolled-back transaction) makes it read them again. Views advanced together (after
+and kind (on PostgreSQL, many rows by ``COPY``: new rows straight into the table,
+changed, deleted and counted ones through a temporary table and one statement).
+Rows stay in memory between batches only while the generation's position is the
+one this object committed: any other writer (another process, a rolled-back
+transaction) makes it read them again. Views advanced together (after
 a command, at start-up, ``rebuild_many``) get each event read and decoded once, in
 one savepoint; if one fails, the batch is applied again one view at a time so that
 it stops alone. Views that read no sealed field get events whose sealed fields
@@ -50,6 +52,7 @@ SQLite recorders do not provide; this catch-up loop over
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -57,6 +60,7 @@ from abc import ABC
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -305,6 +309,15 @@ class View(ABC):
                 cached.stored, cached.dirty = cached.row is not None, False
             if table is None:
                 continue
+            if _bulk(conn, deletes):
+                _copy_delete(conn, table, deletes)
+                deletes = []
+            if _bulk(conn, inserts):
+                _copy_insert(conn, table, inserts)
+                inserts = []
+            if _bulk(conn, updates):
+                _copy_update(conn, table, updates)
+                updates = []
             where = [c == sa.bindparam(f"k_{c.name}") for c in table.primary_key.columns]
             if deletes:
                 conn.execute(table.delete().where(*where), deletes)
@@ -319,13 +332,19 @@ class View(ABC):
         inserts, counts = self._pending_inserts, self._pending_counts
         self._pending_inserts, self._pending_counts = {}, {}
         for table, rows in inserts.values():
-            conn.execute(table.insert(), rows)
+            if _bulk(conn, rows) and _copyable(table, rows):
+                _copy_insert(conn, table, rows)
+            else:
+                conn.execute(table.insert(), rows)
         upserts: dict[tuple[str, str, tuple[str, ...]], tuple[sa.Table, list[dict[str, Any]]]] = {}
         for table, key, column, delta in counts.values():
             group = (table.name, column, tuple(key))
             upserts.setdefault(group, (table, []))[1].append({**key, column: delta})
         for (_, column, keys), (table, rows) in upserts.items():
-            conn.execute(_adding_upsert(conn, table, keys, column), rows)
+            if _bulk(conn, rows) and _copyable(table, rows):
+                _copy_upsert(conn, table, keys, column, rows)
+            else:
+                conn.execute(_adding_upsert(conn, table, keys, column), rows)
 
     def discard_pending(self) -> None:
         """The batch was rolled back: what it folded in memory is forgotten."""
@@ -1222,6 +1241,145 @@ def _adding_upsert(conn: Connection, table: sa.Table, keys: Sequence[str], colum
         index_elements=[table.c[k] for k in keys],
         set_={column: table.c[column] + lite.excluded[column]},
     )
+
+
+COPY_MIN_ROWS = 50
+"""On PostgreSQL, a batch writes this many rows or more of one table and kind with
+COPY (psycopg's executemany sends a statement per row, even pipelined); fewer rows,
+and SQLite, go by executemany."""
+
+_stages = itertools.count(1)
+
+
+def _bulk(conn: Connection, rows: Sequence[dict[str, Any]]) -> bool:
+    """Whether to write ``rows`` with COPY: many of them, on PostgreSQL through psycopg 3."""
+    dialect = conn.dialect
+    return (
+        len(rows) >= COPY_MIN_ROWS and dialect.name == "postgresql" and dialect.driver == "psycopg"
+    )
+
+
+def _copyable(table: sa.Table, rows: Sequence[dict[str, Any]]) -> bool:
+    """Whether COPY writes ``rows`` exactly as the executemany would: each row names
+    the same columns of the table, and no column left out has a default computed in
+    Python (COPY applies only the database's own)."""
+    names = rows[0].keys()
+    if any(row.keys() != names for row in rows):
+        return False
+    if any(name not in table.c for name in names):
+        return False
+    return all(c.name in names or c.default is None for c in table.columns)
+
+
+def _copy(
+    conn: Connection,
+    target: str,
+    columns: Sequence[sa.Column[Any]],
+    keys: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """COPY ``rows`` (``keys``: each column's key in them) into ``target`` (quoted),
+    through the connection's transaction. Values pass the columns' bind processors
+    first, as an executemany would (JSON, time zones)."""
+    dialect = conn.dialect
+    processed = [
+        (index, process)
+        for index, process in enumerate(c.type._cached_bind_processor(dialect) for c in columns)
+        if process is not None
+    ]
+    values: Callable[[dict[str, Any]], Sequence[Any]] = (
+        itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
+    )
+    names = ", ".join(_quote(conn, c.name) for c in columns)
+    driver: Any = conn.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            out = list(values(row))
+            for index, process in processed:
+                out[index] = process(out[index])
+            copy.write_row(out)
+
+
+def _stage(
+    conn: Connection,
+    table: sa.Table,
+    columns: Sequence[sa.Column[Any]],
+    keys: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+) -> str:
+    """A temporary table with ``columns`` of ``table`` holding ``rows`` (quoted name;
+    dropped by the caller, else at commit; a rolled-back savepoint takes it along)."""
+    stage = _quote(conn, f"tsunagu_stage_{next(_stages)}")
+    names = ", ".join(_quote(conn, c.name) for c in columns)
+    # Identifiers quoted by the dialect; no value reaches this text.
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
+        f"SELECT {names} FROM {_quote(conn, table.name)} WITH NO DATA"
+    )
+    _copy(conn, stage, columns, keys, rows)
+    return stage
+
+
+def _copy_insert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    names = list(rows[0])
+    _copy(conn, _quote(conn, table.name), [table.c[n] for n in names], names, rows)
+
+
+def _key_match(conn: Connection, table: sa.Table) -> str:
+    return " AND ".join(
+        f"_t.{q} = _s.{q}" for q in (_quote(conn, c.name) for c in table.primary_key.columns)
+    )
+
+
+def _copy_delete(conn: Connection, table: sa.Table, keys: Sequence[dict[str, Any]]) -> None:
+    """DELETE the rows whose primary keys are given (as ``k_<column>``)."""
+    pk = list(table.primary_key.columns)
+    stage = _stage(conn, table, pk, [f"k_{c.name}" for c in pk], keys)
+    conn.exec_driver_sql(
+        f"DELETE FROM {_quote(conn, table.name)} AS _t "  # noqa: S608 - quoted identifiers
+        f"USING {stage} AS _s WHERE {_key_match(conn, table)}"
+    )
+    conn.exec_driver_sql(f"DROP TABLE {stage}")
+
+
+def _copy_update(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """UPDATE rows by primary key (given as ``k_<column>``) to the other values given."""
+    pk = list(table.primary_key.columns)
+    keys = [f"k_{c.name}" for c in pk]
+    names = [n for n in rows[0] if n not in keys]
+    if any(row.keys() != rows[0].keys() for row in rows):
+        where = [c == sa.bindparam(f"k_{c.name}") for c in pk]
+        conn.execute(table.update().where(*where), rows)
+        return
+    stage = _stage(conn, table, pk + [table.c[n] for n in names], keys + names, rows)
+    sets = ", ".join(f"{q} = _s.{q}" for q in (_quote(conn, n) for n in names))
+    conn.exec_driver_sql(
+        f"UPDATE {_quote(conn, table.name)} AS _t SET {sets} "  # noqa: S608 - quoted identifiers
+        f"FROM {stage} AS _s WHERE {_key_match(conn, table)}"
+    )
+    conn.exec_driver_sql(f"DROP TABLE {stage}")
+
+
+def _copy_upsert(
+    conn: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    column: str,
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """:func:`_adding_upsert` for many rows (each key once): staged, then one
+    INSERT ... SELECT ... ON CONFLICT."""
+    names = list(rows[0])
+    stage = _stage(conn, table, [table.c[n] for n in names], names, rows)
+    quoted = ", ".join(_quote(conn, n) for n in names)
+    target = ", ".join(_quote(conn, k) for k in keys)
+    q = _quote(conn, column)
+    conn.exec_driver_sql(
+        f"INSERT INTO {_quote(conn, table.name)} AS _t ({quoted}) "  # noqa: S608
+        f"SELECT {quoted} FROM {stage} "
+        f"ON CONFLICT ({target}) DO UPDATE SET {q} = _t.{q} + EXCLUDED.{q}"
+    )
+    conn.exec_driver_sql(f"DROP TABLE {stage}")
 
 
 def _names(view: type[View]) -> list[str]:
