@@ -372,6 +372,13 @@ ADDED: tuple[tuple[str, str], ...] = (
 """(section of the figures, field of each of its items) added to the API after 0.1.0; a
 section nested in another is written with ``/``."""
 
+ANSWER_ADDED: tuple[tuple[str, str], ...] = (
+    # 0.2: the dashboard says its view's position and whether it reached min_position
+    ("dashboard", "position"),
+    ("dashboard", "stale"),
+)
+"""(section of the figures, field of that answer itself) added to the API after 0.1.0."""
+
 HISTORY_ADDED: tuple[str, ...] = (
     "correlation_id",  # 0.2: provenance, null for events stored before it existed
     "causation_id",
@@ -390,9 +397,9 @@ def normalise(figures: Figures) -> Figures:
     - an event type may be named with its aggregate (``Need.Closed``) or bare
       (``Closed``, as release 0.1.0 names it in a need's history and in the
       audit log). Event type names are cut to their last dotted segment;
-    - fields a later release added to an answer (listed in :data:`ADDED` and
-      :data:`HISTORY_ADDED`) are taken out: an addition changes no figure an
-      earlier release showed;
+    - fields a later release added to an answer (listed in :data:`ADDED`,
+      :data:`ANSWER_ADDED` and :data:`HISTORY_ADDED`) are taken out: an addition
+      changes no figure an earlier release showed;
     - actions a later release added to a need's ``allowed_actions`` (listed in
       :data:`ADDED_ACTIONS`) are taken out of that list.
 
@@ -406,6 +413,10 @@ def normalise(figures: Figures) -> Figures:
         for item in items.values():
             if isinstance(item, dict):
                 item.pop(field, None)
+    for section, field in ANSWER_ADDED:
+        answer = result.get(section)
+        if isinstance(answer, dict):
+            answer.pop(field, None)
     for item in result.get("needs", {}).get("items", {}).values():
         need = item.get("need") if isinstance(item, dict) else None
         if isinstance(need, dict) and isinstance(need.get("allowed_actions"), list):
