@@ -743,6 +743,8 @@ class ViewUpdater:
                         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {_quote(conn, table_name)}")
         _committed(done)
         view.cache_limit = SERVING_CACHE_ROWS  # it serves now
+        for key in [k for k in self._bound if k[0] == name and k[1] != generation]:
+            del self._bound[key]  # retired generations: their rows kept in memory go too
         if progress is not None:
             progress(batch.head, batch.head)
         return True
