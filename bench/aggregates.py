@@ -20,6 +20,7 @@ import random
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -30,7 +31,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from application.oversight import DashboardFilter
-from infrastructure.views.dashboard import SqlDashboard, dashboard_matches
+from infrastructure.views.dashboard import (
+    SqlDashboard,
+    dashboard_match_days,
+    dashboard_matches,
+    match_entries,
+)
 from infrastructure.views.logic_model import JST, SqlLogicModel, lm_facts, lm_places, lm_states
 
 AREAS = [f"a{i}" for i in range(10)]
@@ -61,11 +67,12 @@ def _engine(postgres_url: str | None, folder: str) -> Iterator[sa.Engine]:
 
 def _fill(engine: sa.Engine, needs: int) -> None:
     """The view rows of ``needs`` needs, each raised, proposed, matched and closed."""
-    for table in (dashboard_matches, lm_facts, lm_places, lm_states):
+    for table in (dashboard_matches, dashboard_match_days, lm_facts, lm_places, lm_states):
         table.to_metadata(sa.MetaData()).create(engine)  # with its indexes, as a generation
     rng = random.Random(needs)
     start = datetime(2024, 4, 1, tzinfo=UTC)
     matches: list[dict[str, Any]] = []
+    days: Counter[tuple[Any, ...]] = Counter()
     facts: list[dict[str, Any]] = []
     places: list[dict[str, Any]] = []
     states: list[dict[str, Any]] = []
@@ -114,22 +121,16 @@ def _fill(engine: sa.Engine, needs: int) -> None:
         fact("coordinator", raised, area, rng.choice(coordinators))
         fact("proposal", raised, area, need)
         fact("match_confirmed", matched, area, need, (matched - raised).total_seconds() / 86400)
-        matches.append(
-            {
-                "position": position,
-                "need_id": need,
-                "center_code": f"c-{area}",
-                "area_code": area,
-                "raised_at": raised,
-                "matched_at": matched,
-            }
-        )
+        entry, keys = match_entries(position, need, f"c-{area}", area, raised, matched)
+        matches.append(entry)
+        days.update(tuple(k.items()) for k in keys)
         fact(rng.choice(["goal_achieved", "closed_other"]), matched, area, need)
         if rng.random() < 0.3:
             fact("assessment", matched, area, client, float(rng.randint(0, 7)))
     with engine.begin() as conn:
         for table, rows in (
             (dashboard_matches, matches),
+            (dashboard_match_days, [{**dict(k), "count": n} for k, n in days.items()]),
             (lm_facts, facts),
             (lm_places, places),
             (lm_states, states),

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -65,19 +66,49 @@ dashboard_matches = sa.Table(
     sa.Column("area_code", sa.String(32), nullable=False),
     sa.Column("raised_at", UtcDateTime(), nullable=False),
     sa.Column("matched_at", UtcDateTime(), nullable=False),
+    sa.Column("waited_us", sa.BigInteger, nullable=False),
 )
-"""Every confirmed match with its need's raise: the time to match, counted as the logic
-model counts it."""
-_WAITS = (
-    sa.Index(None, dashboard_matches.c.matched_at, dashboard_matches.c.raised_at),
-    *(
-        sa.Index(None, place, dashboard_matches.c.matched_at, dashboard_matches.c.raised_at)
-        for place in (dashboard_matches.c.area_code, dashboard_matches.c.center_code)
-    ),
+"""Every confirmed match with its need's raise and the wait between them in whole
+microseconds: the time to match, counted as the logic model counts it."""
+_WAITS = tuple(
+    sa.Index(None, *place, dashboard_matches.c.waited_us, dashboard_matches.c.matched_at)
+    for place in ((), (dashboard_matches.c.area_code,), (dashboard_matches.c.center_code,))
 )
-"""The time to match of a fiscal year, an area or a center, read from an index alone."""
+"""The middle waits of a filter read from an index alone, along the waits of a day."""
 for _index in _WAITS:
     _index.name = None  # named per generation, when a generation's copy is made
+
+ANY_YEAR, ANY_PLACE = 0, ""
+"""The fiscal year, center or area of a ``dashboard_match_days`` row that counts every one."""
+
+dashboard_match_days = sa.Table(
+    "dashboard_match_days",
+    view_metadata,
+    sa.Column("fiscal_year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("center_code", sa.String(32), primary_key=True),
+    sa.Column("area_code", sa.String(32), primary_key=True),
+    sa.Column("day", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+"""Confirmed matches per whole day waited, for every combination of the dashboard's
+filters (fiscal year of the match, center, area; ANY_YEAR/ANY_PLACE for none): a
+filter's histogram and the place of its median read one short range of days, however
+many matches there are."""
+
+dashboard_cells = sa.Table(
+    "dashboard_cells",
+    view_metadata,
+    sa.Column("fiscal_year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("center_code", sa.String(32), primary_key=True, index=True),
+    sa.Column("area_code", sa.String(32), primary_key=True, index=True),
+    sa.Column("category", sa.String(32), primary_key=True),
+    sa.Column("status", sa.String(32), primary_key=True),
+    sa.Column("outcome", sa.String(32), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+"""Needs per fiscal year raised, center, area, category, status and outcome ('' until
+closed): the filtered counts, heat maps and outcomes grouped from a table whose size
+grows with years and places, not with needs."""
 
 DAY_US = 86_400_000_000
 """Microseconds in a day."""
@@ -91,13 +122,23 @@ class DashboardView(View):
 
     name = "dashboard"
     reads_sealed = False  # none of its handlers reads a sealed field
-    version = 4
+    version = 5
     """2: the dashboard and the screens' statistics folded into one view.
     3: monthly flows per center and area (the dashboard's filters); the time to match
     of every confirmed match, as the logic model counts it.
     4: indexes of the matches by period, area and center that hold both instants (the
-    time to match is summed up in SQL)."""
-    tables: ClassVar = (dashboard_counts, dashboard_monthly, dashboard_facts, dashboard_matches)
+    time to match is summed up in SQL).
+    5: matches counted per day waited for every filter, their waits stored; needs
+    counted per fiscal year, place, category, status and outcome (a filtered dashboard
+    reads counts, not every need or match)."""
+    tables: ClassVar = (
+        dashboard_counts,
+        dashboard_monthly,
+        dashboard_facts,
+        dashboard_matches,
+        dashboard_match_days,
+        dashboard_cells,
+    )
 
     def handlers(self) -> dict[type, Handler]:
         table: dict[type, Handler] = dict.fromkeys(STATUS_CHANGING_EVENTS, self._changed)
@@ -119,6 +160,7 @@ class DashboardView(View):
         )
         keys = {"center": e.center_code, "area": e.area_code, "category": e.category.value}
         self._count(conn, keys, NeedStatus.RAISED.value, +1)
+        self._cell(self._cell_key(e.timestamp, keys, NeedStatus.RAISED.value, None), +1)
         self._month(conn, e, e.center_code, e.area_code)
 
     def _changed(self, conn: Connection, e: Any, position: int) -> None:
@@ -127,34 +169,51 @@ class DashboardView(View):
             raise LookupError(f"dashboard_facts has no need {e.originator_id}")
         assigned = row["assigned"] or isinstance(e, Need.CoordinatorAssigned)
         new = status_after(e, NeedStatus(row["status"]), assigned).value
+        keys = {"center": row["center_code"], "area": row["area_code"], "category": row["category"]}
         if new != row["status"]:
-            keys = {
-                "center": row["center_code"],
-                "area": row["area_code"],
-                "category": row["category"],
-            }
             self._count(conn, keys, row["status"], -1)
             self._count(conn, keys, new, +1)
+        before = self._cell_key(row["raised_at"], keys, row["status"], row["outcome"])
         row.update(status=new, assigned=assigned)
         if isinstance(e, Need.MatchConfirmed):
-            self.insert_later(  # append-only: one executemany per batch
-                self.t.dashboard_matches,
-                {
-                    "position": position,
-                    "need_id": e.originator_id,
-                    "center_code": row["center_code"],
-                    "area_code": row["area_code"],
-                    "raised_at": row["raised_at"],
-                    "matched_at": e.timestamp,
-                },
+            entry, days = match_entries(
+                position,
+                e.originator_id,
+                row["center_code"],
+                row["area_code"],
+                row["raised_at"],
+                e.timestamp,
             )
+            self.insert_later(self.t.dashboard_matches, entry)  # append-only: one executemany
+            for key in days:
+                self.count_later(self.t.dashboard_match_days, key, "count", 1)
             if row["first_matched_at"] is None:
                 row["first_matched_at"] = e.timestamp
         elif isinstance(e, Need.Closed):
             row["outcome"] = e.outcome.value
         elif isinstance(e, Need.Reopened):
             row["outcome"] = None
+        after = self._cell_key(row["raised_at"], keys, row["status"], row["outcome"])
+        if after != before:
+            self._cell(before, -1)
+            self._cell(after, +1)
         self._month(conn, e, row["center_code"], row["area_code"])
+
+    @staticmethod
+    def _cell_key(
+        raised_at: datetime, keys: dict[str, str], status: str, outcome: str | None
+    ) -> dict[str, Any]:
+        return {
+            "fiscal_year": fiscal_year(raised_at),
+            "center_code": keys["center"],
+            "area_code": keys["area"],
+            "category": keys["category"],
+            "status": status,
+            "outcome": outcome or "",
+        }
+
+    def _cell(self, key: dict[str, Any], delta: int) -> None:
+        self.count_later(self.t.dashboard_cells, key, "count", delta)
 
     def _count(self, conn: Connection, keys: dict[str, str], status: str, delta: int) -> None:
         for dimension in DIMENSIONS:
@@ -184,27 +243,27 @@ class SqlDashboard:
         if where == DashboardFilter():
             rows = self._rows(sa.select(dashboard_counts).where(dashboard_counts.c["count"] > 0))
         else:
-            # The chosen needs along every dimension: counted from the facts.
-            f = dashboard_facts.c
-            rows = [
-                {"dimension": dimension, "key": key, "status": status, "count": count}
-                for dimension, column in (
-                    ("center", f.center_code),
-                    ("area", f.area_code),
-                    ("category", f.category),
-                )
-                for key, status, count in self._rows(
-                    sa.select(column, f.status, sa.func.count())
-                    .where(*_chosen(where, f.raised_at))
-                    .group_by(column, f.status)
-                )
-            ]
+            # The chosen needs along every dimension: summed from their cells.
+            c = dashboard_cells.c
+            total = sa.func.sum(c["count"])
+            rows = []
+            for center, area, category, status, count in self._rows(
+                sa.select(c.center_code, c.area_code, c.category, c.status, total)
+                .where(*_cells(where))
+                .group_by(c.center_code, c.area_code, c.category, c.status)
+                .having(total > 0)
+            ):
+                for dimension, key in (("center", center), ("area", area), ("category", category)):
+                    rows.append(
+                        {"dimension": dimension, "key": key, "status": status, "count": count}
+                    )
         tables: dict[str, dict[str, dict[str, int]]] = {d: defaultdict(dict) for d in DIMENSIONS}
         totals: dict[str, int] = defaultdict(int)
         for r in rows:
             m = r if isinstance(r, dict) else r._mapping  # Row.count is the tuple method
             count = int(m["count"])
-            tables[m["dimension"]][m["key"]][m["status"]] = count
+            cell = tables[m["dimension"]][m["key"]]
+            cell[m["status"]] = cell.get(m["status"], 0) + count
             if m["dimension"] == "center":
                 totals[m["status"]] += count
         return Dashboard(
@@ -228,40 +287,47 @@ class SqlDashboard:
         return [MonthlyFlow(month, **counts) for month, counts in counted.items()]
 
     def match_time(self, where: DashboardFilter) -> MatchTime:
-        c = dashboard_matches.c
-        conditions = _place(where, c.center_code, c.area_code)
-        period = where.period()
-        if period is not None:
-            conditions += [c.matched_at >= period[0], c.matched_at < period[1]]
-        waited = _microseconds(self.engine.dialect.name, c.raised_at, c.matched_at)
-        # Matches per whole day waited (-1: none can wait less than nothing, but such a
-        # wait would fall in no range): every range of MATCH_BUCKETS has whole-day
-        # bounds, so a wait is in a range exactly when its whole days are.
-        whole = sa.case((waited >= 0, waited // DAY_US), else_=-1).label("day")
+        d = dashboard_match_days.c
         with self.engine.connect() as conn:
             counted: Any = conn.execute(
-                sa.select(whole, sa.func.count()).where(*conditions).group_by(whole)
+                sa.select(d.day, d["count"])
+                .where(
+                    d.fiscal_year == (where.fiscal_year or ANY_YEAR),
+                    d.center_code == (where.center_code or ANY_PLACE),
+                    d.area_code == (where.area_code or ANY_PLACE),
+                    d["count"] > 0,
+                )
+                .order_by(d.day)
             ).all()
-            per_day = sorted((int(d), int(n)) for d, n in counted)
+            per_day = [(int(day), int(n)) for day, n in counted]
             count = sum(n for _, n in per_day)
             if not count:
                 return MatchTime()
             # Only the middle one or two matches, in the exact order of their waits,
             # read from the day(s) they fall in: the days of each are then reckoned as
             # they always were, so the median is the very one of the whole sorted list.
+            c = dashboard_matches.c
+            conditions = _place(where, c.center_code, c.area_code)
+            period = where.period()
+            if period is not None:
+                conditions += [c.matched_at >= period[0], c.matched_at < period[1]]
             offset, limit = middle(count)
             first, last, skipped = _spanning(per_day, offset, limit)
-            within = [waited < (last + 1) * DAY_US]
+            conditions.append(c.waited_us < (last + 1) * DAY_US)
             if first >= 0:
-                within.append(waited >= first * DAY_US)
-            rows = conn.execute(
-                sa.select(c.raised_at, c.matched_at)
-                .where(*conditions, *within)
-                .order_by(waited)
-                .offset(offset - skipped)
-                .limit(limit)
-            ).all()
-        days = sorted(_days(r.raised_at, r.matched_at) for r in rows)
+                conditions.append(c.waited_us >= first * DAY_US)
+            waits: Sequence[int] = (
+                conn.execute(
+                    sa.select(c.waited_us)
+                    .where(*conditions)
+                    .order_by(c.waited_us)
+                    .offset(offset - skipped)
+                    .limit(limit)
+                )
+                .scalars()
+                .all()
+            )
+            days = sorted(timedelta(microseconds=w).total_seconds() / 86400 for w in waits)
         buckets = tuple(
             sum(n for d, n in per_day if d >= low and (high is None or d < high))
             for low, high in MATCH_BUCKETS
@@ -271,26 +337,63 @@ class SqlDashboard:
     def by_area_category(
         self, statuses: frozenset[str], where: DashboardFilter
     ) -> dict[tuple[str, str], int]:
-        c = dashboard_facts.c
+        c = dashboard_cells.c
+        total = sa.func.sum(c["count"])
         rows = self._rows(
-            sa.select(c.area_code, c.category, sa.func.count())
-            .where(c.status.in_(sorted(statuses)), *_chosen(where, c.raised_at))
+            sa.select(c.area_code, c.category, total)
+            .where(c.status.in_(sorted(statuses)), *_cells(where))
             .group_by(c.area_code, c.category)
+            .having(total > 0)
         )
         return {(r[0], r[1]): int(r[2]) for r in rows}
 
     def outcomes(self, where: DashboardFilter) -> dict[str, int]:
-        c = dashboard_facts.c
+        c = dashboard_cells.c
+        total = sa.func.sum(c["count"])
         rows = self._rows(
-            sa.select(c.outcome, sa.func.count())
-            .where(
-                c.status == NeedStatus.CLOSED.value,
-                c.outcome.is_not(None),
-                *_chosen(where, c.raised_at),
-            )
+            sa.select(c.outcome, total)
+            .where(c.status == NeedStatus.CLOSED.value, c.outcome != "", *_cells(where))
             .group_by(c.outcome)
+            .having(total > 0)
         )
         return {r[0]: int(r[1]) for r in rows}
+
+
+def fiscal_year(moment: datetime) -> int:
+    """The Japanese fiscal year (April to March, Japan time) of ``moment``."""
+    day = moment.astimezone(JST)
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def match_entries(
+    position: int,
+    need_id: UUID,
+    center_code: str,
+    area_code: str,
+    raised_at: datetime,
+    matched_at: datetime,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A confirmed match's ``dashboard_matches`` row, and the keys of the
+    ``dashboard_match_days`` rows that count it (one per combination of filters)."""
+    waited = (matched_at - raised_at) // timedelta(microseconds=1)
+    entry = {
+        "position": position,
+        "need_id": need_id,
+        "center_code": center_code,
+        "area_code": area_code,
+        "raised_at": raised_at,
+        "matched_at": matched_at,
+        "waited_us": waited,
+    }
+    # -1: none can wait less than nothing, but such a wait would fall in no range.
+    day = waited // DAY_US if waited >= 0 else -1
+    days = [
+        {"fiscal_year": year, "center_code": center, "area_code": area, "day": day}
+        for year in (fiscal_year(matched_at), ANY_YEAR)
+        for center in (center_code, ANY_PLACE)
+        for area in (area_code, ANY_PLACE)
+    ]
+    return entry, days
 
 
 def _spanning(per_day: list[tuple[int, int]], offset: int, limit: int) -> tuple[int, int, int]:
@@ -307,27 +410,6 @@ def _spanning(per_day: list[tuple[int, int]], offset: int, limit: int) -> tuple[
     return first, per_day[-1][0], skipped
 
 
-def _days(raised_at: datetime, matched_at: datetime) -> float:
-    """Days from raise to match: the logic model's reckoning (``lm_facts`` values)."""
-    return (matched_at - raised_at).total_seconds() / 86400
-
-
-def _microseconds(dialect: str, start: Any, end: Any) -> Any:
-    """``end - start`` in whole microseconds, exactly (the order and the bucket of every
-    wait as Python's timedeltas give them; floating days could tie or cross a bound)."""
-    if dialect == "postgresql":
-        return sa.cast(sa.extract("epoch", end - start) * 1_000_000, sa.BigInteger)
-
-    # SQLite keeps UTC datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff'.
-    def seconds(moment: Any) -> Any:
-        return sa.cast(sa.func.strftime("%s", moment), sa.BigInteger)
-
-    def micro(moment: Any) -> Any:
-        return sa.cast(sa.func.substr(moment, 21, 6), sa.BigInteger)
-
-    return (seconds(end) - seconds(start)) * 1_000_000 + micro(end) - micro(start)
-
-
 def _place(where: DashboardFilter, center: Any, area: Any) -> list[Any]:
     conditions = []
     if where.center_code is not None:
@@ -337,11 +419,10 @@ def _place(where: DashboardFilter, center: Any, area: Any) -> list[Any]:
     return conditions
 
 
-def _chosen(where: DashboardFilter, moment: Any) -> list[Any]:
-    """Conditions on ``dashboard_facts``: the filter's center, area, and ``moment``
-    within its fiscal year."""
-    conditions = _place(where, dashboard_facts.c.center_code, dashboard_facts.c.area_code)
-    period = where.period()
-    if period is not None:
-        conditions += [moment >= period[0], moment < period[1]]
+def _cells(where: DashboardFilter) -> list[Any]:
+    """Conditions on ``dashboard_cells``: the filter's center, area and fiscal year of
+    the raise."""
+    conditions = _place(where, dashboard_cells.c.center_code, dashboard_cells.c.area_code)
+    if where.fiscal_year is not None:
+        conditions.append(dashboard_cells.c.fiscal_year == where.fiscal_year)
     return conditions

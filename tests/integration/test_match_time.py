@@ -6,6 +6,7 @@ a microsecond either side of a bound, none at all."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
@@ -14,7 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from application.oversight import MATCH_BUCKETS, DashboardFilter, MatchTime, median_days
-from infrastructure.views.dashboard import SqlDashboard, dashboard_matches
+from infrastructure.views.dashboard import (
+    SqlDashboard,
+    dashboard_match_days,
+    dashboard_matches,
+    match_entries,
+)
 from interfaces.bootstrap import Settings
 
 PLACES = [("c-north", "north"), ("c-north", "east"), ("c-south", "south")]
@@ -22,7 +28,7 @@ PLACES = [("c-north", "north"), ("c-north", "east"), ("c-south", "south")]
 
 @pytest.fixture
 def engine(settings: Settings) -> Iterator[sa.Engine]:
-    """The ``dashboard_matches`` table alone, as a plain table of that name."""
+    """The view's two tables of matches alone, as plain tables of those names."""
     if settings.db_schema:
         built = sa.create_engine(
             settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1),
@@ -32,7 +38,10 @@ def engine(settings: Settings) -> Iterator[sa.Engine]:
             conn.execute(sa.text(f'CREATE SCHEMA "{settings.db_schema}"'))
     else:
         built = sa.create_engine(settings.database_url)
-    dashboard_matches.to_metadata(sa.MetaData()).create(built)  # its indexes named as a copy
+    plain = sa.MetaData()
+    for table in (dashboard_matches, dashboard_match_days):
+        table.to_metadata(plain)  # its indexes named as a copy
+    plain.create_all(built)
     try:
         yield built
     finally:
@@ -53,6 +62,30 @@ def _waits(rng: random.Random, count: int) -> list[timedelta]:
         else:
             waits.append(timedelta(microseconds=rng.randint(0, 120 * 86_400_000_000)))
     return [w if w >= timedelta(0) else timedelta(0) for w in waits]
+
+
+def _store(engine: sa.Engine, rows: list[dict[str, object]]) -> None:
+    """Write the matches as the view's handler writes them."""
+    entries, days = [], Counter[tuple[object, ...]]()
+    for r in rows:
+        entry, keys = match_entries(**r)  # type: ignore[arg-type]
+        entries.append(entry)
+        days.update(tuple(k.values()) for k in keys)
+    if entries:
+        with engine.begin() as conn:
+            conn.execute(dashboard_matches.insert(), entries)
+            conn.execute(
+                dashboard_match_days.insert(),
+                [
+                    {
+                        **dict(
+                            zip(("fiscal_year", "center_code", "area_code", "day"), k, strict=True)
+                        ),
+                        "count": n,
+                    }
+                    for k, n in days.items()
+                ],
+            )
 
 
 def _python(rows: list[dict[str, object]], where: DashboardFilter) -> MatchTime:
@@ -103,9 +136,7 @@ def test_the_median_count_and_histogram_are_the_python_definitions(
                 "matched_at": raised + wait,
             }
         )
-    if rows:
-        with engine.begin() as conn:
-            conn.execute(dashboard_matches.insert(), rows)
+    _store(engine, rows)
     view = SqlDashboard(engine)
     for where in FILTERS:
         assert view.match_time(where) == _python(rows, where), where
@@ -113,20 +144,19 @@ def test_the_median_count_and_histogram_are_the_python_definitions(
 
 def test_an_even_count_takes_the_mean_of_the_two_middle_waits(engine: sa.Engine) -> None:
     raised = datetime(2026, 5, 1, tzinfo=UTC)
-    with engine.begin() as conn:
-        conn.execute(
-            dashboard_matches.insert(),
-            [
-                {
-                    "position": i,
-                    "need_id": uuid4(),
-                    "center_code": "c",
-                    "area_code": "a",
-                    "raised_at": raised,
-                    "matched_at": raised + timedelta(days=days),
-                }
-                for i, days in enumerate([30, 1, 2, 40], start=1)
-            ],
-        )
+    _store(
+        engine,
+        [
+            {
+                "position": i,
+                "need_id": uuid4(),
+                "center_code": "c",
+                "area_code": "a",
+                "raised_at": raised,
+                "matched_at": raised + timedelta(days=days),
+            }
+            for i, days in enumerate([30, 1, 2, 40], start=1)
+        ],
+    )
     summary = SqlDashboard(engine).match_time(DashboardFilter())
     assert summary == MatchTime(4, 16.0, (2, 0, 0, 2, 0, 0))
