@@ -24,7 +24,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -47,6 +47,8 @@ from infrastructure.views.schema import UtcDateTime, metadata
 KEY_CACHE_SECONDS = 10.0
 """How long a process keeps a client's unwrapped key (or its absence) in memory."""
 NONCE_BYTES = 12
+PREFETCH_CHUNK = 500
+"""Clients whose keys one prefetching query looks up."""
 MASTER_KEY_FILE = "master_key"
 
 personal_keys = sa.Table(
@@ -218,6 +220,27 @@ class SqlKeyring:
         with self._lock:
             self._keys[client_id] = (None, True, time.monotonic() + self.cache_seconds)
 
+    def prefetch(self, client_ids: Collection[UUID]) -> None:
+        now = time.monotonic()
+        with self._lock:
+            wanted = [
+                client_id
+                for client_id in client_ids
+                if (cached := self._keys.get(client_id)) is None or cached[2] <= now
+            ]
+        c = personal_keys.c
+        for first in range(0, len(wanted), PREFETCH_CHUNK):
+            with self.reader.connect() as conn:
+                rows = conn.execute(
+                    sa.select(c.client_id, c.wrapped, c.master_key_id).where(
+                        c.client_id.in_(wanted[first : first + PREFETCH_CHUNK])
+                    )
+                ).all()
+            found = [(row.client_id, self._unwrapped(row.client_id, row)) for row in rows]
+            with self._lock:
+                for (client_id, key), row in zip(found, rows, strict=True):
+                    self._keys[client_id] = (key, row.wrapped is None, now + self.cache_seconds)
+
     def _key(self, client_id: UUID, create: bool) -> AESGCM | None:
         now = time.monotonic()
         with self._lock:
@@ -232,17 +255,21 @@ class SqlKeyring:
         destroyed = row is not None and row.wrapped is None
         if row is None and create:
             row = self._create(client_id)
-        key = None
-        if row is not None and row.wrapped is not None:
-            if row.master_key_id != self.master.id:
-                raise MasterKeyError(
-                    f"the data key of client {client_id} was wrapped with master key "
-                    f"{row.master_key_id}, not with the configured one ({self.master.id})"
-                )
-            key = AESGCM(self.master.unwrap(client_id, bytes(row.wrapped)))
+        key = None if row is None else self._unwrapped(client_id, row)
         with self._lock:
             self._keys[client_id] = (key, destroyed, now + self.cache_seconds)
         return key
+
+    def _unwrapped(self, client_id: UUID, row: Any) -> AESGCM | None:
+        """The data key of a ``personal_keys`` row; None when destroyed."""
+        if row.wrapped is None:
+            return None
+        if row.master_key_id != self.master.id:
+            raise MasterKeyError(
+                f"the data key of client {client_id} was wrapped with master key "
+                f"{row.master_key_id}, not with the configured one ({self.master.id})"
+            )
+        return AESGCM(self.master.unwrap(client_id, bytes(row.wrapped)))
 
     def _create(self, client_id: UUID) -> Any:
         c = personal_keys.c

@@ -992,6 +992,7 @@ class ViewUpdater:
         savepoint = conn.begin_nested()
         try:
             to_domain_event = self._decoder([view for view, _ in entries])
+            self._decode_together(entries, wanted, batch, skips, to_domain_event)
             for notification in batch.notifications:
                 event = batch.decoded.get(notification.id)
                 for (view, position), topics in zip(entries, wanted, strict=True):
@@ -1038,6 +1039,36 @@ class ViewUpdater:
             done.append((view, token, reached))
             results.append((reached, None))
         return results
+
+    def _decode_together(
+        self,
+        entries: Sequence[tuple[View, int]],
+        wanted: Sequence[frozenset[str] | None],
+        batch: _Batch,
+        skips: set[tuple[str, int]],
+        to_domain_event: Callable[[Notification], Any],
+    ) -> None:
+        """Open the batch's events that the views will read all at once, when they are
+        opened at all: the keys of every client they name are looked up together
+        (one query, where one per client was made when each event was opened alone)."""
+        mapper = self.store.mapper
+        if not isinstance(mapper, SealingMapper) or to_domain_event != mapper.to_domain_event:
+            return
+        needed = [
+            notification
+            for notification in batch.notifications
+            if notification.id not in batch.decoded
+            and any(
+                notification.id > position
+                and (topics is None or notification.topic in topics)
+                and (view.name, notification.id) not in skips
+                for (view, position), topics in zip(entries, wanted, strict=True)
+            )
+        ]
+        events = mapper.to_domain_events(needed)  # all or none: a failure is found later
+        batch.decoded.update(
+            (notification.id, event) for notification, event in zip(needed, events, strict=True)
+        )
 
     def _apply_one(
         self,

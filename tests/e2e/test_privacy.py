@@ -319,3 +319,21 @@ def test_a_changed_address_is_sealed_and_erased_like_the_registered_one(fresh_ap
     assert_aggregate(_erase(fresh_api, {**client, "version": changed.version}))
 
     assert _found(_table_texts(fresh_api), {**values, **moved}) == []
+
+
+def test_events_decoded_together_read_as_each_decoded_alone(fresh_api: Api) -> None:
+    """Views decode a batch at once (the clients' keys looked up together): the events
+    are the same as decoded one by one, an erased client's fields erased in both."""
+    kept, _ = _client_and_need(fresh_api, _secrets())
+    gone, _ = _client_and_need(fresh_api, _secrets())
+    assert_aggregate(_erase(fresh_api, gone))
+    store = fresh_api.container.store
+    stored = store.recorder.select_notifications(start=1, limit=10_000)
+    mapper = store.mapper
+    together = mapper.to_domain_events(stored)
+    alone = [mapper.to_domain_event(n) for n in stored]
+
+    assert [vars(e) for e in together] == [vars(e) for e in alone]
+    registered = {e.originator_id: e.personal for e in together if hasattr(e, "personal")}
+    assert registered[UUID(kept["id"])].name == kept["name"]
+    assert registered[UUID(gone["id"])] is None  # erased
