@@ -189,12 +189,18 @@ def test_a_refused_form_moves_the_focus_to_the_error_summary(site: Site, new_pag
     page.get_by_label("記録ID").fill("not-an-id")
     page.get_by_role("button", name="絞り込む").click()
 
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    # autofocus takes effect once the refused page has rendered, not when the click returns
+    _wait_for_focus(page, "error-summary")
     summary = page.locator("#error-summary")
     assert summary.evaluate(CONTRAST)["best"] >= 3
     summary.locator("a").first.click()
-    assert page.evaluate("document.activeElement.id") == "aggregate"
+    _wait_for_focus(page, "aggregate")
     screenshot(page, "refused_form_error_summary")
+
+
+def _wait_for_focus(page: Any, element_id: str) -> None:
+    """Fails (after Playwright's timeout) unless the element gets the focus."""
+    page.wait_for_function(f"document.activeElement?.id === {element_id!r}")
 
 
 def test_the_audit_log_fits_a_phone_with_dates_on_one_line(site: Site, new_page: Any) -> None:
