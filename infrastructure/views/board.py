@@ -25,11 +25,12 @@ class CaseBoardView(View):
 
     name = "case_board"
     reads_sealed = False  # none of its handlers reads a sealed field
-    version = 3
+    version = 4
     """2: indexes for every filter and order of the board (urgency, raised_at) and
     for the waiting lists ranking counts (resource_id). 3: ``urgency_weight`` and one
     index per order ending in need_id (pages read along an index, keyset cursors); the
-    status, center and assignee indexes go on in the default order."""
+    status, center and assignee indexes go on in the default order. 4: a partial index
+    of the paused needs."""
     tables: ClassVar = (case_board,)
 
     def handlers(self) -> dict[type, Handler]:
@@ -120,7 +121,8 @@ def _conditions(filters: NeedFilter, *, with_status: bool = True) -> Any:
     if filters.urgency is not None:
         conditions.append(c.urgency == filters.urgency.value)
     if filters.paused is not None:
-        conditions.append(c.paused == filters.paused)
+        # A literal, not a parameter: only then can SQLite use the paused needs' index.
+        conditions.append(c.paused == (sa.true() if filters.paused else sa.false()))
     if filters.stale_before is not None:
         conditions.append(c.last_activity_at < filters.stale_before)
         conditions.append(c.status != NeedStatus.CLOSED.value)

@@ -139,13 +139,23 @@ _BOARD_ORDERS = (
         sa.Index(None, column, case_board.c.last_activity_at, case_board.c.need_id)
         for column in (case_board.c.status, case_board.c.center_code, case_board.c.assignee_id)
     ),
+    sa.Index(
+        None,
+        case_board.c.paused,  # true in every entry: it names the index
+        case_board.c.last_activity_at,
+        case_board.c.need_id,
+        sqlite_where=case_board.c.paused == sa.true(),
+        postgresql_where=case_board.c.paused == sa.true(),
+    ),
 )
 """Every order of the board, need_id its tiebreaker, read along one index in either
 direction: a page starts where the index says, never after a sort of the whole table
 (see ``infrastructure/views/board.py``, ``_ORDERS``). The filters a board is most often
 deep in (a status, a center, an assignee) lead an index of the default order, so their
 deep pages are a range of an index too (and their other orders sort that filter's rows
-only)."""
+only). The paused needs, few at any time, have a partial index of their own: a paused
+filter with any other reads those rows only (the query names ``paused = true`` as a
+literal, which is what lets SQLite use a partial index)."""
 for _index in _BOARD_ORDERS:
     _index.name = None  # named per generation, when a generation's copy is made
 

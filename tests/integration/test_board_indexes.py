@@ -27,6 +27,8 @@ FILTERS = {
     "urgency": NeedFilter(urgency=Urgency.HIGH),
     "stale": NeedFilter(stale_before=datetime(2026, 1, 1, tzinfo=UTC)),
     "client": NeedFilter(client_id=uuid4()),
+    "paused": NeedFilter(paused=True),
+    "paused, with another filter": NeedFilter(urgency=Urgency.HIGH, paused=True),
 }
 SORTS = [s for s in BoardSort if s is not BoardSort.URGENCY]
 """The urgency order ranks with an expression: it comes after a filter, never alone."""
@@ -120,7 +122,7 @@ def test_a_cursor_starts_the_page_inside_the_orders_index(
     assert re.search(r"\(\(?\w+,.*need_id\)?\s*[<>]\s*\(|ROW\(.*need_id\)\s*[<>]\s*ROW", text), plan
 
 
-DEEP_FILTERS = ["status", "center", "assignee"]
+DEEP_FILTERS = ["status", "center", "assignee", "paused", "paused, with another filter"]
 
 
 @pytest.mark.parametrize("name", DEEP_FILTERS)
@@ -128,7 +130,9 @@ def test_a_deep_page_of_a_status_a_center_or_an_assignee_sorts_nothing(
     board: Container, name: str
 ) -> None:
     """The board's default order within the filters people page deep in is a range of
-    one index: no sort of the filter's rows, however many."""
+    one index: no sort of the filter's rows, however many. The paused needs, with any
+    other filter, read their own small index (not every need of an urgency or a
+    category, sorted)."""
     plan = _plan(
         board, page_ids_query(FILTERS[name], BoardSort.LAST_ACTIVITY, 20, 50), no_sort=True
     )
