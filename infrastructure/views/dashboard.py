@@ -109,6 +109,17 @@ dashboard_cells = sa.Table(
 """Needs per fiscal year raised, center, area, category, status and outcome ('' until
 closed): the filtered counts, heat maps and outcomes grouped from a table whose size
 grows with years and places, not with needs."""
+_CELLS_BY_STATUS = sa.Index(
+    None,
+    dashboard_cells.c.status,
+    dashboard_cells.c.outcome,
+    dashboard_cells.c.area_code,
+    dashboard_cells.c.category,
+    dashboard_cells.c["count"],
+)
+"""The heat maps' open (or unmet) needs per area and category, and the outcomes, from an
+index alone."""
+_CELLS_BY_STATUS.name = None  # named per generation, when a generation's copy is made
 
 DAY_US = 86_400_000_000
 """Microseconds in a day."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, abort, request, url_for
 
@@ -103,15 +104,15 @@ def _charts(
         else _("No need has been matched yet.")
     )
     categories = list(NeedCategory)
+    # Each part of the links once: a heat map has a link per cell (hundreds of them).
+    board = url_for("ui.board")
+    areas = [urlencode({"area": code}) for code in area_codes]
+    kinds = [urlencode({"category": category.value}) for category in categories]
+    center = "&" + urlencode({"center": query["center"]}) if query.get("center") else ""
 
     def board_link(row: int, column: int) -> str:
         """The case board of one heat-map cell: its area and category (and center)."""
-        return url_for(
-            "ui.board",
-            area=area_codes[row],
-            category=categories[column].value,
-            center=query.get("center"),
-        )
+        return f"{board}?{areas[row]}&{kinds[column]}{center}"
 
     monthly = tables["monthly"]
     heat = tables["unmet"]
