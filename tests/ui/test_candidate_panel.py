@@ -80,3 +80,16 @@ def test_each_message_of_the_panel_is_translated_once(counted: Counter[str]) -> 
 
     assert counted, "the panel looks its words up through matching._"
     assert max(counted.values()) == 1, counted.most_common(3)
+
+
+def test_the_panel_words_the_first_candidates_and_tells_ties_among_all(
+    counted: Counter[str],
+) -> None:
+    tied = [_candidate(f"同点{i}", full=False, total=70) for i in range(6)]
+
+    lines = matching.candidate_panel(tied, AREAS, limit=2)
+
+    assert [line.candidate for line in lines] == tied[:2]
+    assert lines[0].tie == matching.tie_note(tied, 0)
+    assert "同点1・同点2・同点3 " in lines[0].tie  # three named ...
+    assert "ほか 2 件" in lines[0].tie  # ... the other two counted

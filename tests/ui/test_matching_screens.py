@@ -9,6 +9,7 @@ from uuid import UUID
 
 from application.security import SYSTEM_ACTOR
 from domain.values import CareLevel, NeedCategory, Weekday
+from interfaces.web.ui.matching import CANDIDATES_SHOWN
 from tests.e2e.support import Api
 from tests.ui.coordination import client, hidden, need, resource, town
 from tests.ui.support import Page, signed_in, version_of
@@ -273,3 +274,23 @@ def test_the_client_page_offers_no_forms_to_auditors(ui: Api) -> None:
 
     assert page.status == 200
     assert "<form" not in page.html.split("</header>")[1]
+
+
+def test_the_need_page_lists_the_first_candidates_and_all_on_request(ui: Api) -> None:
+    t = town(ui)
+    for i in range(CANDIDATES_SHOWN + 2):
+        resource(t, name=f"候補の多い町の買い物便{i:02d}")
+    item = need(t, client(t))
+    browser = signed_in(ui.app, "coordinator")
+
+    first = browser.get(f"/needs/{item.id}")
+    everyone = browser.get(f"/needs/{item.id}", candidates="all")
+
+    total = len(_candidate_names(everyone))
+    assert total >= CANDIDATES_SHOWN + 2
+    assert _candidate_names(first) == _candidate_names(everyone)[:CANDIDATES_SHOWN]
+    assert f"候補 {total} 件のうち上位 {CANDIDATES_SHOWN} 件です。" in first
+    assert f"/needs/{item.id}?candidates=all#matching" in first.html
+    assert "すべて表示" not in everyone
+    # Twenty-two of the same score: each names three of the others and counts the rest.
+    assert re.search(r"ほか \d+ 件と同点です。", first.html)

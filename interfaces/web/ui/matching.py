@@ -131,6 +131,13 @@ def blocker_labels(candidate: Candidate, _: Words = _) -> list[str]:
     return texts
 
 
+CANDIDATES_SHOWN = 20
+"""Candidates the need screen lists until all are asked for (a large town ranks
+hundreds: a list nobody reads, and most of the page's time)."""
+TIED_NAMES = 3
+"""Candidates a tie note names; the others of the same score it counts."""
+
+
 def tie_note(candidates: Sequence[Candidate], index: int, _: Words = _) -> str:
     """Why a candidate stands where it does among others of the same score ("" if none
     ties with it): the order domain.matching.rank_candidates gives to equal totals."""
@@ -140,8 +147,19 @@ def tie_note(candidates: Sequence[Candidate], index: int, _: Words = _) -> str:
         for i, c in enumerate(candidates)
         if i != index and c.total == here.total and c.proposable == here.proposable
     ]
+    return _tie_words(tied, _)
+
+
+def _tie_words(tied: Sequence[str], _: Words) -> str:
     if not tied:
         return ""
+    if len(tied) > TIED_NAMES:
+        return _(
+            "Same score as %(names)s and %(count)d others; ordered by places left (more "
+            "first), then by name.",
+            names=_(", ").join(tied[:TIED_NAMES]),
+            count=len(tied) - TIED_NAMES,
+        )
     return _(
         "Same score as %(names)s; ordered by places left (more first), then by name.",
         names=_(", ").join(tied),
@@ -167,21 +185,21 @@ class CandidateLines:
 
 
 def candidate_panel(
-    candidates: Sequence[Candidate], areas: Mapping[str, str]
+    candidates: Sequence[Candidate], areas: Mapping[str, str], limit: int | None = None
 ) -> list[CandidateLines]:
-    """Every line of the candidates panel (``needs/_candidates.html``), worded with one
-    translation per message: rendering them in the template looked the request's
-    translations up some five hundred times for fifty candidates."""
+    """The lines of the candidates panel (``needs/_candidates.html``) for the first
+    ``limit`` candidates (all: None), worded with one translation per message:
+    rendering them in the template looked the request's translations up some five
+    hundred times for fifty candidates. Ties are told among all the candidates."""
     _ = _Memo()
-    by_total: dict[tuple[int, bool], list[str]] = {}
+    by_total: dict[tuple[int, bool], list[Candidate]] = {}
     for c in candidates:
-        by_total.setdefault((c.total, c.proposable), []).append(c.name)
+        by_total.setdefault((c.total, c.proposable), []).append(c)
     lines = []
-    for index, c in enumerate(candidates):
+    for index, c in enumerate(candidates[:limit]):
         rank = index + 1
-        tie = ""
-        if len(by_total[(c.total, c.proposable)]) > 1:
-            tie = tie_note(candidates, index, _)
+        same = by_total[(c.total, c.proposable)]
+        tie = _tie_words([o.name for o in same if o is not c], _) if len(same) > 1 else ""
         lines.append(
             CandidateLines(
                 candidate=c,

@@ -39,6 +39,7 @@ from interfaces.web.ui.core import Screens, actor, now, redirect_to, render, ser
 from interfaces.web.ui.dashboard import as_of_form
 from interfaces.web.ui.forms import FORM, NAME_MAX, Form
 from interfaces.web.ui.i18n import _, local
+from interfaces.web.ui.matching import CANDIDATES_SHOWN
 from interfaces.web.ui.refusals import refusal
 
 screens = Screens()
@@ -381,6 +382,13 @@ def _need_screen(
     )
     propose_action = _propose_action(page, who)
     candidates = app.matching.candidates_for(need, who) if propose_action else None
+    chosen = _uuid(form.value("resource_id")) if form is not None else None
+    shown: int | None = CANDIDATES_SHOWN
+    if request.args.get("candidates") == "all" or (
+        candidates is not None
+        and chosen in {c.resource_id for c in candidates.candidates[CANDIDATES_SHOWN:]}
+    ):
+        shown = None  # asked for, or the refused proposal's form is further down
     primary = None if propose_action else next((a for a in NEXT if a in page.actions), None)
     return render(
         "needs/detail.html",
@@ -397,7 +405,8 @@ def _need_screen(
         primary=primary,
         secondary=[a for a in page.actions if a not in ("propose", primary)],
         ranking=candidates.digest if candidates else "",
-        chosen=_uuid(form.value("resource_id")) if form is not None else None,
+        chosen=chosen,
+        candidates_shown=shown,
         client_name=app.clients.names([need.client_id], who).get(need.client_id),
         outcomes=list(Outcome),
         progresses=list(Progress),
