@@ -89,6 +89,8 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Connection, Any, int], None]
 Progress = Callable[[int, int], None]
+SQLITE_ANALYSIS_LIMIT = 1000
+"""Rows of each index SQLite's ANALYZE samples (its statistics are estimates above it)."""
 """Called with (position reached, head) after each batch."""
 
 BATCH_SIZE = 500
@@ -751,14 +753,18 @@ class ViewUpdater:
         return True
 
     def _analyze(self, tables: Sequence[sa.Table], generation: int) -> None:
-        """PostgreSQL: planner statistics for a generation that was just built in bulk.
+        """Planner statistics for a generation that was just built in bulk.
 
-        Autovacuum may be off or not yet around to it; without statistics the planner
-        chose plans 20-70x slower on freshly rebuilt tables (docs/benchmarks.md).
+        PostgreSQL: autovacuum may be off or not yet around to it; without statistics
+        the planner chose plans 20-70x slower on freshly rebuilt tables. SQLite keeps
+        none unless asked: without them it cannot tell a partial index of a few rows
+        (the paused needs) from one of a third of the table (docs/benchmarks.md). There
+        it reads a sample (``analysis_limit``: milliseconds, where a whole table of a
+        million rows would hold the write lock for seconds).
         """
-        if self.writer.dialect.name != "postgresql":
-            return
         with self.writer.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
             for table in tables:
                 conn.exec_driver_sql(
                     f"ANALYZE {_quote(conn, physical_name(table.name, generation))}"
