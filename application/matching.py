@@ -43,6 +43,7 @@ from domain.need import Need
 from domain.resource import Resource
 from domain.values import (
     DeclinedBy,
+    NeedCategory,
     NeedId,
     NeedStatus,
     ResourceId,
@@ -351,10 +352,15 @@ class MatchingCases:
         return sorted(needs, key=lambda n: (n.created_on, str(n.id)))
 
     def _plan(self, client: Client, needs: list[Need]) -> MatchPlanDTO:
+        # Only the resources serving one of the needs' categories can cover any of them
+        # (a large town has thousands of others, each read and decoded for nothing).
+        serving: dict[UUID, ResourceFacts] = {}
+        for category in sorted({n.category for n in needs}, key=lambda c: c.value):
+            serving.update((f.id, f) for f in self._category_facts(category))
         plan = plan_cover(
             [NeedFacts(n.id, n.category, n.area_code) for n in needs],
             _client_facts(client),
-            self._resource_facts(None),
+            list(serving.values()),
         )
         versions = {n.id: n.version for n in needs}
         return MatchPlanDTO(
@@ -376,8 +382,11 @@ class MatchingCases:
             self._resource_facts(need),
         )
 
-    def _resource_facts(self, need: Need | NeedDTO | None) -> list[ResourceFacts]:
-        category = need.category if need is not None else None
+    def _resource_facts(self, need: Need | NeedDTO) -> list[ResourceFacts]:
+        return self._category_facts(need.category)
+
+    def _category_facts(self, category: NeedCategory) -> list[ResourceFacts]:
+        """The facts of the resources serving ``category``."""
         if self._inputs is not None:
             # Written in the transactions that saved the events: exactly the log now.
             if not self._inputs.filled():
@@ -386,7 +395,7 @@ class MatchingCases:
         # Rank on views at least as fresh as the log now: a proposal records what
         # the rules said at the moment of the decision.
         self._fresh(RANKING_VIEWS)
-        filters = ResourceFilter(category=need.category) if need is not None else ResourceFilter()
+        filters = ResourceFilter(category=category)
         waiting = self._board.waiting_by_resource()
         return [
             _resource_facts(r, waiting.get(r.id, 0)) for r in self._resources.resources(filters)
