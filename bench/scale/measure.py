@@ -111,10 +111,17 @@ def measure(
         client_id = UUID(need["client_id"])
 
     def get(headers: dict[str, str], path: str, **query: Any) -> Callable[[], int]:
-        return lambda: api.get(path, headers=headers, query_string=query).status_code
+        return lambda: api.get(path, headers=headers, query_string=query or None).status_code
 
     def screen(path: str, **query: Any) -> Callable[[], int]:
         return lambda: screens.client.get(path, query_string=query).status_code
+
+    # The last page reached as a client pages through the board: by the cursor of the
+    # page before it (its `next` link), which reads a range of the order's index.
+    before_last = api.get(
+        "/api/v1/needs", headers=coordinator, query_string={"page": max(1, deep - 1)}
+    ).get_json()
+    last_by_cursor = before_last.get("next") or "/api/v1/needs"
 
     co, su = coordinator, supervisor
     paths: list[tuple[str, str, Callable[[], int]]] = [
@@ -122,6 +129,7 @@ def measure(
         ("baseline", "baseline: GET /api/v1/areas", get(co, "/api/v1/areas")),
         ("board", "board: first page", get(co, "/api/v1/needs")),
         ("board", f"board: deep page ({deep})", get(co, "/api/v1/needs", page=deep)),
+        ("board", f"board: deep page ({deep}) by cursor", get(co, last_by_cursor)),
         ("board", "board: status=matching", get(co, "/api/v1/needs", status="matching")),
         ("board", "board: area+category", get(co, "/api/v1/needs", area="a01", category="meals")),
         ("board", "board: assignee=sc-2", get(co, "/api/v1/needs", assignee="sc-2")),
