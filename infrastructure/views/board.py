@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from typing import Any, ClassVar
 from uuid import UUID
@@ -14,7 +15,15 @@ from domain.need import STATUS_AFTER, Need, status_after
 from domain.user import User
 from domain.values import NeedCategory, NeedStatus, Outcome, Urgency, display_code
 from infrastructure.views.projection import Handler, View
-from infrastructure.views.schema import case_board, dir_users
+from infrastructure.views.schema import case_board, dir_users, view_metadata
+
+case_board_counts = sa.Table(
+    "case_board_counts",
+    view_metadata,
+    sa.Column("status", sa.String(32), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+"""Needs per status: the whole board's tabs and total, without counting its rows."""
 
 MAX_IDS = 500
 """Ids per query of :meth:`SqlCaseBoard.by_ids` (an initiative or a meeting names far fewer)."""
@@ -25,13 +34,13 @@ class CaseBoardView(View):
 
     name = "case_board"
     reads_sealed = False  # none of its handlers reads a sealed field
-    version = 4
+    version = 5
     """2: indexes for every filter and order of the board (urgency, raised_at) and
     for the waiting lists ranking counts (resource_id). 3: ``urgency_weight`` and one
     index per order ending in need_id (pages read along an index, keyset cursors); the
     status, center and assignee indexes go on in the default order. 4: a partial index
-    of the paused needs."""
-    tables: ClassVar = (case_board,)
+    of the paused needs. 5: needs counted per status (``case_board_counts``)."""
+    tables: ClassVar = (case_board, case_board_counts)
 
     def handlers(self) -> dict[type, Handler]:
         table: dict[type, Handler] = dict.fromkeys(STATUS_AFTER, self._changed)
@@ -56,6 +65,7 @@ class CaseBoardView(View):
                 "last_activity_at": e.timestamp,
             },
         )
+        self._count(NeedStatus.RAISED.value, +1)
 
     def _changed(self, conn: Connection, e: Any, position: int) -> None:
         row = self.row(conn, self.t.case_board, e.originator_id)
@@ -64,6 +74,9 @@ class CaseBoardView(View):
         status = status_after(e, NeedStatus(row["status"]), row["assignee_id"] is not None)
         row["version"] = e.originator_version
         row["last_activity_at"] = e.timestamp
+        if row["status"] != status.value:
+            self._count(row["status"], -1)
+            self._count(status.value, +1)
         row["status"] = status.value
         if isinstance(e, Need.CoordinatorAssigned | Need.Reassigned):
             row["assignee_id"] = e.coordinator
@@ -81,6 +94,9 @@ class CaseBoardView(View):
             row.update(outcome=None, closed_at=None, resource_id=None, matched_at=None)
         elif isinstance(e, Need.DetailsChanged):
             row.update(urgency=e.urgency.value, urgency_weight=_URGENCY_WEIGHT[e.urgency])
+
+    def _count(self, status: str, delta: int) -> None:
+        self.count_later(self.t.case_board_counts, {"status": status}, "count", delta)
 
 
 _URGENCY_WEIGHT = {Urgency.HIGH: 2, Urgency.NORMAL: 1, Urgency.LOW: 0}
@@ -188,6 +204,33 @@ def _key_values(cursor: BoardCursor) -> dict[str, Any]:
     }
 
 
+def _whole_board(filters: NeedFilter) -> bool:
+    """Whether ``filters`` choose needs by status alone (or not at all): then the
+    counts kept per status answer how many, whatever the size of the board."""
+    return all(
+        getattr(filters, f.name) is None
+        for f in dataclasses.fields(filters)
+        if f.name not in _STATUS_FIELDS
+    )
+
+
+_STATUS_FIELDS = frozenset({"status", "open_only"})
+"""The fields of NeedFilter that choose by status (any other chooses rows)."""
+
+
+def _shown(filters: NeedFilter, status: NeedStatus) -> bool:
+    """Whether needs in ``status`` pass the status part of ``filters``."""
+    if filters.status is not None and status is not filters.status:
+        return False
+    return not (filters.open_only and status is NeedStatus.CLOSED)
+
+
+def _kept_counts(conn: Connection) -> dict[NeedStatus, int]:
+    c = case_board_counts.c
+    rows = conn.execute(sa.select(c.status, c["count"]).where(c["count"] > 0)).all()
+    return {NeedStatus(status): int(count) for status, count in rows}
+
+
 def count_query(filters: NeedFilter) -> Any:
     """How many needs the board's filters select."""
     return sa.select(sa.func.count()).select_from(case_board).where(_conditions(filters))
@@ -214,18 +257,24 @@ class SqlCaseBoard:
         after: BoardCursor | None = None,
     ) -> tuple[list[NeedRow], int]:
         with self.engine.connect() as conn:
-            count = int(conn.execute(count_query(filters)).scalar() or 0)
+            if _whole_board(filters):
+                counted = _kept_counts(conn)
+                count = sum(n for status, n in counted.items() if _shown(filters, status))
+            else:
+                count = int(conn.execute(count_query(filters)).scalar() or 0)
             rows = conn.execute(page_query(filters, sort, page, per_page, after)).all()
         return [need_row(r) for r in rows], count
 
     def status_counts(self, filters: NeedFilter) -> dict[NeedStatus, int]:
-        c = case_board.c
-        query = (
-            sa.select(c.status, sa.func.count())
-            .where(_conditions(filters, with_status=False))
-            .group_by(c.status)
-        )
         with self.engine.connect() as conn:
+            if _whole_board(filters):
+                return _kept_counts(conn)
+            c = case_board.c
+            query = (
+                sa.select(c.status, sa.func.count())
+                .where(_conditions(filters, with_status=False))
+                .group_by(c.status)
+            )
             rows = conn.execute(query).all()
         return {NeedStatus(r[0]): int(r[1]) for r in rows}
 

@@ -1,4 +1,5 @@
-"""Every filter of the dashboard counts what the needs' own histories say.
+"""Every filter of the dashboard, and the case board's totals and tabs, count what the
+needs' own histories say.
 
 A small generated municipality (every state, closes, reopens and matches over two
 fiscal years) on both backends: for the whole municipality, each fiscal year, each
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from application.board import NeedFilter
 from application.common import JST
 from application.oversight import (
     MATCH_BUCKETS,
@@ -26,6 +28,7 @@ from application.oversight import (
 )
 from bench.scale import generate, rebuild_views
 from domain.need import Need
+from domain.values import NeedStatus
 from interfaces.bootstrap import Container
 
 
@@ -43,6 +46,13 @@ class _Need:
 def _fiscal_year(moment: datetime) -> int:
     day = moment.astimezone(JST)
     return day.year if day.month >= 4 else day.year - 1
+
+
+def _generated(container: Container) -> list[_Need]:
+    """A small town's history over two years, its views rebuilt; its needs."""
+    generate(container, 150, years=2, batch_events=300, quiet=True)
+    rebuild_views(container, quiet=True)
+    return _needs(container)
 
 
 def _needs(container: Container) -> list[_Need]:
@@ -110,9 +120,7 @@ def _expected(needs: list[_Need], where: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_every_filter_counts_what_the_needs_histories_say(container: Container) -> None:
-    generate(container, 150, years=2, batch_events=300, quiet=True)
-    rebuild_views(container, quiet=True)
-    needs = _needs(container)
+    needs = _generated(container)
     services = container.services
     actor = services.accounts.actor_for_username("scale-supervisor")
     years = sorted({_fiscal_year(n.raised_at) for n in needs})
@@ -137,3 +145,29 @@ def test_every_filter_counts_what_the_needs_histories_say(container: Container) 
         assert shown.by_area_category == expected["open"], where
         assert shown.outcomes == expected["outcomes"], where
         assert shown.match_time == expected["match_time"], where
+
+
+def test_the_boards_totals_and_tabs_count_what_the_needs_histories_say(
+    container: Container,
+) -> None:
+    """The whole board's counts are kept per status; filtered ones count rows: both
+    agree with the needs."""
+    needs = _generated(container)
+    board = container.services.board
+    coordinator = container.services.accounts.actor_for_username("scale-supervisor")
+    by_status = Counter(n.status for n in needs)
+    area = needs[0].area
+    cases: list[tuple[NeedFilter, list[_Need]]] = [
+        (NeedFilter(), needs),
+        (NeedFilter(open_only=True), [n for n in needs if n.status != "closed"]),
+        (NeedFilter(status=NeedStatus.MATCHED), [n for n in needs if n.status == "matched"]),
+        (NeedFilter(area_code=area), [n for n in needs if n.area == area]),
+    ]
+    for filters, chosen in cases:
+        shown = board.board(filters, coordinator, counts=True)
+        assert shown.total == len(chosen), filters
+        tabs = Counter(
+            n.status for n in needs if filters.area_code in (None, n.area)
+        )  # the tabs ignore the status part of the filter
+        assert {s.value: c for s, c in shown.status_counts.items()} == dict(tabs), filters
+    assert sum(by_status.values()) == len(needs)
