@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from application.matching_inputs import MatchingRows, ResourceInput, facts
 from domain.matching import ResourceFacts
 from domain.values import NeedCategory
+from infrastructure.persistence import analyze
 
 _meta = sa.MetaData()
 matching_resources = sa.Table(
@@ -225,6 +226,9 @@ class SqlMatchingInputs:
         except sa.exc.IntegrityError:
             pass  # another process filled them at the same moment
         self._filled = True
+        # Written in bulk: the planner needs statistics to count waiting needs along the
+        # resource index (PostgreSQL without them scanned every need's row: 17 ms at 100k).
+        analyze(self._writer, [matching_resources.name, matching_waiting.name])
 
 
 _WAITING = (

@@ -8,6 +8,7 @@ for the measurements behind this choice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,32 @@ def _use_explicit_begin(engine: Engine, begin: str) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         connection.exec_driver_sql(begin)
+
+
+SQLITE_ANALYSIS_LIMIT = 1000
+"""Rows of each index SQLite's ANALYZE samples (its statistics are estimates above it)."""
+
+
+def analyze(engine: Engine, table_names: Sequence[str], *, vacuum: bool = False) -> None:
+    """Planner statistics for tables just written in bulk (a view generation, the
+    matching inputs of an old log): without them both planners chose plans 10-70x
+    slower (docs/benchmarks.md). PostgreSQL's autovacuum may be off or not yet round;
+    with ``vacuum``, VACUUM (ANALYZE), whose visibility map allows index-only scans
+    (it blocks neither readers nor writers). SQLite keeps no statistics unless asked;
+    there ANALYZE reads a sample (milliseconds, where a whole table of a million rows
+    would hold the write lock for seconds)."""
+    if engine.dialect.name == "postgresql":
+        command = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
+        with engine.connect() as conn:
+            autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for name in table_names:  # VACUUM runs outside a transaction
+                autocommit.exec_driver_sql(f"{command} {_quoted(conn, name)}")
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
+        for name in table_names:
+            conn.exec_driver_sql(f"ANALYZE {_quoted(conn, name)}")
+
+
+def _quoted(conn: Any, name: str) -> str:
+    return str(conn.dialect.identifier_preparer.quote(name))

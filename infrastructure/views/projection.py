@@ -74,6 +74,7 @@ from application.privacy import ENVELOPE, ERASED_VALUES, SealingMapper
 from application.store import EventStore, Reaction, react
 from application.topics import topics_of
 from domain.values import ERASED
+from infrastructure.persistence import analyze
 from infrastructure.views import registry
 from infrastructure.views.registry import BUILDING, RETIRED, SERVING, Failure, Generation
 from infrastructure.views.schema import (
@@ -89,8 +90,6 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Connection, Any, int], None]
 Progress = Callable[[int, int], None]
-SQLITE_ANALYSIS_LIMIT = 1000
-"""Rows of each index SQLite's ANALYZE samples (its statistics are estimates above it)."""
 """Called with (position reached, head) after each batch."""
 
 BATCH_SIZE = 500
@@ -753,29 +752,11 @@ class ViewUpdater:
         return True
 
     def _analyze(self, tables: Sequence[sa.Table], generation: int) -> None:
-        """Planner statistics for a generation that was just built in bulk.
-
-        PostgreSQL: autovacuum may be off or not yet around to it; without statistics
-        the planner chose plans 20-70x slower on freshly rebuilt tables, and without a
-        vacuum's visibility map no index-only scan (a center's deep board page: 22 ms
-        sorting its rows, 1.6 ms along the index). So VACUUM (ANALYZE), which blocks
-        neither readers nor writers. SQLite keeps no statistics unless asked: without
-        them it cannot tell a partial index of a few rows (the paused needs) from one
-        of a third of the table (docs/benchmarks.md). There it reads a sample
-        (``analysis_limit``: milliseconds, where a whole table of a million rows would
-        hold the write lock for seconds).
-        """
+        """Planner statistics, and on PostgreSQL the visibility map, for a generation
+        that was just built in bulk (a center's deep board page sorted the center's
+        rows without it: 22 ms, against 1.6 ms along its index once vacuumed)."""
         names = [physical_name(table.name, generation) for table in tables]
-        if self.writer.dialect.name == "postgresql":
-            with self.writer.connect() as conn:
-                autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
-                for name in names:  # VACUUM runs outside a transaction
-                    autocommit.exec_driver_sql(f"VACUUM (ANALYZE) {_quote(conn, name)}")
-            return
-        with self.writer.begin() as conn:
-            conn.exec_driver_sql(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
-            for name in names:
-                conn.exec_driver_sql(f"ANALYZE {_quote(conn, name)}")
+        analyze(self.writer, names, vacuum=True)
 
     def _point(self, conn: Connection, tables: Sequence[sa.Table], generation: int) -> None:
         """Readers' canonical names now show ``generation`` (one transaction)."""
