@@ -228,7 +228,7 @@ class SqlMatchingInputs:
         self._filled = True
         # Written in bulk: the planner needs statistics to count waiting needs along the
         # resource index (PostgreSQL without them scanned every need's row: 17 ms at 100k).
-        analyze(self._writer, [matching_resources.name, matching_waiting.name])
+        analyze(self._writer, [matching_resources.name, matching_waiting.name], vacuum=True)
 
 
 _WAITING = (

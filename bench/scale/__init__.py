@@ -88,7 +88,7 @@ def generate(
     built.services.aggregates.react()
     # Tables written in bulk get the planner statistics a running database would have
     # from autovacuum (the views' generations get theirs when they are built).
-    analyze(built.projections.writer, BULK_WRITTEN)
+    analyze(built.projections.writer, BULK_WRITTEN, vacuum=True)
     return sim, seconds
 
 
