@@ -227,8 +227,8 @@ def _shown(filters: NeedFilter, status: NeedStatus) -> bool:
 
 def _kept_counts(conn: Connection) -> dict[NeedStatus, int]:
     c = case_board_counts.c
-    rows = conn.execute(sa.select(c.status, c["count"]).where(c["count"] > 0)).all()
-    return {NeedStatus(status): int(count) for status, count in rows}
+    rows: list[Any] = list(conn.execute(sa.select(c.status, c["count"]).where(c["count"] > 0)))
+    return {NeedStatus(row[0]): int(row[1]) for row in rows}  # Row.count: the tuple method
 
 
 def count_query(filters: NeedFilter) -> Any:
