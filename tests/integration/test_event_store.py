@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from domain.errors import ResourceFullError
 from domain.need import Need
 from domain.resource import Resource
 from domain.values import NeedCategory, Outcome, Progress, Urgency
+from infrastructure.persistence import SQLITE_CACHE_KIB, Database
 from interfaces.bootstrap import Container, Settings, bootstrap
 from tests.builders import make_client, make_need, make_resource, make_town
 
@@ -170,3 +172,13 @@ def test_busy_resources_are_snapshotted_too(container: Container) -> None:
     loaded = container.store.repository.get(resource.id)
     assert isinstance(loaded, Resource)
     assert (loaded.version, loaded.capacity) == (53, 53)
+
+
+def test_sqlite_connections_keep_a_page_cache_that_fits_large_indexes(tmp_path: Path) -> None:
+    """SQLite's default 2 MB page cache made view rebuilds of a large database seek
+    through the file for every index insert (docs/benchmarks.md, "1,000,000 needs")."""
+    database = Database.from_url(f"sqlite:///{tmp_path / 'cache.sqlite3'}")
+    for engine in database.create_engines():
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -SQLITE_CACHE_KIB
+        engine.dispose()
