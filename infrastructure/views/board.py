@@ -257,12 +257,15 @@ class SqlCaseBoard:
         after: BoardCursor | None = None,
     ) -> tuple[list[NeedRow], int]:
         with self.engine.connect() as conn:
+            # case_board before case_board_counts: the order in which a generation's
+            # switch locks them (CaseBoardView.tables), or a reader and a switch on
+            # PostgreSQL could each hold the one the other waits for (a deadlock).
+            rows = conn.execute(page_query(filters, sort, page, per_page, after)).all()
             if _whole_board(filters):
                 counted = _kept_counts(conn)
                 count = sum(n for status, n in counted.items() if _shown(filters, status))
             else:
                 count = int(conn.execute(count_query(filters)).scalar() or 0)
-            rows = conn.execute(page_query(filters, sort, page, per_page, after)).all()
         return [need_row(r) for r in rows], count
 
     def status_counts(self, filters: NeedFilter) -> dict[NeedStatus, int]:

@@ -146,8 +146,8 @@ class DashboardView(View):
         dashboard_counts,
         dashboard_monthly,
         dashboard_facts,
-        dashboard_matches,
-        dashboard_match_days,
+        dashboard_match_days,  # before dashboard_matches: the order match_time reads
+        dashboard_matches,  # them in, so a switch of generation locks them alike
         dashboard_cells,
     )
 
