@@ -30,6 +30,7 @@ from application.oversight import (
 )
 from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
 from domain.values import NeedStatus
+from infrastructure.views.logic_model import fiscal_year, jst_date
 from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import UtcDateTime, dashboard_counts, view_metadata
 
@@ -215,7 +216,7 @@ class DashboardView(View):
         raised_at: datetime, keys: dict[str, str], status: str, outcome: str | None
     ) -> dict[str, Any]:
         return {
-            "fiscal_year": fiscal_year(raised_at),
+            "fiscal_year": _fiscal_year(raised_at),
             "center_code": keys["center"],
             "area_code": keys["area"],
             "category": keys["category"],
@@ -370,10 +371,9 @@ class SqlDashboard:
         return {r[0]: int(r[1]) for r in rows}
 
 
-def fiscal_year(moment: datetime) -> int:
-    """The Japanese fiscal year (April to March, Japan time) of ``moment``."""
-    day = moment.astimezone(JST)
-    return day.year if day.month >= 4 else day.year - 1
+def _fiscal_year(moment: datetime) -> int:
+    """The Japanese fiscal year of ``moment``, reckoned as the logic model reckons it."""
+    return fiscal_year(jst_date(moment))
 
 
 def match_entries(
@@ -400,7 +400,7 @@ def match_entries(
     day = waited // DAY_US if waited >= 0 else -1
     days = [
         {"fiscal_year": year, "center_code": center, "area_code": area, "day": day}
-        for year in (fiscal_year(matched_at), ANY_YEAR)
+        for year in (_fiscal_year(matched_at), ANY_YEAR)
         for center in (center_code, ANY_PLACE)
         for area in (area_code, ANY_PLACE)
     ]
