@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 import pytest
@@ -29,6 +29,9 @@ from interfaces.bootstrap import Container, Settings, bootstrap
 from interfaces.web import create_app
 from tests.builders import PASSWORD, Town, make_town
 from tests.conftest import POSTGRES_URL, _drop_schema
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CHROMIUM = os.environ.get("TSUNAGU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -74,6 +77,28 @@ class Site:
     backend: str
 
 
+def closing_each_response(app: WSGIApplication) -> WSGIApplication:
+    """``app`` with each response read whole and closed before it is sent.
+
+    Werkzeug's server closes a response only after reading what is left of the
+    request; when the browser has already dropped the connection (a page left
+    while a stylesheet was still being sent) that read fails and the open static
+    file is never closed, which the suite reports as an unclosed-file warning in
+    an unrelated test. Every response here is small and finite.
+    """
+
+    def buffered(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+
+    return buffered
+
+
 @contextmanager
 def serving(backend: str, directory: Path) -> Iterator[Site]:
     """The app on ``backend`` with the builders' town, served on a free port."""
@@ -98,7 +123,8 @@ def serving(backend: str, directory: Path) -> Iterator[Site]:
     server: BaseWSGIServer | None = None
     try:
         town = make_town(container.services)
-        server = make_server("127.0.0.1", 0, create_app(container=container), threaded=True)
+        app = closing_each_response(create_app(container=container))
+        server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         yield Site(f"http://127.0.0.1:{server.server_port}", container, town, backend)
