@@ -6,6 +6,7 @@ Everything is built from :class:`Settings`, which come from the environment
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import secrets
@@ -85,7 +86,12 @@ from infrastructure.views.logic_model import LogicModelView, SqlLogicModel
 from infrastructure.views.network import NetworkView, SqlNetworkBoard
 from infrastructure.views.projection import ViewUpdater
 
+log = logging.getLogger(__name__)
+
 DEFAULT_DATABASE_FILE = "tsunagu.sqlite3"
+FAR_BEHIND = 10_000
+"""Serving views lagging more events than this at start-up get a warning: catching
+up is then minutes of work before the process starts (at 1M needs, hours)."""
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -259,8 +265,13 @@ def _one_process_at_a_time(database: Database, writer: Engine) -> Iterator[None]
             conn.commit()
 
 
-def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
-    """Build every feature on the configured database; creates missing tables."""
+def bootstrap(settings: Settings, clock: Clock = utc_now, catch_up_views: bool = True) -> Container:
+    """Build every feature on the configured database; creates missing tables.
+
+    With inline views the serving views catch up with the log before the container
+    is returned (``catch_up_views``; the commands that move or replace views
+    themselves turn it off: their own work would repeat or discard it).
+    """
     database = Database.from_url(settings.database_url, schema=settings.db_schema)
     if database.kind == "sqlite":
         create_secret_file(
@@ -302,11 +313,23 @@ def bootstrap(settings: Settings, clock: Clock = utc_now) -> Container:
         privacy,
         blind_index,
     )
-    if settings.inline_projections:
-        updater.catch_up()
+    if settings.inline_projections and catch_up_views:
+        _catch_up(updater)
     return Container(
         services, store, updater, database, settings, SqlIdempotentRequests(writer), ledger, reads
     )
+
+
+def _catch_up(updater: ViewUpdater) -> None:
+    """Bring the serving views up to the log; say so when that is long work."""
+    behind = updater.behind()
+    if behind > FAR_BEHIND:
+        log.warning(
+            "views are %d events behind the log: catching up before starting "
+            "(a worker, `tsunagu projections run`, does this apart)",
+            behind,
+        )
+    updater.catch_up()
 
 
 def _ledger(

@@ -505,16 +505,30 @@ class ViewUpdater:
             log.exception("views could not catch up after a command; the worker will")
 
     def catch_up(self, names: Sequence[str] | None = None, progress: Progress | None = None) -> int:
-        """Bring the serving generations up to the current head; returns how far they moved."""
-        applied = 0
+        """Bring the serving generations up to the current head; returns how far they moved.
+
+        Views far behind move together (each event read and decoded once for all of
+        them, as in :meth:`rebuild_many`), then each takes its last steps alone.
+        """
+        todo: list[tuple[str, int]] = []
         for name in names or list(self.views):
             self._require_view(name)
             serving = self.serving(name)
-            if serving is None:
-                continue
-            while count := self._step(name, serving.generation, progress):
+            if serving is not None:
+                todo.append((name, serving.generation))
+        applied = self._advance_together(todo, {name: progress for name, _ in todo})
+        for name, generation in todo:
+            while count := self._step(name, generation, progress):
                 applied += count
         return applied
+
+    def behind(self) -> int:
+        """How many positions the serving view furthest behind the log's head lags."""
+        with self.reader.connect() as conn:
+            positions = [
+                g.position for g in registry.generations(conn, [SERVING]) if g.view in self.views
+            ]
+        return max(self.store.head() - min(positions, default=self.store.head()), 0)
 
     def rebuild(self, name: str, progress: Progress | None = None) -> int:
         """Build the view anew beside the serving one, then switch readers to it."""
@@ -654,15 +668,26 @@ class ViewUpdater:
         todo: Sequence[tuple[str, int]],
         progress: Callable[[str], Progress] | None = None,
     ) -> int:
-        """Catch several building generations up together while far behind the head:
-        one read of the log per batch for all of them, each event decoded once and
-        applied to every view in turn (see :meth:`_apply_many`); then each one
-        finishes and switches on its own (:meth:`_build`)."""
+        """Catch several building generations up together while far behind the head
+        (:meth:`_advance_together`); then each one finishes and switches on its own
+        (:meth:`_build`)."""
         callbacks = {name: progress(name) if progress else None for name, _ in todo}
+        for name, generation in todo:
+            self.bound(name, generation).cache_limit = BUILD_CACHE_ROWS
+        applied = self._advance_together(todo, callbacks)
+        for name, generation in todo:
+            applied += self._build(name, generation, callbacks[name])
+        return applied
+
+    def _advance_together(
+        self, todo: Sequence[tuple[str, int]], callbacks: dict[str, Progress | None]
+    ) -> int:
+        """Move several generations (building or serving) while they are far behind
+        the head: one read of the log per batch for all of them, each event decoded
+        once and applied to every view in turn (see :meth:`_apply_many`). Stops when
+        fewer than two are left far behind, or at a gap; returns how far they moved."""
         applied = 0
         going = list(todo)
-        for name, generation in going:
-            self.bound(name, generation).cache_limit = BUILD_CACHE_ROWS
         while len(going) > 1:
             head = self.store.head()
             with self.reader.connect() as conn:
@@ -691,8 +716,6 @@ class ViewUpdater:
                     callback(reached, batch.head)
             if batch.reached <= start:
                 break  # stopped at a gap: each goes on alone
-        for name, generation in todo:
-            applied += self._build(name, generation, callbacks[name])
         return applied
 
     def _build(self, name: str, generation: int, progress: Progress | None) -> int:

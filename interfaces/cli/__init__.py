@@ -36,12 +36,21 @@ from interfaces.web import create_app
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+MOVES_VIEWS = "tsunagu_moves_views"
+"""Marks a command that moves or replaces the views itself (with its own progress):
+the app it builds does not catch them up first (work it would repeat or discard)."""
+
+
+def moves_views(command: click.Command) -> click.Command:
+    setattr(command, MOVES_VIEWS, True)
+    return command
 
 
 def _create_app() -> Flask:
-    app = create_app()
-    # The app a command builds is the command's: its connections close with it.
     context = click.get_current_context(silent=True)
+    moves_views = context is not None and getattr(context.command, MOVES_VIEWS, False)
+    app = create_app(catch_up_views=not moves_views)
+    # The app a command builds is the command's: its connections close with it.
     if context is not None:
         context.find_root().call_on_close(app.extensions["tsunagu"].close)
     return app
@@ -309,6 +318,7 @@ def projections_group() -> None:
     """Inspect, run and rebuild the read models (views)."""
 
 
+@moves_views
 @projections_group.command("status")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document (for monitoring).")
 def projections_status(as_json: bool) -> None:
@@ -341,6 +351,7 @@ def _status_document(status: ViewStatus) -> dict[str, Any]:
     return document
 
 
+@moves_views
 @projections_group.command("retry")
 @click.argument("name")
 def projections_retry(name: str) -> None:
@@ -359,6 +370,7 @@ def projections_retry(name: str) -> None:
     )
 
 
+@moves_views
 @projections_group.command("skip")
 @click.argument("name")
 @click.option("--position", type=click.IntRange(1), required=True, help="The poison event.")
@@ -378,6 +390,7 @@ def projections_skip(name: str, position: int, reason: str, by: str | None) -> N
     click.echo(f"{name} skips the event at {position}")
 
 
+@moves_views
 @projections_group.command("run")
 @click.option(
     "--poll",
@@ -434,6 +447,7 @@ def projections_run(poll: float, names: str, reactions: bool) -> None:
     click.echo("projection worker stopped", err=True)
 
 
+@moves_views
 @projections_group.command("rebuild")
 @click.argument("name", required=False)
 def projections_rebuild(name: str | None) -> None:

@@ -59,8 +59,10 @@ def create_app(
     settings: Settings | None = None,
     container: Container | None = None,
     http: HttpSettings | None = None,
+    catch_up_views: bool = True,
 ) -> Flask:
-    """Build the Flask app. Settings come from the environment unless given."""
+    """Build the Flask app. Settings come from the environment unless given.
+    ``catch_up_views``: see :func:`bootstrap`."""
     # The instance folder holds the default SQLite file and the generated keys: the
     # project's instance/ unless TSUNAGU_INSTANCE_PATH names one (e.g. /var/lib/tsunagu).
     instance = os.environ.get("TSUNAGU_INSTANCE_PATH") or None
@@ -71,7 +73,7 @@ def create_app(
     )
     if container is None:
         settings = settings or Settings.from_env(instance_path=app.instance_path)
-        container = bootstrap(settings)
+        container = bootstrap(settings, catch_up_views=catch_up_views)
     http = http or HttpSettings.from_env()
     app.config.update(
         SECRET_KEY=container.settings.secret_key,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 import threading
 from dataclasses import replace
@@ -27,6 +29,7 @@ from domain.values import (
     Progress,
     ServiceType,
 )
+from interfaces import bootstrap as bootstrapping
 from interfaces.bootstrap import Container, bootstrap
 from interfaces.cli import cli
 from tests.builders import Town, make_client, make_need, make_resource, make_town
@@ -207,6 +210,57 @@ def test_status_shows_the_lag_until_the_worker_catches_up(container: Container) 
         lagging = {s.name: s.lag for s in quiet.projections.status()}
         assert lagging["case_board"] > 0
         quiet.projections.catch_up()
+        assert {s.lag for s in quiet.projections.status()} == {0}
+    finally:
+        quiet.close()
+
+
+def test_a_command_that_moves_views_itself_finds_them_where_they_were(
+    container: Container,
+) -> None:
+    """The app a command builds catches lagging views up first (inline views), except
+    for the projection commands: ``status`` must show the lag, and ``run`` and
+    ``rebuild`` move or replace the views with their own progress."""
+    key = secrets.token_hex(32)
+    quiet = bootstrap(replace(container.settings, master_key=key, inline_projections=False))
+    try:
+        make_need(quiet.services, make_town(quiet.services))
+        env = {
+            "DATABASE_URL": quiet.settings.database_url,
+            "TSUNAGU_DB_SCHEMA": quiet.settings.db_schema or "",
+            "TSUNAGU_SECRET_KEY": "test",
+            "TSUNAGU_REDIS_URL": "",
+            "TSUNAGU_MASTER_KEY": key,
+            "TSUNAGU_INLINE_PROJECTIONS": "1",
+        }
+
+        status = CliRunner().invoke(cli, ["projections", "status", "--json"], env=env)
+
+        assert status.exit_code == 0, status.output
+        assert {d["name"]: d["lag"] for d in json.loads(status.stdout)}["case_board"] > 0
+
+        init = CliRunner().invoke(cli, ["init"], env=env)
+
+        assert init.exit_code == 0, init.output
+        assert {s.lag for s in quiet.projections.status()} == {0}
+    finally:
+        quiet.close()
+
+
+def test_views_far_behind_at_start_up_are_caught_up_with_a_warning(
+    container: Container, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    quiet = bootstrap(replace(container.settings, inline_projections=False))
+    try:
+        make_need(quiet.services, make_town(quiet.services))
+        behind = max(s.lag for s in quiet.projections.status())
+        monkeypatch.setattr(bootstrapping, "FAR_BEHIND", behind - 1)
+
+        with caplog.at_level(logging.WARNING, logger=bootstrapping.__name__):
+            started = bootstrap(container.settings)
+        started.close()
+
+        assert f"views are {behind} events behind the log" in caplog.text
         assert {s.lag for s in quiet.projections.status()} == {0}
     finally:
         quiet.close()
