@@ -102,8 +102,10 @@ class Keyring(Protocol):
         """Have the keys of ``client_ids`` at hand for the ``open`` calls that follow
         (a batch of events read at once: one lookup instead of one per client)."""
 
-    def link(self, subject_id: UUID, client_id: UUID) -> None:
-        """Record that ``subject_id`` (a need) is sealed with ``client_id``'s key."""
+    def link(self, subject_id: UUID, client_id: UUID, *, recorded: bool = False) -> None:
+        """Record that ``subject_id`` (a need) is sealed with ``client_id``'s key;
+        ``recorded``: the link's row is written with the need's events (by the event
+        store's recorder), only remember it."""
 
     def client_of(self, subject_id: UUID) -> UUID | None:
         """The client whose key seals ``subject_id`` (a need), when linked."""
@@ -135,6 +137,9 @@ class SealingMapper(Mapper[UUID]):
         self.keyring = keyring
         self.client_of_need: Callable[[UUID], UUID | None] = lambda _need_id: None
         """Fallback for a need stored before sealing (no link): set by the event store."""
+        self.links_recorded = False
+        """The event store's recorder writes each raised need's link with its events
+        (set by the event store): the keyring only remembers it."""
 
     # -- writing ---------------------------------------------------------------------
 
@@ -165,7 +170,9 @@ class SealingMapper(Mapper[UUID]):
         if isinstance(domain_event, Client.Event):
             return UUID(str(domain_event.originator_id))
         if isinstance(domain_event, Need.Raised):
-            self.keyring.link(domain_event.originator_id, domain_event.client_id)
+            self.keyring.link(
+                domain_event.originator_id, domain_event.client_id, recorded=self.links_recorded
+            )
             return UUID(str(domain_event.client_id))
         need_id = domain_event.originator_id
         client_id = self.keyring.client_of(need_id) or self.client_of_need(need_id)

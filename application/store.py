@@ -177,6 +177,14 @@ class EventStore(Application[UUID]):
         client_id = getattr(self.mapper.to_domain_event(first[0]), "client_id", None)
         return UUID(str(client_id)) if client_id is not None else None
 
+    def construct_event_store(self) -> StoredEvents[UUID]:
+        if isinstance(self.mapper, SealingMapper) and getattr(
+            self.recorder, "writes_subject_links", False
+        ):
+            self.mapper.links_recorded = True
+            return LinkingEvents(mapper=self.mapper, recorder=self.recorder)
+        return super().construct_event_store()
+
     def construct_snapshot_store(self) -> StoredEvents[UUID]:
         recorder = self.factory.aggregate_recorder(purpose="snapshots")
         return VersionedSnapshots(mapper=self.mapper, recorder=recorder)
@@ -289,6 +297,23 @@ class EventStore(Application[UUID]):
             raise VersionConflictError("record", None, None) from None
         self._take_snapshots(processing)
         return recordings[-1].notification.id if recordings else None
+
+
+class LinkingEvents(StoredEvents[UUID]):
+    """The library's event store, passing its recorder the need → client links of
+    the needs these events raise (``links``): the recorder writes them in the
+    events' own transaction, so a new need costs one transaction, not two, and no
+    link outlives a save that failed."""
+
+    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording[UUID]]:
+        links = [
+            (UUID(str(e.originator_id)), e.client_id)
+            for e in domain_events
+            if isinstance(e, Need.Raised)
+        ]
+        if links:
+            kwargs["links"] = links
+        return super().put(domain_events, **kwargs)
 
 
 def _matching(aggregates: Sequence[Aggregate]) -> dict[str, MatchingRows]:

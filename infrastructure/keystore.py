@@ -320,9 +320,12 @@ class SqlKeyring:
 
     # -- subjects --------------------------------------------------------------------
 
-    def link(self, subject_id: UUID, client_id: UUID) -> None:
+    def link(self, subject_id: UUID, client_id: UUID, *, recorded: bool = False) -> None:
         with self._lock:
             if self._subjects.get(subject_id) == client_id:
+                return
+            if recorded:  # written with the need's events: no transaction of its own
+                self._subjects[subject_id] = client_id
                 return
         try:
             with self.engine.begin() as conn:

@@ -1,5 +1,6 @@
 """The matching inputs (application.matching_inputs) in SQL: written by the event
-recorder in the transaction that inserts the events, read by ranking.
+recorder in the transaction that inserts the events, read by ranking. The same
+recorders write each raised need's link to its client's data key.
 
 The recorders are the library's native process recorders with one addition: the
 ``matching`` rows a save passes along (``EventStore.save_recognising``) are
@@ -130,10 +131,28 @@ def _same(value: UUID) -> UUID:
     return value
 
 
-class MatchingSQLiteProcessRecorder(SQLiteProcessRecorder):
-    """The SQLite process recorder, writing the matching inputs with the events."""
+def _link_sql(qualifier: str, mark: str) -> str:
+    """Links a raised need to its client's key (``personal_key_subjects``, owned by
+    infrastructure.keystore); a retried save finds its row there already."""
+    return (
+        f"INSERT INTO {qualifier}personal_key_subjects (subject_id, client_id) "  # noqa: S608
+        f"VALUES ({mark}, {mark}) ON CONFLICT (subject_id) DO NOTHING"
+    )
 
+
+def _links(kwargs: dict[str, Any], uuid: Any) -> list[tuple[Any, Any]]:
+    """The recorder's ``links`` argument (application.store.LinkingEvents) as rows."""
+    pairs: Sequence[tuple[UUID, UUID]] = kwargs.get("links") or ()
+    return [(uuid(subject), uuid(client)) for subject, client in pairs]
+
+
+class MatchingSQLiteProcessRecorder(SQLiteProcessRecorder):
+    """The SQLite process recorder, writing the matching inputs and the raised
+    needs' key links with the events."""
+
+    writes_subject_links = True
     _sql = _upserts("", "?")
+    _link = _link_sql("", "?")
 
     def _insert_events(
         self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -146,12 +165,17 @@ class MatchingSQLiteProcessRecorder(SQLiteProcessRecorder):
                 c.executemany(self._sql[0], resources)
             if needs:
                 c.executemany(self._sql[1], needs)
+        links = _links(kwargs, _hex)
+        if links and stored_events:
+            c.executemany(self._link, links)
         return returning
 
 
 class MatchingPostgresProcessRecorder(PostgresProcessRecorder):
-    """The PostgreSQL process recorder, writing the matching inputs with the events,
-    after them, under the lock that orders the log."""
+    """The PostgreSQL process recorder, writing the matching inputs and the raised
+    needs' key links with the events, after them, under the lock that orders the log."""
+
+    writes_subject_links = True
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -166,6 +190,10 @@ class MatchingPostgresProcessRecorder(PostgresProcessRecorder):
                 curs.executemany(resource_sql, resources)
             if needs:
                 curs.executemany(need_sql, needs)
+        links = _links(kwargs, _same)
+        if links:
+            qualifier = f'"{self.datastore.schema}".' if self.datastore.schema else ""
+            curs.executemany(_link_sql(qualifier, "%s"), links)
         return notification_ids
 
 

@@ -65,11 +65,12 @@ class BulkKeyring(SqlKeyring):
         nonce = os.urandom(NONCE_BYTES)
         return nonce + key.encrypt(nonce, plaintext, associated)
 
-    def link(self, subject_id: UUID, client_id: UUID) -> None:
+    def link(self, subject_id: UUID, client_id: UUID, *, recorded: bool = False) -> None:
         if self._linked.get(subject_id) == client_id:
             return
         self._linked[subject_id] = client_id
-        self._new_links.append({"subject_id": subject_id, "client_id": client_id})
+        if not recorded:
+            self._new_links.append({"subject_id": subject_id, "client_id": client_id})
 
     def client_of(self, subject_id: UUID) -> UUID | None:
         return self._linked.get(subject_id) or super().client_of(subject_id)
