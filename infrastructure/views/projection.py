@@ -59,7 +59,7 @@ import time
 from abc import ABC
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, ClassVar
@@ -319,13 +319,12 @@ class View(ABC):
             if _bulk(conn, updates):
                 _copy_update(conn, table, updates)
                 updates = []
-            where = [c == sa.bindparam(f"k_{c.name}") for c in table.primary_key.columns]
             if deletes:
-                conn.execute(table.delete().where(*where), deletes)
+                conn.execute(_by_key("delete", table), deletes)
             if inserts:
-                conn.execute(table.insert(), inserts)
+                conn.execute(_by_key("insert", table), inserts)
             if updates:
-                conn.execute(table.update().where(*where), updates)
+                conn.execute(_by_key("update", table), updates)
 
     def flush(self, conn: Connection) -> None:
         """Write what the batch folded in memory (called before its savepoint commits)."""
@@ -336,7 +335,7 @@ class View(ABC):
             if _bulk(conn, rows) and _copyable(table, rows):
                 _copy_insert(conn, table, rows)
             else:
-                conn.execute(table.insert(), rows)
+                conn.execute(_by_key("insert", table), rows)
         upserts: dict[tuple[str, str, tuple[str, ...]], tuple[sa.Table, list[dict[str, Any]]]] = {}
         for table, key, column, delta in counts.values():
             group = (table.name, column, tuple(key))
@@ -345,7 +344,7 @@ class View(ABC):
             if _bulk(conn, rows) and _copyable(table, rows):
                 _copy_upsert(conn, table, keys, column, rows)
             else:
-                conn.execute(_adding_upsert(conn, table, keys, column), rows)
+                conn.execute(_adding_upsert(conn.dialect, table, keys, column), rows)
 
     def discard_pending(self) -> None:
         """The batch was rolled back: what it folded in memory is forgotten."""
@@ -1289,23 +1288,37 @@ def _committed(done: Sequence[tuple[View, int, int]]) -> None:
         view.committed(token, position)
 
 
-def _adding_upsert(conn: Connection, table: sa.Table, keys: Sequence[str], column: str) -> Any:
-    """INSERT the row, or add its ``column`` to the existing one (SQLite and PostgreSQL)."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+@lru_cache(maxsize=1024)
+def _by_key(kind: str, table: sa.Table) -> Any:
+    """The table's insert, or its update or delete by primary key (``k_<column>``
+    parameters), built once: building one cost 4x executing it (SQLite, one row:
+    60-90 µs against 20 µs), and a command's batch runs dozens."""
+    where = [c == sa.bindparam(f"k_{c.name}") for c in table.primary_key.columns]
+    if kind == "insert":
+        return table.insert()
+    if kind == "update":
+        return table.update().where(*where)
+    return table.delete().where(*where)
 
-        pg = pg_insert(table)
-        return pg.on_conflict_do_update(
-            index_elements=[table.c[k] for k in keys],
-            set_={column: table.c[column] + pg.excluded[column]},
-        )
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    lite = sqlite_insert(table)
-    return lite.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={column: table.c[column] + lite.excluded[column]},
+@lru_cache(maxsize=1024)
+def _adding_upsert(dialect: Any, table: sa.Table, keys: tuple[str, ...], column: str) -> Any:
+    """INSERT the row, or add its ``column`` to the existing one (SQLite and PostgreSQL).
+
+    Text with typed parameters, built once: SQLAlchemy does not cache the compiled
+    form of its dialects' ``on_conflict_do_update`` (each execution compiled it again:
+    180-550 µs a statement against 24 µs for this)."""
+    quote = dialect.identifier_preparer.quote
+    name = dialect.identifier_preparer.format_table(table)
+    names = [*keys, column]
+    # Identifiers quoted by the dialect; values are bound parameters.
+    sql = (
+        f"INSERT INTO {name} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
+        f"VALUES ({', '.join(f':{n}' for n in names)}) "
+        f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET "
+        f"{quote(column)} = {name}.{quote(column)} + excluded.{quote(column)}"
     )
+    return sa.text(sql).bindparams(*(sa.bindparam(n, type_=table.c[n].type) for n in names))
 
 
 COPY_MIN_ROWS = 50
