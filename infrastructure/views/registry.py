@@ -57,26 +57,53 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def locked(conn: Connection, query: Any) -> Any:
-    """``query`` locking its rows (SQLite serialises writers with BEGIN IMMEDIATE)."""
-    return query.with_for_update() if conn.dialect.name == "postgresql" else query
-
-
 # -- generations ----------------------------------------------------------------------
 
 
+# The statements run around every batch (after each command, on every backend) are
+# built once: building one costs more than running it (see projection._by_key).
+_B = projection_builds.c
+_COLUMNS = (_B.view, _B.generation, _B.version, _B.state, _B.position, _B.tables)
+"""What a :class:`Generation` holds (its times are for people: parsing them cost more
+than the rest of the query)."""
+_GENERATIONS = sa.select(*_COLUMNS).where(_B.state.in_(sa.bindparam("states", expanding=True)))
+_SERVING_POSITIONS = (
+    sa.select(_B.view, _B.generation, _B.position)
+    .where(_B.view.in_(sa.bindparam("names", expanding=True)), _B.state == SERVING)
+    .order_by(_B.view)
+)
+_POSITION = sa.select(_B.position).where(
+    _B.view == sa.bindparam("v"), _B.generation == sa.bindparam("g")
+)
+_MOVE = (
+    projection_builds.update()
+    .where(_B.view == sa.bindparam("v"), _B.generation == sa.bindparam("g"))
+    .values(position=sa.bindparam("p"))
+)
+_SERVING = sa.select(*_COLUMNS).where(_B.view == sa.bindparam("v"), _B.state == SERVING)
+_FAILURES = sa.select(projection_failures)
+_SKIPS = sa.select(projection_skips.c.view, projection_skips.c.position)
+
+
+def _locking(conn: Connection, query: Any, locked_query: Any) -> Any:
+    """``locked_query`` (its rows locked) on PostgreSQL; SQLite serialises writers with
+    BEGIN IMMEDIATE and has no row locks."""
+    return locked_query if conn.dialect.name == "postgresql" else query
+
+
+_SERVING_POSITIONS_LOCKED = _SERVING_POSITIONS.with_for_update()
+_POSITION_LOCKED = _POSITION.with_for_update()
+_SERVING_LOCKED = _SERVING.with_for_update()
+
+
 def generations(conn: Connection, states: Iterable[str]) -> list[Generation]:
-    rows = conn.execute(
-        sa.select(projection_builds).where(projection_builds.c.state.in_(list(states)))
-    ).all()
+    rows = conn.execute(_GENERATIONS, {"states": list(states)}).all()
     return [_generation(row) for row in rows]
 
 
 def serving(conn: Connection, name: str, *, lock: bool = False) -> Generation | None:
-    query = sa.select(projection_builds).where(
-        projection_builds.c.view == name, projection_builds.c.state == SERVING
-    )
-    row = conn.execute(locked(conn, query) if lock else query).first()
+    query = _locking(conn, _SERVING, _SERVING_LOCKED) if lock else _SERVING
+    row = conn.execute(query, {"v": name}).first()
     return _generation(row) if row is not None else None
 
 
@@ -92,57 +119,35 @@ def latest(conn: Connection, name: str, state: str | None = None) -> int | None:
 
 def lock_serving(conn: Connection, names: Sequence[str]) -> dict[tuple[str, int], int]:
     """Every serving generation's position, its row locked (in one fixed order)."""
-    query = (
-        sa.select(
-            projection_builds.c.view, projection_builds.c.generation, projection_builds.c.position
-        )
-        .where(projection_builds.c.view.in_(sorted(names)), projection_builds.c.state == SERVING)
-        .order_by(projection_builds.c.view)
-    )
+    query = _locking(conn, _SERVING_POSITIONS, _SERVING_POSITIONS_LOCKED)
     return {
         (row.view, int(row.generation)): int(row.position)
-        for row in conn.execute(locked(conn, query))
+        for row in conn.execute(query, {"names": sorted(names)})
     }
 
 
 def lock_generation(conn: Connection, name: str, generation: int) -> int:
-    query = sa.select(projection_builds.c.position).where(
-        projection_builds.c.view == name, projection_builds.c.generation == generation
-    )
-    position = conn.execute(locked(conn, query)).scalar()
+    query = _locking(conn, _POSITION, _POSITION_LOCKED)
+    position = conn.execute(query, {"v": name, "g": generation}).scalar()
     if position is None:
         raise LookupError(f"view {name!r} has no generation {generation}; run 'tsunagu init'")
     return int(position)
 
 
 def position_of(conn: Connection, name: str, generation: int) -> int:
-    value = conn.execute(
-        sa.select(projection_builds.c.position).where(
-            projection_builds.c.view == name, projection_builds.c.generation == generation
-        )
-    ).scalar()
+    value = conn.execute(_POSITION, {"v": name, "g": generation}).scalar()
     return int(value or 0)
 
 
 def move(conn: Connection, name: str, generation: int, position: int) -> None:
-    conn.execute(
-        projection_builds.update()
-        .where(projection_builds.c.view == name, projection_builds.c.generation == generation)
-        .values(position=position)
-    )
+    conn.execute(_MOVE, {"v": name, "g": generation, "p": position})
 
 
 def move_many(conn: Connection, moves: Sequence[tuple[str, int, int]]) -> None:
     """Several (view, generation, position) moves in one executemany."""
     if not moves:
         return
-    b = projection_builds.c
-    conn.execute(
-        projection_builds.update()
-        .where(b.view == sa.bindparam("v"), b.generation == sa.bindparam("g"))
-        .values(position=sa.bindparam("p")),
-        [{"v": v, "g": g, "p": p} for v, g, p in moves],
-    )
+    conn.execute(_MOVE, [{"v": v, "g": g, "p": p} for v, g, p in moves])
 
 
 def record(
@@ -203,7 +208,7 @@ def failures(conn: Connection) -> dict[tuple[str, int], Failure]:
             row.first_failed_at,
             row.retry_at,
         )
-        for row in conn.execute(sa.select(projection_failures))
+        for row in conn.execute(_FAILURES)
     }
 
 
@@ -253,7 +258,7 @@ def retry_now(conn: Connection, name: str) -> bool:
 
 
 def skips(conn: Connection) -> set[tuple[str, int]]:
-    rows = conn.execute(sa.select(projection_skips.c.view, projection_skips.c.position))
+    rows = conn.execute(_SKIPS)
     return {(row.view, int(row.position)) for row in rows}
 
 
