@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
+from domain.calendar import JST
 from domain.errors import InvalidValueError
 
 T = TypeVar("T")
-
-JST = timezone(timedelta(hours=9), "JST")
-"""The municipality's clock for calendar days and months (Japan has no daylight saving time)."""
 
 MAX_PER_PAGE = 200
 

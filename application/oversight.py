@@ -11,10 +11,11 @@ from typing import ClassVar, Protocol
 from uuid import UUID
 
 from application.as_of import PastViews, require_past
-from application.common import JST, Clock, ViewMonitor, ViewStatus, clamp_page, wait_for_view
+from application.common import Clock, ViewMonitor, ViewStatus, clamp_page, wait_for_view
 from application.reference import References
 from application.security import Actor
 from application.store import EventStore
+from domain.calendar import JST, fiscal_months
 from domain.errors import InvalidValueError
 from domain.values import NeedStatus
 
@@ -391,8 +392,3 @@ def last_months(now: datetime, count: int) -> list[str]:
         if month == 0:
             year, month = year - 1, 12
     return keys[::-1]
-
-
-def fiscal_months(fiscal_year: int) -> list[str]:
-    """``YYYY-MM`` of the twelve months of a fiscal year, April to March."""
-    return [f"{fiscal_year + (m < 4):04d}-{m:02d}" for m in (*range(4, 13), 1, 2, 3)]

@@ -31,13 +31,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from application.oversight import DashboardFilter
+from domain.calendar import JST
 from infrastructure.views.dashboard import (
     SqlDashboard,
     dashboard_match_days,
     dashboard_matches,
     match_entries,
 )
-from infrastructure.views.logic_model import JST, SqlLogicModel, lm_facts, lm_places, lm_states
+from infrastructure.views.logic_model import SqlLogicModel, lm_facts, lm_places, lm_states
 
 AREAS = [f"a{i}" for i in range(10)]
 YEAR = 2025

@@ -18,7 +18,6 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from application.common import JST
 from application.oversight import (
     MATCH_BUCKETS,
     Dashboard,
@@ -28,9 +27,9 @@ from application.oversight import (
     median_days,
     middle,
 )
+from domain.calendar import JST, fiscal_year, jst_date
 from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
 from domain.values import NeedStatus
-from infrastructure.views.logic_model import fiscal_year, jst_date
 from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import UtcDateTime, dashboard_counts, view_metadata
 
@@ -372,7 +371,7 @@ class SqlDashboard:
 
 
 def _fiscal_year(moment: datetime) -> int:
-    """The Japanese fiscal year of ``moment``, reckoned as the logic model reckons it."""
+    """The Japanese fiscal year of ``moment``."""
     return fiscal_year(jst_date(moment))
 
 

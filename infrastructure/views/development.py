@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta, timezone
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from application.development import GapCell, GapMonth, GapReport, InitiativeFilter, InitiativeRow
+from domain.calendar import JST
 from domain.development import DevelopmentInitiative
 from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
 from domain.values import InitiativeStatus, NeedCategory, NeedStatus
@@ -53,9 +53,6 @@ gap_flows = sa.Table(
     sa.Column("opened", sa.Integer, nullable=False),
     sa.Column("resolved", sa.Integer, nullable=False),
 )
-
-JST = timezone(timedelta(hours=9), "JST")
-"""Months are counted in Japan time, like every other report."""
 
 UNMET = frozenset({NeedStatus.RESOURCE_GAP.value, NeedStatus.IN_DEVELOPMENT.value})
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from application.oversight import LogicModelReport, median_days, middle
+from domain.calendar import fiscal_bounds, fiscal_year, jst_date
 from domain.client import Client
 from domain.council import Council
 from domain.development import DevelopmentInitiative
@@ -29,7 +30,6 @@ from domain.values import CouncilTier, Milestone, Outcome, ResourceStatus, Role
 from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import UtcDateTime, view_metadata
 
-JST = timezone(timedelta(hours=9), "JST")
 RECURRENCE_WINDOW = timedelta(days=180)
 ALL_AREAS = "*"
 """Area key of facts that belong to the whole municipality (tier-1 councils)."""
@@ -99,19 +99,6 @@ lm_states = sa.Table(
 )
 """Dated state changes of organizations (registered), resources (status) and councils
 (formed): what existed, and was active, at the end of a fiscal year."""
-
-
-def jst_date(moment: datetime) -> date:
-    return moment.astimezone(JST).date()
-
-
-def fiscal_year(day: date) -> int:
-    """Japanese fiscal year: April to March; FY2026 starts 2026-04-01."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def fiscal_bounds(year: int) -> tuple[date, date]:
-    return date(year, 4, 1), date(year + 1, 3, 31)
 
 
 class LogicModelView(View):

@@ -8,8 +8,8 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
-from application.common import JST
 from application.security import SYSTEM_ACTOR
+from domain.calendar import JST
 from interfaces.bootstrap import rotate_master_key
 from interfaces.cli.common import container, friendly_errors, progress_bar
 

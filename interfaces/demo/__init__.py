@@ -37,12 +37,12 @@ from functools import partial
 from application.errors import AlreadyExistsError
 from application.services import Services
 from domain.base import recorded_at
+from domain.calendar import JST
 from domain.reference import Area
 from interfaces.demo.common import (
     DEMO_MUNICIPALITY,
     DEMO_PASSWORD,
     HISTORY_DAYS,
-    JST,
     MARKER_AREA,
     DemoAccount,
     ProgressCallback,

@@ -9,8 +9,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
+from domain.calendar import JST
 from domain.values import Role
 
 DEMO_MUNICIPALITY = "つなぐ市（架空・デモ）"
@@ -20,7 +21,6 @@ DEMO_PASSWORD = "tsunagu-demo"  # noqa: S105 - documented password of the fictio
 MARKER_AREA = "demo-kita"
 """The area whose presence means the demo is loaded (the data file must define it)."""
 
-JST = timezone(timedelta(hours=9), "JST")
 """Japan Standard Time (no daylight saving time since 1951, so a fixed offset is exact)."""
 
 HISTORY_DAYS = 360

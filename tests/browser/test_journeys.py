@@ -169,7 +169,7 @@ def test_an_auditor_replays_a_need_as_of_a_moment_between_two_events(
     with recorded_at(raised_at + timedelta(days=5)):
         app.needs.assign(need.id, "sc", need.version, town.coordinator)
     between = (raised_at + timedelta(days=2)).astimezone(
-        __import__("interfaces.web.ui.i18n", fromlist=["JST"]).JST
+        __import__("domain.calendar", fromlist=["JST"]).JST
     )
 
     page = new_page()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from interfaces.web.ui.i18n import JST
+from domain.calendar import JST
 from tests.e2e.support import Api, assert_ok, need_in, step
 from tests.ui.support import signed_in
 

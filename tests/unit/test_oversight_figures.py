@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from application.oversight import DashboardFilter, fiscal_months, median_days
+from application.oversight import DashboardFilter, median_days
+from domain.calendar import fiscal_months
 
 
 @pytest.mark.parametrize(

@@ -14,13 +14,14 @@ from flask_babel import lazy_gettext as _l
 from application.access import AccessQuery
 from application.needs import REPLAY_FIELDS
 from application.oversight import AuditEntry, AuditQuery
+from domain.calendar import JST
 from domain.user import User
 from domain.values import display_code
 from interfaces.report_files import access_log_csv as csv_lines
 from interfaces.web.ui.core import Screens, actor, now, render, services, signed_in
 from interfaces.web.ui.display import reason_text, type_groups
 from interfaces.web.ui.forms import Form
-from interfaces.web.ui.i18n import JST, _, format_moment, local
+from interfaces.web.ui.i18n import _, format_moment, local
 from interfaces.web.ui.labels import AGGREGATE_LABELS, EVENT_LABELS, label
 from interfaces.web.ui.ledger import ledger_panel
 from interfaces.web.ui.tables import csv_download

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 from werkzeug.datastructures import MultiDict
 
-from interfaces.web.ui.i18n import JST, _
+from domain.calendar import JST
+from interfaces.web.ui.i18n import _
 from interfaces.web.ui.refusals import refusal
 
 E = TypeVar("E", bound=enum.Enum)

@@ -7,7 +7,7 @@ and Japanese when nothing says otherwise. Times are shown in Japan time.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +18,12 @@ from babel.numbers import format_decimal
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale, gettext
 
+from domain.calendar import JST
 from domain.user import LANGUAGES
 from interfaces.eras import era_date, era_fiscal_year
 
 DEFAULT_LANGUAGE = "ja"
 TIMEZONE_NAME = "Asia/Tokyo"
-JST = timezone(timedelta(hours=9), "JST")
 """Japan has no daylight saving time: a fixed offset is exact."""
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
