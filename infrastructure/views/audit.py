@@ -11,8 +11,8 @@ from sqlalchemy.engine import Connection, Engine
 from application.oversight import AuditEntry, AuditQuery
 from domain.client import Client
 from domain.values import ERASED, SYSTEM_USER_ID
-from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import audit_log, dir_users
+from infrastructure.views.view import Handler, View
 
 
 class AuditLogView(View):

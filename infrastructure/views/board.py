@@ -14,8 +14,8 @@ from application.board import BoardCursor, BoardSort, NeedFilter, NeedRow
 from domain.need import STATUS_AFTER, Need, status_after
 from domain.user import User
 from domain.values import NeedCategory, NeedStatus, Outcome, Urgency, display_code
-from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import case_board, dir_users, view_metadata
+from infrastructure.views.view import Handler, View
 
 case_board_counts = sa.Table(
     "case_board_counts",

@@ -32,8 +32,8 @@ from application.clients import ClientCard, ClientName, ClientSummary
 from domain.client import Client
 from domain.values import CareLevel, NeedStatus, PersonalData, display_code
 from infrastructure.keystore import BlindIndex
-from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import UtcDateTime, case_board, view_metadata
+from infrastructure.views.view import Handler, View
 
 client_directory = sa.Table(
     "client_directory",

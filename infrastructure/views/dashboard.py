@@ -30,8 +30,8 @@ from application.oversight import (
 from domain.calendar import JST, fiscal_year, jst_date
 from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
 from domain.values import NeedStatus
-from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import UtcDateTime, dashboard_counts, view_metadata
+from infrastructure.views.view import Handler, View
 
 dashboard_facts = sa.Table(
     "dashboard_facts",

@@ -13,8 +13,8 @@ from domain.calendar import JST
 from domain.development import DevelopmentInitiative
 from domain.need import STATUS_CHANGING_EVENTS, Need, status_after
 from domain.values import InitiativeStatus, NeedCategory, NeedStatus
-from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import UtcDateTime, serving_position, view_metadata
+from infrastructure.views.view import Handler, View
 
 dev_initiatives = sa.Table(
     "dev_initiatives",

@@ -28,7 +28,6 @@ from domain.values import (
     ServiceType,
     Weekday,
 )
-from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import (
     dir_areas,
     dir_centers,
@@ -40,6 +39,7 @@ from infrastructure.views.schema import (
     resource_enrolments,
     resource_locations,
 )
+from infrastructure.views.view import Handler, View
 
 
 def _values(items: Sequence[Any]) -> list[Any]:

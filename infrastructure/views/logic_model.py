@@ -27,8 +27,8 @@ from domain.organization import Organization
 from domain.resource import Resource
 from domain.user import User
 from domain.values import CouncilTier, Milestone, Outcome, ResourceStatus, Role
-from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import UtcDateTime, view_metadata
+from infrastructure.views.view import Handler, View
 
 RECURRENCE_WINDOW = timedelta(days=180)
 ALL_AREAS = "*"

@@ -22,8 +22,8 @@ from domain.need import Need
 from domain.organization import Organization
 from domain.resource import Resource
 from domain.values import CouncilTier, NeedCategory, OrganizationKind
-from infrastructure.views.projection import Handler, View
 from infrastructure.views.schema import view_metadata
+from infrastructure.views.view import Handler, View
 
 net_organizations = sa.Table(
     "net_organizations",

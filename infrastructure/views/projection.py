@@ -24,9 +24,9 @@ event, recorded with who decided it and why.
 
 **Batches folded in memory.** Handlers change row dicts (``View.row``,
 ``add_row``, ``delete_row``), counters (``count_later``) and append-only rows
-(``insert_later``); the batch writes them at its end, one executemany per table
-and kind (on PostgreSQL, many rows by ``COPY``: new rows straight into the table,
-changed, deleted and counted ones through a temporary table and one statement).
+(``insert_later``) of a :class:`~infrastructure.views.view.View`; the batch writes
+them at its end, one executemany per table and kind (on PostgreSQL, many rows by
+``COPY``: :mod:`infrastructure.views.writes`).
 Rows stay in memory between batches only while the generation's position is the
 one this object committed: any other writer (another process, a rolled-back
 transaction) makes it read them again. Views advanced together (after
@@ -43,7 +43,9 @@ waiting for the event store's connections while holding it deadlocks.
 request (a bounded number of batches: a request never runs a rebuild).
 Building generations advance only in ``tsunagu projections run`` (the worker),
 ``tsunagu projections rebuild`` and ``tsunagu init`` / start-up (which build a
-view that has no generation of the code's version yet).
+view that has no generation of the code's version yet). With inline views, a
+process starting up also brings lagging serving generations to the head (all
+together, with a warning when far behind), except in the projection commands.
 
 The library's ``ProjectionRunner`` needs a recorder subscription, which the
 SQLite recorders do not provide; this catch-up loop over
@@ -52,27 +54,21 @@ SQLite recorders do not provide; this catch-up loop over
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 import time
-from abc import ABC
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
-from operator import itemgetter
-from types import SimpleNamespace
-from typing import Any, ClassVar
+from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, Notification
 from sqlalchemy.engine import Connection, Engine
 
 from application.common import ViewStatus
 from application.privacy import ENVELOPE, ERASED_VALUES, SealingMapper
 from application.store import EventStore, Reaction, react
-from application.topics import topics_of
 from domain.values import ERASED
 from infrastructure.persistence import analyze
 from infrastructure.views import registry
@@ -85,10 +81,11 @@ from infrastructure.views.schema import (
     projection_tracking,
     projection_versions,
 )
+from infrastructure.views.view import SERVING_CACHE_ROWS, View, physical_name
+from infrastructure.views.writes import quote_name
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Connection, Any, int], None]
 Progress = Callable[[int, int], None]
 """Called with (position reached, head) after each batch."""
 
@@ -96,8 +93,6 @@ BATCH_SIZE = 500
 BUILD_BATCH_SIZE = 5000
 """Events per batch while a generation is built far behind the head (its own
 transaction: readers use the serving generation meanwhile)."""
-SERVING_CACHE_ROWS = 5_000
-"""Rows a serving view keeps in memory between batches at most."""
 BUILD_CACHE_ROWS = 200_000
 """Rows a view being built keeps in memory between batches at most."""
 REQUEST_BATCHES = 4
@@ -113,267 +108,6 @@ the views move past it. On PostgreSQL a position is taken when a transaction
 inserts, so a later one can commit first, and a position whose transaction rolled
 back never appears: a gap is passed as soon as every transaction that was running
 when it was seen has ended, or after this long."""
-
-
-def physical_name(table: str, generation: int) -> str:
-    return f"{table}_g{generation}"
-
-
-class View(ABC):
-    """A read model: its tables and how each event type changes them.
-
-    ``tables`` are the canonical tables readers query; an instance is bound to
-    one generation, and its handlers write to that generation's copies
-    (``self.t.case_board``).
-    """
-
-    name: ClassVar[str]
-    tables: ClassVar[Sequence[sa.Table]]
-    version: ClassVar[int] = 1
-    """Raise it when the view's tables or their meaning change: a generation of
-    the new version is built beside the old one, which serves until it is ready."""
-    reads_sealed: ClassVar[bool] = True
-    """Whether a handler reads a field sealed with a client's key (personal data, the
-    free text of needs and reasons). A view that does not say so (False) is handed
-    events whose sealed fields were never opened (they read ``[erased]``): a view built
-    alone, or with others that read none either, decrypts nothing."""
-
-    def __init__(self, generation: int = 1) -> None:
-        self.generation = generation
-        own = sa.MetaData()
-        self.t: Any = SimpleNamespace(
-            **{
-                table.name: table.to_metadata(own, name=physical_name(table.name, generation))
-                for table in self.tables
-            }
-        )
-        """The tables of this view's generation, by canonical name."""
-        self._pending_inserts: dict[str, tuple[sa.Table, list[dict[str, Any]]]] = {}
-        self._pending_counts: dict[tuple[str, str, tuple[Any, ...]], list[Any]] = {}
-        self._rows: dict[str, dict[tuple[Any, ...], _Cached]] = {}
-        self._row_count = 0
-        self.memo: dict[Any, Any] = {}
-        """What a view derives from its rows and keeps beside the row cache (loaded
-        lazily, forgotten with it): e.g. a client's earlier needs."""
-        self.cache_limit = SERVING_CACHE_ROWS
-        """Rows kept in memory between batches at most (see :meth:`row`)."""
-        self._cached_at: int | None = None
-        self._batch = 0
-        self.complete = False
-        """Whether every row of the generation's tables is in memory (built from
-        position 0 without forgetting since): a row not kept does not exist, and
-        nothing needs to be read."""
-
-    @property
-    def physical_tables(self) -> list[sa.Table]:
-        return [getattr(self.t, table.name) for table in self.tables]
-
-    def handlers(self) -> dict[type, Handler]:
-        """Event class -> function(connection, event, position)."""
-        raise NotImplementedError
-
-    def topics(self) -> list[str] | None:
-        """Topics this view reads (with every old topic of each), or None for every event."""
-        return topics_of(self.handlers())
-
-    def apply(self, conn: Connection, event: DomainEventProtocol[Any], position: int) -> None:
-        handler = self._handler_table().get(type(event))
-        if handler is not None:
-            handler(conn, event, position)
-
-    def rolled_back(self) -> None:  # noqa: B027 - most views keep nothing in memory
-        """A batch of this view was rolled back: forget what it kept in memory of it."""
-
-    # -- writes folded per batch ---------------------------------------------------------
-
-    def insert_later(self, table: sa.Table, row: dict[str, Any]) -> None:
-        """Insert ``row`` into ``table`` when the batch ends, with every other row of
-        the batch for that table in one executemany. Only for rows no handler reads
-        or changes in the same batch (an append-only log)."""
-        self._pending_inserts.setdefault(table.name, (table, []))[1].append(row)
-
-    def count_later(self, table: sa.Table, key: dict[str, Any], column: str, delta: int) -> None:
-        """Add ``delta`` to ``column`` of ``table``'s row with primary key ``key`` (made
-        when missing) when the batch ends: the deltas of the batch are summed in
-        memory and written as one upsert per row, all in one executemany. Only for
-        counters no handler reads in the same batch."""
-        slot = (table.name, column, tuple(key.items()))
-        pending = self._pending_counts.get(slot)
-        if pending is None:
-            self._pending_counts[slot] = [table, key, column, delta]
-        else:
-            pending[3] += delta
-
-    # -- rows folded in memory ------------------------------------------------------------
-    #
-    # A handler reads a row with ``row()`` and changes the dict it gets; ``add_row`` and
-    # ``delete_row`` make and remove rows. The batch's rows are written at its end, one
-    # executemany per table and kind (delete, insert, update). The rows stay in memory
-    # after the batch while nothing else can have written the generation's tables: the
-    # next batch starts from the position this one committed (see ``begin_batch``).
-    # A table is either kept this way or written with SQL by its handlers, never both.
-
-    def row(self, conn: Connection, table: sa.Table, *key: Any) -> dict[str, Any] | None:
-        """The row of ``table`` with primary key ``key`` (None: there is none), to read
-        and change in place: a change is written when the batch ends."""
-        cached = self._cached(conn, table, key)
-        if cached.row is not None:
-            cached.dirty = True
-        return cached.row
-
-    def peek(self, conn: Connection, table: sa.Table, *key: Any) -> dict[str, Any] | None:
-        """The row, only to read (do not change the dict)."""
-        return self._cached(conn, table, key).row
-
-    def add_row(self, table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
-        """A new row of ``table`` (columns not given take their default, else NULL)."""
-        full = {c.name: row.get(c.name, _default(c)) for c in table.columns}
-        key = tuple(full[c.name] for c in table.primary_key.columns)
-        rows = self._rows.setdefault(table.name, {})
-        cached = rows.get(key)
-        if cached is None:
-            rows[key] = _Cached(table, full, stored=False, dirty=True)
-            self._row_count += 1
-        else:
-            if cached.row is not None:
-                raise ValueError(f"{table.name}: a row with key {key} exists")
-            cached.row, cached.dirty = full, True
-        return full
-
-    def delete_row(self, conn: Connection, table: sa.Table, *key: Any) -> None:
-        """Remove the row with primary key ``key`` (nothing if there is none)."""
-        cached = self._cached(conn, table, key)
-        cached.row, cached.dirty = None, True
-
-    def _cached(self, conn: Connection, table: sa.Table, key: tuple[Any, ...]) -> _Cached:
-        rows = self._rows.setdefault(table.name, {})
-        cached = rows.get(key)
-        if cached is None and self.complete:
-            cached = rows[key] = _Cached(table, None, stored=False, dirty=False)
-            self._row_count += 1
-        elif cached is None:
-            pk = list(table.primary_key.columns)
-            found = conn.execute(
-                sa.select(table).where(*(c == k for c, k in zip(pk, key, strict=True)))
-            ).first()
-            row = dict(found._mapping) if found is not None else None
-            cached = rows[key] = _Cached(table, row, stored=row is not None, dirty=False)
-            self._row_count += 1
-        return cached
-
-    def begin_batch(self, position: int) -> int:
-        """A batch after ``position`` begins: the rows kept in memory are still true if
-        the last batch committed exactly there. Returns the batch's token."""
-        if self._cached_at != position:
-            self.forget_rows()
-            self.complete = position == 0  # a generation at 0 has no rows yet
-        self._cached_at = None  # until this batch is known committed
-        self._batch += 1
-        return self._batch
-
-    def committed(self, token: int, position: int) -> None:
-        """The batch ``token`` committed with the view at ``position``."""
-        if token == self._batch:
-            self._cached_at = position
-            if self._row_count > self.cache_limit:
-                self.forget_rows()
-
-    def forget_rows(self) -> None:
-        self._rows, self._row_count, self.memo = {}, 0, {}
-        self._cached_at = None
-        self.complete = False
-
-    def _flush_rows(self, conn: Connection) -> None:
-        for rows in self._rows.values():
-            deletes: list[dict[str, Any]] = []
-            inserts: list[dict[str, Any]] = []
-            updates: list[dict[str, Any]] = []
-            table: sa.Table | None = None
-            for key, cached in rows.items():
-                if not cached.dirty:
-                    continue
-                table = cached.table
-                pk = [c.name for c in table.primary_key.columns]
-                if cached.row is None:
-                    if cached.stored:
-                        deletes.append({f"k_{n}": k for n, k in zip(pk, key, strict=True)})
-                elif cached.stored:
-                    changed = {n: v for n, v in cached.row.items() if n not in pk}
-                    if not changed:  # only a key: removed and made again, it stands
-                        cached.dirty = False
-                        continue
-                    updates.append(
-                        {**changed, **{f"k_{n}": k for n, k in zip(pk, key, strict=True)}}
-                    )
-                else:
-                    inserts.append(cached.row)
-                cached.stored, cached.dirty = cached.row is not None, False
-            if table is None:
-                continue
-            if _bulk(conn, deletes):
-                _copy_delete(conn, table, deletes)
-                deletes = []
-            if _bulk(conn, inserts):
-                _copy_insert(conn, table, inserts)
-                inserts = []
-            if _bulk(conn, updates):
-                _copy_update(conn, table, updates)
-                updates = []
-            if deletes:
-                conn.execute(_by_key("delete", table), deletes)
-            if inserts:
-                conn.execute(_by_key("insert", table), inserts)
-            if updates:
-                conn.execute(_by_key("update", table), updates)
-
-    def flush(self, conn: Connection) -> None:
-        """Write what the batch folded in memory (called before its savepoint commits)."""
-        self._flush_rows(conn)
-        inserts, counts = self._pending_inserts, self._pending_counts
-        self._pending_inserts, self._pending_counts = {}, {}
-        for table, rows in inserts.values():
-            if _bulk(conn, rows) and _copyable(table, rows):
-                _copy_insert(conn, table, rows)
-            else:
-                conn.execute(_by_key("insert", table), rows)
-        upserts: dict[tuple[str, str, tuple[str, ...]], tuple[sa.Table, list[dict[str, Any]]]] = {}
-        for table, key, column, delta in counts.values():
-            group = (table.name, column, tuple(key))
-            upserts.setdefault(group, (table, []))[1].append({**key, column: delta})
-        for (_, column, keys), (table, rows) in upserts.items():
-            if _bulk(conn, rows) and _copyable(table, rows):
-                _copy_upsert(conn, table, keys, column, rows)
-            else:
-                conn.execute(_adding_upsert(conn.dialect, table, keys, column), rows)
-
-    def discard_pending(self) -> None:
-        """The batch was rolled back: what it folded in memory is forgotten."""
-        self._pending_inserts, self._pending_counts = {}, {}
-        self.forget_rows()
-
-    def _handler_table(self) -> dict[type, Handler]:
-        table: dict[type, Handler] | None = self.__dict__.get("_handlers")
-        if table is None:
-            table = self.handlers()
-            self.__dict__["_handlers"] = table
-        return table
-
-
-@dataclass
-class _Cached:
-    """A row kept in memory: as it is now (None: none), whether the table holds it."""
-
-    table: sa.Table
-    row: dict[str, Any] | None
-    stored: bool
-    dirty: bool
-
-
-def _default(column: sa.Column[Any]) -> Any:
-    default = column.default
-    if default is not None and getattr(default, "is_scalar", False):
-        return default.arg  # type: ignore[attr-defined]
-    return None
 
 
 @dataclass
@@ -476,8 +210,8 @@ class ViewUpdater:
                 continue  # the old tables answer other questions: build anew
             for table in canonical:
                 conn.exec_driver_sql(
-                    f"ALTER TABLE {_quote(conn, table)} "
-                    f"RENAME TO {_quote(conn, physical_name(table, 1))}"
+                    f"ALTER TABLE {quote_name(conn, table)} "
+                    f"RENAME TO {quote_name(conn, physical_name(table, 1))}"
                 )
             registry.record(conn, name, 1, versions.get(name, 1), SERVING, tracked[name], canonical)
             self._point(conn, view.tables, 1)
@@ -763,7 +497,7 @@ class ViewUpdater:
                 for table_name in serving.tables:
                     _drop(conn, physical_name(table_name, serving.generation))
                     if table_name not in kept:  # the new version no longer has it
-                        conn.exec_driver_sql(f"DROP VIEW IF EXISTS {_quote(conn, table_name)}")
+                        conn.exec_driver_sql(f"DROP VIEW IF EXISTS {quote_name(conn, table_name)}")
         _committed(done)
         view.cache_limit = SERVING_CACHE_ROWS  # it serves now
         for key in [k for k in self._bound if k[0] == name and k[1] != generation]:
@@ -784,12 +518,12 @@ class ViewUpdater:
         """Readers' canonical names now show ``generation`` (one transaction)."""
         legacy = set(sa.inspect(conn).get_table_names())  # tables, not views
         for table in tables:
-            canonical = _quote(conn, table.name)
+            canonical = quote_name(conn, table.name)
             if table.name in legacy:  # an earlier release's table of that name
                 conn.exec_driver_sql(f"DROP TABLE {canonical}")
             else:
                 conn.exec_driver_sql(f"DROP VIEW IF EXISTS {canonical}")
-            physical = _quote(conn, physical_name(table.name, generation))
+            physical = quote_name(conn, physical_name(table.name, generation))
             # Identifiers quoted by the dialect; no value reaches this text.
             conn.exec_driver_sql(f"CREATE VIEW {canonical} AS SELECT * FROM {physical}")  # noqa: S608
 
@@ -1288,183 +1022,11 @@ def _committed(done: Sequence[tuple[View, int, int]]) -> None:
         view.committed(token, position)
 
 
-@lru_cache(maxsize=1024)
-def _by_key(kind: str, table: sa.Table) -> Any:
-    """The table's insert, or its update or delete by primary key (``k_<column>``
-    parameters), built once: building one cost 4x executing it (SQLite, one row:
-    60-90 µs against 20 µs), and a command's batch runs dozens."""
-    where = [c == sa.bindparam(f"k_{c.name}") for c in table.primary_key.columns]
-    if kind == "insert":
-        return table.insert()
-    if kind == "update":
-        return table.update().where(*where)
-    return table.delete().where(*where)
-
-
-@lru_cache(maxsize=1024)
-def _adding_upsert(dialect: Any, table: sa.Table, keys: tuple[str, ...], column: str) -> Any:
-    """INSERT the row, or add its ``column`` to the existing one (SQLite and PostgreSQL).
-
-    Text with typed parameters, built once: SQLAlchemy does not cache the compiled
-    form of its dialects' ``on_conflict_do_update`` (each execution compiled it again:
-    180-550 µs a statement against 24 µs for this)."""
-    quote = dialect.identifier_preparer.quote
-    name = dialect.identifier_preparer.format_table(table)
-    names = [*keys, column]
-    # Identifiers quoted by the dialect; values are bound parameters.
-    sql = (
-        f"INSERT INTO {name} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
-        f"VALUES ({', '.join(f':{n}' for n in names)}) "
-        f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET "
-        f"{quote(column)} = {name}.{quote(column)} + excluded.{quote(column)}"
-    )
-    return sa.text(sql).bindparams(*(sa.bindparam(n, type_=table.c[n].type) for n in names))
-
-
-COPY_MIN_ROWS = 50
-"""On PostgreSQL, a batch writes this many rows or more of one table and kind with
-COPY (psycopg's executemany sends a statement per row, even pipelined); fewer rows,
-and SQLite, go by executemany."""
-
-_stages = itertools.count(1)
-
-
-def _bulk(conn: Connection, rows: Sequence[dict[str, Any]]) -> bool:
-    """Whether to write ``rows`` with COPY: many of them, on PostgreSQL through psycopg 3."""
-    dialect = conn.dialect
-    return (
-        len(rows) >= COPY_MIN_ROWS and dialect.name == "postgresql" and dialect.driver == "psycopg"
-    )
-
-
-def _copyable(table: sa.Table, rows: Sequence[dict[str, Any]]) -> bool:
-    """Whether COPY writes ``rows`` exactly as the executemany would: each row names
-    the same columns of the table, and no column left out has a default computed in
-    Python (COPY applies only the database's own)."""
-    names = rows[0].keys()
-    if any(row.keys() != names for row in rows):
-        return False
-    if any(name not in table.c for name in names):
-        return False
-    return all(c.name in names or c.default is None for c in table.columns)
-
-
-def _copy(
-    conn: Connection,
-    target: str,
-    columns: Sequence[sa.Column[Any]],
-    keys: Sequence[str],
-    rows: Sequence[dict[str, Any]],
-) -> None:
-    """COPY ``rows`` (``keys``: each column's key in them) into ``target`` (quoted),
-    through the connection's transaction. Values pass the columns' bind processors
-    first, as an executemany would (JSON, time zones)."""
-    dialect = conn.dialect
-    processed = [
-        (index, process)
-        for index, process in enumerate(c.type._cached_bind_processor(dialect) for c in columns)
-        if process is not None
-    ]
-    values: Callable[[dict[str, Any]], Sequence[Any]] = (
-        itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
-    )
-    names = ", ".join(_quote(conn, c.name) for c in columns)
-    driver: Any = conn.connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            out = list(values(row))
-            for index, process in processed:
-                out[index] = process(out[index])
-            copy.write_row(out)
-
-
-def _stage(
-    conn: Connection,
-    table: sa.Table,
-    columns: Sequence[sa.Column[Any]],
-    keys: Sequence[str],
-    rows: Sequence[dict[str, Any]],
-) -> str:
-    """A temporary table with ``columns`` of ``table`` holding ``rows`` (quoted name;
-    dropped by the caller, else at commit; a rolled-back savepoint takes it along)."""
-    stage = _quote(conn, f"tsunagu_stage_{next(_stages)}")
-    names = ", ".join(_quote(conn, c.name) for c in columns)
-    # Identifiers quoted by the dialect; no value reaches this text.
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
-        f"SELECT {names} FROM {_quote(conn, table.name)} WITH NO DATA"
-    )
-    _copy(conn, stage, columns, keys, rows)
-    return stage
-
-
-def _copy_insert(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    names = list(rows[0])
-    _copy(conn, _quote(conn, table.name), [table.c[n] for n in names], names, rows)
-
-
-def _key_match(conn: Connection, table: sa.Table) -> str:
-    return " AND ".join(
-        f"_t.{q} = _s.{q}" for q in (_quote(conn, c.name) for c in table.primary_key.columns)
-    )
-
-
-def _copy_delete(conn: Connection, table: sa.Table, keys: Sequence[dict[str, Any]]) -> None:
-    """DELETE the rows whose primary keys are given (as ``k_<column>``)."""
-    pk = list(table.primary_key.columns)
-    stage = _stage(conn, table, pk, [f"k_{c.name}" for c in pk], keys)
-    conn.exec_driver_sql(
-        f"DELETE FROM {_quote(conn, table.name)} AS _t "  # noqa: S608 - quoted identifiers
-        f"USING {stage} AS _s WHERE {_key_match(conn, table)}"
-    )
-    conn.exec_driver_sql(f"DROP TABLE {stage}")
-
-
-def _copy_update(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """UPDATE rows by primary key (given as ``k_<column>``) to the other values given."""
-    pk = list(table.primary_key.columns)
-    keys = [f"k_{c.name}" for c in pk]
-    names = [n for n in rows[0] if n not in keys]
-    if any(row.keys() != rows[0].keys() for row in rows):
-        where = [c == sa.bindparam(f"k_{c.name}") for c in pk]
-        conn.execute(table.update().where(*where), rows)
-        return
-    stage = _stage(conn, table, pk + [table.c[n] for n in names], keys + names, rows)
-    sets = ", ".join(f"{q} = _s.{q}" for q in (_quote(conn, n) for n in names))
-    conn.exec_driver_sql(
-        f"UPDATE {_quote(conn, table.name)} AS _t SET {sets} "  # noqa: S608 - quoted identifiers
-        f"FROM {stage} AS _s WHERE {_key_match(conn, table)}"
-    )
-    conn.exec_driver_sql(f"DROP TABLE {stage}")
-
-
-def _copy_upsert(
-    conn: Connection,
-    table: sa.Table,
-    keys: Sequence[str],
-    column: str,
-    rows: Sequence[dict[str, Any]],
-) -> None:
-    """:func:`_adding_upsert` for many rows (each key once): staged, then one
-    INSERT ... SELECT ... ON CONFLICT."""
-    names = list(rows[0])
-    stage = _stage(conn, table, [table.c[n] for n in names], names, rows)
-    quoted = ", ".join(_quote(conn, n) for n in names)
-    target = ", ".join(_quote(conn, k) for k in keys)
-    q = _quote(conn, column)
-    conn.exec_driver_sql(
-        f"INSERT INTO {_quote(conn, table.name)} AS _t ({quoted}) "  # noqa: S608
-        f"SELECT {quoted} FROM {stage} "
-        f"ON CONFLICT ({target}) DO UPDATE SET {q} = _t.{q} + EXCLUDED.{q}"
-    )
-    conn.exec_driver_sql(f"DROP TABLE {stage}")
-
-
 def _names(view: type[View]) -> list[str]:
     return [table.name for table in view.tables]
 
 
-def _quote(conn: Connection, name: str) -> str:
+def quote(conn: Connection, name: str) -> str:
     return str(conn.dialect.identifier_preparer.quote(name))
 
 

@@ -61,7 +61,7 @@ def now() -> datetime:
 
 
 # The statements run around every batch (after each command, on every backend) are
-# built once: building one costs more than running it (see projection._by_key).
+# built once: building one costs more than running it (see writes.by_key).
 _B = projection_builds.c
 _COLUMNS = (_B.view, _B.generation, _B.version, _B.state, _B.position, _B.tables)
 """What a :class:`Generation` holds (its times are for people: parsing them cost more

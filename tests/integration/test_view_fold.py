@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from infrastructure.views import projection
+from infrastructure.views import projection, writes
 from infrastructure.views.board import CaseBoardView
 from interfaces.bootstrap import Container, Settings, bootstrap
 from tests.builders import make_need, make_town
@@ -53,7 +53,7 @@ def test_a_batch_whose_writes_fail_together_names_the_event_that_broke_them(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, bulk: bool
 ) -> None:
     if bulk:  # PostgreSQL: every write of the batch by COPY (SQLite: no COPY)
-        monkeypatch.setattr(projection, "COPY_MIN_ROWS", 1)
+        monkeypatch.setattr(writes, "COPY_MIN_ROWS", 1)
     container = bootstrap(settings)
     try:
         town = make_town(container.services)
@@ -97,7 +97,7 @@ def test_views_written_by_copy_hold_the_rows_executemany_writes(
         names = projections.names
 
         def rebuilt(copy_min_rows: int) -> dict[str, list[list[tuple[Any, ...]]]]:
-            monkeypatch.setattr(projection, "COPY_MIN_ROWS", copy_min_rows)
+            monkeypatch.setattr(writes, "COPY_MIN_ROWS", copy_min_rows)
             projections.rebuild_many(names)  # rows made and changed in one batch
             together = {name: _rows(container, name) for name in names}
             for name in names:  # one event per batch: rows updated and deleted
