@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -45,6 +48,7 @@ from application.topics import install_aliases
 from application.transcodings import register_domain_transcodings
 from domain.need import Need
 from domain.resource import Resource
+from domain.user import User
 from domain.values import derived_id
 
 A = TypeVar("A", bound=Aggregate)
@@ -54,6 +58,14 @@ SAVE_ATTEMPTS = 8
 """Tries of a command whose co-saved aggregate (a resource's places) moved on meanwhile."""
 BACKOFF_CAP = 0.2
 """Seconds at most between two tries (jittered, growing)."""
+
+
+CACHED_TYPES: frozenset[type[Aggregate]] = frozenset({Resource, User})
+"""Aggregates kept in memory between loads (:meth:`EventStore.get`): those loaded by
+everyday commands that hold no client's personal data. Never a Need or a Client:
+an erased client's data must not outlive the erasure in any process's memory."""
+AGGREGATE_CACHE_SIZE = 2_000
+"""Aggregates kept at most per process (the least recently loaded go first)."""
 
 
 def utc_now() -> datetime:
@@ -158,6 +170,8 @@ class EventStore(Application[UUID]):
     def __init__(self, env: EnvType | None = None, keyring: Keyring | None = None) -> None:
         # Before anything is read: rows stored under a retired topic must resolve.
         install_aliases()
+        self._cache: OrderedDict[UUID, Aggregate] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self.keyring = keyring
         """Seals clients' personal data and free text (None: stored as plain text)."""
         super().__init__(env)
@@ -254,8 +268,15 @@ class EventStore(Application[UUID]):
         """Position of the newest event in the log (0 when empty)."""
         return self.recorder.max_notification_id() or 0
 
-    def get(self, aggregate_id: UUID) -> Aggregate | None:
-        """The aggregate now, or None when no such id exists."""
+    def get(self, aggregate_id: UUID, cls: type[Aggregate] | None = None) -> Aggregate | None:
+        """The aggregate now, or None when no such id exists.
+
+        ``cls``: the type the caller expects. Aggregates of :data:`CACHED_TYPES` are
+        kept after loading and brought up to date from their newer events (one
+        indexed read) instead of replayed: a busy resource's history is long.
+        """
+        if cls in CACHED_TYPES:
+            return self._get_cached(aggregate_id, cls)
         try:
             aggregate: Aggregate = self.repository.get(
                 aggregate_id,
@@ -263,6 +284,26 @@ class EventStore(Application[UUID]):
             )
         except AggregateNotFoundError:
             return None
+        return aggregate
+
+    def _get_cached(self, aggregate_id: UUID, cls: type[Aggregate]) -> Aggregate | None:
+        with self._cache_lock:
+            kept = self._cache.get(aggregate_id)
+            if kept is not None:
+                self._cache.move_to_end(aggregate_id)
+        if kept is None:
+            aggregate = self.get(aggregate_id)
+            newer = True
+        else:  # the kept one is never changed: callers change their own copy
+            events = list(self.events.get(aggregate_id, gt=kept.version))
+            aggregate = project_events(deepcopy(kept), events)
+            newer = bool(events)
+        if newer and isinstance(aggregate, cls):
+            with self._cache_lock:
+                self._cache[aggregate_id] = deepcopy(aggregate)
+                self._cache.move_to_end(aggregate_id)
+                while len(self._cache) > AGGREGATE_CACHE_SIZE:
+                    self._cache.popitem(last=False)
         return aggregate
 
     def stream(self, aggregate_id: UUID) -> list[Any]:
@@ -383,7 +424,7 @@ class Aggregates:
         Raises NotFoundError (``<kind>.not_found``) for an unknown id or one of
         another type, VersionConflictError when the version differs.
         """
-        aggregate = self.store.get(aggregate_id)
+        aggregate = self.store.get(aggregate_id, cls)
         if not isinstance(aggregate, cls):
             raise NotFoundError(kind, aggregate_id)
         if expected_version is not None and aggregate.version != expected_version:
@@ -392,7 +433,7 @@ class Aggregates:
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         """The aggregate, or None when there is no such one."""
-        aggregate = self.store.get(aggregate_id)
+        aggregate = self.store.get(aggregate_id, cls)
         return aggregate if isinstance(aggregate, cls) else None
 
     def version(self, aggregate_id: UUID) -> int | None:
