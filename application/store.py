@@ -224,25 +224,28 @@ class EventStore(Application[UUID]):
         settings.update(env or {})
         return Environment(name, settings)
 
-    def save_recognising(self, *aggregates: Aggregate) -> bool:
-        """Save atomically; returns False when nothing was new.
+    def save_recognising(self, *aggregates: Aggregate) -> int | None:
+        """Save atomically; returns the log position of the last event saved (None
+        when nothing was new).
 
         When the database refuses the events as already stored, and what is
         stored is exactly these events (a retried insert whose first attempt had
-        committed — its reply lost), they are recognised as this save's own.
+        committed — its reply lost), they are recognised as this save's own (the
+        position returned is then the log's head).
         Raises RecordConflictError when someone else's events are stored there.
         """
         processing = ProcessingEvent[UUID]()
         processing.collect_events(*aggregates, **_matching(aggregates))
         if not processing.events:
-            return False
+            return None
         try:
-            self._record(processing)
+            recordings = self._record(processing)
         except RecordConflictError:
             if not self._stored_already(processing.events):
                 raise
+            recordings = []
         self._take_snapshots(processing)
-        return True
+        return recordings[-1].notification.id if recordings else self.head()
 
     def _stored_already(self, events: Sequence[Any]) -> bool:
         for event in events:
@@ -463,9 +466,9 @@ class Aggregates:
         except (OperationalError, InterfaceError) as error:
             log.warning("the outcome of a save is unknown: %s", error)
             raise OutcomeUnknownError() from error
-        position = self.store.head()
-        if not saved:
-            return position
+        if saved is None:
+            return self.store.head()
+        position = saved
         self.react()
         if self._listener is not None:
             self._listener.changed(position)
