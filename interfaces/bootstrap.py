@@ -84,11 +84,13 @@ from infrastructure.views.directory import (
 )
 from infrastructure.views.logic_model import LogicModelView, SqlLogicModel
 from infrastructure.views.network import NetworkView, SqlNetworkBoard
-from infrastructure.views.projection import ViewUpdater
+from infrastructure.views.projection import Progress, ViewUpdater
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_FILE = "tsunagu.sqlite3"
+PROGRESS_EVERY = 10.0
+"""Seconds between two progress lines of long work at start-up."""
 FAR_BEHIND = 10_000
 """Serving views lagging more events than this at start-up get a warning: catching
 up is then minutes of work before the process starts (at 1M needs, hours)."""
@@ -297,7 +299,7 @@ def bootstrap(settings: Settings, clock: Clock = utc_now, catch_up_views: bool =
         store, writer=writer, reader=reader, views=views(blind_index), reactions=[policy, ledger]
     )
     migrations.upgrade(writer)  # tsunagu's own tables, to the newest revision
-    updater.create_tables()
+    updater.create_tables(lambda name: _logged(f"building view {name}"))
     aggregates = Aggregates(
         store, reactions=[policy], listener=updater if settings.inline_projections else None
     )
@@ -329,7 +331,24 @@ def _catch_up(updater: ViewUpdater) -> None:
             "(a worker, `tsunagu projections run`, does this apart)",
             behind,
         )
-    updater.catch_up()
+    updater.catch_up(progress=_logged("catching up the views"))
+
+
+def _logged(what: str) -> Progress:
+    """Progress of long work at start-up, logged every :data:`PROGRESS_EVERY` seconds
+    (nothing for a log shorter than :data:`FAR_BEHIND` events: a few seconds' work)."""
+    last = [time.monotonic()]
+    said: set[tuple[int, int]] = set()
+
+    def report(position: int, head: int) -> None:
+        now = time.monotonic()
+        due = now - last[0] >= PROGRESS_EVERY or position >= head
+        if head > FAR_BEHIND and due and (position, head) not in said:
+            last[0] = now
+            said.add((position, head))
+            log.warning("%s: at %d of %d events", what, position, head)
+
+    return report
 
 
 def _ledger(

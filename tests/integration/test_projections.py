@@ -261,6 +261,8 @@ def test_views_far_behind_at_start_up_are_caught_up_with_a_warning(
         started.close()
 
         assert f"views are {behind} events behind the log" in caplog.text
+        head = container.store.head()
+        assert caplog.text.count(f"catching up the views: at {head} of {head} events") == 1
         assert {s.lag for s in quiet.projections.status()} == {0}
     finally:
         quiet.close()
