@@ -150,6 +150,18 @@ def _view_rows(container: Container) -> dict[str, list[tuple[Any, ...]]]:
     return rows
 
 
+def _cli_env(container: Container, master_key: str) -> dict[str, str]:
+    """The environment of a ``tsunagu`` command on ``container``'s database (its
+    process must open the sealed events too: the same master key)."""
+    return {
+        "DATABASE_URL": container.settings.database_url,
+        "TSUNAGU_DB_SCHEMA": container.settings.db_schema or "",
+        "TSUNAGU_SECRET_KEY": "test",
+        "TSUNAGU_REDIS_URL": "",
+        "TSUNAGU_MASTER_KEY": master_key,
+    }
+
+
 def test_rebuilding_every_view_reproduces_the_incremental_result(container: Container) -> None:
     _workload(container)
     incremental = _view_rows(container)
@@ -168,13 +180,7 @@ def test_the_cli_rebuilds_every_view_in_one_pass_and_switches_each(container: Co
         _workload(own)
         incremental = _view_rows(own)
         before = {name: own.projections.serving(name) for name in own.projections.names}
-        env = {
-            "DATABASE_URL": own.settings.database_url,
-            "TSUNAGU_DB_SCHEMA": own.settings.db_schema or "",
-            "TSUNAGU_SECRET_KEY": "test",
-            "TSUNAGU_REDIS_URL": "",
-            "TSUNAGU_MASTER_KEY": key,
-        }
+        env = _cli_env(own, key)
 
         result = CliRunner().invoke(cli, ["projections", "rebuild"], env=env)
 
@@ -225,14 +231,7 @@ def test_a_command_that_moves_views_itself_finds_them_where_they_were(
     quiet = bootstrap(replace(container.settings, master_key=key, inline_projections=False))
     try:
         make_need(quiet.services, make_town(quiet.services))
-        env = {
-            "DATABASE_URL": quiet.settings.database_url,
-            "TSUNAGU_DB_SCHEMA": quiet.settings.db_schema or "",
-            "TSUNAGU_SECRET_KEY": "test",
-            "TSUNAGU_REDIS_URL": "",
-            "TSUNAGU_MASTER_KEY": key,
-            "TSUNAGU_INLINE_PROJECTIONS": "1",
-        }
+        env = {**_cli_env(quiet, key), "TSUNAGU_INLINE_PROJECTIONS": "1"}
 
         status = CliRunner().invoke(cli, ["projections", "status", "--json"], env=env)
 
