@@ -249,7 +249,11 @@ class ViewUpdater:
             serving = self.serving(name)
             if serving is not None:
                 todo.append((name, serving.generation))
-        applied = self._advance_together(todo, {name: progress for name, _ in todo})
+        # Batches of the serving size: these generations serve, and a step after a
+        # command waits for their locks (on SQLite, every writer waits for it).
+        applied = self._advance_together(
+            todo, {name: progress for name, _ in todo}, self.batch_size
+        )
         for name, generation in todo:
             while count := self._step(name, generation, progress):
                 applied += count
@@ -407,33 +411,41 @@ class ViewUpdater:
         callbacks = {name: progress(name) if progress else None for name, _ in todo}
         for name, generation in todo:
             self.bound(name, generation).cache_limit = BUILD_CACHE_ROWS
-        applied = self._advance_together(todo, callbacks)
+        applied = self._advance_together(todo, callbacks, BUILD_BATCH_SIZE)
         for name, generation in todo:
             applied += self._build(name, generation, callbacks[name])
         return applied
 
     def _advance_together(
-        self, todo: Sequence[tuple[str, int]], callbacks: dict[str, Progress | None]
+        self, todo: Sequence[tuple[str, int]], callbacks: dict[str, Progress | None], limit: int
     ) -> int:
         """Move several generations (building or serving) while they are far behind
-        the head: one read of the log per batch for all of them, each event decoded
-        once and applied to every view in turn (see :meth:`_apply_many`). Stops when
-        fewer than two are left far behind, or at a gap; returns how far they moved."""
+        the head: one read of the log per batch (of ``limit`` events) for all of them,
+        each event decoded once and applied to every view in turn (see
+        :meth:`_apply_many`). Stops when fewer than two are left far behind, or at a
+        gap; returns how far they moved. Their rows are locked in the order of their
+        names, as :func:`registry.lock_serving` locks them after a command (two
+        processes taking them in different orders deadlock on PostgreSQL)."""
         applied = 0
-        going = list(todo)
+        going = sorted(todo)
         while len(going) > 1:
             head = self.store.head()
             with self.reader.connect() as conn:
                 positions = {key: registry.position_of(conn, *key) for key in going}
                 failures = registry.failures(conn)
-            going = [key for key in going if key not in failures]
-            start = min((positions[key] for key in going), default=head)
-            if len(going) < 2 or head - start <= self.batch_size:
+            # Only those still far behind: one near the head takes its own small steps.
+            going = [
+                key
+                for key in going
+                if key not in failures and head - positions[key] > self.batch_size
+            ]
+            if len(going) < 2:
                 break
+            start = min(positions[key] for key in going)
             views = [self.bound(*key) for key in going]
             topics = [self._topics(view) for view in views]
             wanted = None if any(t is None for t in topics) else sorted(set().union(*topics))  # type: ignore[arg-type]
-            batch = self._read(wanted, start, head, limit=BUILD_BATCH_SIZE)
+            batch = self._read(wanted, start, head, limit=limit)
             done: list[tuple[View, int, int]] = []
             with self.writer.begin() as conn:
                 entries = [
