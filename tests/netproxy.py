@@ -52,8 +52,10 @@ class Proxy:
             except OSError:
                 return
             if not self._up.is_set():
-                client.close()  # the server is "down": the connection is refused at once
+                # Counted before the close: the client sees the close at once and a
+                # test may read the count before this thread runs again.
                 self.refused += 1
+                client.close()  # the server is "down": the connection is refused at once
                 continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
