@@ -31,7 +31,7 @@ lint: $(STAMP)
 
 test: lint
 	@test -x "$${TSUNAGU_CHROMIUM:-/usr/bin/chromium}" || echo "NOTE: no Chromium at $${TSUNAGU_CHROMIUM:-/usr/bin/chromium}: the browser tests (tests/browser) will be SKIPPED. Install it with: apt-get install chromium chromium-driver"
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Re-extract the screens' text and update both catalogues; new English entries are
 # filled in (en shows its msgids), new Japanese ones must be translated by hand:
