@@ -80,9 +80,30 @@ _MOVE = (
     .where(_B.view == sa.bindparam("v"), _B.generation == sa.bindparam("g"))
     .values(position=sa.bindparam("p"))
 )
+_MOVE_TOGETHER = (
+    projection_builds.update()
+    .where(sa.tuple_(_B.view, _B.generation).in_(sa.bindparam("keys", expanding=True)))
+    .values(position=sa.bindparam("p"))
+)
+"""Generations moved to one position in one statement (an executemany of an UPDATE is
+one statement per row, each a round trip's work on PostgreSQL)."""
 _SERVING = sa.select(*_COLUMNS).where(_B.view == sa.bindparam("v"), _B.state == SERVING)
 _FAILURES = sa.select(projection_failures)
 _SKIPS = sa.select(projection_skips.c.view, projection_skips.c.position)
+_F = projection_failures.c
+_STEPS = (
+    sa.select(_B.view, _B.generation, _B.position, _F.retry_at)
+    .select_from(
+        projection_builds.outerjoin(
+            projection_failures, (_F.view == _B.view) & (_F.generation == _B.generation)
+        )
+    )
+    .where(_B.state == SERVING)
+)
+_SKIPS_AND_FAILING = sa.union_all(
+    sa.select(sa.literal("skip").label("kind"), *_SKIPS.selected_columns),
+    sa.select(sa.literal("fail").label("kind"), _F.view, sa.cast(_F.generation, sa.BigInteger)),
+)
 
 
 def _locking(conn: Connection, query: Any, locked_query: Any) -> Any:
@@ -117,6 +138,15 @@ def latest(conn: Connection, name: str, state: str | None = None) -> int | None:
     return int(value) if value is not None else None
 
 
+def serving_steps(conn: Connection) -> dict[tuple[str, int], tuple[int, datetime | None]]:
+    """Every serving generation's position and, if it failed, when it may try again (one
+    statement: it runs before every step after a command)."""
+    return {
+        (row.view, int(row.generation)): (int(row.position), row.retry_at)
+        for row in conn.execute(_STEPS)
+    }
+
+
 def lock_serving(conn: Connection, names: Sequence[str]) -> dict[tuple[str, int], int]:
     """Every serving generation's position, its row locked (in one fixed order)."""
     query = _locking(conn, _SERVING_POSITIONS, _SERVING_POSITIONS_LOCKED)
@@ -144,10 +174,13 @@ def move(conn: Connection, name: str, generation: int, position: int) -> None:
 
 
 def move_many(conn: Connection, moves: Sequence[tuple[str, int, int]]) -> None:
-    """Several (view, generation, position) moves in one executemany."""
-    if not moves:
-        return
-    conn.execute(_MOVE, [{"v": v, "g": g, "p": p} for v, g, p in moves])
+    """Several (view, generation, position) moves: one statement per position reached
+    (after a command every view reaches the same one)."""
+    by_position: dict[int, list[tuple[str, int]]] = {}
+    for view, generation, position in moves:
+        by_position.setdefault(position, []).append((view, generation))
+    for position, keys in by_position.items():
+        conn.execute(_MOVE_TOGETHER, {"keys": keys, "p": position})
 
 
 def record(
@@ -260,6 +293,16 @@ def retry_now(conn: Connection, name: str) -> bool:
 def skips(conn: Connection) -> set[tuple[str, int]]:
     rows = conn.execute(_SKIPS)
     return {(row.view, int(row.position)) for row in rows}
+
+
+def skips_and_failing(conn: Connection) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    """The skips (view, position) and the failed generations (view, generation), read in
+    one statement (under the step's locks, after every command)."""
+    skipped: set[tuple[str, int]] = set()
+    failing: set[tuple[str, int]] = set()
+    for kind, view, number in conn.execute(_SKIPS_AND_FAILING):
+        (skipped if kind == "skip" else failing).add((view, int(number)))
+    return skipped, failing
 
 
 def skip(
