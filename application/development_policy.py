@@ -52,12 +52,21 @@ class DevelopmentPolicy:
         tracked: int | None = self.store.recorder.max_tracking_id(self.name)  # type: ignore[attr-defined]
         return tracked or 0
 
-    def catch_up(self) -> int:
-        """Handle every pending notification; returns how many were handled."""
+    def catch_up(self, upto: int | None = None) -> int:
+        """Handle every pending notification up to ``upto`` (a save's own position, after
+        a command) or the head; returns how many were handled.
+
+        After a command this is one read of the log (its topics, from where this
+        process last looked): the head and the tracked position are read only when
+        no save's position is known, or for this process's first look. A range that
+        another runner handled meanwhile is read again, and ``handle`` passes over
+        what is tracked."""
         handled = 0
+        if not self._scanned:
+            self._scanned = self.position()
         while True:
-            head = self.store.head()
-            start = max(self.position(), self._scanned) + 1
+            head = self.store.head() if upto is None else upto
+            start = self._scanned + 1
             if start > head:
                 return handled
             notifications = self.store.recorder.select_notifications(
@@ -69,6 +78,7 @@ class DevelopmentPolicy:
             for notification in notifications:
                 self.handle(notification)
                 handled += 1
+            self._scanned = notifications[-1].id
 
     def handle(self, notification: Notification) -> None:
         """React to one notification, exactly once."""

@@ -372,8 +372,9 @@ class Reaction(Protocol):
 
     name: str
 
-    def catch_up(self) -> int:
-        """Handle what is new in the log; returns how many notifications were handled."""
+    def catch_up(self, upto: int | None = None) -> int:
+        """Handle what is new in the log (at least up to ``upto``, the position of a save
+        just made, when given); returns how many notifications were handled."""
 
 
 class ChangeListener(Protocol):
@@ -383,9 +384,9 @@ class ChangeListener(Protocol):
         """Events up to ``position`` are committed to the log."""
 
 
-def react(reactions: Iterable[Reaction]) -> int:
-    """Let process managers react to what is new in the log; returns how many
-    notifications they handled.
+def react(reactions: Iterable[Reaction], upto: int | None = None) -> int:
+    """Let process managers react to what is new in the log (at least up to ``upto``);
+    returns how many notifications they handled.
 
     The command that wrote the events has committed already: a failure here is
     logged and left to the next run (the next command, or the projection worker).
@@ -393,7 +394,7 @@ def react(reactions: Iterable[Reaction]) -> int:
     handled = 0
     for reaction in reactions:
         try:
-            handled += reaction.catch_up()
+            handled += reaction.catch_up(upto)
         except Exception:
             log.exception("process manager %s failed; it will retry", reaction.name)
     return handled
@@ -469,7 +470,7 @@ class Aggregates:
         if saved is None:
             return self.store.head()
         position = saved
-        self.react()
+        self.react(position)
         if self._listener is not None:
             self._listener.changed(position)
         return position
@@ -507,9 +508,10 @@ class Aggregates:
             time.sleep(random.uniform(0, min(0.005 * 2**attempt, BACKOFF_CAP)))  # noqa: S311
         raise BusyError(kind)
 
-    def react(self) -> int:
-        """Let the process managers react to what is new in the log, right now."""
-        return react(self._reactions)
+    def react(self, upto: int | None = None) -> int:
+        """Let the process managers react to what is new in the log, right now (at least
+        up to ``upto``, a save's own position)."""
+        return react(self._reactions, upto)
 
     @contextmanager
     def views_deferred(self) -> Iterator[None]:

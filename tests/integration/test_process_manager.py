@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -142,3 +143,32 @@ def test_abandoning_an_initiative_whose_need_is_paused_does_not_stall_the_policy
     assert (after_abandon.status, after_abandon.paused) == (NeedStatus.RESOURCE_GAP, True)
     moved = {app.needs.get(n, town.coordinator).status for n in waiting}
     assert moved == {NeedStatus.RESOURCE_CREATED}  # the next initiative's needs moved on
+
+
+def test_after_a_command_the_process_manager_reads_the_log_once(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quiet = bootstrap(replace(container.settings, inline_projections=False))
+    try:
+        app = quiet.services
+        town = make_town(app)
+        need = make_need(app, town)  # the policy's first look: from its tracked position
+        recorder = quiet.store.recorder
+        calls: list[str] = []
+        for name in ("max_tracking_id", "select_notifications"):
+            monkeypatch.setattr(recorder, name, _counted(calls, name, getattr(recorder, name)))
+        monkeypatch.setattr(quiet.store, "head", _counted(calls, "head", quiet.store.head))
+
+        app.needs.assign(need.id, "sc", need.version, town.coordinator)
+
+        assert calls == ["select_notifications"]
+    finally:
+        quiet.close()
+
+
+def _counted(calls: list[str], name: str, call: Any) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return call(*args, **kwargs)
+
+    return counted
