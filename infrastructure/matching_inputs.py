@@ -223,13 +223,12 @@ class SqlMatchingInputs:
     def resource_facts(self, category: NeedCategory | None) -> list[ResourceFacts]:
         with self._reader.connect() as conn:
             rows = conn.execute(_listed(category)).all()
-            counts = {row[0]: int(row[1]) for row in conn.execute(_WAITING)}
         found = []
         for row in rows:
             known = self._decoded.get(row.resource_id)
             if known is None or known[0] != row.version:
                 known = self._decoded[row.resource_id] = (row.version, facts(_resource(row), 0))
-            waiting = counts.get(row.resource_id, 0)
+            waiting = int(row.waiting)
             found.append(dataclasses.replace(known[1], waitlist=waiting) if waiting else known[1])
         return found
 
@@ -259,19 +258,20 @@ class SqlMatchingInputs:
         analyze(self._writer, [matching_resources.name, matching_waiting.name], vacuum=True)
 
 
-_WAITING = (
-    sa.select(matching_waiting.c.resource_id, sa.func.count())
-    .where(matching_waiting.c.resource_id.is_not(None))
-    .group_by(matching_waiting.c.resource_id)
-)
-
-
 @functools.cache
 def _listed(category: NeedCategory | None) -> Any:
     """The resources serving ``category`` (every one when None), by name and id; built
     once per category, so SQLAlchemy's compiled cache serves every later call."""
     r = matching_resources.c
-    query = sa.select(matching_resources).order_by(r.name, r.resource_id)
+    # Each resource's waiting needs counted along the resource index, in the same
+    # statement (a second one cost a round trip per ranking).
+    waiting = (
+        sa.select(sa.func.count())
+        .where(matching_waiting.c.resource_id == r.resource_id)
+        .scalar_subquery()
+        .label("waiting")
+    )
+    query = sa.select(matching_resources, waiting).order_by(r.name, r.resource_id)
     if category is not None:
         query = query.where(r.categories.contains(f"|{category.value}|", autoescape=True))
     return query
