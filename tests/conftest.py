@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
 from uuid import uuid4
 
 import psycopg
@@ -81,6 +84,17 @@ def container(settings: Settings) -> Iterator[Container]:
 @pytest.fixture
 def memory_container(memory_settings: Settings) -> Iterator[Container]:
     built = bootstrap(memory_settings)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+@contextmanager
+def another_process(container: Container, **settings: Any) -> Iterator[Container]:
+    """The same database opened by another process (or by this one restarted), its
+    settings changed by ``settings``."""
+    built = bootstrap(replace(container.settings, **settings))
     try:
         yield built
     finally:

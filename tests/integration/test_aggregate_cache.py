@@ -11,18 +11,16 @@ import pytest
 from domain.need import Need
 from domain.resource import Resource
 from domain.values import ERASED
-from interfaces.bootstrap import Container, bootstrap
+from interfaces.bootstrap import Container
 from tests.builders import make_client, make_need, make_resource, make_town
+from tests.conftest import another_process
 
 
 @pytest.fixture
 def other(container: Container) -> Iterator[Container]:
     """A second process on the same database."""
-    built = bootstrap(container.settings)
-    try:
+    with another_process(container) as built:
         yield built
-    finally:
-        built.close()
 
 
 def test_a_kept_resource_is_brought_up_to_what_another_process_saved(

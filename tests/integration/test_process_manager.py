@@ -16,6 +16,7 @@ from domain.need import Need
 from domain.values import NeedCategory, NeedStatus, ServiceType
 from interfaces.bootstrap import Container, bootstrap
 from tests.builders import Town, make_need, make_town
+from tests.conftest import another_process
 
 
 def _waiting_needs(container: Container, town: Town, count: int) -> tuple[UUID, list[UUID]]:
@@ -148,8 +149,7 @@ def test_abandoning_an_initiative_whose_need_is_paused_does_not_stall_the_policy
 def test_after_a_command_the_process_manager_reads_the_log_once(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    quiet = bootstrap(replace(container.settings, inline_projections=False))
-    try:
+    with another_process(container, inline_projections=False) as quiet:
         app = quiet.services
         town = make_town(app)
         need = make_need(app, town)  # the policy's first look: from its tracked position
@@ -162,8 +162,6 @@ def test_after_a_command_the_process_manager_reads_the_log_once(
         app.needs.assign(need.id, "sc", need.version, town.coordinator)
 
         assert calls == ["select_notifications"]
-    finally:
-        quiet.close()
 
 
 def _counted(calls: list[str], name: str, call: Any) -> Any:

@@ -5,8 +5,6 @@ operator; the projection worker never dies of a database error (both backends)."
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
@@ -16,19 +14,10 @@ import pytest
 from application.board import NeedFilter
 from infrastructure.views import registry
 from infrastructure.views.board import CaseBoardView
-from interfaces.bootstrap import Container, bootstrap
+from interfaces.bootstrap import Container
 from tests.builders import Town, make_client, make_need, make_town
+from tests.conftest import another_process
 from tests.integration.stored_rows import write_event
-
-
-@contextmanager
-def _restarted(container: Container) -> Iterator[Container]:
-    """The same database opened by a new process (e.g. once a fix is deployed)."""
-    again = bootstrap(container.settings)
-    try:
-        yield again
-    finally:
-        again.close()
 
 
 def _status(container: Container, name: str) -> Any:
@@ -85,7 +74,7 @@ def test_a_failed_view_recovers_when_retried_and_equals_a_clean_rebuild(
         make_need(container.services, town, client)
     assert _status(container, "case_board").failed_position is not None
 
-    with _restarted(container) as fixed:  # the fix is deployed: a new process
+    with another_process(container) as fixed:  # the fix is deployed: a new process
         assert _status(fixed, "case_board").failed_position is not None  # not due yet
         assert fixed.projections.retry("case_board") is True
 
@@ -131,10 +120,7 @@ def test_an_operator_skips_a_poison_event_and_the_view_goes_on(
 def test_the_worker_survives_a_database_error_in_the_middle_of_a_pass(
     container: Container, town: Town, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dataclasses import replace
-
-    quiet = bootstrap(replace(container.settings, inline_projections=False))
-    try:
+    with another_process(container, inline_projections=False) as quiet:
         make_need(quiet.services, town)
         real = quiet.store.recorder.select_notifications
         failures = iter([True, True])
@@ -154,8 +140,6 @@ def test_the_worker_survives_a_database_error_in_the_middle_of_a_pass(
             worker.join()
         assert reached
         assert worker.is_alive() is False
-    finally:
-        quiet.close()
 
 
 def test_need_events_after_a_failure_are_not_lost(
@@ -167,7 +151,7 @@ def test_need_events_after_a_failure_are_not_lost(
         first = make_need(container.services, town, client)
         container.services.needs.pause(first.id, "入院", first.version, town.care_manager)
 
-    with _restarted(container) as fixed:
+    with another_process(container) as fixed:
         fixed.projections.retry("case_board")
         [row] = fixed.services.board.rows([first.id], town.coordinator)
     assert (row.paused, row.version) == (True, 2)
