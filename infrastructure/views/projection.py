@@ -31,8 +31,8 @@ Rows stay in memory between batches only while the generation's position is the
 one this object committed: any other writer (another process, a rolled-back
 transaction) makes it read them again. Views advanced together (after
 a command, at start-up, ``rebuild_many``) get each event read and decoded once, in
-one savepoint; if one fails, the batch is applied again one view at a time so that
-it stops alone. Views that read no sealed field get events whose sealed fields
+one savepoint (after a command, in none: a failure rolls the whole step back); if
+one fails, the batch is applied again one view at a time so that it stops alone. Views that read no sealed field get events whose sealed fields
 were never opened.
 
 **Lock order.** Nothing is read from the event store while a view transaction
@@ -662,17 +662,19 @@ class ViewUpdater:
         """Whether a missing position can no longer appear.
 
         SQLite writes one transaction at a time, so a gap there is final. On
-        PostgreSQL it is final once every transaction that was running when it
-        was first seen has ended (or after :attr:`gap_wait`).
+        PostgreSQL it is final once every transaction that was writing to the log
+        when it was first seen has ended (or after :attr:`gap_wait`). Only those can
+        fill it: a transaction that took a position has inserted into the events
+        table, and holds its row-exclusive lock until it ends. Transactions of the
+        rest of the cluster (other schemas and databases, a long report, a dump)
+        never hold a gap up.
         """
         if self.reader.dialect.name != "postgresql" or gap in self._settled:
             return True
         now = time.monotonic()
         with self.reader.connect() as conn:
             running: frozenset[str] = frozenset(
-                conn.execute(
-                    sa.text("SELECT pg_snapshot_xip(pg_current_snapshot())::text")
-                ).scalars()
+                conn.execute(_LOG_WRITERS, {"table": self._events_table()}).scalars()
             )
         seen, then = self._gaps.setdefault(gap, (now, running))
         if then & running and now - seen < self.gap_wait:
@@ -681,6 +683,13 @@ class ViewUpdater:
             self._settled = set(sorted(self._settled)[SETTLED_GAPS_KEPT // 2 :])
         self._settled.add(gap)
         return True
+
+    def _events_table(self) -> str:
+        """The events table, schema-qualified and quoted (PostgreSQL)."""
+        recorder: Any = self.store.recorder
+        schema = recorder.datastore.schema.replace('"', '""')
+        table = recorder.events_table_name.replace('"', '""')
+        return f'"{schema}"."{table}"'
 
     def _apply(
         self,
@@ -1030,6 +1039,14 @@ class ViewUpdater:
                 return False
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 0.2)
+
+
+_LOG_WRITERS = sa.text(
+    "SELECT DISTINCT virtualtransaction FROM pg_locks WHERE locktype = 'relation'"
+    " AND relation = to_regclass(:table) AND granted AND mode IN"
+    " ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')"
+)
+"""The transactions that may have inserted into the events table and not ended."""
 
 
 class _Unisolated(Exception):  # noqa: N818 - a signal, not an error shown to anyone

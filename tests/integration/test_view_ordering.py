@@ -124,6 +124,26 @@ def test_a_position_whose_transaction_rolled_back_is_passed_once_it_has_ended(
     assert _areas(container) == ["kept"]
 
 
+def test_a_gap_is_not_held_up_by_transactions_that_never_wrote_the_log(
+    container: Container,
+) -> None:
+    container.projections.gap_wait = 60.0  # longer than the test
+    # Another schema's or database's transaction (another tenant, a dump, a report):
+    # open, with a transaction id, all along.
+    elsewhere = psycopg.connect(POSTGRES_URL)
+    try:
+        elsewhere.execute("SELECT txid_current()")
+        with _inserting(container, "lost") as lost:
+            with _inserting(container, "kept") as kept:
+                kept.commit()
+            lost.rollback()
+        container.projections.catch_up()
+
+        assert _areas(container) == ["kept"]
+    finally:
+        elsewhere.close()
+
+
 def test_a_gap_still_open_is_passed_after_the_bounded_wait(container: Container) -> None:
     container.projections.gap_wait = 0.0
     with _inserting(container, "slow") as slow:
