@@ -32,8 +32,8 @@ one this object committed: any other writer (another process, a rolled-back
 transaction) makes it read them again. Views advanced together (after
 a command, at start-up, ``rebuild_many``) get each event read and decoded once, in
 one savepoint (after a command, in none: a failure rolls the whole step back); if
-one fails, the batch is applied again one view at a time so that it stops alone. Views that read no sealed field get events whose sealed fields
-were never opened.
+one fails, the batch is applied again one view at a time so that it stops alone.
+Views that read no sealed field get events whose sealed fields were never opened.
 
 **Lock order.** Nothing is read from the event store while a view transaction
 is open: on SQLite the event store and the views share one database lock, and
