@@ -300,8 +300,9 @@ def skips_and_failing(conn: Connection) -> tuple[set[tuple[str, int]], set[tuple
     one statement (under the step's locks, after every command)."""
     skipped: set[tuple[str, int]] = set()
     failing: set[tuple[str, int]] = set()
-    for kind, view, number in conn.execute(_SKIPS_AND_FAILING):
-        (skipped if kind == "skip" else failing).add((view, int(number)))
+    rows: Any = conn.execute(_SKIPS_AND_FAILING)  # (kind, view, position | generation)
+    for kind, view, number in rows:
+        (skipped if kind == "skip" else failing).add((str(view), int(number)))
     return skipped, failing
 
 
