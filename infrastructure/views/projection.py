@@ -58,7 +58,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -72,6 +71,7 @@ from application.store import EventStore, Reaction, react
 from domain.values import ERASED
 from infrastructure.persistence import analyze
 from infrastructure.views import registry
+from infrastructure.views.log_reader import Batch, LogReader
 from infrastructure.views.registry import BUILDING, RETIRED, SERVING, Failure, Generation
 from infrastructure.views.schema import (
     LEGACY_TABLES,
@@ -98,29 +98,8 @@ BUILD_CACHE_ROWS = 200_000
 REQUEST_BATCHES = 4
 """Batches a command's request applies to the serving views at most (the rest is
 the worker's, or the next request's): a request never runs a rebuild."""
-SETTLED_GAPS_KEPT = 10_000
-"""Final gaps remembered for the views still behind them (the oldest are forgotten)."""
 WORKER_PAUSE_MAX = 30.0
 """Seconds the worker waits at most before trying again after a failed pass."""
-GAP_WAIT = 2.0
-"""Seconds at most that a missing position below the head is waited for before
-the views move past it. On PostgreSQL a position is taken when a transaction
-inserts, so a later one can commit first, and a position whose transaction rolled
-back never appears: a gap is passed as soon as every transaction that was running
-when it was seen has ended, or after this long."""
-
-
-@dataclass
-class _Batch:
-    """Events read from the log, outside any view transaction, for one step."""
-
-    head: int
-    notifications: Sequence[Notification]
-    reached: int
-    """What every view reading this batch has seen up to: the head when the batch
-    was not full (the events of other topics up to it were seen too)."""
-    decoded: dict[int, Any] = field(default_factory=dict)
-    """Each event decoded once for every view reading it."""
 
 
 class ViewUpdater:
@@ -145,13 +124,16 @@ class ViewUpdater:
         self._topic_sets: dict[str, frozenset[str] | None] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self.gap_wait = GAP_WAIT
-        self._gaps: dict[int, tuple[float, frozenset[str]]] = {}
-        """First missing position of each gap -> when it was first seen (monotonic) and
-        the transactions running then (PostgreSQL): only they can still fill it."""
-        self._settled: set[int] = set()
-        """Gaps already judged final: every other view passes them at once (each
-        view waiting anew made a gap cost the wait once per view)."""
+        self.log = LogReader(store, reader)
+
+    @property
+    def gap_wait(self) -> float:
+        """Seconds at most a missing position below the head is waited for."""
+        return self.log.gap_wait
+
+    @gap_wait.setter
+    def gap_wait(self, seconds: float) -> None:
+        self.log.gap_wait = seconds
 
     @property
     def names(self) -> list[str]:
@@ -341,7 +323,7 @@ class ViewUpdater:
         if serving is None:
             raise LookupError(f"view {name!r} has no serving generation; run 'tsunagu init'")
         last = notifications[-1].id if notifications else 0
-        batch = _Batch(last, notifications, last)
+        batch = Batch(last, notifications, last)
         done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             position = registry.lock_generation(conn, name, serving.generation)
@@ -445,7 +427,7 @@ class ViewUpdater:
             views = [self.bound(*key) for key in going]
             topics = [self._topics(view) for view in views]
             wanted = None if any(t is None for t in topics) else sorted(set().union(*topics))  # type: ignore[arg-type]
-            batch = self._read(wanted, start, head, limit=limit)
+            batch = self.log.read(self.batch_size, wanted, start, head, limit=limit)
             done: list[tuple[View, int, int]] = []
             with self.writer.begin() as conn:
                 entries = [
@@ -488,7 +470,7 @@ class ViewUpdater:
         that one has moved past them, another round is needed (False).
         """
         view = self.bound(name, generation)
-        batch = self._read(view.topics(), self._position(name, generation))
+        batch = self.log.read(self.batch_size, view.topics(), self._position(name, generation))
         done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             serving = registry.serving(conn, name, lock=True)
@@ -569,7 +551,7 @@ class ViewUpdater:
         start = min(due.values(), default=head)
         if start >= head:
             return False
-        batch = self._read(None, start, head)
+        batch = self.log.read(self.batch_size, None, start, head)
         done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             locked = registry.lock_serving(conn, list(self.views))
@@ -593,7 +575,9 @@ class ViewUpdater:
         failure = self._failure(name, generation)
         if failure is not None and not failure.due(registry.now()):
             return 0
-        batch = self._read(view.topics(), self._position(name, generation), limit=limit)
+        batch = self.log.read(
+            self.batch_size, view.topics(), self._position(name, generation), limit=limit
+        )
         done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             position = registry.lock_generation(conn, name, generation)
@@ -605,98 +589,12 @@ class ViewUpdater:
             progress(reached, batch.head)
         return reached - position
 
-    def _read(
-        self,
-        topics: Sequence[str] | None,
-        position: int,
-        head: int | None = None,
-        limit: int = 0,
-    ) -> _Batch:
-        """The next batch after ``position``, read before any view transaction begins.
-
-        Near the head every event is read, whatever the view's topics, so that a
-        missing position is seen: the batch stops before it until it appears or
-        :attr:`gap_wait` has passed (ordering never rests on the database's
-        insert locking). Far behind, only the view's topics are read.
-        """
-        head = self.store.head() if head is None else head
-        near = head - position <= self.batch_size
-        limit = self.batch_size if near else max(limit, self.batch_size)
-        notifications = self.store.recorder.select_notifications(
-            start=position + 1,
-            limit=limit,
-            stop=head,
-            topics=() if near else topics or (),
-        )
-        # Fewer than a batch means everything up to head has been seen, including
-        # events of topics this read did not ask for.
-        full = len(notifications) >= limit
-        reached = notifications[-1].id if full else head
-        if near:
-            notifications, reached = self._before_gap(position, notifications, reached)
-        elif reached > head - self.batch_size:
-            # The last stretch is read in full, where a late commit can still land.
-            reached = head - self.batch_size
-            notifications = [n for n in notifications if n.id <= reached]
-        return _Batch(head, notifications, reached)
-
-    def _before_gap(
-        self, position: int, notifications: Sequence[Notification], reached: int
-    ) -> tuple[Sequence[Notification], int]:
-        """The notifications and position up to the first gap still waited for."""
-        expected = position + 1
-        for index, notification in enumerate(notifications):
-            if notification.id != expected:
-                if not self._gap_settled(expected):
-                    return notifications[:index], expected - 1
-                log.info(
-                    "positions %d-%d never appeared; moving past", expected, notification.id - 1
-                )
-            expected = notification.id + 1
-        # Forget gaps behind us (filled or passed).
-        for gap in [gap for gap in list(self._gaps) if gap < expected]:
-            self._gaps.pop(gap, None)
-        return notifications, reached
-
-    def _gap_settled(self, gap: int) -> bool:
-        """Whether a missing position can no longer appear.
-
-        SQLite writes one transaction at a time, so a gap there is final. On
-        PostgreSQL it is final once every transaction that was writing to the log
-        when it was first seen has ended (or after :attr:`gap_wait`). Only those can
-        fill it: a transaction that took a position has inserted into the events
-        table, and holds its row-exclusive lock until it ends. Transactions of the
-        rest of the cluster (other schemas and databases, a long report, a dump)
-        never hold a gap up.
-        """
-        if self.reader.dialect.name != "postgresql" or gap in self._settled:
-            return True
-        now = time.monotonic()
-        with self.reader.connect() as conn:
-            running: frozenset[str] = frozenset(
-                conn.execute(_LOG_WRITERS, {"table": self._events_table()}).scalars()
-            )
-        seen, then = self._gaps.setdefault(gap, (now, running))
-        if then & running and now - seen < self.gap_wait:
-            return False
-        if len(self._settled) >= SETTLED_GAPS_KEPT:
-            self._settled = set(sorted(self._settled)[SETTLED_GAPS_KEPT // 2 :])
-        self._settled.add(gap)
-        return True
-
-    def _events_table(self) -> str:
-        """The events table, schema-qualified and quoted (PostgreSQL)."""
-        recorder: Any = self.store.recorder
-        schema = recorder.datastore.schema.replace('"', '""')
-        table = recorder.events_table_name.replace('"', '""')
-        return f'"{schema}"."{table}"'
-
     def _apply(
         self,
         conn: Connection,
         view: View,
         position: int,
-        batch: _Batch,
+        batch: Batch,
         skips: set[tuple[str, int]],
         moves: list[tuple[str, int, int]] | None = None,
         failed: bool = True,
@@ -755,7 +653,7 @@ class ViewUpdater:
         self,
         conn: Connection,
         entries: Sequence[tuple[View, int]],
-        batch: _Batch,
+        batch: Batch,
         skips: set[tuple[str, int]],
         done: list[tuple[View, int, int]],
         moves: list[tuple[str, int, int]] | None = None,
@@ -830,7 +728,7 @@ class ViewUpdater:
         self,
         entries: Sequence[tuple[View, int]],
         wanted: Sequence[frozenset[str] | None],
-        batch: _Batch,
+        batch: Batch,
         skips: set[tuple[str, int]],
         to_domain_event: Callable[[Notification], Any],
     ) -> None:
@@ -861,7 +759,7 @@ class ViewUpdater:
         conn: Connection,
         view: View,
         notification: Notification,
-        batch: _Batch,
+        batch: Batch,
         skips: set[tuple[str, int]],
     ) -> None:
         if (view.name, notification.id) in skips:
@@ -891,7 +789,7 @@ class ViewUpdater:
         conn: Connection,
         view: View,
         todo: Sequence[Notification],
-        batch: _Batch,
+        batch: Batch,
         skips: set[tuple[str, int]],
     ) -> tuple[Notification, Exception] | None:
         """The batch's writes failed when they were written together at its end: apply
@@ -916,7 +814,7 @@ class ViewUpdater:
         conn: Connection,
         view: View,
         position: int,
-        batch: _Batch,
+        batch: Batch,
         skips: set[tuple[str, int]],
         failing: Notification,
         error: Exception,
@@ -1039,14 +937,6 @@ class ViewUpdater:
                 return False
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 0.2)
-
-
-_LOG_WRITERS = sa.text(
-    "SELECT DISTINCT virtualtransaction FROM pg_locks WHERE locktype = 'relation'"
-    " AND relation = to_regclass(:table) AND granted AND mode IN"
-    " ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')"
-)
-"""The transactions that may have inserted into the events table and not ended."""
 
 
 class _Unisolated(Exception):  # noqa: N818 - a signal, not an error shown to anyone
