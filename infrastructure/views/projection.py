@@ -59,7 +59,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from eventsourcing.persistence import Mapper, Notification
@@ -100,6 +100,12 @@ REQUEST_BATCHES = 4
 the worker's, or the next request's): a request never runs a rebuild."""
 WORKER_PAUSE_MAX = 30.0
 """Seconds the worker waits at most before trying again after a failed pass."""
+WORKER_GATHER = 0.05
+"""Seconds the worker lets new events gather after a pass that moved the views (at
+most its poll interval): passing straight on wrote every command's few events in a
+transaction of their own, and on SQLite each held the write lock the commands wait
+for; a batch of 80 events held it 0.08 ms an event, one of 8 events 0.3 ms
+(docs/benchmarks.md). The views lag by this much more under a steady stream."""
 
 
 class ViewUpdater:
@@ -214,7 +220,7 @@ class ViewUpdater:
         try:
             with self._lock:
                 for _ in range(REQUEST_BATCHES):
-                    if not self._step_together():
+                    if not self._step_together().more:
                         return
         except Exception:
             log.exception("views could not catch up after a command; the worker will")
@@ -236,7 +242,26 @@ class ViewUpdater:
         applied = self._advance_together(
             todo, {name: progress for name, _ in todo}, self.batch_size
         )
+        # Near the head, every view in one transaction per batch, as after a command:
+        # a step per view took the write lock once per view and pass (on SQLite every
+        # command waited behind those transactions) and read the log once per view.
+        wanted = {name for name, _ in todo}
+        while True:
+            with self._lock:  # the views' rows in memory, shared with :meth:`changed`
+                step = self._step_together(wanted)
+            applied += step.moved
+            if step.moved and progress is not None:
+                progress(step.reached, step.head)
+            if not step.more or not step.moved:  # at the head, or held at a gap
+                break
+        # What the joint step leaves: a view alone far behind (the one that stayed
+        # behind when the others caught up). New events meanwhile are the next pass's.
+        with self.reader.connect() as conn:
+            steps = registry.serving_steps(conn)
+        head = self.store.head()
         for name, generation in todo:
+            if head - steps.get((name, generation), (head, None))[0] <= self.batch_size:
+                continue
             while count := self._step(name, generation, progress):
                 applied += count
         return applied
@@ -306,8 +331,8 @@ class ViewUpdater:
                 pause = min(pause * 2, WORKER_PAUSE_MAX)
                 continue
             pause = poll_interval
-            if not moved and not reacted:
-                self._stopping.wait(poll_interval)
+            busy = moved or reacted
+            self._stopping.wait(min(poll_interval, WORKER_GATHER) if busy else poll_interval)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -523,48 +548,53 @@ class ViewUpdater:
 
     # -- one step --------------------------------------------------------------------
 
-    def _step_together(self) -> bool:
-        """One batch for every serving view at once; returns whether there may be more.
+    def _step_together(self, names: Collection[str] | None = None) -> _JointStep:
+        """One batch for every serving view (of ``names``) near the head at once.
 
         The views share one transaction without a savepoint each (two round trips less
         per command on PostgreSQL): should one fail, the whole step is rolled back and
         taken again with each view in a savepoint of its own, so the failing view stops
         alone."""
         try:
-            return self._step_together_once(isolated=False)
+            return self._step_together_once(names, isolated=False)
         except _Unisolated:
-            return self._step_together_once(isolated=True)
+            return self._step_together_once(names, isolated=True)
 
-    def _step_together_once(self, isolated: bool) -> bool:
+    def _step_together_once(self, names: Collection[str] | None, isolated: bool) -> _JointStep:
         with self.reader.connect() as conn:
             steps = registry.serving_steps(conn)
         at = registry.now()
         head = self.store.head()
+        views = self.views if names is None else names
         # Failed views wait for their retry; a view far behind catches up on its own.
         due = {
             key: p
             for key, (p, retry_at) in steps.items()
-            if key[0] in self.views
+            if key[0] in views
+            and key[0] in self.views
             and head - p <= self.batch_size
             and (retry_at is None or retry_at <= at)
         }
         start = min(due.values(), default=head)
         if start >= head:
-            return False
+            return _JointStep(0, head, head, more=False)
         batch = self.log.read(self.batch_size, None, start, head)
         done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
-            locked = registry.lock_serving(conn, list(self.views))
+            locked = registry.lock_serving(conn, sorted({key[0] for key in due}))
             # Under the locks: no failure can appear meanwhile.
             skips, failing = registry.skips_and_failing(conn)
             moves: list[tuple[str, int, int]] = []
             entries = [  # (else: switched to another generation meanwhile)
                 (self.bound(*key), locked[key]) for key in sorted(due) if key in locked
             ]
-            self._apply_many(conn, entries, batch, skips, done, moves, failing, isolated)
+            results = self._apply_many(conn, entries, batch, skips, done, moves, failing, isolated)
             registry.move_many(conn, moves)  # one statement for every view's position
         _committed(done)
-        return batch.reached < batch.head
+        moved = sum(
+            reached - position for (_, position), (reached, _) in zip(entries, results, strict=True)
+        )
+        return _JointStep(moved, batch.reached, batch.head, more=batch.reached < batch.head)
 
     def _step(
         self, name: str, generation: int, progress: Progress | None = None, limit: int = 0
@@ -575,9 +605,10 @@ class ViewUpdater:
         failure = self._failure(name, generation)
         if failure is not None and not failure.due(registry.now()):
             return 0
-        batch = self.log.read(
-            self.batch_size, view.topics(), self._position(name, generation), limit=limit
-        )
+        start = self._position(name, generation)
+        batch = self.log.read(self.batch_size, view.topics(), start, limit=limit)
+        if start >= batch.head:
+            return 0  # at the head: no transaction (on SQLite it took the write lock)
         done: list[tuple[View, int, int]] = []
         with self.writer.begin() as conn:
             position = registry.lock_generation(conn, name, generation)
@@ -952,6 +983,18 @@ def _unsealed(mapper: SealingMapper, notification: Notification) -> Any:
     if envelope is not None:
         state.update({name: ERASED_VALUES.get(name, ERASED) for name in envelope["fields"]})
     return event
+
+
+class _JointStep(NamedTuple):
+    """What one step of the serving views together did."""
+
+    moved: int
+    """Positions moved, summed over the views."""
+    reached: int
+    """Where the batch took them (those that did not fail)."""
+    head: int
+    more: bool
+    """Whether the log may hold more after this batch."""
 
 
 def _committed(done: Sequence[tuple[View, int, int]]) -> None:
