@@ -12,6 +12,7 @@ a runner resumes after the last tracked position.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import Notification, Tracking
@@ -52,7 +53,7 @@ class DevelopmentPolicy:
         tracked: int | None = self.store.recorder.max_tracking_id(self.name)  # type: ignore[attr-defined]
         return tracked or 0
 
-    def catch_up(self, upto: int | None = None) -> int:
+    def catch_up(self, upto: int | None = None, saved: Sequence[Notification] = ()) -> int:
         """Handle every pending notification up to ``upto`` (a save's own position, after
         a command) or the head; returns how many were handled.
 
@@ -60,10 +61,15 @@ class DevelopmentPolicy:
         process last looked): the head and the tracked position are read only when
         no save's position is known, or for this process's first look. A range that
         another runner handled meanwhile is read again, and ``handle`` passes over
-        what is tracked."""
+        what is tracked. ``saved``: the notifications of that save; when they follow
+        straight on from where this process last looked and none is of this policy's
+        topics, there is nothing to read (the usual case: one process, most commands)."""
         handled = 0
         if not self._scanned:
             self._scanned = self.position()
+        if _nothing_for(self.topics, self._scanned, upto, saved):
+            self._scanned = upto or self._scanned
+            return 0
         while True:
             head = self.store.head() if upto is None else upto
             start = self._scanned + 1
@@ -133,3 +139,15 @@ class DevelopmentPolicy:
                 continue
             moved.append(need)
         return moved
+
+
+def _nothing_for(
+    topics: Sequence[str], scanned: int, upto: int | None, saved: Sequence[Notification]
+) -> bool:
+    """Whether the log from ``scanned`` up to ``upto`` holds exactly ``saved`` (one
+    unbroken run of positions right after ``scanned``) and none of them is of ``topics``."""
+    if not saved or upto is None or saved[-1].id != upto:
+        return False
+    if saved[0].id != scanned + 1 or upto - scanned != len(saved):
+        return False  # someone else wrote in between, or a position is missing
+    return not any(notification.topic in topics for notification in saved)

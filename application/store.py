@@ -31,6 +31,7 @@ from eventsourcing.persistence import (
     InterfaceError,
     JSONTranscoder,
     Mapper,
+    Notification,
     OperationalError,
     RecordConflictError,
     Recording,
@@ -234,6 +235,13 @@ class EventStore(Application[UUID]):
         position returned is then the log's head).
         Raises RecordConflictError when someone else's events are stored there.
         """
+        saved = self.save_recorded(*aggregates)
+        return None if saved is None else saved[0]
+
+    def save_recorded(self, *aggregates: Aggregate) -> tuple[int, Sequence[Notification]] | None:
+        """As :meth:`save_recognising`, with the notifications of the events saved
+        (none for a save recognised as already stored): what the process managers
+        need not read back from the log."""
         processing = ProcessingEvent[UUID]()
         processing.collect_events(*aggregates, **_matching(aggregates))
         if not processing.events:
@@ -245,7 +253,10 @@ class EventStore(Application[UUID]):
                 raise
             recordings = []
         self._take_snapshots(processing)
-        return recordings[-1].notification.id if recordings else self.head()
+        if not recordings:
+            return self.head(), ()
+        notifications = [recording.notification for recording in recordings]
+        return notifications[-1].id, notifications
 
     def _stored_already(self, events: Sequence[Any]) -> bool:
         for event in events:
@@ -372,9 +383,10 @@ class Reaction(Protocol):
 
     name: str
 
-    def catch_up(self, upto: int | None = None) -> int:
+    def catch_up(self, upto: int | None = None, saved: Sequence[Notification] = ()) -> int:
         """Handle what is new in the log (at least up to ``upto``, the position of a save
-        just made, when given); returns how many notifications were handled."""
+        just made, when given); returns how many notifications were handled.
+        ``saved``: that save's own notifications (it need not read them back)."""
 
 
 class ChangeListener(Protocol):
@@ -384,7 +396,9 @@ class ChangeListener(Protocol):
         """Events up to ``position`` are committed to the log."""
 
 
-def react(reactions: Iterable[Reaction], upto: int | None = None) -> int:
+def react(
+    reactions: Iterable[Reaction], upto: int | None = None, saved: Sequence[Notification] = ()
+) -> int:
     """Let process managers react to what is new in the log (at least up to ``upto``);
     returns how many notifications they handled.
 
@@ -394,7 +408,7 @@ def react(reactions: Iterable[Reaction], upto: int | None = None) -> int:
     handled = 0
     for reaction in reactions:
         try:
-            handled += reaction.catch_up(upto)
+            handled += reaction.catch_up(upto, saved)
         except Exception:
             log.exception("process manager %s failed; it will retry", reaction.name)
     return handled
@@ -461,7 +475,7 @@ class Aggregates:
         OutcomeUnknownError (never a false "changed by someone else").
         """
         try:
-            saved = self.store.save_recognising(*aggregates)
+            saved = self.store.save_recorded(*aggregates)
         except RecordConflictError:
             raise VersionConflictError(kind, None, None) from None
         except (OperationalError, InterfaceError) as error:
@@ -469,8 +483,8 @@ class Aggregates:
             raise OutcomeUnknownError() from error
         if saved is None:
             return self.store.head()
-        position = saved
-        self.react(position)
+        position, notifications = saved
+        self.react(position, notifications)
         if self._listener is not None:
             self._listener.changed(position)
         return position
@@ -508,10 +522,10 @@ class Aggregates:
             time.sleep(random.uniform(0, min(0.005 * 2**attempt, BACKOFF_CAP)))  # noqa: S311
         raise BusyError(kind)
 
-    def react(self, upto: int | None = None) -> int:
+    def react(self, upto: int | None = None, saved: Sequence[Notification] = ()) -> int:
         """Let the process managers react to what is new in the log, right now (at least
-        up to ``upto``, a save's own position)."""
-        return react(self._reactions, upto)
+        up to ``upto``, a save's own position; ``saved``, its notifications)."""
+        return react(self._reactions, upto, saved)
 
     @contextmanager
     def views_deferred(self) -> Iterator[None]:

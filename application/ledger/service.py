@@ -72,10 +72,11 @@ class Ledger:
 
     # -- extending and signing ----------------------------------------------------------
 
-    def catch_up(self, upto: int | None = None) -> int:
+    def catch_up(self, upto: int | None = None, saved: Sequence[Any] = ()) -> int:
         """Add the new events as leaves; sign a checkpoint when ``every_events``
         leaves or ``every`` time have passed since the last. Returns leaves added.
-        Always up to the head (or a gap that may still fill), whatever ``upto`` says."""
+        Always up to the head (or a gap that may still fill), whatever ``upto`` and
+        ``saved`` say (the leaves hash the rows as stored)."""
         added = self.extend()
         size, _ = self._store.size()
         latest = self.latest()

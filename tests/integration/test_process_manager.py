@@ -146,22 +146,55 @@ def test_abandoning_an_initiative_whose_need_is_paused_does_not_stall_the_policy
     assert moved == {NeedStatus.RESOURCE_CREATED}  # the next initiative's needs moved on
 
 
-def test_after_a_command_the_process_manager_reads_the_log_once(
+def _count_log_reads(quiet: Container, monkeypatch: pytest.MonkeyPatch, calls: list[str]) -> None:
+    recorder = quiet.store.recorder
+    for name in ("max_tracking_id", "select_notifications"):
+        monkeypatch.setattr(recorder, name, _counted(calls, name, getattr(recorder, name)))
+    monkeypatch.setattr(quiet.store, "head", _counted(calls, "head", quiet.store.head))
+
+
+def test_after_a_command_the_process_manager_reads_nothing_it_was_handed(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with another_process(container, inline_projections=False) as quiet:
         app = quiet.services
         town = make_town(app)
         need = make_need(app, town)  # the policy's first look: from its tracked position
-        recorder = quiet.store.recorder
         calls: list[str] = []
-        for name in ("max_tracking_id", "select_notifications"):
-            monkeypatch.setattr(recorder, name, _counted(calls, name, getattr(recorder, name)))
-        monkeypatch.setattr(quiet.store, "head", _counted(calls, "head", quiet.store.head))
+        _count_log_reads(quiet, monkeypatch, calls)
+
+        # The save's own events follow straight on from where it last looked, and none
+        # is a launch or an abandonment: nothing to read back.
+        app.needs.assign(need.id, "sc", need.version, town.coordinator)
+
+        assert calls == []
+
+
+def test_after_another_process_wrote_the_process_manager_reads_the_log_once(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with another_process(container, inline_projections=False) as quiet:
+        app = quiet.services
+        town = make_town(app)
+        need = make_need(app, town)
+        make_need(container.services, town)  # another process's events in between
+        calls: list[str] = []
+        _count_log_reads(quiet, monkeypatch, calls)
 
         app.needs.assign(need.id, "sc", need.version, town.coordinator)
 
         assert calls == ["select_notifications"]
+
+
+def test_a_launch_saved_by_this_process_moves_its_needs_at_once(container: Container) -> None:
+    with another_process(container, inline_projections=False) as quiet:
+        town = make_town(quiet.services)
+        initiative_id, waiting = _waiting_needs(quiet, town, 2)
+
+        _launch(quiet, town, initiative_id)  # its own save: handed over, not read back
+
+        statuses = {quiet.services.needs.get(n, town.coordinator).status for n in waiting}
+        assert statuses == {NeedStatus.RESOURCE_CREATED}
 
 
 def _counted(calls: list[str], name: str, call: Any) -> Any:
