@@ -100,12 +100,14 @@ REQUEST_BATCHES = 4
 the worker's, or the next request's): a request never runs a rebuild."""
 WORKER_PAUSE_MAX = 30.0
 """Seconds the worker waits at most before trying again after a failed pass."""
-WORKER_GATHER = 0.05
+WORKER_GATHER = 0.02
 """Seconds the worker lets new events gather after a pass that moved the views (at
 most its poll interval): passing straight on wrote every command's few events in a
 transaction of their own, and on SQLite each held the write lock the commands wait
-for; a batch of 80 events held it 0.08 ms an event, one of 8 events 0.3 ms
-(docs/benchmarks.md). The views lag by this much more under a steady stream."""
+for (a step of 8 events held it 0.3 ms an event, one of 80 events 0.08-0.15 ms;
+docs/benchmarks.md). 20 ms kept nearly all of 50 ms's gain for the commands, and
+readers waiting for their own writes (``min_position``) wait less: under a steady
+stream the views lag by about this much more."""
 
 
 class ViewUpdater:
