@@ -153,37 +153,28 @@ def _count_log_reads(quiet: Container, monkeypatch: pytest.MonkeyPatch, calls: l
     monkeypatch.setattr(quiet.store, "head", _counted(calls, "head", quiet.store.head))
 
 
-def test_after_a_command_the_process_manager_reads_nothing_it_was_handed(
-    container: Container, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("another_wrote", "reads"),
+    [(False, []), (True, ["select_notifications"])],
+    ids=["its-own-save-only", "another-process-wrote-between"],
+)
+def test_after_a_command_the_process_manager_reads_only_what_it_was_not_handed(
+    container: Container, monkeypatch: pytest.MonkeyPatch, another_wrote: bool, reads: list[str]
 ) -> None:
     with another_process(container, inline_projections=False) as quiet:
         app = quiet.services
         town = make_town(app)
         need = make_need(app, town)  # the policy's first look: from its tracked position
+        if another_wrote:
+            make_need(container.services, town)  # events between its look and the save
         calls: list[str] = []
         _count_log_reads(quiet, monkeypatch, calls)
 
-        # The save's own events follow straight on from where it last looked, and none
-        # is a launch or an abandonment: nothing to read back.
+        # A save hands its own events over: when they follow straight on from where the
+        # policy last looked, and none is a launch or an abandonment, nothing is read.
         app.needs.assign(need.id, "sc", need.version, town.coordinator)
 
-        assert calls == []
-
-
-def test_after_another_process_wrote_the_process_manager_reads_the_log_once(
-    container: Container, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with another_process(container, inline_projections=False) as quiet:
-        app = quiet.services
-        town = make_town(app)
-        need = make_need(app, town)
-        make_need(container.services, town)  # another process's events in between
-        calls: list[str] = []
-        _count_log_reads(quiet, monkeypatch, calls)
-
-        app.needs.assign(need.id, "sc", need.version, town.coordinator)
-
-        assert calls == ["select_notifications"]
+        assert calls == reads
 
 
 def test_a_launch_saved_by_this_process_moves_its_needs_at_once(container: Container) -> None:
