@@ -34,6 +34,8 @@ a command, at start-up, ``rebuild_many``) get each event read and decoded once, 
 one savepoint (after a command, in none: a failure rolls the whole step back); if
 one fails, the batch is applied again one view at a time so that it stops alone.
 Views that read no sealed field get events whose sealed fields were never opened.
+The applying itself lives in :mod:`infrastructure.views.applying`; the reading of
+the log in batches, with its gap rule, in :mod:`infrastructure.views.log_reader`.
 
 **Lock order.** Nothing is read from the event store while a view transaction
 is open: on SQLite the event store and the views share one database lock, and
@@ -58,19 +60,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
-from functools import partial
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from eventsourcing.persistence import Mapper, Notification
+from eventsourcing.persistence import Notification
 from sqlalchemy.engine import Connection, Engine
 
 from application.common import ViewStatus
-from application.privacy import ENVELOPE, ERASED_VALUES, SealingMapper
 from application.store import EventStore, Reaction, react
-from domain.values import ERASED
 from infrastructure.persistence import analyze
 from infrastructure.views import registry
+from infrastructure.views.applying import Applier, Unisolated, committed
 from infrastructure.views.log_reader import Batch, LogReader
 from infrastructure.views.registry import BUILDING, RETIRED, SERVING, Failure, Generation
 from infrastructure.views.schema import (
@@ -129,7 +129,7 @@ class ViewUpdater:
         self.views: dict[str, type[View]] = {view.name: type(view) for view in views}
         self.batch_size = batch_size
         self._bound: dict[tuple[str, int], View] = {}
-        self._topic_sets: dict[str, frozenset[str] | None] = {}
+        self.applier = Applier(store)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.log = LogReader(store, reader)
@@ -355,10 +355,10 @@ class ViewUpdater:
         with self.writer.begin() as conn:
             position = registry.lock_generation(conn, name, serving.generation)
             view = self.bound(name, serving.generation)
-            reached, failure = self._apply(
+            reached, failure = self.applier.apply(
                 conn, view, position, batch, registry.skips(conn), done=done
             )
-        _committed(done)
+        committed(done)
         if failure is not None:
             raise RuntimeError(f"view {name!r} failed at {failure.position}: {failure.error}")
         return sum(1 for n in notifications if position < n.id <= reached)
@@ -452,7 +452,7 @@ class ViewUpdater:
                 break
             start = min(positions[key] for key in going)
             views = [self.bound(*key) for key in going]
-            topics = [self._topics(view) for view in views]
+            topics = [self.applier.topics(view) for view in views]
             wanted = None if any(t is None for t in topics) else sorted(set().union(*topics))  # type: ignore[arg-type]
             batch = self.log.read(self.batch_size, wanted, start, head, limit=limit)
             done: list[tuple[View, int, int]] = []
@@ -461,8 +461,8 @@ class ViewUpdater:
                     (view, registry.lock_generation(conn, *key))
                     for view, key in zip(views, going, strict=True)
                 ]
-                results = self._apply_many(conn, entries, batch, registry.skips(conn), done)
-            _committed(done)
+                results = self.applier.apply_many(conn, entries, batch, registry.skips(conn), done)
+            committed(done)
             for (view, position), (reached, failure) in zip(entries, results, strict=True):
                 applied += reached - position
                 callback = callbacks[view.name]
@@ -504,7 +504,7 @@ class ViewUpdater:
             position = registry.lock_generation(conn, name, generation)
             if serving is not None and serving.position > batch.reached:
                 return False  # the log ran ahead meanwhile: another round first
-            reached, failure = self._apply(
+            reached, failure = self.applier.apply(
                 conn, view, position, batch, registry.skips(conn), done=done
             )
             if failure is not None or reached < batch.reached:
@@ -519,7 +519,7 @@ class ViewUpdater:
                     _drop(conn, physical_name(table_name, serving.generation))
                     if table_name not in kept:  # the new version no longer has it
                         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {quote_name(conn, table_name)}")
-        _committed(done)
+        committed(done)
         view.cache_limit = SERVING_CACHE_ROWS  # it serves now
         for key in [k for k in self._bound if k[0] == name and k[1] != generation]:
             del self._bound[key]  # retired generations: their rows kept in memory go too
@@ -559,7 +559,7 @@ class ViewUpdater:
         alone."""
         try:
             return self._step_together_once(names, isolated=False)
-        except _Unisolated:
+        except Unisolated:
             return self._step_together_once(names, isolated=True)
 
     def _step_together_once(self, names: Collection[str] | None, isolated: bool) -> _JointStep:
@@ -590,9 +590,11 @@ class ViewUpdater:
             entries = [  # (else: switched to another generation meanwhile)
                 (self.bound(*key), locked[key]) for key in sorted(due) if key in locked
             ]
-            results = self._apply_many(conn, entries, batch, skips, done, moves, failing, isolated)
+            results = self.applier.apply_many(
+                conn, entries, batch, skips, done, moves, failing, isolated
+            )
             registry.move_many(conn, moves)  # one statement for every view's position
-        _committed(done)
+        committed(done)
         moved = sum(
             reached - position for (_, position), (reached, _) in zip(entries, results, strict=True)
         )
@@ -616,275 +618,13 @@ class ViewUpdater:
             position = registry.lock_generation(conn, name, generation)
             if position >= batch.head:
                 return 0
-            reached, _ = self._apply(conn, view, position, batch, registry.skips(conn), done=done)
-        _committed(done)
+            reached, _ = self.applier.apply(
+                conn, view, position, batch, registry.skips(conn), done=done
+            )
+        committed(done)
         if progress is not None:
             progress(reached, batch.head)
         return reached - position
-
-    def _apply(
-        self,
-        conn: Connection,
-        view: View,
-        position: int,
-        batch: Batch,
-        skips: set[tuple[str, int]],
-        moves: list[tuple[str, int, int]] | None = None,
-        failed: bool = True,
-        done: list[tuple[View, int, int]] | None = None,
-    ) -> tuple[int, Failure | None]:
-        """Apply the batch's events after ``position`` to one view in a savepoint of its
-        own and move its position; a failure stops this view just before the event.
-
-        ``moves``: collect the new position there (written by the caller for every
-        view at once) instead of updating it now; ``failed=False``: the caller
-        knows, under the generation's lock, that the view has no failure to clear.
-        A batch with none of the view's events needs no savepoint. ``done``: where the
-        caller learns what to tell the view once the transaction has committed (its
-        rows kept in memory are then true at the new position).
-        """
-        token = view.begin_batch(position)
-        wanted = self._topics(view)
-        todo = [
-            n
-            for n in batch.notifications
-            if n.id > position and (wanted is None or n.topic in wanted)
-        ]
-        if todo:
-            savepoint = conn.begin_nested()
-            current: Notification | None = None
-            flushing = False
-            try:
-                for current in todo:
-                    self._apply_one(conn, view, current, batch, skips)
-                flushing = True
-                view.flush(conn)
-            except Exception as error:
-                savepoint.rollback()
-                view.discard_pending()
-                view.rolled_back()
-                assert current is not None  # noqa: S101 - only events raise here
-                if flushing:  # which event made the batch's writes fail?
-                    current, error = self._culprit(conn, view, todo, batch, skips) or (
-                        current,
-                        error,
-                    )
-                return self._failed(conn, view, position, batch, skips, current, error)
-            savepoint.commit()
-        reached = max(position, batch.reached)
-        if moves is None:
-            registry.move(conn, view.name, view.generation, reached)
-        elif reached != position:
-            moves.append((view.name, view.generation, reached))
-        if failed and registry.clear_failure(conn, view.name, view.generation):
-            log.warning("view %s recovered: it is at %d again", view.name, reached)
-        if done is not None:
-            done.append((view, token, reached))
-        return reached, None
-
-    def _apply_many(
-        self,
-        conn: Connection,
-        entries: Sequence[tuple[View, int]],
-        batch: Batch,
-        skips: set[tuple[str, int]],
-        done: list[tuple[View, int, int]],
-        moves: list[tuple[str, int, int]] | None = None,
-        failing: Collection[tuple[str, int]] = (),
-        isolated: bool = True,
-    ) -> list[tuple[int, Failure | None]]:
-        """Apply the batch to several views (each at its own position) in one pass:
-        each event is decoded once and handed to every view that reads it, all in one
-        savepoint. Should any view fail, that savepoint is rolled back and the batch
-        applied again one view at a time (:meth:`_apply`), each in a savepoint of its
-        own, so that the failing view stops alone, just before its event.
-        ``isolated=False``: no savepoint; a failure raises :class:`_Unisolated` (the
-        caller rolls the transaction back and takes the step again isolated)."""
-        wanted = [self._topics(view) for view, _ in entries]
-        tokens = [view.begin_batch(position) for view, position in entries]
-        savepoint = conn.begin_nested() if isolated else None
-        try:
-            to_domain_event = self._decoder([view for view, _ in entries])
-            self._decode_together(entries, wanted, batch, skips, to_domain_event)
-            for notification in batch.notifications:
-                event = batch.decoded.get(notification.id)
-                for (view, position), topics in zip(entries, wanted, strict=True):
-                    if notification.id <= position or (
-                        topics is not None and notification.topic not in topics
-                    ):
-                        continue
-                    if (view.name, notification.id) in skips:
-                        continue
-                    if event is None:
-                        event = to_domain_event(notification)
-                    view.apply(conn, event, notification.id)
-            for view, _ in entries:
-                view.flush(conn)
-        except Exception as error:
-            if savepoint is not None:
-                savepoint.rollback()
-            for view, _ in entries:
-                view.discard_pending()
-                view.rolled_back()
-            if savepoint is None:
-                raise _Unisolated from error
-            return [
-                self._apply(
-                    conn,
-                    view,
-                    position,
-                    batch,
-                    skips,
-                    moves,
-                    (view.name, view.generation) in failing if moves is not None else True,
-                    done,
-                )
-                for view, position in entries
-            ]
-        if savepoint is not None:
-            savepoint.commit()
-        results: list[tuple[int, Failure | None]] = []
-        for (view, position), token in zip(entries, tokens, strict=True):
-            reached = max(position, batch.reached)
-            if moves is None:
-                registry.move(conn, view.name, view.generation, reached)
-            elif reached != position:
-                moves.append((view.name, view.generation, reached))
-            check = (view.name, view.generation) in failing if moves is not None else True
-            if check and registry.clear_failure(conn, view.name, view.generation):
-                log.warning("view %s recovered: it is at %d again", view.name, reached)
-            done.append((view, token, reached))
-            results.append((reached, None))
-        return results
-
-    def _decode_together(
-        self,
-        entries: Sequence[tuple[View, int]],
-        wanted: Sequence[frozenset[str] | None],
-        batch: Batch,
-        skips: set[tuple[str, int]],
-        to_domain_event: Callable[[Notification], Any],
-    ) -> None:
-        """Open the batch's events that the views will read all at once, when they are
-        opened at all: the keys of every client they name are looked up together
-        (one query, where one per client was made when each event was opened alone)."""
-        mapper = self.store.mapper
-        if not isinstance(mapper, SealingMapper) or to_domain_event != mapper.to_domain_event:
-            return
-        needed = [
-            notification
-            for notification in batch.notifications
-            if notification.id not in batch.decoded
-            and any(
-                notification.id > position
-                and (topics is None or notification.topic in topics)
-                and (view.name, notification.id) not in skips
-                for (view, position), topics in zip(entries, wanted, strict=True)
-            )
-        ]
-        events = mapper.to_domain_events(needed)  # all or none: a failure is found later
-        batch.decoded.update(
-            (notification.id, event) for notification, event in zip(needed, events, strict=True)
-        )
-
-    def _apply_one(
-        self,
-        conn: Connection,
-        view: View,
-        notification: Notification,
-        batch: Batch,
-        skips: set[tuple[str, int]],
-    ) -> None:
-        if (view.name, notification.id) in skips:
-            return
-        wanted = self._topics(view)
-        if wanted is not None and notification.topic not in wanted:
-            return  # not this view's: never decoded for it (it may not even decode)
-        if not view.reads_sealed:
-            view.apply(conn, self._decoder([view])(notification), notification.id)
-            return
-        event = batch.decoded.get(notification.id)
-        if event is None:
-            event = self.store.mapper.to_domain_event(notification)
-            batch.decoded[notification.id] = event
-        view.apply(conn, event, notification.id)
-
-    def _decoder(self, views: Sequence[View]) -> Callable[[Notification], Any]:
-        """How the events for ``views`` are decoded: sealed fields opened only when one
-        of them reads them."""
-        mapper = self.store.mapper
-        if any(view.reads_sealed for view in views) or not isinstance(mapper, SealingMapper):
-            return mapper.to_domain_event
-        return partial(_unsealed, mapper)
-
-    def _culprit(
-        self,
-        conn: Connection,
-        view: View,
-        todo: Sequence[Notification],
-        batch: Batch,
-        skips: set[tuple[str, int]],
-    ) -> tuple[Notification, Exception] | None:
-        """The batch's writes failed when they were written together at its end: apply
-        its events again one at a time, each written at once, to find the event that
-        fails (rolled back whatever it finds; only run after a failure)."""
-        savepoint = conn.begin_nested()
-        try:
-            for notification in todo:
-                try:
-                    self._apply_one(conn, view, notification, batch, skips)
-                    view.flush(conn)
-                except Exception as error:
-                    return notification, error
-            return None
-        finally:
-            savepoint.rollback()
-            view.discard_pending()
-            view.rolled_back()
-
-    def _failed(
-        self,
-        conn: Connection,
-        view: View,
-        position: int,
-        batch: Batch,
-        skips: set[tuple[str, int]],
-        failing: Notification,
-        error: Exception,
-    ) -> tuple[int, Failure]:
-        """Keep the events before the failing one, stop there, record the failure."""
-        before = [n for n in batch.notifications if position < n.id < failing.id]
-        savepoint = conn.begin_nested()
-        for notification in before:
-            self._apply_one(conn, view, notification, batch, skips)
-        view.flush(conn)
-        savepoint.commit()
-        reached = before[-1].id if before else position
-        registry.move(conn, view.name, view.generation, reached)
-        failure = registry.fail(
-            conn,
-            view.name,
-            view.generation,
-            failing.id,
-            failing.topic,
-            f"{type(error).__name__}: {error}",
-        )
-        if failure.attempts == 1:  # logged once, not at every retry
-            log.error(
-                "view %s stopped before the event at %d (%s); the other views go on",
-                view.name,
-                failing.id,
-                failing.topic,
-                exc_info=error,
-            )
-        return reached, failure
-
-    def _topics(self, view: View) -> frozenset[str] | None:
-        key = type(view).__name__
-        if key not in self._topic_sets:
-            topics = view.topics()
-            self._topic_sets[key] = frozenset(topics) if topics is not None else None
-        return self._topic_sets[key]
 
     def _position(self, name: str, generation: int) -> int:
         with self.reader.connect() as conn:
@@ -972,21 +712,6 @@ class ViewUpdater:
             delay = min(delay * 2, 0.2)
 
 
-class _Unisolated(Exception):  # noqa: N818 - a signal, not an error shown to anyone
-    """A view failed in a step taken without savepoints: take it again with them."""
-
-
-def _unsealed(mapper: SealingMapper, notification: Notification) -> Any:
-    """The event with its sealed fields left closed (they read as erased): what a view
-    that reads none of them needs, without a key lookup and a decryption per event."""
-    event = Mapper.to_domain_event(mapper, notification)
-    state = vars(event)
-    envelope = state.pop(ENVELOPE, None)
-    if envelope is not None:
-        state.update({name: ERASED_VALUES.get(name, ERASED) for name in envelope["fields"]})
-    return event
-
-
 class _JointStep(NamedTuple):
     """What one step of the serving views together did."""
 
@@ -997,12 +722,6 @@ class _JointStep(NamedTuple):
     head: int
     more: bool
     """Whether the log may hold more after this batch."""
-
-
-def _committed(done: Sequence[tuple[View, int, int]]) -> None:
-    """The transaction of these batches committed: the views' rows in memory hold."""
-    for view, token, position in done:
-        view.committed(token, position)
 
 
 def _names(view: type[View]) -> list[str]:
