@@ -20,6 +20,7 @@ class AuditLogView(View):
 
     name = "audit_log"
     tables: ClassVar = (audit_log,)
+    lookups = frozenset({"audit_log.aggregate_id"})  # an erasure blanks its reasons
 
     def handlers(self) -> dict[type, Handler]:
         return {}

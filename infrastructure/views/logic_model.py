@@ -106,6 +106,7 @@ class LogicModelView(View):
 
     name = "logic_model"
     reads_sealed = False  # none of its handlers reads a sealed field
+    lookups = frozenset({"lm_needs.client_id"})  # a client's earlier needs
     version = 2
     """2: one index of the facts by fiscal year, metric and area that covers every
     aggregate of the report."""

@@ -95,6 +95,7 @@ class NetworkView(View):
 
     name = "network"
     reads_sealed = False  # none of its handlers reads a sealed field
+    lookups = frozenset({"net_memberships.council_id"})  # a member leaving
     tables: ClassVar = (
         net_organizations,
         net_councils,

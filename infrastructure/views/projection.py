@@ -65,6 +65,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from eventsourcing.persistence import Notification
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.schema import CreateTable
 
 from application.common import ViewStatus
 from application.store import EventStore, Reaction, react
@@ -403,9 +404,12 @@ class ViewUpdater:
         view_cls = self.views[name]
         with self.writer.begin() as conn:
             generation = (registry.latest(conn, name) or 0) + 1
-            for table in self.bound(name, generation).physical_tables:
+            view = self.bound(name, generation)
+            for table in view.physical_tables:
                 table.drop(conn, checkfirst=True)  # a leftover of a crashed attempt
-                table.create(conn)
+                conn.execute(CreateTable(table))
+            for index in view.indexes(while_building=True):
+                index.create(conn)
             registry.record(conn, name, generation, view_cls.version, BUILDING, 0, _names(view_cls))
         return generation
 
@@ -475,6 +479,7 @@ class ViewUpdater:
     def _build(self, name: str, generation: int, progress: Progress | None) -> int:
         """Catch a building generation up with the log and make it the serving one."""
         applied = 0
+        indexed = False
         self.bound(name, generation).cache_limit = BUILD_CACHE_ROWS
         while True:
             head = self.store.head()
@@ -485,10 +490,24 @@ class ViewUpdater:
                     return applied
                 applied += moved
                 continue
+            if not indexed:
+                self._index(name, generation)
+                indexed = True
             if self._switch(name, generation, progress):
                 return applied
             if self._failure(name, generation) is not None:
                 return applied
+
+    def _index(self, name: str, generation: int) -> None:
+        """The indexes a building generation was made without (see ``View.lookups``),
+        made over its rows now that it is near the head, before readers see it (safe
+        to repeat: a build resumed after a crash makes only those still missing)."""
+        view = self.bound(name, generation)
+        started = time.perf_counter()
+        with self.writer.begin() as conn:
+            for index in view.indexes(while_building=False):
+                index.create(conn, checkfirst=True)
+        log.info("view %s: indexes made in %.1f s", name, time.perf_counter() - started)
 
     def _switch(self, name: str, generation: int, progress: Progress | None) -> bool:
         """Finish the building generation and point the readers at it, in one transaction.

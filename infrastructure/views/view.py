@@ -53,6 +53,12 @@ class View(ABC):
     version: ClassVar[int] = 1
     """Raise it when the view's tables or their meaning change: a generation of
     the new version is built beside the old one, which serves until it is ready."""
+    lookups: ClassVar[frozenset[str]] = frozenset()
+    """Columns (``"table.column"``) that handlers find rows by with SQL rather than by
+    primary key (an erasure's update, a member leaving): the indexes they lead are made
+    with a generation's tables. Every other index of a generation built from the log
+    is made only once it nears the head (:meth:`indexes`), in one pass over its rows,
+    rather than kept up row by row while millions are written."""
     reads_sealed: ClassVar[bool] = True
     """Whether a handler reads a field sealed with a client's key (personal data, the
     free text of needs and reasons). A view that does not say so (False) is handed
@@ -88,6 +94,17 @@ class View(ABC):
     @property
     def physical_tables(self) -> list[sa.Table]:
         return [getattr(self.t, table.name) for table in self.tables]
+
+    def indexes(self, *, while_building: bool) -> list[sa.Index]:
+        """The indexes of this generation's tables; ``while_building``: only those its
+        handlers look rows up by (:attr:`lookups`)."""
+        found = []
+        for canonical, table in zip(self.tables, self.physical_tables, strict=True):
+            for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                leading = next(iter(index.columns)).name
+                if not while_building or f"{canonical.name}.{leading}" in self.lookups:
+                    found.append(index)
+        return found
 
     def handlers(self) -> dict[type, Handler]:
         """Event class -> function(connection, event, position)."""

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from application.board import NeedFilter
+from infrastructure.views import projection
 from interfaces.bootstrap import Container
 from tests.builders import make_client, make_need, make_town
 
@@ -121,3 +122,44 @@ def test_a_command_during_a_rebuild_does_not_run_the_rebuild_in_its_request(
     assert (page.total, page.stale) == (NEEDS + 1, False)  # the serving view kept up
     final = busy.services.board.board(NeedFilter(), town.coordinator)
     assert final.total == NEEDS + 1
+
+
+def _indexes(container: Container, generation: int, view: str) -> set[tuple[str, tuple[str, ...]]]:
+    """(canonical table, indexed columns) of every index on a generation's tables."""
+    suffix = f"_g{generation}"
+    found = set()
+    with container.projections.reader.connect() as conn:
+        inspector = sa.inspect(conn)
+        for table in container.projections.views[view].tables:
+            for index in inspector.get_indexes(table.name + suffix):
+                if not index.get("duplicates_constraint"):
+                    found.add((table.name, tuple(str(c) for c in index["column_names"])))
+    return found
+
+
+@pytest.mark.parametrize("view", ["case_board", "audit_log"])
+def test_a_generation_built_from_the_log_gets_its_readers_indexes_before_it_serves(
+    busy: Container, view: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(projection, "BUILD_BATCH_SIZE", busy.projections.batch_size)
+    view_cls = busy.projections.views[view]
+    declared = {
+        (table.name, tuple(c.name for c in index.columns))
+        for table in view_cls.tables
+        for index in table.indexes
+    }
+    looked_up = {ix for ix in declared if f"{ix[0]}.{ix[1][0]}" in view_cls.lookups}
+    while_building: list[set[tuple[str, tuple[str, ...]]]] = []
+
+    def progress(position: int, head: int) -> None:
+        if head - position > busy.projections.batch_size:
+            while_building.append(_indexes(busy, 2, view))
+
+    busy.projections.rebuild(view, progress=progress)
+
+    assert while_building  # far behind for a while (small batches)
+    # Far behind, only the indexes its handlers look rows up by: the rest would be
+    # kept up row by row for every event.
+    assert all(seen == looked_up for seen in while_building)
+    assert declared - looked_up  # the view has indexes only readers use
+    assert _indexes(busy, 2, view) == declared  # every one of them before it serves
