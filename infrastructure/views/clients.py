@@ -55,7 +55,7 @@ client_search = sa.Table(
     "client_search",
     view_metadata,
     sa.Column("token", sa.String(32), primary_key=True),
-    sa.Column("client_id", sa.Uuid, primary_key=True),
+    sa.Column("client_id", sa.Uuid, primary_key=True, index=True),
 )
 """The blind index: one row per (keyed hash of a search prefix, client)."""
 
@@ -96,7 +96,10 @@ class ClientDirectoryView(View):
 
     name = "client_directory"
     tables: ClassVar = (client_directory, client_search)
-    version = 2  # 2: blind index instead of the plain kana, erasure
+    lookups = frozenset({"client_search.client_id"})  # an erasure deletes the client's tokens
+    version = 3
+    """2: blind index instead of the plain kana, erasure. 3: the blind index's rows
+    indexed by client too (an erasure scanned every client's tokens for its own)."""
     blind_index: ClassVar[BlindIndex | None] = None
 
     @classmethod
