@@ -19,9 +19,10 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresProcessRecorder
 from eventsourcing.sqlite import SQLiteProcessRecorder
+from eventsourcing.utils import retry
 from sqlalchemy.engine import Engine
 
 from application.matching_inputs import MatchingRows, ResourceInput, facts
@@ -171,11 +172,43 @@ class MatchingSQLiteProcessRecorder(SQLiteProcessRecorder):
         return returning
 
 
+PIPELINED_MAX_BYTES = 64 * 1024
+"""Events of one save sent in psycopg's pipeline mode at most (their states' bytes).
+
+The library sends a save's events as one INSERT message in pipeline mode, and psycopg
+(3.3.9) hangs for good, never sending the rest, once one message outgrows the
+connection's buffers: seen at 13 MB over TCP and 1.5 MB over a Unix socket, that is an
+all-or-nothing import of 30,000 resources, or 3,000 over a socket; the session held the
+lock that orders the log meanwhile, so every other write waited behind it. A larger
+save goes without the pipeline (a few more round trips, nothing against its bytes);
+a command's save, a few events of a few hundred bytes, keeps it."""
+
+
 class MatchingPostgresProcessRecorder(PostgresProcessRecorder):
     """The PostgreSQL process recorder, writing the matching inputs and the raised
     needs' key links with the events, after them, under the lock that orders the log."""
 
     writes_subject_links = True
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids: Sequence[int] | None
+        if sum(len(e.state) for e in stored_events) <= PIPELINED_MAX_BYTES:
+            ids = super().insert_events(stored_events, **kwargs)
+        else:
+            ids = self._insert_unpipelined(stored_events, **kwargs)
+        return ids
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_unpipelined(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The library's insert, step by step in one transaction, outside pipeline mode."""
+        with self.datastore.transaction(commit=True) as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
