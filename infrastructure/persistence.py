@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -24,6 +24,45 @@ SQLITE_LOCK_TIMEOUT_SECONDS = 15
 
 class DatabaseUrlError(ValueError):
     """DATABASE_URL is not a form tsunagu understands."""
+
+
+LIBPQ_VARIABLES = {
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+    "sslcrl": "PGSSLCRL",
+    "sslpassword": "PGSSLPASSWORD",
+    "channel_binding": "PGCHANNELBINDING",
+    "gssencmode": "PGGSSENCMODE",
+    "passfile": "PGPASSFILE",
+    "service": "PGSERVICE",
+    "application_name": "PGAPPNAME",
+    "target_session_attrs": "PGTARGETSESSIONATTRS",
+    "options": "PGOPTIONS",
+}
+"""A PostgreSQL URL's connection parameters and the libpq environment variables that
+apply them to every connection (the event store's and the views' alike): the URL
+carries none of them through, so naming one there is refused rather than dropped."""
+
+
+def _socket_directory(query: str) -> str | None:
+    """The ``host=/directory`` of a URL's query (a Unix socket), if it names one.
+
+    Raises DatabaseUrlError for any other parameter: tsunagu would not apply it."""
+    directory = None
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name == "host" and value.startswith("/") and "," not in value:
+            directory = value
+            continue
+        variable = LIBPQ_VARIABLES.get(name)
+        how = (
+            f"set {variable} in the environment instead (libpq applies it to every connection)"
+            if variable
+            else "the URL takes only host=/socket/directory (README, 'Configuration')"
+        )
+        raise DatabaseUrlError(f"the database URL's parameter {name!r} is not applied: {how}")
+    return directory
 
 
 @dataclass(frozen=True)
@@ -62,7 +101,7 @@ class Database:
                 raise DatabaseUrlError("postgresql URLs need a database name: postgresql://host/db")
             return cls(
                 kind="postgresql",
-                host=parts.hostname or "127.0.0.1",
+                host=_socket_directory(parts.query) or parts.hostname or "127.0.0.1",
                 port=parts.port or 5432,
                 user=unquote(parts.username or "postgres"),
                 password=unquote(parts.password or ""),
@@ -80,6 +119,8 @@ class Database:
             return f"sqlite:///{self.path}"
         if self.kind == "postgresql":
             schema = f" (schema {self.schema})" if self.schema else ""
+            if self.host.startswith("/"):  # a Unix socket's directory
+                return f"postgresql://{self.user}@/{self.name}?host={self.host}{schema}"
             return f"postgresql://{self.user}@{self.host}:{self.port}/{self.name}{schema}"
         return "memory://"
 
