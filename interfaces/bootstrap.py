@@ -96,10 +96,40 @@ FAR_BEHIND = 10_000
 up is then minutes of work before the process starts (at 1M needs, hours)."""
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None or not value.strip():
+class SettingsError(ValueError):
+    """A setting in the environment is not a value tsunagu understands: refused, naming
+    the variable, rather than read as something else (a mistyped flag that turned
+    fast password hashing on, or left HTTPS cookies off)."""
+
+
+TRUE_WORDS = ("1", "true", "yes", "on", "y")
+FALSE_WORDS = ("0", "false", "no", "off", "n")
+
+
+def flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """The yes/no setting ``name`` (unset or blank: ``default``)."""
+    value = (env.get(name) or "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() not in ("0", "false", "no", "off", "n")
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (or true/false, yes/no, on/off), not {value!r}")
+
+
+def number(env: Mapping[str, str], name: str, default: float, unit: str) -> float:
+    """The positive number ``name`` (unset or blank: ``default``)."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value > 0 or math.isinf(value):
+        raise SettingsError(f"{name} must be a positive number of {unit}, not {text!r}")
+    return value
 
 
 def instance_secret(instance_path: Path) -> str:
@@ -168,20 +198,25 @@ class Settings:
     ) -> Settings:
         env = os.environ if environ is None else environ
         url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / DEFAULT_DATABASE_FILE}"
-        ttl_hours = float(env.get("TSUNAGU_TOKEN_TTL_HOURS") or 12)
+        # Every value checked before the instance folder is touched (its secret key).
+        ttl_hours = number(env, "TSUNAGU_TOKEN_TTL_HOURS", 12, "hours")
+        inline = flag(env, "TSUNAGU_INLINE_PROJECTIONS", True)
+        fast_passwords = flag(env, "TSUNAGU_FAST_PASSWORDS", False)
+        checkpoint_events = number(env, "TSUNAGU_LEDGER_CHECKPOINT_EVENTS", 1000, "events")
+        checkpoint_minutes = number(env, "TSUNAGU_LEDGER_CHECKPOINT_MINUTES", 10, "minutes")
         return cls(
             database_url=url,
             read_database_url=(env.get("DATABASE_READ_URL") or "").strip() or None,
             secret_key=env.get("TSUNAGU_SECRET_KEY") or instance_secret(Path(instance_path)),
-            inline_projections=_flag(env.get("TSUNAGU_INLINE_PROJECTIONS"), True),
+            inline_projections=inline,
             redis_url=env.get("TSUNAGU_REDIS_URL") or None,
             token_ttl=timedelta(hours=ttl_hours),
             db_schema=env.get("TSUNAGU_DB_SCHEMA") or None,
-            fast_passwords=_flag(env.get("TSUNAGU_FAST_PASSWORDS"), False),
+            fast_passwords=fast_passwords,
             ledger_key=env.get("TSUNAGU_LEDGER_KEY") or None,
             instance_path=str(instance_path),
-            ledger_checkpoint_events=int(env.get("TSUNAGU_LEDGER_CHECKPOINT_EVENTS") or 1000),
-            ledger_checkpoint_minutes=float(env.get("TSUNAGU_LEDGER_CHECKPOINT_MINUTES") or 10),
+            ledger_checkpoint_events=math.ceil(checkpoint_events),
+            ledger_checkpoint_minutes=checkpoint_minutes,
             master_key=env.get("TSUNAGU_MASTER_KEY") or None,
             municipality=(env.get("TSUNAGU_MUNICIPALITY") or "").strip(),
         )

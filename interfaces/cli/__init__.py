@@ -24,7 +24,7 @@ from flask.cli import AppGroup, ScriptInfo
 from application.common import ViewStatus
 from application.security import SYSTEM_ACTOR
 from domain.values import Role
-from interfaces.bootstrap import Container, DatabaseUrlError
+from interfaces.bootstrap import Container, DatabaseUrlError, SettingsError
 from interfaces.cli.audit import audit_group
 from interfaces.cli.common import container, friendly_errors, progress_bar
 from interfaces.cli.ledger import follow_ledger, ledger_group
@@ -469,6 +469,6 @@ def main() -> None:
     """Entry point of the ``tsunagu`` script."""
     try:
         cli.main(prog_name="tsunagu")
-    except DatabaseUrlError as error:  # DATABASE_URL / DATABASE_READ_URL: say what, no trace
+    except (DatabaseUrlError, SettingsError) as error:  # the environment's settings: say what
         click.echo(f"Error: {error}", err=True)
         raise SystemExit(2) from None

@@ -15,7 +15,7 @@ from flask import Flask, Response, current_app, jsonify, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from domain.base import correlated
-from interfaces.bootstrap import Container, Settings, bootstrap
+from interfaces.bootstrap import Container, Settings, SettingsError, bootstrap, flag
 from interfaces.web.api import api_blueprint
 from interfaces.web.api.problems import ProblemError, problem_response, register_problem_handlers
 from interfaces.web.ui import init_ui
@@ -46,13 +46,14 @@ class HttpSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> HttpSettings:
         env = os.environ if environ is None else environ
-        behind = (env.get("TSUNAGU_BEHIND_HTTPS") or "").strip().lower()
         proxies = (env.get("TSUNAGU_TRUSTED_PROXIES") or "0").strip()
         if not proxies.isdigit():
-            raise ValueError(
+            raise SettingsError(
                 f"TSUNAGU_TRUSTED_PROXIES must be a number of proxies, not {proxies!r}"
             )
-        return cls(behind_https=behind in ("1", "true", "yes", "on"), trusted_proxies=int(proxies))
+        return cls(
+            behind_https=flag(env, "TSUNAGU_BEHIND_HTTPS", False), trusted_proxies=int(proxies)
+        )
 
 
 def create_app(
