@@ -6,8 +6,6 @@ environment variable that applies it (the URL's query was dropped without a word
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 from uuid import uuid4
@@ -16,6 +14,7 @@ import psycopg
 import pytest
 
 from interfaces.bootstrap import DatabaseUrlError, Settings, bootstrap
+from tests.commands import run_tsunagu
 from tests.conftest import POSTGRES_URL
 
 SOCKET_DIRECTORY = "/var/run/postgresql"
@@ -58,19 +57,14 @@ def test_a_read_url_is_held_to_the_same(tmp_path: Path) -> None:
 
 
 def test_the_command_line_says_so_in_one_line(tmp_path: Path) -> None:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": "postgresql://tsunagu@db.internal/tsunagu?sslmode=verify-full",
-        "TSUNAGU_SECRET_KEY": "test",
-    }
-    run = subprocess.run(
-        [sys.executable, "-c", "from interfaces.cli import main; main()", "projections", "status"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=environment,
-        check=False,
-        timeout=60,
+    run = run_tsunagu(
+        tmp_path,
+        {
+            "DATABASE_URL": "postgresql://tsunagu@db.internal/tsunagu?sslmode=verify-full",
+            "TSUNAGU_SECRET_KEY": "test",
+        },
+        "projections",
+        "status",
     )
 
     assert run.returncode == 2

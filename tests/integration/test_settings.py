@@ -4,9 +4,6 @@ password hashing on, and left the session cookie without Secure behind HTTPS).""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import pytest
 
 from interfaces.bootstrap import Settings, SettingsError
 from interfaces.web import HttpSettings
+from tests.commands import run_tsunagu
 
 
 @pytest.mark.parametrize("word", ["1", "true", "YES", " on ", "y"])
@@ -82,20 +80,15 @@ def test_a_refused_setting_touches_nothing(tmp_path: Path) -> None:
     ("name", "value"), [("TSUNAGU_FAST_PASSWORDS", "nope"), ("TSUNAGU_BEHIND_HTTPS", "ture")]
 )
 def test_the_command_line_says_so_in_one_line(name: str, value: str, tmp_path: Path) -> None:
-    environment = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'tsunagu.sqlite3'}",
-        "TSUNAGU_SECRET_KEY": "test",
-        name: value,
-    }
-    run = subprocess.run(
-        [sys.executable, "-c", "from interfaces.cli import main; main()", "projections", "status"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=environment,
-        check=False,
-        timeout=60,
+    run = run_tsunagu(
+        tmp_path,
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'tsunagu.sqlite3'}",
+            "TSUNAGU_SECRET_KEY": "test",
+            name: value,
+        },
+        "projections",
+        "status",
     )
 
     assert run.returncode == 2, run.stdout
