@@ -1,13 +1,12 @@
 """Keeping SQL views current from the event log, exactly once, rebuilding them
 blue/green, and isolating their failures.
 
-**Generations.** Every view's rows live in tables of one *generation*
-(``case_board_g3``); readers query the canonical name (``case_board``), an SQL
-view over the generation that serves. A rebuild, or a new version of a view,
-is built into the tables of a new generation while the old one keeps serving;
-once it has caught up with the log, one transaction points the canonical
-names at it and the old generation's tables are dropped. Readers never see an
-empty or half-built view. ``projection_builds`` records every generation.
+**Generations.** Every view's rows live in tables of one *generation*; readers query
+the canonical names, SQL views over the generation that serves. A rebuild, or a new
+version of a view, is built into a new generation while the old one keeps serving,
+and one transaction switches readers to it once it has caught up
+(:mod:`infrastructure.views.generations`). Readers never see an empty or half-built
+view. ``projection_builds`` records every generation.
 
 **Exactly once.** A step locks the generation's row, applies the next batch of
 events to its tables and moves its position, all in one transaction: a crash
@@ -62,28 +61,17 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from typing import NamedTuple
 
-import sqlalchemy as sa
 from eventsourcing.persistence import Notification
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.schema import CreateTable
+from sqlalchemy.engine import Engine
 
 from application.common import ViewStatus
 from application.store import EventStore, Reaction, react
-from infrastructure.persistence import analyze
-from infrastructure.views import registry
+from infrastructure.views import generations, registry
 from infrastructure.views.applying import Applier, Unisolated, committed
+from infrastructure.views.generations import table_names
 from infrastructure.views.log_reader import Batch, LogReader
 from infrastructure.views.registry import BUILDING, RETIRED, SERVING, Failure, Generation
-from infrastructure.views.schema import (
-    LEGACY_TABLES,
-    RETIRED_TABLES,
-    RETIRED_VIEWS,
-    projection_builds,
-    projection_tracking,
-    projection_versions,
-)
-from infrastructure.views.view import SERVING_CACHE_ROWS, View, physical_name
-from infrastructure.views.writes import quote_name
+from infrastructure.views.view import SERVING_CACHE_ROWS, View
 
 log = logging.getLogger(__name__)
 
@@ -167,9 +155,8 @@ class ViewUpdater:
         ``progress(view name)`` gives a progress callback for a build.
         """
         with self.writer.begin() as conn:
-            self._adopt_legacy(conn)
-            for table_name in [*RETIRED_TABLES, *(t for ts in RETIRED_VIEWS.values() for t in ts)]:
-                _drop(conn, table_name)
+            generations.adopt_legacy(conn, self.views)
+            generations.drop_retired(conn)
         todo: list[tuple[str, int]] = []
         for name, view in self.views.items():
             serving = self.serving(name)
@@ -177,37 +164,6 @@ class ViewUpdater:
                 continue
             todo.append((name, self._building(name) or self._start(name)))
         self._build_many(todo, progress)
-
-    def _adopt_legacy(self, conn: Connection) -> None:
-        """A database of release 0.1.0 holds each view in tables of the canonical
-        names, tracked in ``projection_tracking``: they become generation 1."""
-        existing = set(sa.inspect(conn).get_table_names())
-        if projection_tracking.name not in existing:
-            return
-        known = {row.view for row in conn.execute(sa.select(projection_builds.c.view))}
-        tracked = {
-            row.view: int(row.position) for row in conn.execute(sa.select(projection_tracking))
-        }
-        versions: dict[str, int] = {}
-        if projection_versions.name in existing:
-            versions = {
-                row.view: int(row.version) for row in conn.execute(sa.select(projection_versions))
-            }
-        for name, view in self.views.items():
-            if name in known or name not in tracked:
-                continue
-            canonical = [t.name for t in view.tables if t.name in existing]
-            if len(canonical) != len(view.tables):
-                continue  # the old tables answer other questions: build anew
-            for table in canonical:
-                conn.exec_driver_sql(
-                    f"ALTER TABLE {quote_name(conn, table)} "
-                    f"RENAME TO {quote_name(conn, physical_name(table, 1))}"
-                )
-            registry.record(conn, name, 1, versions.get(name, 1), SERVING, tracked[name], canonical)
-            self._point(conn, view.tables, 1)
-        for table_name in LEGACY_TABLES:
-            _drop(conn, table_name)
 
     # -- catching up ----------------------------------------------------------------
 
@@ -404,13 +360,10 @@ class ViewUpdater:
         view_cls = self.views[name]
         with self.writer.begin() as conn:
             generation = (registry.latest(conn, name) or 0) + 1
-            view = self.bound(name, generation)
-            for table in view.physical_tables:
-                table.drop(conn, checkfirst=True)  # a leftover of a crashed attempt
-                conn.execute(CreateTable(table))
-            for index in view.indexes(while_building=True):
-                index.create(conn)
-            registry.record(conn, name, generation, view_cls.version, BUILDING, 0, _names(view_cls))
+            generations.make(conn, self.bound(name, generation))
+            registry.record(
+                conn, name, generation, view_cls.version, BUILDING, 0, table_names(view_cls)
+            )
         return generation
 
     def _build_many(
@@ -491,23 +444,12 @@ class ViewUpdater:
                 applied += moved
                 continue
             if not indexed:
-                self._index(name, generation)
+                generations.index(self.writer, self.bound(name, generation))
                 indexed = True
             if self._switch(name, generation, progress):
                 return applied
             if self._failure(name, generation) is not None:
                 return applied
-
-    def _index(self, name: str, generation: int) -> None:
-        """The indexes a building generation was made without (see ``View.lookups``),
-        made over its rows now that it is near the head, before readers see it (safe
-        to repeat: a build resumed after a crash makes only those still missing)."""
-        view = self.bound(name, generation)
-        started = time.perf_counter()
-        with self.writer.begin() as conn:
-            for index in view.indexes(while_building=False):
-                index.create(conn, checkfirst=True)
-        log.info("view %s: indexes made in %.1f s", name, time.perf_counter() - started)
 
     def _switch(self, name: str, generation: int, progress: Progress | None) -> bool:
         """Finish the building generation and point the readers at it, in one transaction.
@@ -528,44 +470,20 @@ class ViewUpdater:
             )
             if failure is not None or reached < batch.reached:
                 return False
-            self._point(conn, type(view).tables, generation)
+            generations.point(conn, type(view).tables, generation)
             registry.mark(conn, name, generation, SERVING)
             if serving is not None:
                 registry.mark(conn, name, serving.generation, RETIRED)
                 registry.clear_failure(conn, name, serving.generation)
-                kept = set(_names(self.views[name]))
-                for table_name in serving.tables:
-                    _drop(conn, physical_name(table_name, serving.generation))
-                    if table_name not in kept:  # the new version no longer has it
-                        conn.exec_driver_sql(f"DROP VIEW IF EXISTS {quote_name(conn, table_name)}")
+                generations.retire(conn, serving, table_names(self.views[name]))
         committed(done)
         view.cache_limit = SERVING_CACHE_ROWS  # it serves now
         for key in [k for k in self._bound if k[0] == name and k[1] != generation]:
             del self._bound[key]  # retired generations: their rows kept in memory go too
-        self._analyze(type(view).tables, generation)
+        generations.analyze_tables(self.writer, type(view).tables, generation)
         if progress is not None:
             progress(batch.head, batch.head)
         return True
-
-    def _analyze(self, tables: Sequence[sa.Table], generation: int) -> None:
-        """Planner statistics, and on PostgreSQL the visibility map, for a generation
-        that was just built in bulk (a center's deep board page sorted the center's
-        rows without it: 22 ms, against 1.6 ms along its index once vacuumed)."""
-        names = [physical_name(table.name, generation) for table in tables]
-        analyze(self.writer, names, vacuum=True)
-
-    def _point(self, conn: Connection, tables: Sequence[sa.Table], generation: int) -> None:
-        """Readers' canonical names now show ``generation`` (one transaction)."""
-        legacy = set(sa.inspect(conn).get_table_names())  # tables, not views
-        for table in tables:
-            canonical = quote_name(conn, table.name)
-            if table.name in legacy:  # an earlier release's table of that name
-                conn.exec_driver_sql(f"DROP TABLE {canonical}")
-            else:
-                conn.exec_driver_sql(f"DROP VIEW IF EXISTS {canonical}")
-            physical = quote_name(conn, physical_name(table.name, generation))
-            # Identifiers quoted by the dialect; no value reaches this text.
-            conn.exec_driver_sql(f"CREATE VIEW {canonical} AS SELECT * FROM {physical}")  # noqa: S608
 
     # -- one step --------------------------------------------------------------------
 
@@ -665,32 +583,7 @@ class ViewUpdater:
     def status(self) -> list[ViewStatus]:
         head = self.store.head()
         with self.reader.connect() as conn:
-            rows = registry.generations(conn, [SERVING, BUILDING])
-            failures = registry.failures(conn)
-        serving = {g.view: g for g in rows if g.state == SERVING}
-        building = {g.view: g for g in rows if g.state == BUILDING}
-        result = []
-        for name in self.views:
-            s, b = serving.get(name), building.get(name)
-            failed = next((f for (v, _), f in sorted(failures.items()) if v == name), None)
-            result.append(
-                ViewStatus(
-                    name,
-                    s.position if s is not None else 0,
-                    head,
-                    version=s.version if s is not None else None,
-                    generation=s.generation if s is not None else None,
-                    building_version=b.version if b is not None else None,
-                    building_generation=b.generation if b is not None else None,
-                    building_position=b.position if b is not None else None,
-                    failed_position=failed.position if failed else None,
-                    failed_event=failed.topic if failed else None,
-                    error=failed.error if failed else None,
-                    failures=failed.attempts if failed else 0,
-                    retry_at=failed.retry_at if failed else None,
-                )
-            )
-        return result
+            return registry.statuses(conn, list(self.views), head)
 
     def position(self, name: str) -> int:
         serving = self.serving(name)
@@ -741,15 +634,3 @@ class _JointStep(NamedTuple):
     head: int
     more: bool
     """Whether the log may hold more after this batch."""
-
-
-def _names(view: type[View]) -> list[str]:
-    return [table.name for table in view.tables]
-
-
-def quote(conn: Connection, name: str) -> str:
-    return str(conn.dialect.identifier_preparer.quote(name))
-
-
-def _drop(conn: Connection, table_name: str) -> None:
-    sa.Table(table_name, sa.MetaData()).drop(conn, checkfirst=True)

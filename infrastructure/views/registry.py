@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from application.common import ViewStatus
 from infrastructure.views.schema import projection_builds, projection_failures, projection_skips
 
 BUILDING, SERVING, RETIRED = "building", "serving", "retired"
@@ -55,6 +56,36 @@ class Failure:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def statuses(conn: Connection, names: Sequence[str], head: int) -> list[ViewStatus]:
+    """Each view's serving and building generations and its failure, for ``status``."""
+    rows = generations(conn, [SERVING, BUILDING])
+    failures_now = failures(conn)
+    served = {g.view: g for g in rows if g.state == SERVING}
+    built = {g.view: g for g in rows if g.state == BUILDING}
+    result = []
+    for name in names:
+        s, b = served.get(name), built.get(name)
+        failed = next((f for (v, _), f in sorted(failures_now.items()) if v == name), None)
+        result.append(
+            ViewStatus(
+                name,
+                s.position if s is not None else 0,
+                head,
+                version=s.version if s is not None else None,
+                generation=s.generation if s is not None else None,
+                building_version=b.version if b is not None else None,
+                building_generation=b.generation if b is not None else None,
+                building_position=b.position if b is not None else None,
+                failed_position=failed.position if failed else None,
+                failed_event=failed.topic if failed else None,
+                error=failed.error if failed else None,
+                failures=failed.attempts if failed else 0,
+                retry_at=failed.retry_at if failed else None,
+            )
+        )
+    return result
 
 
 # -- generations ----------------------------------------------------------------------
