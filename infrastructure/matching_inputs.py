@@ -177,9 +177,10 @@ PIPELINED_MAX_BYTES = 64 * 1024
 
 The library sends a save's events as one INSERT message in pipeline mode, and psycopg
 (3.3.9) hangs for good, never sending the rest, once one message outgrows the
-connection's buffers: seen at 13 MB over TCP and 1.5 MB over a Unix socket, that is an
-all-or-nothing import of 30,000 resources, or 3,000 over a socket; the session held the
-lock that orders the log meanwhile, so every other write waited behind it. A larger
+connection's buffers: seen at 13 MB over TCP and 1.5 MB over a Unix socket (an
+all-or-nothing import of 30,000 resources hung over TCP, of 5,000 over the socket); the
+session held the lock that orders the log meanwhile, so every other write waited
+behind it (docs/benchmarks.md, "Large saves on PostgreSQL"). A larger
 save goes without the pipeline (a few more round trips, nothing against its bytes);
 a command's save, a few events of a few hundred bytes, keeps it."""
 
