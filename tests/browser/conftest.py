@@ -180,6 +180,17 @@ def screenshot(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def expect(locator: Any) -> Any:
+    """Playwright's retrying assertions on ``locator`` (imported when a test runs).
+
+    After a click that submits a form, ``locator.count()`` or ``get_attribute`` may
+    still read the page the click left: they do not wait for the next one; these do.
+    """
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
 def sign_in(page: Any, site: Site, who: str) -> None:
     page.goto(site.url + "/sign-in")
     page.get_by_label("ユーザー名").fill(USERNAMES[who])

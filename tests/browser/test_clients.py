@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from domain.values import Role
-from tests.browser.conftest import Site, screenshot
+from tests.browser.conftest import Site, expect, screenshot
 from tests.builders import PASSWORD
 
 TEXT = {
@@ -100,7 +100,7 @@ def test_a_care_manager_registers_finds_and_is_warned_of_a_duplicate(
     page.get_by_label(words["query"]).fill(stem)
     page.get_by_role("button", name=words["search"]).click()
     results = page.locator(".client-results")
-    assert results.locator("li").count() == 2
+    expect(results.locator("li")).to_have_count(2)
     assert "重複 花子" in results.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"clients_by_name_{language}_{width}")

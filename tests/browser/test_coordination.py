@@ -22,7 +22,7 @@ from domain.values import (
     ServiceType,
     Urgency,
 )
-from tests.browser.conftest import Site, screenshot, sign_in
+from tests.browser.conftest import Site, expect, screenshot, sign_in
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
 
@@ -184,7 +184,7 @@ def test_an_auditor_reads_a_council_and_the_logic_model_on_a_phone(
         "link", name="ロジックモデル"
     ).click()
     stages = page.locator(".logic-model .stage")
-    assert stages.count() == 4
+    expect(stages).to_have_count(4)
     first, second = stages.nth(0).bounding_box(), stages.nth(1).bounding_box()
     assert first
     assert second

@@ -14,6 +14,7 @@ from domain.values import NeedCategory, Outcome, Urgency
 from tests.browser.conftest import (
     CHROMIUM_FLAGS,
     Site,
+    expect,
     screenshot,
     serving,
     sign_in,
@@ -217,7 +218,7 @@ def test_the_language_switch_is_remembered_for_the_user(site: Site, new_page: An
     page = new_page()
     sign_in(page, site, "care_manager")
     page.get_by_role("button", name="English").click()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     assert page.get_by_role("link", name="Case board").count() == 1
 
     page.get_by_role("button", name="Sign out").click()

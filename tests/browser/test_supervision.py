@@ -4,13 +4,14 @@ the audit log's codes, and an accessibility check of focus and contrast."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 import pytest
 
 from domain.values import CareLevel, NeedCategory, PersonalData, Urgency
-from tests.browser.conftest import USERNAMES, Site, screenshot
+from tests.browser.conftest import USERNAMES, Site, expect, screenshot
 from tests.builders import PASSWORD
 
 WIDTHS = (1366, 375)
@@ -143,8 +144,7 @@ def test_the_dashboard_filters_stay_in_the_url(site: Site, new_page: Any, width:
     page.get_by_label("期間").select_option(index=1)
     page.get_by_role("button", name="絞り込む").click()
 
-    assert "area=north" in page.url
-    assert "fiscal_year=" in page.url
+    page.wait_for_url(re.compile(r".*area=north.*fiscal_year=|.*fiscal_year=.*area=north"))
     csv_links = page.locator("a.download[href*='.csv']")
     assert csv_links.count() == 6
     for index in range(6):
@@ -205,8 +205,6 @@ def _wait_for_focus(page: Any, element_id: str) -> None:
     `wait_for_function` is evaluated by the page, which our Content-Security-Policy
     (no 'unsafe-eval') refuses.
     """
-    from playwright.sync_api import expect
-
     expect(page.locator(f"#{element_id}")).to_be_focused()
 
 
