@@ -78,6 +78,9 @@ class View(ABC):
         self._pending_inserts: dict[str, tuple[sa.Table, list[dict[str, Any]]]] = {}
         self._pending_counts: dict[tuple[str, str, tuple[Any, ...]], list[Any]] = {}
         self._rows: dict[str, dict[tuple[Any, ...], _Cached]] = {}
+        self._dirty: dict[str, list[_Cached]] = {}
+        """The rows the batch changed, by table: what its flush writes (walking every
+        row kept, up to the build's cache limit, took longer than writing them)."""
         self._row_count = 0
         self.memo: dict[Any, Any] = {}
         """What a view derives from its rows and keeps beside the row cache (loaded
@@ -156,7 +159,7 @@ class View(ABC):
         and change in place: a change is written when the batch ends."""
         cached = self._cached(conn, table, key)
         if cached.row is not None:
-            cached.dirty = True
+            self._touch(cached)
         return cached.row
 
     def peek(self, conn: Connection, table: sa.Table, *key: Any) -> dict[str, Any] | None:
@@ -170,24 +173,31 @@ class View(ABC):
         rows = self._rows.setdefault(table.name, {})
         cached = rows.get(key)
         if cached is None:
-            rows[key] = _Cached(table, full, stored=False, dirty=True)
+            cached = rows[key] = _Cached(table, key, full, stored=False, dirty=False)
             self._row_count += 1
-        else:
-            if cached.row is not None:
-                raise ValueError(f"{table.name}: a row with key {key} exists")
-            cached.row, cached.dirty = full, True
+        elif cached.row is not None:
+            raise ValueError(f"{table.name}: a row with key {key} exists")
+        cached.row = full
+        self._touch(cached)
         return full
 
     def delete_row(self, conn: Connection, table: sa.Table, *key: Any) -> None:
         """Remove the row with primary key ``key`` (nothing if there is none)."""
         cached = self._cached(conn, table, key)
-        cached.row, cached.dirty = None, True
+        cached.row = None
+        self._touch(cached)
+
+    def _touch(self, cached: _Cached) -> None:
+        """``cached`` changed in this batch: its flush writes it."""
+        if not cached.dirty:
+            cached.dirty = True
+            self._dirty.setdefault(cached.table.name, []).append(cached)
 
     def _cached(self, conn: Connection, table: sa.Table, key: tuple[Any, ...]) -> _Cached:
         rows = self._rows.setdefault(table.name, {})
         cached = rows.get(key)
         if cached is None and self.complete:
-            cached = rows[key] = _Cached(table, None, stored=False, dirty=False)
+            cached = rows[key] = _Cached(table, key, None, stored=False, dirty=False)
             self._row_count += 1
         elif cached is None:
             pk = list(table.primary_key.columns)
@@ -195,7 +205,7 @@ class View(ABC):
                 sa.select(table).where(*(c == k for c, k in zip(pk, key, strict=True)))
             ).first()
             row = dict(found._mapping) if found is not None else None
-            cached = rows[key] = _Cached(table, row, stored=row is not None, dirty=False)
+            cached = rows[key] = _Cached(table, key, row, stored=row is not None, dirty=False)
             self._row_count += 1
         return cached
 
@@ -217,21 +227,20 @@ class View(ABC):
                 self.forget_rows()
 
     def forget_rows(self) -> None:
-        self._rows, self._row_count, self.memo = {}, 0, {}
+        self._rows, self._dirty, self._row_count, self.memo = {}, {}, 0, {}
         self._cached_at = None
         self.complete = False
 
     def _flush_rows(self, conn: Connection) -> None:
-        for rows in self._rows.values():
+        dirty, self._dirty = self._dirty, {}
+        for changed_rows in dirty.values():
             deletes: list[dict[str, Any]] = []
             inserts: list[dict[str, Any]] = []
             updates: list[dict[str, Any]] = []
-            table: sa.Table | None = None
-            for key, cached in rows.items():
-                if not cached.dirty:
-                    continue
-                table = cached.table
-                pk = [c.name for c in table.primary_key.columns]
+            table = changed_rows[0].table
+            pk = [c.name for c in table.primary_key.columns]
+            for cached in changed_rows:
+                key = cached.key
                 if cached.row is None:
                     if cached.stored:
                         deletes.append({f"k_{n}": k for n, k in zip(pk, key, strict=True)})
@@ -246,8 +255,6 @@ class View(ABC):
                 else:
                     inserts.append(cached.row)
                 cached.stored, cached.dirty = cached.row is not None, False
-            if table is None:
-                continue
             if bulk(conn, deletes):
                 copy_delete(conn, table, deletes)
                 deletes = []
@@ -302,6 +309,7 @@ class _Cached:
     """A row kept in memory: as it is now (None: none), whether the table holds it."""
 
     table: sa.Table
+    key: tuple[Any, ...]
     row: dict[str, Any] | None
     stored: bool
     dirty: bool
