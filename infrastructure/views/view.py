@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -34,6 +35,10 @@ from infrastructure.views.writes import (
 Handler = Callable[[Connection, Any, int], None]
 SERVING_CACHE_ROWS = 5_000
 """Rows a serving view keeps in memory between batches at most."""
+SHED_KEYS_MAX = 4_000_000
+"""Rows a view that knows all its rows may have dropped from memory (a hash of each
+key kept, some 70 bytes) and still know every other key has no row; past it, a row
+not in memory is looked up in its table."""
 
 
 def physical_name(table: str, generation: int) -> str:
@@ -82,6 +87,9 @@ class View(ABC):
         """The rows the batch changed, by table: what its flush writes (walking every
         row kept, up to the build's cache limit, took longer than writing them)."""
         self._row_count = 0
+        self._shed: set[int] = set()
+        """Hashes of the keys of rows dropped from memory while :attr:`complete`: only
+        for those (or a key sharing a hash) does a miss read the table."""
         self.memo: dict[Any, Any] = {}
         """What a view derives from its rows and keeps beside the row cache (loaded
         lazily, forgotten with it): e.g. a client's earlier needs."""
@@ -90,9 +98,9 @@ class View(ABC):
         self._cached_at: int | None = None
         self._batch = 0
         self.complete = False
-        """Whether every row of the generation's tables is in memory (built from
-        position 0 without forgetting since): a row not kept does not exist, and
-        nothing needs to be read."""
+        """Whether every row of the generation's tables is in memory or was shed
+        (built from position 0 without forgetting since): a row neither kept nor shed
+        does not exist, and nothing needs to be read for it."""
 
     @property
     def physical_tables(self) -> list[sa.Table]:
@@ -174,6 +182,7 @@ class View(ABC):
         cached = rows.get(key)
         if cached is None:
             cached = rows[key] = _Cached(table, key, full, stored=False, dirty=False)
+            cached.seen = self._batch
             self._row_count += 1
         elif cached.row is not None:
             raise ValueError(f"{table.name}: a row with key {key} exists")
@@ -196,16 +205,21 @@ class View(ABC):
     def _cached(self, conn: Connection, table: sa.Table, key: tuple[Any, ...]) -> _Cached:
         rows = self._rows.setdefault(table.name, {})
         cached = rows.get(key)
-        if cached is None and self.complete:
+        if cached is not None:
+            cached.seen = self._batch
+            return cached
+        if self.complete and (not self._shed or hash((table.name, key)) not in self._shed):
             cached = rows[key] = _Cached(table, key, None, stored=False, dirty=False)
+            cached.seen = self._batch
             self._row_count += 1
-        elif cached is None:
+        else:
             pk = list(table.primary_key.columns)
             found = conn.execute(
                 sa.select(table).where(*(c == k for c, k in zip(pk, key, strict=True)))
             ).first()
             row = dict(found._mapping) if found is not None else None
             cached = rows[key] = _Cached(table, key, row, stored=row is not None, dirty=False)
+            cached.seen = self._batch
             self._row_count += 1
         return cached
 
@@ -224,10 +238,33 @@ class View(ABC):
         if token == self._batch:
             self._cached_at = position
             if self._row_count > self.cache_limit:
-                self.forget_rows()
+                self._shed_rows()
+
+    def _shed_rows(self) -> None:
+        """Keep the half of the rows used most recently (by batch), drop the rest: all
+        are written (the batch committed). A view that knew all its rows still does
+        (a miss reads the table only for the keys dropped); the memo stays, true as
+        its handlers keep it. Forgetting everything instead made each later event of
+        an older case read its row back, one query each: at 1M needs, most of them."""
+        by_use = [
+            (cached.seen, name, key)
+            for name, rows in self._rows.items()
+            for key, cached in rows.items()
+        ]
+        by_use.sort(key=itemgetter(0))
+        dropped = by_use[: len(by_use) - self.cache_limit // 2]
+        if self.complete and len(self._shed) + len(dropped) > SHED_KEYS_MAX:
+            self.forget_rows()  # too many keys to remember: read every row back
+            return
+        for _, name, key in dropped:
+            cached = self._rows[name].pop(key)
+            if self.complete and cached.row is not None:
+                self._shed.add(hash((name, key)))
+        self._row_count -= len(dropped)
 
     def forget_rows(self) -> None:
         self._rows, self._dirty, self._row_count, self.memo = {}, {}, 0, {}
+        self._shed = set()
         self._cached_at = None
         self.complete = False
 
@@ -313,6 +350,8 @@ class _Cached:
     row: dict[str, Any] | None
     stored: bool
     dirty: bool
+    seen: int = 0
+    """The last batch that read or wrote it (the oldest are dropped first)."""
 
 
 def _default(column: sa.Column[Any]) -> Any:
