@@ -305,7 +305,7 @@ class ResourceDirectoryView(View):
         """Need -> client of every place taken at the resource (kept with the rows)."""
         key = ("enrolled", resource_id)
         enrolled: dict[UUID, UUID] | None = self.memo.get(key)
-        if enrolled is None and self.complete:
+        if enrolled is None and self.memo_complete:
             enrolled = self.memo[key] = {}
         elif enrolled is None:
             c = self.t.resource_enrolments.c

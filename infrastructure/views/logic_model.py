@@ -332,7 +332,7 @@ class LogicModelView(View):
         """The (category, raised at) of the client's needs, kept with the view's rows."""
         key = ("raised", client_id)
         raised: list[tuple[str, datetime]] | None = self.memo.get(key)
-        if raised is None and self.complete:
+        if raised is None and self.memo_complete:
             raised = self.memo[key] = []
         elif raised is None:
             n = self.t.lm_needs.c

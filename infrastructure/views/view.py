@@ -97,6 +97,9 @@ class View(ABC):
         """Rows kept in memory between batches at most (see :meth:`row`)."""
         self._cached_at: int | None = None
         self._batch = 0
+        self.memo_complete = False
+        """Whether :attr:`memo` holds every entry there is (a missing one is empty):
+        while :attr:`complete`, until the memo is cleared to bound its size."""
         self.complete = False
         """Whether every row of the generation's tables is in memory or was shed
         (built from position 0 without forgetting since): a row neither kept nor shed
@@ -228,7 +231,7 @@ class View(ABC):
         the last batch committed exactly there. Returns the batch's token."""
         if self._cached_at != position:
             self.forget_rows()
-            self.complete = position == 0  # a generation at 0 has no rows yet
+            self.complete = self.memo_complete = position == 0  # no rows at 0 yet
         self._cached_at = None  # until this batch is known committed
         self._batch += 1
         return self._batch
@@ -244,8 +247,9 @@ class View(ABC):
         """Keep the half of the rows used most recently (by batch), drop the rest: all
         are written (the batch committed). A view that knew all its rows still does
         (a miss reads the table only for the keys dropped); the memo stays, true as
-        its handlers keep it. Forgetting everything instead made each later event of
-        an older case read its row back, one query each: at 1M needs, most of them."""
+        its handlers keep it, unless it outgrew the cache limit. Forgetting everything
+        instead made each later event of an older case read its row back, one query
+        each: at 1M needs, most of them."""
         by_use = [
             (cached.seen, name, key)
             for name, rows in self._rows.items()
@@ -256,6 +260,8 @@ class View(ABC):
         if self.complete and len(self._shed) + len(dropped) > SHED_KEYS_MAX:
             self.forget_rows()  # too many keys to remember: read every row back
             return
+        if len(self.memo) > self.cache_limit:
+            self.memo, self.memo_complete = {}, False
         for _, name, key in dropped:
             cached = self._rows[name].pop(key)
             if self.complete and cached.row is not None:
@@ -266,7 +272,7 @@ class View(ABC):
         self._rows, self._dirty, self._row_count, self.memo = {}, {}, 0, {}
         self._shed = set()
         self._cached_at = None
-        self.complete = False
+        self.complete = self.memo_complete = False
 
     def _flush_rows(self, conn: Connection) -> None:
         dirty, self._dirty = self._dirty, {}

@@ -179,12 +179,24 @@ def test_a_rebuild_that_keeps_few_rows_in_memory_reproduces_the_incremental_resu
 ) -> None:
     """At a million needs the rows a build folds outgrow its cache: the least recently
     used are dropped (a view built from the start still knows which keys have rows,
-    and reads those back). Here one event a batch, a cache of three rows: every
+    and reads those back). Here one event a batch, a cache of two rows: every
     later event of a case finds its row dropped."""
-    _workload(container)
+    town = _workload(container)
+    app = container.services
+    # Clients with a recurring need, resources whose places two clients take, in turns.
+    clients = [make_client(app, town.care_manager) for _ in range(3)]
+    resources = [make_resource(app, town.coordinator, capacity=2) for _ in range(3)]
+    for turn in range(2):
+        for index, resource in enumerate(resources):
+            need = make_need(app, town, clients[(index + turn) % len(clients)])
+            need = app.needs.assign(need.id, "sc", need.version, town.coordinator)
+            need = app.matching.propose(
+                need.id, resource.id, "近い", need.version, town.coordinator
+            )
+            app.matching.confirm(need.id, date(2026, 12, 1), need.version, town.coordinator)
     incremental = _view_rows(container)
     projections = container.projections
-    monkeypatch.setattr(projection, "BUILD_CACHE_ROWS", 3)
+    monkeypatch.setattr(projection, "BUILD_CACHE_ROWS", 2)
     monkeypatch.setattr(projection, "BUILD_BATCH_SIZE", 1)
     monkeypatch.setattr(projections, "batch_size", 1)
 
