@@ -184,8 +184,9 @@ class View(ABC):
         rows = self._rows.setdefault(table.name, {})
         cached = rows.get(key)
         if cached is None:
-            cached = rows[key] = _Cached(table, key, full, stored=False, dirty=False)
-            cached.seen = self._batch
+            cached = rows[key] = _Cached(
+                table, key, full, stored=False, dirty=False, seen=self._batch
+            )
             self._row_count += 1
         elif cached.row is not None:
             raise ValueError(f"{table.name}: a row with key {key} exists")
@@ -212,8 +213,9 @@ class View(ABC):
             cached.seen = self._batch
             return cached
         if self.complete and (not self._shed or hash((table.name, key)) not in self._shed):
-            cached = rows[key] = _Cached(table, key, None, stored=False, dirty=False)
-            cached.seen = self._batch
+            cached = rows[key] = _Cached(
+                table, key, None, stored=False, dirty=False, seen=self._batch
+            )
             self._row_count += 1
         else:
             pk = list(table.primary_key.columns)
@@ -221,8 +223,9 @@ class View(ABC):
                 sa.select(table).where(*(c == k for c, k in zip(pk, key, strict=True)))
             ).first()
             row = dict(found._mapping) if found is not None else None
-            cached = rows[key] = _Cached(table, key, row, stored=row is not None, dirty=False)
-            cached.seen = self._batch
+            cached = rows[key] = _Cached(
+                table, key, row, stored=row is not None, dirty=False, seen=self._batch
+            )
             self._row_count += 1
         return cached
 
@@ -356,7 +359,7 @@ class _Cached:
     row: dict[str, Any] | None
     stored: bool
     dirty: bool
-    seen: int = 0
+    seen: int
     """The last batch that read or wrote it (the oldest are dropped first)."""
 
 
